@@ -1,0 +1,3 @@
+from refman.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Plain values and pure rules: no I/O, no database, no Qt."""

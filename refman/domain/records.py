@@ -1,0 +1,197 @@
+"""What refman knows about articles, as plain immutable values.
+
+A :class:`PubMedPage` is everything one saved article page says.  A
+:class:`Citation` is one item of a page's lists (*Similar articles*, *Cited
+by*, *References*, ...): what the page says about another article.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class LinkKind(str, Enum):
+    """How two articles are related.  Each kind has a direction: source -> target."""
+
+    SIMILAR = "similar"  # PubMed lists target as similar to source
+    CITES = "cites"  # source cites target
+    COMMENTS = "comments"  # source is a comment on target
+    CORRECTS = "corrects"  # source is an erratum for target
+    UPDATES = "updates"  # source is an update of target
+    RETRACTS = "retracts"  # source retracts target
+
+
+@dataclass(frozen=True, slots=True)
+class LinkSection:
+    """A page section whose items cite other articles, and what each item means.
+
+    ``page_is_source`` says which end of the link the page itself is: on page A,
+    *References* means A cites the item, while *Cited by* means the item cites A.
+    """
+
+    heading: str
+    key: str
+    kind: LinkKind
+    page_is_source: bool
+
+
+LINK_SECTIONS: tuple[LinkSection, ...] = (
+    LinkSection("Similar articles", "similar", LinkKind.SIMILAR, True),
+    LinkSection("Cited by", "cited_by", LinkKind.CITES, False),
+    LinkSection("References", "references", LinkKind.CITES, True),
+    LinkSection("Comment in", "comment_in", LinkKind.COMMENTS, False),
+    LinkSection("Comment on", "comment_on", LinkKind.COMMENTS, True),
+    LinkSection("Erratum in", "erratum_in", LinkKind.CORRECTS, False),
+    LinkSection("Erratum for", "erratum_for", LinkKind.CORRECTS, True),
+    LinkSection("Update of", "update_of", LinkKind.UPDATES, True),
+    LinkSection("Update in", "update_in", LinkKind.UPDATES, False),
+    LinkSection("Retraction in", "retraction_in", LinkKind.RETRACTS, False),
+    LinkSection("Retraction of", "retraction_of", LinkKind.RETRACTS, True),
+)
+LINK_SECTION_BY_KEY = {section.key: section for section in LINK_SECTIONS}
+LINK_SECTION_BY_HEADING = {section.heading: section for section in LINK_SECTIONS}
+
+TERM_SECTIONS = {
+    "Publication types": "publication_type",
+    "MeSH terms": "mesh",
+    "Substances": "substance",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """One citation item, split into the parts PubMed writes."""
+
+    text: str
+    title: str | None = None
+    journal: str | None = None
+    date: str | None = None
+    year: int | None = None
+    volume: str | None = None
+    issue: str | None = None
+    pages: str | None = None
+    doi: str | None = None
+    epub_date: str | None = None
+    pmid: str | None = None
+    book: str | None = None
+    free_pmc: bool = False
+    free_article: bool = False
+    no_abstract: bool = False
+    publication_types: tuple[str, ...] = ()
+    language: str | None = None
+    flags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A page section as the page writes it: heading and items, in order."""
+
+    heading: str
+    items: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PubMedPage:
+    """Everything one saved PubMed article page says."""
+
+    pmid: str
+    title: str
+    pmcid: str | None = None
+    doi: str | None = None
+    other_identifiers: tuple[tuple[str, str], ...] = ()
+    front_matter: tuple[str, ...] = ()
+    abstract: str | None = None
+    no_abstract: bool = False
+    keywords: tuple[str, ...] = ()
+    copyright: str | None = None
+    sections: tuple[Section, ...] = ()
+    links: dict[str, tuple[Citation, ...]] = field(default_factory=dict)
+    publication_types: tuple[str, ...] = ()
+    mesh_terms: tuple[str, ...] = ()
+    substances: tuple[str, ...] = ()
+    unplaced: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    def citations(self, key: str) -> tuple[Citation, ...]:
+        return self.links.get(key, ())
+
+
+@dataclass(frozen=True, slots=True)
+class AbstractPart:
+    """A paragraph of an abstract, with its structured label when it has one."""
+
+    label: str | None
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Neighbour:
+    """An article at the other end of a link, as lists and the navigator show it."""
+
+    reference_id: int
+    pmid: str | None
+    doi: str | None
+    title: str | None
+    journal: str | None
+    year: int | None
+    is_stub: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """An imported page behind a record: where it came from and when."""
+
+    path: str | None
+    sha256: str
+    imported_at: str
+    encoding: str
+
+
+@dataclass(frozen=True, slots=True)
+class UnlinkedCitation:
+    """A citation item with no identifier to link by: its text is kept."""
+
+    section: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """A record of the library with its neighbours: what `show` and the detail pane show."""
+
+    id: int
+    pmid: str | None
+    pmcid: str | None
+    doi: str | None
+    title: str | None
+    abstract: str | None
+    keywords: tuple[str, ...]
+    copyright: str | None
+    journal: str | None
+    year: int | None
+    date: str | None
+    volume: str | None
+    issue: str | None
+    pages: str | None
+    epub_date: str | None
+    language: str | None
+    publication_types: tuple[str, ...]
+    mesh_terms: tuple[str, ...]
+    substances: tuple[str, ...]
+    is_stub: bool
+    free_pmc: bool
+    no_abstract: bool
+    front_matter: tuple[str, ...]
+    other_identifiers: tuple[tuple[str, str], ...]
+    extra_sections: tuple[Section, ...]
+    citation_text: str | None
+    similar: tuple[Neighbour, ...]
+    cited_by: tuple[Neighbour, ...]
+    references: tuple[Neighbour, ...]
+    related: tuple[tuple[str, Neighbour], ...]
+    unlinked: tuple[UnlinkedCitation, ...]
+    cited_in: tuple[Neighbour, ...]
+    sources: tuple[Source, ...]
+    created_at: str | None
+    updated_at: str | None

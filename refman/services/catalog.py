@@ -1,0 +1,54 @@
+"""Reading the library: find, show, list and search, for the command line and the window."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from refman.domain.records import Reference
+from refman.store import queries
+from refman.store.library import Library
+from refman.store.queries import ListQuery, ListRow
+from refman.store.schema import page_table
+
+
+@dataclass(frozen=True, slots=True)
+class LibrarySummary:
+    location: str
+    records: int
+    stubs: int
+    pages: int
+
+    def line(self) -> str:
+        return f"{self.location}: {self.records} records, {self.stubs} stubs, {self.pages} imported pages"
+
+
+class Catalog:
+    """Read-only questions about one library; each call uses its own short session."""
+
+    def __init__(self, library: Library) -> None:
+        self.library = library
+
+    def find(self, identifier: str) -> Reference | None:
+        with self.library.reading() as session:
+            reference_id = queries.find_reference_id(session, identifier)
+            return queries.load_reference(session, reference_id) if reference_id is not None else None
+
+    def get(self, reference_id: int) -> Reference | None:
+        with self.library.reading() as session:
+            return queries.load_reference(session, reference_id)
+
+    def summary(self) -> LibrarySummary:
+        with self.library.reading() as session:
+            records, stubs = queries.count_references(session)
+            pages = session.execute(select(func.count()).select_from(page_table)).scalar() or 0
+        return LibrarySummary(self.library.display_name, records, stubs, pages)
+
+    def rows(self, query: ListQuery, offset: int = 0, limit: int | None = None) -> list[ListRow]:
+        with self.library.reading() as session:
+            return queries.list_rows(session, query, offset, limit)
+
+    def count(self, query: ListQuery) -> int:
+        with self.library.reading() as session:
+            return queries.count_rows(session, query)

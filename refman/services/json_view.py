@@ -1,0 +1,74 @@
+"""The JSON shapes of ``refman show --json`` and ``refman list --json``: a stable contract."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from refman.domain.records import Neighbour, Reference
+from refman.store.queries import ListRow
+
+
+def _pmids(neighbours: tuple[Neighbour, ...]) -> list[str]:
+    return [n.pmid for n in neighbours if n.pmid is not None]
+
+
+def _neighbour(n: Neighbour) -> dict[str, Any]:
+    return {"pmid": n.pmid, "doi": n.doi, "title": n.title, "journal": n.journal, "year": n.year, "is_stub": n.is_stub}
+
+
+def reference_json(reference: Reference) -> dict[str, Any]:
+    return {
+        "pmid": reference.pmid,
+        "pmcid": reference.pmcid,
+        "doi": reference.doi,
+        "title": reference.title,
+        "abstract": reference.abstract,
+        "keywords": list(reference.keywords),
+        "copyright": reference.copyright,
+        "journal": reference.journal,
+        "year": reference.year,
+        "date": reference.date,
+        "volume": reference.volume,
+        "issue": reference.issue,
+        "pages": reference.pages,
+        "epub_date": reference.epub_date,
+        "language": reference.language,
+        "publication_types": list(reference.publication_types),
+        "mesh_terms": list(reference.mesh_terms),
+        "substances": list(reference.substances),
+        "is_stub": reference.is_stub,
+        "free_pmc": reference.free_pmc,
+        "no_abstract": reference.no_abstract,
+        "similar": _pmids(reference.similar),
+        "cited_by": _pmids(reference.cited_by),
+        "references": _pmids(reference.references),
+        "neighbours": {
+            "similar": [_neighbour(n) for n in reference.similar],
+            "cited_by": [_neighbour(n) for n in reference.cited_by],
+            "references": [_neighbour(n) for n in reference.references],
+            "related": [{"section": s, **_neighbour(n)} for s, n in reference.related],
+        },
+        "unlinked_citations": [{"section": u.section, "text": u.text} for u in reference.unlinked],
+        "cited_in": _pmids(reference.cited_in),
+        "authors_and_affiliations": list(reference.front_matter),
+        "other_identifiers": {label: value for label, value in reference.other_identifiers},
+        "citation_text": reference.citation_text,
+        "sources": [
+            {"path": s.path, "sha256": s.sha256, "imported_at": s.imported_at, "encoding": s.encoding}
+            for s in reference.sources
+        ],
+    }
+
+
+def row_json(row: ListRow) -> dict[str, Any]:
+    return {
+        "pmid": row.pmid,
+        "pmcid": row.pmcid,
+        "doi": row.doi,
+        "title": row.title,
+        "journal": row.journal,
+        "year": row.year,
+        "is_stub": row.is_stub,
+        "cited_count": row.cited_count,
+        "free_pmc": row.free_pmc,
+    }

@@ -1,0 +1,123 @@
+"""The library's tables, as SQLAlchemy 2 typed mappings.
+
+A ``reference`` row is an article: a full record when one of its pages was
+imported, a *stub* when it is known only from citation items.  ``link`` rows
+are typed, directed edges (source -> target) that remember which page asserted
+them, under which heading and in what order.  ``page`` keeps every imported
+page's original bytes, so a better reader can re-read them later.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class ReferenceRow(Base):
+    __tablename__ = "reference"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pmid: Mapped[int | None] = mapped_column(Integer, unique=True)
+    pmcid: Mapped[str | None] = mapped_column(String(20), unique=True)
+    doi: Mapped[str | None] = mapped_column(String(300))
+    doi_key: Mapped[str | None] = mapped_column(String(300), unique=True)
+    title: Mapped[str | None] = mapped_column(Text)
+    abstract: Mapped[str | None] = mapped_column(Text)
+    journal: Mapped[str | None] = mapped_column(String(300))
+    pub_date: Mapped[str | None] = mapped_column(String(60))
+    year: Mapped[int | None] = mapped_column(Integer)
+    volume: Mapped[str | None] = mapped_column(String(60))
+    issue: Mapped[str | None] = mapped_column(String(60))
+    pages: Mapped[str | None] = mapped_column(String(60))
+    epub_date: Mapped[str | None] = mapped_column(String(60))
+    language: Mapped[str | None] = mapped_column(String(60))
+    copyright: Mapped[str | None] = mapped_column(Text)
+    is_stub: Mapped[bool] = mapped_column(Boolean, default=True)
+    free_pmc: Mapped[bool] = mapped_column(Boolean, default=False)
+    no_abstract: Mapped[bool] = mapped_column(Boolean, default=False)
+    citation_text: Mapped[str | None] = mapped_column(Text)
+    extra: Mapped[dict | None] = mapped_column(JSON)
+    cited_count: Mapped[int] = mapped_column(Integer, default=0)
+    page_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+    __table_args__ = (
+        # One index per sort order of the reference list, stubs shown or not.
+        Index("ix_reference_stub_title", "is_stub", "title"),
+        Index("ix_reference_stub_journal", "is_stub", "journal"),
+        Index("ix_reference_stub_year", "is_stub", "year"),
+        Index("ix_reference_stub_pmid", "is_stub", "pmid"),
+        Index("ix_reference_stub_cited", "is_stub", "cited_count"),
+    )
+
+
+class LinkRow(Base):
+    __tablename__ = "link"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("reference.id", ondelete="CASCADE"))
+    target_id: Mapped[int | None] = mapped_column(ForeignKey("reference.id", ondelete="CASCADE"))
+    asserted_by_id: Mapped[int] = mapped_column(ForeignKey("reference.id", ondelete="CASCADE"))
+    section: Mapped[str] = mapped_column(String(30))
+    position: Mapped[int] = mapped_column(Integer)
+    # The item as the page wrote it, for citations with no identifier to link by.
+    text: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        Index("ix_link_source", "source_id", "kind"),
+        Index("ix_link_target", "target_id", "kind"),
+        Index("ix_link_asserted_by", "asserted_by_id", "section", "position"),
+    )
+
+
+class TermRow(Base):
+    """Keywords, MeSH terms, publication types and substances, as the page writes them."""
+
+    __tablename__ = "term"
+
+    reference_id: Mapped[int] = mapped_column(
+        ForeignKey("reference.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_term_kind_value", "kind", "value"),)
+
+
+class PageRow(Base):
+    __tablename__ = "page"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference_id: Mapped[int] = mapped_column(ForeignKey("reference.id", ondelete="CASCADE"), index=True)
+    path: Mapped[str | None] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    encoding: Mapped[str] = mapped_column(String(20))
+    byte_size: Mapped[int] = mapped_column(Integer)
+    # The original bytes, zlib-compressed: pages are mostly text and shrink ~3x.
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    imported_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+reference_table = ReferenceRow.__table__
+link_table = LinkRow.__table__
+term_table = TermRow.__table__
+page_table = PageRow.__table__

@@ -1,0 +1,59 @@
+"""The full-text index (SQLite FTS5), kept in step by the store on every write.
+
+Other databases have no FTS table; search falls back to ``LIKE`` there.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from sqlalchemy import bindparam, text
+from sqlalchemy.orm import Session
+
+from refman.store.chunks import chunked
+
+_REINDEX = text(
+    """
+    INSERT INTO reference_fts (rowid, title, abstract, keywords, mesh, journal, identifiers)
+    SELECT r.id, r.title, coalesce(r.abstract, r.citation_text),
+           (SELECT group_concat(t.value, ' ') FROM term t
+             WHERE t.reference_id = r.id AND t.kind = 'keyword'),
+           (SELECT group_concat(t.value, ' ') FROM term t
+             WHERE t.reference_id = r.id AND t.kind IN ('mesh', 'substance', 'publication_type')),
+           r.journal,
+           trim(coalesce(CAST(r.pmid AS TEXT), '') || ' ' || coalesce(r.pmcid, '') || ' '
+                || coalesce(r.doi, ''))
+      FROM reference r WHERE r.id IN :ids
+    """
+).bindparams(bindparam("ids", expanding=True))
+_UNINDEX = text("DELETE FROM reference_fts WHERE rowid IN :ids").bindparams(
+    bindparam("ids", expanding=True)
+)
+
+
+def has_fts(session: Session) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
+
+
+def reindex(session: Session, ids: Iterable[int]) -> None:
+    """Bring the index rows of these references up to date (deleted ones drop out)."""
+    if not has_fts(session):
+        return
+    for chunk in chunked(sorted(set(ids)), 500):
+        session.execute(_UNINDEX, {"ids": list(chunk)})
+        session.execute(_REINDEX, {"ids": list(chunk)})
+
+
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+def fts_query(user_text: str) -> str | None:
+    """Turn what a user typed into a safe FTS5 query: every word must match, as a prefix.
+
+    Operators and quotes in the input are treated as text, so no input can raise.
+    """
+    tokens = _TOKEN.findall(user_text)
+    if not tokens:
+        return None
+    return " ".join(f'"{token}"*' for token in tokens)
