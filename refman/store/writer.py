@@ -211,8 +211,7 @@ class _BatchWriter:
             values["doi"] = page.doi if doi else None
             values["doi_key"] = doi
             if known is None:
-                values["created_at"] = self.now
-                inserts.append((index, values))
+                inserts.append((index, {**values, **_new_record_defaults(self.now)}))
                 results[index] = WriteResult("new", -1, tuple(notes))
             else:
                 values["b_id"] = known.id
@@ -506,10 +505,20 @@ def _page_values(page: PubMedPage, sha256: str, now: datetime) -> dict:
         "extra": extra or None,
         "page_sha256": sha256,
         "updated_at": now,
-        # Only for inserts; updates keep these columns as they are.
+        "free_pmc": bool(page.pmcid),
+    }
+
+
+def _new_record_defaults(now: datetime) -> dict:
+    """Columns a new full record starts with and a page never sets.
+
+    Kept out of updates: in an ``executemany`` UPDATE every parameter named
+    after a column becomes part of the SET clause.
+    """
+    return {
         "journal": None, "pub_date": None, "year": None, "volume": None, "issue": None,
         "pages": None, "epub_date": None, "language": None, "citation_text": None,
-        "free_pmc": bool(page.pmcid), "cited_count": 0,
+        "cited_count": 0, "created_at": now,
     }
 
 

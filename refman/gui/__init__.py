@@ -1,0 +1,1 @@
+"""The Qt window: every Qt import of refman lives under this package."""
