@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
-from sqlalchemy import Select, and_, func, or_, select, text
+from sqlalchemy import Select, and_, func, literal, or_, select, text
 from sqlalchemy.orm import Session
 
 from refman.domain.identifiers import classify_identifier, doi_key
@@ -41,6 +41,7 @@ class SortKey(str, Enum):
     YEAR = "year"
     PMID = "pmid"
     CITED = "cited_count"
+    FREE_PMC = "free_pmc"
     ID = "id"
 
 
@@ -93,7 +94,7 @@ def count_references(session: Session) -> tuple[int, int]:
 
 
 def _filtered(session: Session, query: ListQuery, columns: Sequence) -> Select | None:
-    statement = select(*columns)
+    statement = select(*columns).select_from(R)
     if not query.include_stubs:
         statement = statement.where(R.c.is_stub.is_(False))
     if query.search.strip():
@@ -133,11 +134,42 @@ def _search_condition(session: Session, user_text: str):  # noqa: ANN202 - SQL e
 
 
 def _order(query: ListQuery) -> list:
+    """ORDER BY for the list: the sort column, then id, so every order is total.
+
+    NULLs come first ascending and last descending (SQLite's own order, so its
+    indexes serve the sort); other databases are told so explicitly.
+    """
     column = R.c[query.sort.value]
-    primary = column.desc() if query.descending else column.asc()
-    tie = R.c.id.desc() if query.descending else R.c.id.asc()
-    nulls_last = column.is_(None)
-    return [nulls_last, primary, tie] if query.sort is not SortKey.ID else [tie]
+    if query.sort is SortKey.ID:
+        return [column.desc() if query.descending else column.asc()]
+    if query.descending:
+        return [column.desc().nulls_last(), R.c.id.desc()]
+    return [column.asc().nulls_first(), R.c.id.asc()]
+
+
+def position_of(session: Session, query: ListQuery, reference_id: int) -> int | None:
+    """The row a record has in the list, or None when the list does not show it."""
+    statement = _filtered(session, query, [R.c[query.sort.value]])
+    if statement is None:
+        return None
+    found = session.execute(statement.where(R.c.id == reference_id)).first()
+    if found is None:
+        return None
+    column = R.c[query.sort.value]
+    value = literal(found[0], column.type) if found[0] is not None else None
+    if query.sort is SortKey.ID:
+        before = R.c.id > reference_id if query.descending else R.c.id < reference_id
+    elif query.descending:
+        if value is None:
+            before = or_(column.is_not(None), and_(column.is_(None), R.c.id > reference_id))
+        else:
+            before = or_(column > value, and_(column == value, R.c.id > reference_id))
+    elif value is None:
+        before = and_(column.is_(None), R.c.id < reference_id)
+    else:
+        before = or_(column.is_(None), column < value, and_(column == value, R.c.id < reference_id))
+    counted = _filtered(session, query, [func.count()])
+    return session.execute(counted.where(before)).scalar()
 
 
 def count_rows(session: Session, query: ListQuery) -> int:

@@ -37,7 +37,8 @@ class ReferenceRow(Base):
     pmcid: Mapped[str | None] = mapped_column(String(20), unique=True)
     doi: Mapped[str | None] = mapped_column(String(300))
     doi_key: Mapped[str | None] = mapped_column(String(300), unique=True)
-    title: Mapped[str | None] = mapped_column(Text)
+    # Titles sort case-insensitively; SQLite's NOCASE lets the sort index serve that order.
+    title: Mapped[str | None] = mapped_column(Text().with_variant(Text(collation="NOCASE"), "sqlite"))
     abstract: Mapped[str | None] = mapped_column(Text)
     journal: Mapped[str | None] = mapped_column(String(300))
     pub_date: Mapped[str | None] = mapped_column(String(60))
@@ -65,6 +66,7 @@ class ReferenceRow(Base):
         Index("ix_reference_stub_year", "is_stub", "year"),
         Index("ix_reference_stub_pmid", "is_stub", "pmid"),
         Index("ix_reference_stub_cited", "is_stub", "cited_count"),
+        Index("ix_reference_stub_free_pmc", "is_stub", "free_pmc"),
     )
 
 

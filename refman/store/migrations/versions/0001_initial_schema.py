@@ -22,7 +22,7 @@ def upgrade() -> None:
     sa.Column('pmcid', sa.String(length=20), nullable=True),
     sa.Column('doi', sa.String(length=300), nullable=True),
     sa.Column('doi_key', sa.String(length=300), nullable=True),
-    sa.Column('title', sa.Text(), nullable=True),
+    sa.Column('title', sa.Text().with_variant(sa.Text(collation='NOCASE'), 'sqlite'), nullable=True),
     sa.Column('abstract', sa.Text(), nullable=True),
     sa.Column('journal', sa.String(length=300), nullable=True),
     sa.Column('pub_date', sa.String(length=60), nullable=True),
@@ -50,6 +50,7 @@ def upgrade() -> None:
     with op.batch_alter_table('reference', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_reference_page_sha256'), ['page_sha256'], unique=False)
         batch_op.create_index('ix_reference_stub_cited', ['is_stub', 'cited_count'], unique=False)
+        batch_op.create_index('ix_reference_stub_free_pmc', ['is_stub', 'free_pmc'], unique=False)
         batch_op.create_index('ix_reference_stub_journal', ['is_stub', 'journal'], unique=False)
         batch_op.create_index('ix_reference_stub_pmid', ['is_stub', 'pmid'], unique=False)
         batch_op.create_index('ix_reference_stub_title', ['is_stub', 'title'], unique=False)
@@ -133,6 +134,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_reference_stub_title')
         batch_op.drop_index('ix_reference_stub_pmid')
         batch_op.drop_index('ix_reference_stub_journal')
+        batch_op.drop_index('ix_reference_stub_free_pmc')
         batch_op.drop_index('ix_reference_stub_cited')
         batch_op.drop_index(batch_op.f('ix_reference_page_sha256'))
 
