@@ -193,12 +193,17 @@ def _print_json(data: Any) -> None:
 
 
 def _open_app(library: Library, paths: list[str]) -> int:
-    report = ImportService(library).import_paths(paths) if paths else None
-    if report is not None:
-        print_report(report, sys.stdout, sys.stderr)
-    print(Catalog(library).summary().line())
-    return EXIT_REFUSED if report is not None and report.refused else EXIT_OK
+    from refman import app  # Qt loads only when the window is wanted
 
+    if not app.has_display():
+        report = ImportService(library).import_paths(paths) if paths else None
+        if report is not None:
+            print_report(report, sys.stdout, sys.stderr)
+        print(Catalog(library).summary().line())
+        print("refman: no display to open the window on (run it under a desktop session or xvfb-run); "
+              "'refman list', 'refman show' and 'refman search' work here", file=sys.stderr)
+        return EXIT_REFUSED if report is not None and report.refused else EXIT_OK
+    return app.run_window(library, paths)
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -161,7 +161,7 @@ def read_input_file(path: Path) -> IncomingPage | FileOutcome:
         return _refused(path, f"cannot be read ({error.strerror or error})")
     if len(data) > MAX_PAGE_BYTES:
         return _refused(path, f"too large for a saved page (over {_megabytes(MAX_PAGE_BYTES)})")
-    return read_input_bytes(data, str(path))
+    return read_input_bytes(data, str(path.absolute()))
 
 
 def read_input_bytes(data: bytes, label: str) -> IncomingPage | FileOutcome:

@@ -1,0 +1,269 @@
+"""The detail pane's HTML: a pure function of a :class:`Reference`, with no Qt in it.
+
+Everything a record holds came from a file someone saved, so every field is
+data: it is escaped with :func:`html.escape` before it reaches the page, and
+only ``http(s)`` addresses and refman's own ``refman://reference/<id>`` links
+ever appear in an ``href``.  The markup is the HTML 4 subset that QTextBrowser
+renders (headings, paragraphs, lists, ``<b>``, ``<a>`` and inline styles).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable
+from urllib.parse import quote
+
+from refman.domain.abstract import abstract_parts
+from refman.domain.records import Neighbour, Reference, Section, Source
+
+REFERENCE_URL_PREFIX = "refman://reference/"
+_REFERENCE_URL = re.compile(r"refman://reference/([1-9][0-9]{0,18})")
+_MAX_ID = 2**63 - 1  # SQLite's largest integer key
+_WEB_URL = re.compile(r"https?://[^\s\"'<>]+")
+
+STUB_NOTE = "Known only from citations — import its PubMed page to complete this record."
+NO_ABSTRACT = "No abstract available"
+
+_MUTED = "color:#666666;"
+_NOTE = "background-color:#fff4ce; color:#5c4400;"
+
+
+# -- internal links ------------------------------------------------------------------
+
+def reference_url(reference_id: int) -> str:
+    """The one link scheme between articles: ``refman://reference/<id>``."""
+    if isinstance(reference_id, bool) or not isinstance(reference_id, int) or not 0 < reference_id <= _MAX_ID:
+        raise ValueError(f"not a reference id: {reference_id!r}")
+    return f"{REFERENCE_URL_PREFIX}{reference_id}"
+
+
+def parse_reference_url(url: str) -> int | None:
+    """The reference id a ``refman://reference/<id>`` link names, or None for any other text."""
+    match = _REFERENCE_URL.fullmatch(url)
+    if match is None:
+        return None
+    reference_id = int(match.group(1))
+    return reference_id if reference_id <= _MAX_ID else None
+
+
+# -- small building blocks -----------------------------------------------------------
+
+def _esc(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _link(url: str, text: str) -> str:
+    """An anchor, or the bare text when ``url`` is not an address refman may link to."""
+    if parse_reference_url(url) is None and not _WEB_URL.fullmatch(url):
+        return _esc(text)
+    return f'<a href="{_esc(url)}">{_esc(text)}</a>'
+
+
+def _heading(text: str) -> str:
+    return f"<h3>{_esc(text)}</h3>"
+
+
+def _paragraph(text: str, style: str = "") -> str:
+    attribute = f' style="{style}"' if style else ""
+    return f"<p{attribute}>{_esc(text)}</p>"
+
+
+def _lines(lines: Iterable[str], style: str = "") -> str:
+    """Several lines of text in one paragraph, one under the other."""
+    attribute = f' style="{style}"' if style else ""
+    return f"<p{attribute}>{'<br>'.join(_esc(line) for line in lines)}</p>"
+
+
+def _list(items: Iterable[str]) -> str:
+    """An unordered list of already-escaped items."""
+    return "<ul>" + "".join(f"<li>{item}</li>" for item in items) + "</ul>"
+
+
+def _text_list(heading: str, items: Iterable[str]) -> str:
+    items = tuple(items)
+    if not items:
+        return ""
+    return _heading(heading) + _list(_esc(item) for item in items)
+
+
+def _when(timestamp: str) -> str:
+    """``2026-11-24T14:27:53Z`` as ``2026-11-24 14:27:53 UTC``."""
+    text = timestamp.replace("T", " ", 1)
+    return text[:-1] + " UTC" if text.endswith("Z") else text
+
+
+# -- blocks of the pane ----------------------------------------------------------------
+
+def journal_line(reference: Reference) -> str | None:
+    """PubMed's citation line: ``Journal. 2015 Jan;21(1):22-34. Epub 2014 Oct 24.``"""
+    when = reference.date or (str(reference.year) if reference.year is not None else "")
+    locator = reference.volume or ""
+    if reference.issue:
+        locator += f"({reference.issue})"
+    if reference.pages:
+        locator += f":{reference.pages}"
+    issue_part = ";".join(part for part in (when, locator) if part)
+    sentences = [part for part in (reference.journal, issue_part) if part]
+    if reference.epub_date:
+        sentences.append(f"Epub {reference.epub_date}")
+    if not sentences:
+        return None
+    return " ".join(f"{sentence}." for sentence in sentences)
+
+
+def _title(reference: Reference) -> str:
+    title = reference.title or reference.citation_text or "(untitled)"
+    return f"<h2>{_esc(title)}</h2>"
+
+
+def _citation(reference: Reference) -> str:
+    line = journal_line(reference)
+    return _paragraph(line, _MUTED) if line else ""
+
+
+def _identifiers(reference: Reference) -> str:
+    parts: list[str] = []
+    if reference.pmid:
+        url = f"https://pubmed.ncbi.nlm.nih.gov/{quote(reference.pmid, safe='')}/"
+        parts.append(f"PMID: {_link(url, reference.pmid)}")
+    if reference.pmcid:
+        url = f"https://pmc.ncbi.nlm.nih.gov/articles/{quote(reference.pmcid, safe='')}/"
+        parts.append(f"PMCID: {_link(url, reference.pmcid)}")
+    if reference.doi:
+        url = f"https://doi.org/{quote(reference.doi, safe='/()')}"
+        parts.append(f"DOI: {_link(url, reference.doi)}")
+    parts.extend(f"{_esc(label)}: {_esc(value)}" for label, value in reference.other_identifiers)
+    if not parts:
+        return ""
+    return "<p>" + " &nbsp;·&nbsp; ".join(parts) + "</p>"
+
+
+def _free_full_text(reference: Reference) -> str:
+    if not reference.free_pmc:
+        return ""
+    return '<p><b style="color:#1a7f37;">Free full text in PMC</b></p>'
+
+
+def _front_matter(reference: Reference) -> str:
+    return _lines(reference.front_matter) if reference.front_matter else ""
+
+
+def _abstract(reference: Reference) -> str:
+    parts = abstract_parts(reference.abstract)
+    if reference.no_abstract or not parts:
+        return _heading("Abstract") + _paragraph(NO_ABSTRACT, _MUTED)
+    paragraphs = []
+    for part in parts:
+        label = f"<b>{_esc(part.label)}:</b> " if part.label else ""
+        paragraphs.append(f"<p>{label}{_esc(part.text)}</p>")
+    return _heading("Abstract") + "".join(paragraphs)
+
+
+def _keywords(reference: Reference) -> str:
+    if not reference.keywords:
+        return ""
+    return f"<p><b>Keywords:</b> {'; '.join(_esc(k) for k in reference.keywords)}.</p>"
+
+
+def _copyright(reference: Reference) -> str:
+    return _paragraph(reference.copyright, _MUTED) if reference.copyright else ""
+
+
+def _extra_section(section: Section) -> str:
+    return _text_list(section.heading, section.items)
+
+
+def _unlinked(reference: Reference) -> str:
+    return _text_list("Citations without identifiers", (u.text for u in reference.unlinked))
+
+
+def _neighbour(neighbour: Neighbour) -> str:
+    """A link to another record, with its journal and year after it."""
+    label = neighbour.title or neighbour.pmid or neighbour.doi or f"Reference {neighbour.reference_id}"
+    details = ", ".join(str(part) for part in (neighbour.journal, neighbour.year) if part)
+    suffix = f' <span style="{_MUTED}">{_esc(details)}</span>' if details else ""
+    return _link(reference_url(neighbour.reference_id), label) + suffix
+
+
+def _cited_in(reference: Reference) -> str:
+    if not reference.cited_in:
+        return ""
+    return _heading("Cited in:") + _list(_neighbour(n) for n in reference.cited_in)
+
+
+def _source(source: Source) -> str:
+    where = source.path or "pasted text"
+    return _esc(f"Imported from {where} on {_when(source.imported_at)}")
+
+
+def _provenance(reference: Reference) -> str:
+    lines = [_source(source) for source in reference.sources]
+    if reference.created_at:
+        lines.append(_esc(f"Added {_when(reference.created_at)}"))
+    if reference.updated_at:
+        lines.append(_esc(f"Updated {_when(reference.updated_at)}"))
+    if not lines:
+        return ""
+    return f'<hr><p style="{_MUTED} font-size:small;">{"<br>".join(lines)}</p>'
+
+
+def _stub_citation(reference: Reference) -> str:
+    """What the citations naming a stub say about it."""
+    blocks = [_heading("What the citation says"), _citation(reference), _identifiers(reference)]
+    if reference.language:
+        blocks.append(_paragraph(f"Language: {reference.language}"))
+    if reference.publication_types:
+        blocks.append(_paragraph(f"Publication types: {'; '.join(reference.publication_types)}"))
+    if reference.citation_text:
+        blocks.append(f"<blockquote>{_esc(reference.citation_text)}</blockquote>")
+    return "".join(blocks)
+
+
+# -- the pane --------------------------------------------------------------------------
+
+def _page(blocks: Iterable[str]) -> str:
+    return "<html><body>" + "".join(block for block in blocks if block) + "</body></html>"
+
+
+def _render_full(reference: Reference) -> str:
+    return _page(
+        [
+            _title(reference),
+            _citation(reference),
+            _identifiers(reference),
+            _free_full_text(reference),
+            _front_matter(reference),
+            _abstract(reference),
+            _keywords(reference),
+            _text_list("MeSH terms", reference.mesh_terms),
+            _text_list("Publication types", reference.publication_types),
+            _text_list("Substances", reference.substances),
+            _copyright(reference),
+            *(_extra_section(section) for section in reference.extra_sections),
+            _unlinked(reference),
+            _provenance(reference),
+        ]
+    )
+
+
+def _render_stub(reference: Reference) -> str:
+    return _page(
+        [
+            _title(reference),
+            _paragraph(STUB_NOTE, _NOTE),
+            _stub_citation(reference),
+            _cited_in(reference),
+            _provenance(reference),
+        ]
+    )
+
+
+def render_reference(reference: Reference) -> str:
+    """The detail pane for one record: the full page, or what citations say of a stub."""
+    return _render_stub(reference) if reference.is_stub else _render_full(reference)
+
+
+def render_empty(message: str) -> str:
+    """The pane when nothing is selected, or the selection is gone."""
+    return _page([f'<p align="center" style="{_MUTED}">{_esc(message)}</p>'])

@@ -1,0 +1,614 @@
+"""refman's main window: the reference list, the detail pane and the link navigator."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QEvent, QModelIndex, QObject, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDragLeaveEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QGuiApplication,
+    QKeySequence,
+    QMouseEvent,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from refman import __version__
+from refman.domain.records import Reference
+from refman.gui.detail_pane import DetailPane
+from refman.gui.drop import DropContent, read_drop
+from refman.gui.import_report import ImportReportDialog
+from refman.gui.navigator import LinkNavigator
+from refman.gui.reference_model import COLUMNS, PMC, TITLE, IdRole, ReferenceListModel
+from refman.gui.resources import icon
+from refman.gui.write_lane import ImportJob, WriteLane
+from refman.services.catalog import Catalog
+from refman.services.importer import ImportProgress, ImportReport, ImportService
+from refman.services.navigation import History
+from refman.store.library import Library
+
+SEARCH_DELAY_MS = 200
+REFRESH_DELAY_MS = 250
+SAMPLES = Path(__file__).resolve().parents[2] / "seeds"
+
+
+class DropOverlay(QWidget):
+    """The highlight over the window while files or text are dragged onto it."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setObjectName("dropOverlay")
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
+        self.setStyleSheet(
+            "#dropOverlay { background: rgba(47, 111, 179, 40); border: 3px dashed rgb(47, 111, 179);"
+            " border-radius: 8px; }"
+        )
+        label = QLabel("Drop PubMed pages, folders or page text to import them", self)
+        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        font = label.font()
+        font.setPointSizeF(font.pointSizeF() * 1.4)
+        font.setBold(True)
+        label.setFont(font)
+        layout = QVBoxLayout(self)
+        layout.addWidget(label)
+        self.hide()
+
+    def cover(self) -> None:
+        self.setGeometry(self.parentWidget().rect().adjusted(6, 6, -6, -6))
+        self.raise_()
+        self.show()
+
+
+class EmptyState(QWidget):
+    """What a new, empty library shows: how to add articles, and the samples."""
+
+    import_files = Signal()
+    import_samples = Signal()
+
+    def __init__(self, parent: QWidget, samples_available: bool) -> None:
+        super().__init__(parent)
+        self.setObjectName("emptyState")
+        title = QLabel("<h2>Your library is empty</h2>", self)
+        title.setTextFormat(Qt.TextFormat.RichText)
+        text = QLabel(
+            "Save PubMed article pages as text and drag them, or a folder of them, onto this window.\n"
+            "You can also paste a page's text by dropping it here, or use File ▸ Import files… (Ctrl+O).",
+            self,
+        )
+        text.setTextFormat(Qt.TextFormat.PlainText)
+        text.setWordWrap(True)
+        text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        files = QPushButton(icon("import"), "Import files…", self)
+        files.clicked.connect(self.import_files)
+        samples = QPushButton("Import the sample pages", self)
+        samples.setObjectName("importSamplesButton")
+        samples.clicked.connect(self.import_samples)
+        samples.setVisible(samples_available)
+        layout = QVBoxLayout(self)
+        layout.addStretch()
+        for widget in (title, text, files, samples):
+            layout.addWidget(widget, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addStretch()
+
+
+class MainWindow(QMainWindow):
+    """The window.  Owns the library it shows and the write lane that imports into it."""
+
+    files_dropped = Signal(list)  # list[Path]
+    text_dropped = Signal(str)
+
+    def __init__(
+        self,
+        library: Library,
+        *,
+        settings: QSettings | None = None,
+        threaded: bool = True,
+        samples: Path | None = SAMPLES,
+    ) -> None:
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.library = library
+        self.catalog = Catalog(library)
+        self.history = History()
+        self.settings = settings or QSettings()
+        self.samples = samples if samples is not None and samples.is_dir() else None
+        self.last_report: ImportReport | None = None
+        self._shown_id: int | None = None
+        self._moving_in_history = False
+        self._selecting = False
+
+        self.setWindowTitle(f"refman — {library.display_name}")
+        self.setWindowIcon(icon("refman"))
+        self.setAcceptDrops(True)
+
+        self.lane = WriteLane(ImportService(library), self, threaded=threaded)
+        self.lane.started.connect(self._import_started)
+        self.lane.progress.connect(self._import_progress)
+        self.lane.finished.connect(self._import_finished)
+
+        self._build_actions()
+        self._build_widgets()
+        self._build_menus_and_toolbar()
+        self._build_status_bar()
+        self.files_dropped.connect(self.import_paths)
+        self.text_dropped.connect(self.import_text)
+
+        self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self._apply_search)
+        self._refresh_timer = QTimer(self, singleShot=True, interval=REFRESH_DELAY_MS)
+        self._refresh_timer.timeout.connect(self.refresh_list)
+
+        self._restore_state()
+        self._update_counts()
+        self._update_history_actions()
+        QGuiApplication.instance().installEventFilter(self)
+
+    # -- construction ----------------------------------------------------------------
+
+    def _action(self, text: str, shortcut: QKeySequence | str | None = None, slot=None, icon_name: str | None = None) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if icon_name:
+            action.setIcon(icon(icon_name))
+        if slot is not None:
+            action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        self.import_files_action = self._action("&Import files…", QKeySequence.StandardKey.Open, self.choose_files, "import")
+        self.import_folder_action = self._action("Import &folder…", "Ctrl+Shift+O", self.choose_folder)
+        self.report_action = self._action("Last import &report…", None, self.show_report)
+        self.report_action.setEnabled(False)
+        self.quit_action = self._action("&Quit", QKeySequence.StandardKey.Quit, self.close)
+        self.copy_action = self._action("&Copy", QKeySequence.StandardKey.Copy, self.copy_selection)
+        self.find_action = self._action("&Find", QKeySequence.StandardKey.Find, self.focus_search)
+        self.back_action = self._action("&Back", "Alt+Left", self.go_back, "back")
+        self.forward_action = self._action("&Forward", "Alt+Right", self.go_forward, "forward")
+        self.stubs_action = self._action("Show &stubs", "Ctrl+Shift+S")
+        self.stubs_action.setCheckable(True)
+        self.stubs_action.setToolTip("Also list articles known only from citations")
+        self.stubs_action.toggled.connect(self.set_show_stubs)
+        self.about_action = self._action("&About refman", None, self.about)
+
+    def _build_widgets(self) -> None:
+        self.model = ReferenceListModel(self.library, self)
+        self.view = QTableView(self)
+        self.view.setObjectName("referenceList")
+        self.view.setModel(self.model)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.horizontalHeader().setSortIndicator(TITLE, Qt.SortOrder.AscendingOrder)
+        self.view.setSortingEnabled(True)
+        self.view.setAlternatingRowColors(True)
+        self.view.setWordWrap(False)
+        self.view.setShowGrid(False)
+        self.view.verticalHeader().hide()
+        self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.view.verticalHeader().setDefaultSectionSize(self.view.fontMetrics().height() + 8)
+        header = self.view.horizontalHeader()
+        header.setSectionsMovable(True)
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(TITLE, QHeaderView.ResizeMode.Stretch)
+        for column, width in ((1, 170), (2, 60), (3, 90), (4, 60), (PMC, 48)):
+            header.resizeSection(column, width)
+        self.view.setAcceptDrops(False)
+        self.view.selectionModel().currentRowChanged.connect(self._current_row_changed)
+        self.model.modelReset.connect(self._model_reset)
+
+        self.search = QLineEdit(self)
+        self.search.setObjectName("searchField")
+        self.search.setPlaceholderText("Search titles, abstracts, keywords, MeSH, journals, IDs  (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self.search.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
+        self.search.setAcceptDrops(False)
+        self.search.setMinimumWidth(320)
+        self.search.textChanged.connect(lambda _text: self._search_timer.start())
+        clear = QAction(self.search)
+        clear.setShortcut(QKeySequence(Qt.Key.Key_Escape))
+        clear.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        clear.triggered.connect(self.clear_search)
+        self.search.addAction(clear)
+
+        self.detail = DetailPane(self)
+        self.detail.navigate.connect(self.show_reference)
+        self.detail.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        self.navigator = LinkNavigator(self)
+        self.navigator.navigate.connect(self.show_reference)
+
+        self.list_area = QStackedWidget(self)
+        self.list_area.addWidget(self.view)
+        self.empty_state = EmptyState(self.list_area, self.samples is not None)
+        self.list_area.addWidget(self.empty_state)
+        self.empty_state.import_files.connect(self.choose_files)
+        self.empty_state.import_samples.connect(self.import_samples)
+
+        self.side_splitter = QSplitter(Qt.Orientation.Vertical, self)
+        self.side_splitter.setObjectName("sideSplitter")
+        self.side_splitter.addWidget(self.detail)
+        self.side_splitter.addWidget(self.navigator)
+        self.side_splitter.setSizes([520, 420])
+        self.main_splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.main_splitter.setObjectName("mainSplitter")
+        self.main_splitter.addWidget(self.list_area)
+        self.main_splitter.addWidget(self.side_splitter)
+        self.main_splitter.setStretchFactor(0, 3)
+        self.main_splitter.setStretchFactor(1, 2)
+        self.main_splitter.setSizes([900, 640])
+        self.setCentralWidget(self.main_splitter)
+        self.drop_overlay = DropOverlay(self.main_splitter)
+
+    def _build_menus_and_toolbar(self) -> None:
+        menus = self.menuBar()
+        file_menu = menus.addMenu("&File")
+        for action in (self.import_files_action, self.import_folder_action, self.report_action):
+            file_menu.addAction(action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        edit_menu = menus.addMenu("&Edit")
+        edit_menu.addAction(self.copy_action)
+        edit_menu.addAction(self.find_action)
+        view_menu = menus.addMenu("&View")
+        view_menu.addAction(self.back_action)
+        view_menu.addAction(self.forward_action)
+        view_menu.addSeparator()
+        view_menu.addAction(self.stubs_action)
+        help_menu = menus.addMenu("&Help")
+        help_menu.addAction(self.about_action)
+
+        toolbar = self.addToolBar("Main")
+        toolbar.setObjectName("mainToolbar")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        toolbar.addAction(self.import_files_action)
+        toolbar.addSeparator()
+        toolbar.addAction(self.back_action)
+        toolbar.addAction(self.forward_action)
+        spacer = QWidget(toolbar)
+        spacer.setSizePolicy(spacer.sizePolicy().horizontalPolicy().Expanding, spacer.sizePolicy().verticalPolicy())
+        toolbar.addWidget(spacer)
+        toolbar.addWidget(self.search)
+
+    def _build_status_bar(self) -> None:
+        status = self.statusBar()
+        self.count_label = QLabel(self)
+        self.count_label.setObjectName("recordCount")
+        self.progress = QProgressBar(self)
+        self.progress.setObjectName("importProgress")
+        self.progress.setMaximumWidth(220)
+        self.progress.setTextVisible(True)
+        self.progress.hide()
+        self.cancel_button = QToolButton(self)
+        self.cancel_button.setText("Cancel")
+        self.cancel_button.setToolTip("Stop the import after the current batch; what was imported stays")
+        self.cancel_button.clicked.connect(self.lane.cancel)
+        self.cancel_button.hide()
+        self.report_button = QToolButton(self)
+        self.report_button.setObjectName("reportButton")
+        self.report_button.setText("Report…")
+        self.report_button.clicked.connect(self.show_report)
+        self.report_button.hide()
+        status.addPermanentWidget(self.report_button)
+        status.addPermanentWidget(self.progress)
+        status.addPermanentWidget(self.cancel_button)
+        status.addPermanentWidget(self.count_label)
+
+    # -- state that survives a restart ----------------------------------------------------
+
+    def _restore_state(self) -> None:
+        s = self.settings
+        geometry = s.value("window/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1500, 900)
+        for key, splitter in (("window/mainSplitter", self.main_splitter), ("window/sideSplitter", self.side_splitter)):
+            value = s.value(key)
+            if isinstance(value, QByteArray) and not value.isEmpty():
+                splitter.restoreState(value)
+        header = s.value("list/header")
+        if isinstance(header, QByteArray) and not header.isEmpty():
+            self.view.horizontalHeader().restoreState(header)
+            self.view.horizontalHeader().setSectionResizeMode(TITLE, QHeaderView.ResizeMode.Stretch)
+        sort_column = int(s.value("list/sortColumn", -1))
+        sort_order = Qt.SortOrder(int(s.value("list/sortOrder", 0)))
+        if 0 <= sort_column < len(COLUMNS):
+            self.view.sortByColumn(sort_column, sort_order)
+        self.stubs_action.setChecked(s.value("list/showStubs", False, type=bool))
+
+    def save_state(self) -> None:
+        s = self.settings
+        s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/mainSplitter", self.main_splitter.saveState())
+        s.setValue("window/sideSplitter", self.side_splitter.saveState())
+        header = self.view.horizontalHeader()
+        s.setValue("list/header", header.saveState())
+        s.setValue("list/sortColumn", header.sortIndicatorSection() if header.isSortIndicatorShown() else -1)
+        s.setValue("list/sortOrder", header.sortIndicatorOrder().value)
+        s.setValue("list/showStubs", self.stubs_action.isChecked())
+        s.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        self.save_state()
+        QGuiApplication.instance().removeEventFilter(self)
+        self.lane.shutdown()
+        super().closeEvent(event)
+
+    # -- showing records and history ---------------------------------------------------
+
+    def show_reference(self, reference_id: int) -> bool:
+        """Show a record (from the list, the navigator or the detail pane) and remember it."""
+        reference = self.catalog.get(reference_id)
+        if reference is None:
+            self.statusBar().showMessage("That article is no longer in the library", 5000)
+            self.history.forget(reference_id)
+            self._update_history_actions()
+            return False
+        self._display(reference)
+        if not self._moving_in_history:
+            self.history.visit(reference_id)
+        self._select_in_list(reference_id)
+        self._update_history_actions()
+        return True
+
+    def _display(self, reference: Reference) -> None:
+        self._shown_id = reference.id
+        self.detail.show_reference(reference)
+        self.navigator.set_reference(reference)
+
+    @property
+    def shown_reference_id(self) -> int | None:
+        return self._shown_id
+
+    def _select_in_list(self, reference_id: int) -> None:
+        current = self.view.currentIndex()
+        if current.isValid() and current.data(IdRole) == reference_id:
+            return
+        row = self.model.row_of(reference_id)
+        self._selecting = True
+        try:
+            if row is None:
+                self.view.selectionModel().clearSelection()
+                self.view.selectionModel().setCurrentIndex(QModelIndex(), self.view.selectionModel().SelectionFlag.NoUpdate)
+            else:
+                index = self.model.index(row, TITLE)
+                self.view.selectionModel().setCurrentIndex(
+                    index,
+                    self.view.selectionModel().SelectionFlag.ClearAndSelect
+                    | self.view.selectionModel().SelectionFlag.Rows,
+                )
+                self.view.scrollTo(index)
+        finally:
+            self._selecting = False
+
+    def _current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if self._selecting or not current.isValid():
+            return
+        reference_id = current.data(IdRole)
+        if reference_id is not None and reference_id != self._shown_id:
+            self.show_reference(int(reference_id))
+
+    def go_back(self) -> None:
+        self._move_in_history(self.history.back())
+
+    def go_forward(self) -> None:
+        self._move_in_history(self.history.forward())
+
+    def _move_in_history(self, reference_id: int | None) -> None:
+        if reference_id is None:
+            return
+        self._moving_in_history = True
+        try:
+            self.show_reference(reference_id)
+        finally:
+            self._moving_in_history = False
+
+    def _update_history_actions(self) -> None:
+        self.back_action.setEnabled(self.history.can_go_back)
+        self.forward_action.setEnabled(self.history.can_go_forward)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        """The mouse's back and forward buttons work anywhere over the window."""
+        if event.type() == QEvent.Type.MouseButtonPress and isinstance(event, QMouseEvent):
+            widget = watched if isinstance(watched, QWidget) else None
+            if widget is not None and widget.window() is self:
+                if event.button() == Qt.MouseButton.BackButton:
+                    self.go_back()
+                    return True
+                if event.button() == Qt.MouseButton.ForwardButton:
+                    self.go_forward()
+                    return True
+        return super().eventFilter(watched, event)
+
+    # -- the list ------------------------------------------------------------------
+
+    def set_show_stubs(self, show: bool) -> None:
+        self.model.set_include_stubs(show)
+
+    def focus_search(self) -> None:
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def clear_search(self) -> None:
+        self.search.clear()
+        self._search_timer.stop()
+        self._apply_search()
+
+    def _apply_search(self) -> None:
+        self.model.set_search(self.search.text())
+
+    def refresh_list(self) -> None:
+        self.model.refresh()
+
+    def _model_reset(self) -> None:
+        if self._shown_id is not None:
+            self._select_in_list(self._shown_id)
+        self._update_counts()
+
+    def _update_counts(self) -> None:
+        summary = self.catalog.summary()
+        shown = self.model.rowCount()
+        text = f"{summary.records:,} records · {summary.stubs:,} stubs"
+        if self.model.query.search.strip():
+            text = f"{shown:,} found · " + text
+        self.count_label.setText(text)
+        empty = summary.records == 0 and summary.stubs == 0 and not self.model.query.search.strip()
+        self.list_area.setCurrentWidget(self.empty_state if empty else self.view)
+
+    def copy_selection(self) -> None:
+        """Copy the shown record as a plain citation line (title, journal, identifiers)."""
+        if self.search.hasFocus() or self._shown_id is None:
+            if self.search.hasFocus():
+                self.search.copy()
+            return
+        reference = self.catalog.get(self._shown_id)
+        if reference is None:
+            return
+        QGuiApplication.clipboard().setText(citation_line(reference))
+        self.statusBar().showMessage("Copied the citation", 3000)
+
+    # -- importing -------------------------------------------------------------------
+
+    def choose_files(self) -> None:
+        paths, _filter = QFileDialog.getOpenFileNames(
+            self, "Import PubMed pages", str(Path.home()), "Text files (*.txt);;All files (*)"
+        )
+        if paths:
+            self.import_paths([Path(p) for p in paths])
+
+    def choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Import a folder of PubMed pages", str(Path.home()))
+        if folder:
+            self.import_paths([Path(folder)])
+
+    def import_samples(self) -> None:
+        if self.samples is not None:
+            self.import_paths([self.samples])
+
+    def import_paths(self, paths: list[Path]) -> ImportJob:
+        return self.lane.import_paths(paths)
+
+    def import_text(self, text: str) -> ImportJob:
+        return self.lane.import_text(text, "dropped text")
+
+    def _import_started(self, _job: ImportJob) -> None:
+        self.progress.setRange(0, 0)
+        self.progress.show()
+        self.cancel_button.show()
+        self.statusBar().showMessage("Importing…")
+
+    def _import_progress(self, progress: ImportProgress) -> None:
+        self.progress.setRange(0, max(progress.total, 1))
+        self.progress.setValue(progress.done)
+        self.progress.setFormat(f"%v of %m pages")
+        if progress.written_ids and not self._refresh_timer.isActive():
+            self._refresh_timer.start()
+
+    def _import_finished(self, _job: ImportJob, report: ImportReport) -> None:
+        self.last_report = report
+        if not self.lane.busy:
+            self.progress.hide()
+            self.cancel_button.hide()
+        self._refresh_timer.stop()
+        self.refresh_list()
+        message = "Import " + ("cancelled: " if report.cancelled else "finished: ") + report.summary()
+        self.statusBar().showMessage(message, 15000)
+        self.report_action.setEnabled(True)
+        self.report_button.setVisible(bool(report.refused))
+        self.report_button.setText(f"{len(report.refused)} refused…")
+        landed = [o.reference_id for o in report.outcomes if o.reference_id is not None]
+        if self._shown_id is None and landed:
+            self.show_reference(landed[0])
+        elif self._shown_id is not None:
+            reference = self.catalog.get(self._shown_id)
+            if reference is not None:
+                self._display(reference)
+
+    def show_report(self) -> None:
+        if self.last_report is None:
+            return
+        dialog = ImportReportDialog(self.last_report, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+
+    # -- drag and drop ------------------------------------------------------------------
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt's name
+        content = read_drop(event.mimeData())
+        if content.accepted:
+            event.acceptProposedAction()
+            self.drop_overlay.cover()
+        else:
+            event.ignore()
+            self.statusBar().showMessage(content.refusal, 8000)
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:  # noqa: N802 - Qt's name
+        event.acceptProposedAction()
+
+    def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:  # noqa: N802 - Qt's name
+        self.drop_overlay.hide()
+        super().dragLeaveEvent(event)
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt's name
+        self.drop_overlay.hide()
+        content: DropContent = read_drop(event.mimeData())
+        if not content.accepted:
+            self.statusBar().showMessage(content.refusal, 8000)
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        if content.paths:
+            self.files_dropped.emit(list(content.paths))
+        if content.text is not None:
+            self.text_dropped.emit(content.text)
+
+    def about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About refman",
+            f"refman {__version__}\nA reference manager for PubMed literature.\nLibrary: {self.library.display_name}",
+        )
+
+
+def citation_line(reference: Reference) -> str:
+    """A plain one-line citation of a record, for the clipboard."""
+    parts = [reference.title or "(untitled)"]
+    source = reference.journal or ""
+    if reference.date or reference.year:
+        source += f" {reference.date or reference.year}"
+    if reference.volume:
+        source += f";{reference.volume}" + (f"({reference.issue})" if reference.issue else "")
+    if reference.pages:
+        source += f":{reference.pages}"
+    if source.strip():
+        parts.append(source.strip())
+    if reference.doi:
+        parts.append(f"doi: {reference.doi}")
+    if reference.pmid:
+        parts.append(f"PMID: {reference.pmid}")
+    return ". ".join(part.rstrip(".") for part in parts) + "."
+

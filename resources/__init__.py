@@ -1,0 +1,1 @@
+"""refman's icons and images, shipped in the wheel as the package ``refman.resources``."""

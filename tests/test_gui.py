@@ -1,0 +1,341 @@
+"""The window, driven through its real widgets with pytest-qt."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QEvent, QMimeData, QPoint, QPointF, QSettings, Qt, QThread, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent, QDropEvent, QMouseEvent
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QLineEdit, QListView, QTableView, QTextBrowser
+
+from pages import citation, page
+from refman.app import build_window
+from refman.gui.main_window import MainWindow
+from refman.gui.navigator import NeighbourListModel
+from refman.gui.reference_model import PMID, TITLE, YEAR, IdRole, ReferenceListModel
+from refman.services.importer import ImportService
+from refman.store.library import open_library
+
+SAMPLE = "000_c5f89f9a828b9c67.txt"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> QSettings:
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def make_window(qtbot, tmp_path: Path, settings: QSettings):
+    """Windows on a library in tmp_path; each is closed and checked for leaks afterwards."""
+    made: list[MainWindow] = []
+
+    def make(library: Path | None = None) -> MainWindow:
+        window = build_window(library or tmp_path / "library.sqlite", settings=settings)
+        qtbot.addWidget(window)
+        window.show()
+        window.activateWindow()
+        assert QTest.qWaitForWindowActive(window)
+        made.append(window)
+        return window
+
+    yield make
+    for window in made:
+        if window.isVisible():
+            window.close()
+        threads = [t for t in window.findChildren(QThread) if t.isRunning()]
+        assert threads == [], "the write lane's thread outlived its window"
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+@pytest.fixture
+def seeded_library(tmp_path: Path, seeds: Path) -> Path:
+    path = tmp_path / "library.sqlite"
+    library = open_library(path)
+    ImportService(library).import_paths([seeds])
+    library.dispose()
+    return path
+
+
+def wait_for_import(qtbot, window: MainWindow, start) -> None:
+    with qtbot.waitSignal(window.lane.finished, timeout=10_000):
+        start()
+
+
+def mime_with_files(*paths: Path) -> QMimeData:
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    return mime
+
+
+def drop(window: MainWindow, mime: QMimeData) -> None:
+    """Send the events a real drag would: enter, then drop."""
+    point = QPointF(window.rect().center())
+    enter = QDragEnterEvent(point, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(window, enter)
+    if enter.isAccepted():
+        dropped = QDropEvent(point, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+        QApplication.sendEvent(window, dropped)
+
+
+def row_of_pmid(model, pmid: str) -> int:
+    for row in range(model.rowCount()):
+        if model.index(row, PMID).data() == pmid:
+            return row
+    raise AssertionError(f"{pmid} is not listed")
+
+
+# -- the contract -------------------------------------------------------------------------
+
+
+def test_build_window_names_the_widgets_tests_rely_on(make_window):
+    window = make_window()
+    assert isinstance(window.findChild(QTableView, "referenceList"), QTableView)
+    assert isinstance(window.findChild(QTextBrowser, "detailPane"), QTextBrowser)
+    assert window.findChild(object, "linkNavigator") is not None
+    assert isinstance(window.findChild(QLineEdit, "searchField"), QLineEdit)
+
+
+def test_models_pass_the_model_tester(qtmodeltester, seeded_library):
+    library = open_library(seeded_library)
+    model = ReferenceListModel(library)
+    qtmodeltester.check(model)
+    model.set_include_stubs(True)
+    model.sort(YEAR, Qt.SortOrder.DescendingOrder)
+    qtmodeltester.check(model)
+    model.set_search("alemtuzumab")
+    qtmodeltester.check(model)
+    from refman.services.catalog import Catalog
+
+    neighbours = NeighbourListModel()
+    neighbours.set_neighbours(Catalog(library).find("25344374").similar)
+    qtmodeltester.check(neighbours)
+    library.dispose()
+
+
+# -- the empty state and importing ------------------------------------------------------------
+
+
+def test_a_new_library_says_how_to_add_articles_and_offers_the_samples(qtbot, make_window, seeds):
+    window = make_window()
+    assert window.list_area.currentWidget() is window.empty_state
+    window.samples = seeds
+    button = window.empty_state.findChild(object, "importSamplesButton")
+    wait_for_import(qtbot, window, lambda: qtbot.mouseClick(button, Qt.MouseButton.LeftButton))
+    assert window.model.rowCount() == 7
+    assert window.list_area.currentWidget() is window.view
+
+
+def test_dropping_four_seed_files_lists_them_within_two_seconds(qtbot, make_window, seeds):
+    window = make_window()
+    files = sorted(seeds.iterdir())[:4]
+    started = time.monotonic()
+    drop(window, mime_with_files(*files))
+    qtbot.waitUntil(lambda: window.model.rowCount() == 4, timeout=2000)
+    assert time.monotonic() - started < 2.0
+    assert "4 records" in window.count_label.text()
+
+
+def test_dropping_a_folder_imports_everything_in_it(qtbot, make_window, seeds):
+    window = make_window()
+    drop(window, mime_with_files(seeds))
+    qtbot.waitUntil(lambda: window.model.rowCount() == 7, timeout=5000)
+
+
+def test_dropping_copied_page_text_imports_it(qtbot, make_window, seeds):
+    window = make_window()
+    mime = QMimeData()
+    mime.setText((seeds / SAMPLE).read_text(encoding="utf-8"))
+    drop(window, mime)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=5000)
+    assert window.model.index(0, PMID).data() == "25344374"
+
+
+def test_a_drag_shows_a_highlight_that_goes_when_it_leaves(make_window, seeds):
+    window = make_window()
+    mime = mime_with_files(seeds / SAMPLE)
+    enter = QDragEnterEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(window, enter)
+    assert enter.isAccepted()
+    assert window.drop_overlay.isVisible()
+    QApplication.sendEvent(window, QDragLeaveEvent())
+    assert not window.drop_overlay.isVisible()
+
+
+def test_web_links_are_refused_with_a_reason_in_the_status_bar(make_window):
+    window = make_window()
+    mime = QMimeData()
+    mime.setUrls([QUrl("https://pubmed.ncbi.nlm.nih.gov/25344374/")])
+    drop(window, mime)
+    assert "web links" in window.statusBar().currentMessage()
+    assert not window.lane.busy
+
+
+def test_refused_files_appear_in_a_report_the_user_can_open(qtbot, make_window, tmp_path, seeds):
+    window = make_window()
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    (folder / "good.txt").write_bytes((seeds / SAMPLE).read_bytes())
+    (folder / "empty.txt").write_bytes(b"")
+    wait_for_import(qtbot, window, lambda: window.import_paths([folder]))
+    assert window.report_button.isVisible()
+    assert "1 refused" in window.report_button.text()
+    qtbot.mouseClick(window.report_button, Qt.MouseButton.LeftButton)
+    dialog = window.findChild(object, "importReport")
+    assert dialog is not None and dialog.isVisible() and not dialog.isModal()
+    table = dialog.findChild(object, "reportTable")
+    assert table.item(0, 0).text().endswith("empty.txt")
+    assert "empty" in table.item(0, 2).text()
+    dialog.close()
+
+
+# -- selection, navigation and history --------------------------------------------------------
+
+
+def test_selecting_a_record_fills_the_detail_pane_and_the_navigator(make_window, seeded_library):
+    window = make_window(seeded_library)
+    window.view.selectRow(row_of_pmid(window.model, "25344374"))
+    assert "Alemtuzumab: a new therapy" in window.detail.toPlainText()
+    navigator = window.navigator
+    assert navigator.similar.model.rowCount() == 5
+    assert navigator.cited_by.model.rowCount() == 6
+    assert navigator.similar.heading.text().startswith("Similar articles (5)")
+    first = navigator.cited_by.model.index(0, 0)
+    assert first.data() == "[Infection risks in multiple sclerosis therapy by infusion of disease modifying drugs]"
+
+
+def test_following_a_navigator_link_shows_it_and_alt_left_returns(qtbot, make_window, seeded_library):
+    window = make_window(seeded_library)
+    window.view.setFocus()
+    window.view.selectRow(row_of_pmid(window.model, "25344374"))
+    sample_id = window.shown_reference_id
+    cited_by: QListView = window.navigator.cited_by.view
+    model = cited_by.model()
+    in_library = next(r for r in range(model.rowCount()) if not model.index(r, 0).data(Qt.ItemDataRole.UserRole + 3))
+    cited_by.setFocus()
+    cited_by.setCurrentIndex(model.index(in_library, 0))
+    QTest.keyClick(cited_by, Qt.Key.Key_Return)
+
+    assert window.shown_reference_id != sample_id
+    assert "Serum neurofilament light chain" in window.detail.toPlainText()
+    assert window.view.currentIndex().data(IdRole) == window.shown_reference_id
+
+    QTest.keyClick(window.view, Qt.Key.Key_Left, Qt.KeyboardModifier.AltModifier)
+    assert window.shown_reference_id == sample_id
+    assert window.view.currentIndex().data(IdRole) == sample_id
+    QTest.keyClick(window.view, Qt.Key.Key_Right, Qt.KeyboardModifier.AltModifier)
+    assert "Serum neurofilament" in window.detail.toPlainText()
+
+
+def test_following_a_stub_shows_it_though_the_list_hides_stubs(make_window, seeded_library):
+    window = make_window(seeded_library)
+    window.view.selectRow(row_of_pmid(window.model, "25344374"))
+    stub = window.navigator.cited_by.model.index(0, 0)
+    window.navigator.cited_by.view.activated.emit(stub)
+    assert "Known only from citations" in window.detail.toPlainText()
+    assert not window.view.currentIndex().isValid()
+    window.stubs_action.setChecked(True)
+    assert window.view.currentIndex().data(IdRole) == window.shown_reference_id
+
+
+def test_the_mouse_back_button_goes_back(make_window, seeded_library):
+    window = make_window(seeded_library)
+    window.view.selectRow(row_of_pmid(window.model, "25344374"))
+    first = window.shown_reference_id
+    window.view.selectRow(row_of_pmid(window.model, "99000004"))
+    assert window.shown_reference_id != first
+    viewport = window.view.viewport()
+    press = QMouseEvent(
+        QEvent.Type.MouseButtonPress, QPointF(5, 5), QPointF(viewport.mapToGlobal(QPoint(5, 5))),
+        Qt.MouseButton.BackButton, Qt.MouseButton.BackButton, Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(viewport, press)
+    assert window.shown_reference_id == first
+
+
+def test_links_in_the_detail_pane_open_only_http_and_navigate_inside(make_window, seeded_library):
+    window = make_window(seeded_library)
+    opened: list[str] = []
+    window.detail._open_url = lambda url: opened.append(url.toString())
+    window.view.selectRow(row_of_pmid(window.model, "25344374"))
+    window.detail.follow(QUrl("javascript:alert(1)"))
+    window.detail.follow(QUrl("file:///etc/passwd"))
+    assert opened == []
+    assert "not opened" in window.statusBar().currentMessage().lower()
+    window.detail.follow(QUrl("https://pubmed.ncbi.nlm.nih.gov/25344374/"))
+    assert opened == ["https://pubmed.ncbi.nlm.nih.gov/25344374/"]
+    target = window.navigator.similar.model.index(0, 0).data(IdRole)
+    window.detail.follow(QUrl(f"refman://reference/{target}"))
+    assert window.shown_reference_id == target
+
+
+# -- search ---------------------------------------------------------------------------
+
+
+def test_typing_a_word_from_one_abstract_narrows_the_list_and_escape_clears(qtbot, make_window, seeded_library):
+    window = make_window(seeded_library)
+    search = window.search
+    QTest.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert search.hasFocus()
+    qtbot.keyClicks(search, "neurofilament")
+    qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=2000)
+    assert window.model.index(0, PMID).data() == "99000005"
+    assert window.count_label.text().startswith("1 found")
+    QTest.keyClick(search, Qt.Key.Key_Escape)
+    assert search.text() == ""
+    assert window.model.rowCount() == 7
+
+
+def test_search_input_with_query_syntax_never_breaks_the_list(qtbot, make_window, seeded_library):
+    window = make_window(seeded_library)
+    for text in ('"', "*", "(", "NEAR(", "-", 'title:"x', "AND OR NOT", "\\"):
+        window.search.setText(text)
+        window._apply_search()
+        assert window.model.rowCount() >= 0
+
+
+# -- markup is text -------------------------------------------------------------------------
+
+
+def test_markup_in_a_field_shows_as_text_everywhere(qtbot, make_window, tmp_path):
+    hostile = '<b>Bold</b> <script>alert(1)</script> <a href="javascript:x()">link</a>'
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text(
+        page("91000001", hostile, abstract=hostile, similar=[citation("91000002", hostile)]), encoding="utf-8"
+    )
+    window = make_window()
+    wait_for_import(qtbot, window, lambda: window.import_paths([folder]))
+    assert window.model.index(0, TITLE).data() == hostile
+    window.view.selectRow(0)
+    assert hostile in window.detail.toPlainText()
+    assert window.navigator.similar.model.index(0, 0).data() == hostile
+
+
+# -- state that survives a restart ---------------------------------------------------------------
+
+
+def test_sort_order_stubs_and_geometry_survive_a_restart(make_window, seeded_library):
+    window = make_window(seeded_library)
+    window.view.sortByColumn(YEAR, Qt.SortOrder.DescendingOrder)
+    window.stubs_action.setChecked(True)
+    window.resize(701, 501)
+    window.close()
+
+    again = make_window(seeded_library)
+    header = again.view.horizontalHeader()
+    assert (header.sortIndicatorSection(), header.sortIndicatorOrder()) == (YEAR, Qt.SortOrder.DescendingOrder)
+    assert again.stubs_action.isChecked()
+    assert again.model.query.include_stubs
+    assert (again.width(), again.height()) == (701, 501)
+
+
+def test_sorting_keeps_the_selected_record_selected(make_window, seeded_library):
+    window = make_window(seeded_library)
+    window.view.selectRow(row_of_pmid(window.model, "99000004"))
+    shown = window.shown_reference_id
+    window.view.sortByColumn(PMID, Qt.SortOrder.DescendingOrder)
+    assert window.view.currentIndex().data(IdRole) == shown
+    assert [window.model.index(r, PMID).data() for r in range(2)] == ["99000006", "99000005"]
