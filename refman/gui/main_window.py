@@ -251,7 +251,7 @@ class MainWindow(QMainWindow):
         self.side_splitter.setObjectName("sideSplitter")
         self.side_splitter.addWidget(self.detail)
         self.side_splitter.addWidget(self.navigator)
-        self.side_splitter.setSizes([520, 420])
+        self.side_splitter.setSizes([460, 480])
         self.main_splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.main_splitter.setObjectName("mainSplitter")
         self.main_splitter.addWidget(self.list_area)

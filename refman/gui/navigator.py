@@ -10,12 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPalette
+from PySide6.QtGui import QFont, QFontMetrics, QIcon, QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QLabel,
     QListView,
-    QSplitter,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -95,13 +94,16 @@ class NeighbourDelegate(QStyledItemDelegate):
         self.initStyleOption(option, index)
         style = option.widget.style() if option.widget else None
         text, option.text = option.text, ""
-        decoration, option.icon = option.icon, option.icon.__class__()
+        decoration = index.data(Qt.ItemDataRole.DecorationRole)
+        option.icon = QIcon()
+        option.features &= ~QStyleOptionViewItem.ViewItemFeature.HasDecoration
         if style is not None:
             style.drawControl(QStyle.ControlElement.CE_ItemViewItem, option, painter, option.widget)
         painter.save()
         rect: QRect = option.rect.adjusted(self.PADDING, self.PADDING, -self.PADDING, -self.PADDING)
         size = 16
-        decoration.paint(painter, QRect(rect.left(), rect.top() + 1, size, size))
+        if isinstance(decoration, QIcon):
+            decoration.paint(painter, QRect(rect.left(), rect.top() + 1, size, size))
         rect.setLeft(rect.left() + size + self.PADDING * 2)
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         group = QPalette.ColorGroup.Active
@@ -164,20 +166,27 @@ class _Section(QWidget):
         self.heading.setText(f"{self.title} ({len(items)}){detail}")
 
 
-class LinkNavigator(QSplitter):
-    """Similar articles, Cited by and References of the record shown."""
+class LinkNavigator(QWidget):
+    """Similar articles, Cited by and References of the record shown.
+
+    Space goes to the lists in proportion to what they hold; an empty list
+    shrinks to its heading.
+    """
 
     navigate = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(Qt.Orientation.Vertical, parent)
+        super().__init__(parent)
         self.setObjectName("linkNavigator")
-        self.setChildrenCollapsible(False)
         self.similar = _Section("Similar articles", "similarList", self.navigate, self)
         self.cited_by = _Section("Cited by", "citedByList", self.navigate, self)
         self.references = _Section("References", "referencesList", self.navigate, self)
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.setSpacing(6)
         for section in self.sections:
-            self.addWidget(section)
+            self._layout.addWidget(section)
+        self.set_reference(None)
 
     @property
     def sections(self) -> tuple[_Section, _Section, _Section]:
@@ -187,3 +196,7 @@ class LinkNavigator(QSplitter):
         self.similar.set_neighbours(reference.similar if reference else ())
         self.cited_by.set_neighbours(reference.cited_by if reference else ())
         self.references.set_neighbours(reference.references if reference else ())
+        for position, section in enumerate(self.sections):
+            count = section.model.rowCount()
+            section.view.setVisible(count > 0)
+            self._layout.setStretch(position, count)
