@@ -41,6 +41,7 @@ def make_window(qtbot, tmp_path: Path, settings: QSettings):
         made.append(window)
         return window
 
+    before = set(QApplication.topLevelWidgets())
     yield make
     for window in made:
         if window.isVisible():
@@ -48,6 +49,8 @@ def make_window(qtbot, tmp_path: Path, settings: QSettings):
         threads = [t for t in window.findChildren(QThread) if t.isRunning()]
         assert threads == [], "the write lane's thread outlived its window"
     QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    left_open = [w for w in QApplication.topLevelWidgets() if w.isVisible() and w not in before]
+    assert left_open == [], f"widgets left open: {left_open}"
 
 
 @pytest.fixture
@@ -341,3 +344,35 @@ def test_sorting_keeps_the_selected_record_selected(make_window, seeded_library)
     window.view.sortByColumn(PMID, Qt.SortOrder.DescendingOrder)
     assert window.view.currentIndex().data(IdRole) == shown
     assert [window.model.index(r, PMID).data() for r in range(2)] == ["99000006", "99000005"]
+
+
+def test_a_long_import_keeps_the_window_responsive_fills_the_list_and_can_be_cancelled(qtbot, make_window, tmp_path):
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for n in range(3000):
+        pmid = str(93000000 + n)
+        (folder / f"{n:05}.txt").write_text(
+            page(pmid, f"Generated article {n}", similar=[citation(str(94000000 + n), f"Neighbour {n}")]),
+            encoding="utf-8",
+        )
+    window = make_window()
+    ticks: list[float] = []
+    from PySide6.QtCore import QTimer
+
+    timer = QTimer(window, interval=20)
+    timer.timeout.connect(lambda: ticks.append(time.monotonic()))
+    timer.start()
+    window.import_paths([folder])
+    assert window.progress.isVisible() and window.cancel_button.isVisible()
+    qtbot.waitUntil(lambda: window.model.rowCount() > 0, timeout=10_000)
+    with qtbot.waitSignal(window.lane.finished, timeout=20_000) as finished:
+        qtbot.mouseClick(window.cancel_button, Qt.MouseButton.LeftButton)
+    timer.stop()
+    report = finished.args[1]
+    assert report.cancelled
+    written = report.count("new")
+    assert 0 < written < 3000
+    assert window.model.rowCount() == written
+    assert len(ticks) >= 3, "the GUI thread stopped while importing"
+    assert max(b - a for a, b in zip(ticks, ticks[1:])) < 1.0
+    assert not window.cancel_button.isVisible()
