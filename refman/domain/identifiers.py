@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-_PMID = re.compile(r"\d{1,9}")
-_PMCID = re.compile(r"(?:PMC)?(\d{1,9})", re.IGNORECASE)
-_DOI = re.compile(r"10\.\d{3,9}/\S+")
+_PMID = re.compile(r"[0-9]{1,9}")
+_PMCID = re.compile(r"(?:PMC)?([0-9]{1,9})", re.IGNORECASE)
+_DOI = re.compile(r"10\.[0-9]{3,9}/\S+")
 _DOI_PREFIXES = ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "http://dx.doi.org/", "doi:")
 
 

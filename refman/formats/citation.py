@@ -33,7 +33,9 @@ _PUB = re.compile(
     r"^(?P<date>[^;:]*?)\s*(?:;\s*(?P<volume>[^(:]*?)\s*(?:\((?P<issue>[^)]*)\))?)?\s*(?::\s*(?P<pages>.+))?$"
 )
 _YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
-_DOI_ANYWHERE = re.compile(r"\bdoi:\s*(\S+)", re.IGNORECASE)
+_DOI_ANYWHERE = re.compile(r"(?:\bdoi:\s*|\bhttps?://(?:dx\.)?doi\.org/)(\S+)", re.IGNORECASE)
+# Longer than any NLM journal abbreviation; bounds the search for the repeated journal.
+_MAX_JOURNAL = 300
 
 
 def parse_citation(text: str) -> Citation:
@@ -92,16 +94,17 @@ def _split_title_journal(pre: str) -> tuple[str, str, str] | None:
     stem = pre[:-1]
     starts = [m.end() for m in re.finditer(r"\.\s+", stem)]
     for start in reversed(starts):
+        if len(stem) - start > _MAX_JOURNAL:
+            break
         journal = stem[start:].strip()
         if not journal:
             continue
         body = stem[:start]
-        position = body.find(journal)
-        while position > 0:
-            after = body[position + len(journal):]
-            if body[position - 1] in ".?!" and after.startswith("."):
-                return body[:position], journal, after[1:]
-            position = body.find(journal, position + 1)
+        # First "JOURNAL." right after the title's end; the title itself may
+        # contain the journal's name ("Brain injury in the U.S.Brain. 2020...").
+        first = re.search(r"(?<=[.?!])" + re.escape(journal) + r"\.", body)
+        if first is not None:
+            return body[: first.start()], journal, body[first.end():]
     return None
 
 

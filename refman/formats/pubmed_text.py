@@ -120,7 +120,11 @@ class _Reader:
 
     def _title_again(self, title: str) -> str:
         line = self.peek()
-        if line is None or self._ends_front(line) or line == _ABSTRACT:
+        if line == title:
+            # The repeat, even when the title looks like a copyright line or a heading.
+            self.at += 1
+            return title
+        if line is None or self._ends_front(line):
             return title
         self.at += 1
         return line if len(line) > len(title) else title
