@@ -266,8 +266,19 @@ class _BatchWriter:
         return None
 
     def _insert_references(self, rows: list[dict]) -> list[int]:
-        statement = insert(R).returning(R.c.id, sort_by_parameter_order=True)
-        return [row.id for row in self.session.execute(statement, rows)]
+        """Insert records and return their ids, in the order of ``rows``.
+
+        On SQLite the batch holds the write lock (``BEGIN IMMEDIATE``), so ids
+        can be given out from the current maximum and the rows go in with one
+        ``executemany``; elsewhere the database returns them.
+        """
+        if self.session.get_bind().dialect.name != "sqlite":
+            statement = insert(R).returning(R.c.id, sort_by_parameter_order=True)
+            return [row.id for row in self.session.execute(statement, rows)]
+        first = (self.session.execute(select(func.max(R.c.id))).scalar() or 0) + 1
+        ids = list(range(first, first + len(rows)))
+        self.session.execute(insert(R), [{**row, "id": new_id} for row, new_id in zip(rows, ids)])
+        return ids
 
     # -- links, stubs and terms -----------------------------------------------------
 
