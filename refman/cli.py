@@ -20,7 +20,8 @@ from typing import Any, TextIO
 
 from refman import __version__
 from refman.services.catalog import Catalog
-from refman.services.importer import MAX_PAGE_BYTES, FileOutcome, ImportReport, ImportService
+from refman.services.importer import ImportReport, ImportService
+from refman.services.reading import MAX_PAGE_BYTES, FileOutcome
 from refman.services.json_view import reference_json, row_json
 from refman.store.library import ENV_VAR, Library, LibraryError, open_library
 from refman.store.queries import ListQuery, ListRow, SortKey

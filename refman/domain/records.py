@@ -118,6 +118,18 @@ class PubMedPage:
 
 
 @dataclass(frozen=True, slots=True)
+class IncomingPage:
+    """A read page with where it came from and its original bytes, ready to be written."""
+
+    page: PubMedPage
+    path: str | None
+    sha256: str
+    encoding: str
+    byte_size: int
+    stored: bytes  # the original bytes, zlib-compressed (done where the page is read)
+
+
+@dataclass(frozen=True, slots=True)
 class AbstractPart:
     """A paragraph of an abstract, with its structured label when it has one."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import dataclass
 
 from refman.formats.errors import ParseError
@@ -15,7 +16,7 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
 # Control characters that never appear in text saved from a web page.
-_BINARY_CONTROLS = frozenset(range(0x00, 0x09)) | {0x0B, 0x0E, 0x0F} | frozenset(range(0x10, 0x1B)) | {0x7F}
+_BINARY_CONTROLS = re.compile("[\x00-\x08\x0b\x0e-\x1a\x7f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +59,7 @@ def _checked(decoded: DecodedText) -> DecodedText:
     sample = decoded.text[:4096]
     if not sample.strip():
         raise ParseError("empty file")
-    controls = sum(1 for ch in sample if ord(ch) in _BINARY_CONTROLS)
+    controls = len(_BINARY_CONTROLS.findall(sample))
     if controls > max(2, len(sample) // 100):
         raise ParseError("binary file (control characters), not a saved page")
     return decoded

@@ -9,42 +9,29 @@ finishes the job without duplicates.
 
 from __future__ import annotations
 
-import hashlib
+import multiprocessing
 import os
-import stat
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from refman.formats.errors import ParseError
-from refman.formats.pubmed_text import read_page_bytes
+from refman.domain.records import IncomingPage
+from refman.services.reading import (
+    MAX_PAGE_BYTES,
+    FileOutcome,
+    Status,
+    iter_input_files,
+    read_input_bytes,
+    read_input_file,
+)
 from refman.store.library import Library
-from refman.store.writer import IncomingPage, WriteResult, write_pages
+from refman.store.writer import WriteResult, write_pages
 
-MAX_PAGE_BYTES = 8 * 1024 * 1024
-"""A saved article page is kilobytes; anything above this is refused unread."""
-
-Status = Literal["new", "updated", "unchanged", "refused"]
-
-
-@dataclass(frozen=True, slots=True)
-class FileOutcome:
-    """What happened to one input."""
-
-    path: str
-    status: Status
-    reason: str | None = None
-    pmid: str | None = None
-    reference_id: int | None = None
-    notes: tuple[str, ...] = ()
-
-    def line(self) -> str:
-        """``PATH: reason`` for a refused file, as stderr and the import report show it."""
-        return f"{self.path}: {self.reason}"
-
+__all__ = ["MAX_PAGE_BYTES", "FileOutcome", "ImportProgress", "ImportReport", "ImportService"]
 
 @dataclass(slots=True)
 class ImportReport:
@@ -88,115 +75,60 @@ ProgressCallback = Callable[[ImportProgress], None]
 CancelCheck = Callable[[], bool]
 
 
-def iter_input_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path | FileOutcome]:
-    """Files to import, in a stable order; refusals for inputs that cannot be files.
+PARALLEL_FROM = 256
+"""Imports of at least this many files parse in worker processes while this one writes."""
+_WINDOW = 1024
 
-    Folders are walked recursively (hidden entries skipped); a folder reached
-    twice through symlinks is walked once, so link loops end.
+
+def _default_workers() -> int:
+    return max(1, (os.cpu_count() or 2) - 1)
+
+
+def _read_in_order(
+    inputs: Sequence[Path | FileOutcome | IncomingPage], workers: int
+) -> Iterator[IncomingPage | FileOutcome]:
+    """Read every input, in order; with workers, parsing runs ahead in other processes.
+
+    Workers are spawned, not forked: the window has threads, and a fork of a
+    threaded process can deadlock.  One window of files is kept in flight
+    ahead of the one being written.
     """
-    seen_dirs: set[tuple[int, int]] = set()
-    for raw in paths:
-        path = Path(raw)
-        try:
-            info = path.stat()
-        except FileNotFoundError:
-            yield FileOutcome(str(path), "refused", "no such file or folder")
-            continue
-        except OSError as error:
-            yield FileOutcome(str(path), "refused", f"cannot be read ({error.strerror or error})")
-            continue
-        if stat.S_ISDIR(info.st_mode):
-            yield from _walk(path, seen_dirs)
-        elif stat.S_ISREG(info.st_mode):
-            yield path
-        else:
-            yield FileOutcome(str(path), "refused", "not a regular file")
-
-
-def _walk(folder: Path, seen: set[tuple[int, int]]) -> Iterator[Path | FileOutcome]:
-    try:
-        info = folder.stat()
-    except OSError as error:
-        yield FileOutcome(str(folder), "refused", f"cannot be read ({error.strerror or error})")
+    files = sum(1 for item in inputs if isinstance(item, Path))
+    if workers < 1 or files < PARALLEL_FROM:
+        for item in inputs:
+            yield read_input_file(item) if isinstance(item, Path) else item
         return
-    key = (info.st_dev, info.st_ino)
-    if key in seen:
-        return
-    seen.add(key)
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
     try:
-        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
-    except OSError as error:
-        yield FileOutcome(str(folder), "refused", f"folder cannot be listed ({error.strerror or error})")
-        return
-    for entry in entries:
-        if entry.name.startswith("."):
-            continue
-        path = Path(entry.path)
-        try:
-            is_dir = entry.is_dir()
-            is_file = entry.is_file()
-        except OSError:
-            is_dir = is_file = False
-        if is_dir:
-            yield from _walk(path, seen)
-        elif is_file:
-            yield path
-        elif entry.is_symlink():
-            yield FileOutcome(str(path), "refused", "broken symbolic link")
+        windows = [inputs[start:start + _WINDOW] for start in range(0, len(inputs), _WINDOW)]
+        pending: deque = deque()
 
+        def submit(window: Sequence) -> None:
+            paths = [item for item in window if isinstance(item, Path)]
+            pending.append((window, pool.map(read_input_file, paths, chunksize=32)))
 
-def read_input_file(path: Path) -> IncomingPage | FileOutcome:
-    """Read and parse one file; a refusal says why in one line."""
-    try:
-        with path.open("rb") as handle:
-            size = os.fstat(handle.fileno()).st_size
-            if size > MAX_PAGE_BYTES:
-                return _refused(path, f"too large for a saved page ({_megabytes(size)}; the limit is {_megabytes(MAX_PAGE_BYTES)})")
-            data = handle.read(MAX_PAGE_BYTES + 1)
-    except FileNotFoundError:
-        return _refused(path, "vanished before it could be read")
-    except IsADirectoryError:
-        return _refused(path, "is a folder")
-    except OSError as error:
-        return _refused(path, f"cannot be read ({error.strerror or error})")
-    if len(data) > MAX_PAGE_BYTES:
-        return _refused(path, f"too large for a saved page (over {_megabytes(MAX_PAGE_BYTES)})")
-    return read_input_bytes(data, str(path.absolute()))
-
-
-def read_input_bytes(data: bytes, label: str) -> IncomingPage | FileOutcome:
-    """Parse the bytes of one page; ``label`` (a path, or e.g. ``<stdin>``) names it."""
-    try:
-        page = read_page_bytes(data)
-    except ParseError as error:
-        return FileOutcome(label, "refused", error.reason)
-    encoding = "utf-8"
-    for warning in page.warnings:
-        if warning.startswith("not UTF-8; read as "):
-            encoding = warning.removeprefix("not UTF-8; read as ")
-    return IncomingPage(
-        page=page,
-        path=label,
-        sha256=hashlib.sha256(data).hexdigest(),
-        encoding=encoding,
-        data=data,
-    )
-
-
-def _refused(path: Path, reason: str) -> FileOutcome:
-    return FileOutcome(str(path), "refused", reason)
-
-
-def _megabytes(size: int) -> str:
-    return f"{size / 1_048_576:.1f} MB"
+        for window in windows[:2]:
+            submit(window)
+        next_window = 2
+        while pending:
+            window, results = pending.popleft()
+            results = iter(results)
+            if next_window < len(windows):
+                submit(windows[next_window])
+                next_window += 1
+            for item in window:
+                yield next(results) if isinstance(item, Path) else item
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 class ImportService:
     """Imports into one library.  Not thread-safe: give it one writer lane."""
 
-    def __init__(self, library: Library, *, batch_size: int = 400) -> None:
+    def __init__(self, library: Library, *, batch_size: int = 400, workers: int | None = None) -> None:
         self.library = library
         self.batch_size = batch_size
+        self.workers = _default_workers() if workers is None else workers
 
     def import_paths(
         self,
@@ -233,11 +165,10 @@ class ImportService:
             if progress is not None:
                 progress(_progress(report, total, written))
 
-        for item in inputs:
+        for incoming in _read_in_order(inputs, self.workers):
             if cancelled is not None and cancelled():
                 report.cancelled = True
                 break
-            incoming = read_input_file(item) if isinstance(item, Path) else item
             if isinstance(incoming, FileOutcome):
                 report.outcomes.append(incoming)
                 continue

@@ -36,12 +36,18 @@ def has_fts(session: Session) -> bool:
     return session.get_bind().dialect.name == "sqlite"
 
 
-def reindex(session: Session, ids: Iterable[int]) -> None:
-    """Bring the index rows of these references up to date (deleted ones drop out)."""
+def reindex(session: Session, ids: Iterable[int], *, new: Iterable[int] = ()) -> None:
+    """Bring the index rows of these references up to date (deleted ones drop out).
+
+    ``new`` are records inserted in this transaction: they have no rows to remove.
+    """
     if not has_fts(session):
         return
-    for chunk in chunked(sorted(set(ids)), 500):
+    new = set(new)
+    ids = sorted(set(ids))
+    for chunk in chunked([i for i in ids if i not in new], 500):
         session.execute(_UNINDEX, {"ids": list(chunk)})
+    for chunk in chunked(ids, 500):
         session.execute(_REINDEX, {"ids": list(chunk)})
 
 

@@ -15,13 +15,12 @@ Rules kept here:
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Literal
 
-from sqlalchemy import bindparam, case, delete, func, insert, or_, select, update
+from sqlalchemy import Table, bindparam, case, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from refman.domain.identifiers import doi_key
@@ -30,6 +29,7 @@ from refman.domain.records import (
     LINK_SECTION_BY_KEY,
     TERM_SECTIONS,
     Citation,
+    IncomingPage,
     PubMedPage,
 )
 from refman.store.chunks import chunked
@@ -47,20 +47,10 @@ _CITATION_FIELDS = (
     "epub_date", "language", "citation_text",
 )
 
+_GAP_COLUMNS = ("title", "journal", "year", "pub_date", "doi_key", "pmid")
 _LINKED_OR_TERM_HEADINGS = frozenset(LINK_SECTION_BY_HEADING) | frozenset(TERM_SECTIONS)
 
 WriteStatus = Literal["new", "updated", "unchanged"]
-
-
-@dataclass(frozen=True, slots=True)
-class IncomingPage:
-    """A read page with where it came from, ready to be written."""
-
-    page: PubMedPage
-    path: str | None
-    sha256: str
-    encoding: str
-    data: bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +69,8 @@ class _Known:
     pmcid: str | None
     doi_key: str | None
     is_stub: bool
+    # True while the record lacks something a citation could tell (title, journal, date, ids).
+    gaps: bool = True
 
 
 @dataclass(slots=True)
@@ -98,7 +90,8 @@ class _Identities:
             self.by_doi[known.doi_key] = known
 
     def load(self, session: Session, pmids: set[str], pmcids: set[str], dois: set[str]) -> None:
-        columns = (R.c.id, R.c.pmid, R.c.pmcid, R.c.doi_key, R.c.is_stub)
+        gaps = or_(*(R.c[name].is_(None) for name in _GAP_COLUMNS)).label("gaps")
+        columns = (R.c.id, R.c.pmid, R.c.pmcid, R.c.doi_key, R.c.is_stub, gaps)
         lookups = (
             (R.c.pmid, sorted(int(p) for p in pmids)),
             (R.c.pmcid, sorted(pmcids)),
@@ -108,7 +101,7 @@ class _Identities:
             for chunk in chunked(values, _IN_CHUNK):
                 for row in session.execute(select(*columns).where(column.in_(chunk))):
                     pmid = str(row.pmid) if row.pmid is not None else None
-                    self.add(_Known(row.id, pmid, row.pmcid, row.doi_key, bool(row.is_stub)))
+                    self.add(_Known(row.id, pmid, row.pmcid, row.doi_key, bool(row.is_stub), bool(row.gaps)))
 
     def match(self, pmid: str | None, pmcid: str | None = None, doi: str | None = None) -> _Known | None:
         """The record these identifiers name; an identifier held by another PMID does not match."""
@@ -140,6 +133,7 @@ class _BatchWriter:
         self.now = _now()
         self.ids = _Identities()
         self.reindex: set[int] = set()
+        self.new_ids: set[int] = set()  # inserted by this batch: nothing to remove from the index
 
     def run(self) -> list[WriteResult]:
         current = self._current_pages()
@@ -158,7 +152,7 @@ class _BatchWriter:
             page_ids = {index: written[index].reference_id for index, _ in todo}
             self._write_links_and_terms(todo, page_ids)
             self._write_page_rows(todo, page_ids)
-            reindex(self.session, self.reindex)
+            reindex(self.session, self.reindex, new=self.new_ids)
         return [results[index] for index in range(len(self.pages))]
 
     def _current_pages(self) -> dict[tuple[str, str], int]:
@@ -240,6 +234,7 @@ class _BatchWriter:
             )
         if inserts:
             new_ids = self._insert_references([values for _, values in inserts])
+            self.new_ids.update(new_ids)
             for (index, values), new_id in zip(inserts, new_ids):
                 results[index] = WriteResult("new", new_id, results[index].notes)
                 self.ids.add(
@@ -247,6 +242,21 @@ class _BatchWriter:
                 )
         self.reindex.update(result.reference_id for result in results.values())
         return results
+
+    def _insert_plain(self, table: Table, rows: list[dict]) -> None:
+        """Insert rows of plain ints and text (links, terms), the many rows of a batch.
+
+        On SQLite they go straight to the driver's ``executemany``: building
+        SQLAlchemy parameters row by row costs more than SQLite's own work.
+        """
+        if not rows:
+            return
+        if self.session.get_bind().dialect.name != "sqlite":
+            self.session.execute(insert(table), rows)
+            return
+        columns = list(rows[0])
+        sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+        self.session.connection().exec_driver_sql(sql, [tuple(row[c] for c in columns) for row in rows])
 
     def _free_identifier(
         self,
@@ -309,10 +319,8 @@ class _BatchWriter:
                         }
                     )
             terms.extend(_term_rows(page_id, page))
-        if links:
-            self.session.execute(insert(L), links)
-        if terms:
-            self.session.execute(insert(T), terms)
+        self._insert_plain(L, links)
+        self._insert_plain(T, terms)
         cited = {row["target_id"] for row in links if row["kind"] == "cites" and row["target_id"]}
         self._recount_citations(cited | touched)
         self._drop_orphan_stubs(touched - {row["source_id"] for row in links} - {row["target_id"] for row in links})
@@ -344,6 +352,8 @@ class _BatchWriter:
                     known = self.ids.match(citation.pmid, None, citation.doi)
                     if known is not None:
                         resolved[id(citation)] = known
+                        if not known.gaps:
+                            continue  # nothing a citation could add
                         values = _citation_values(citation)
                         self._claim_doi(known, values)
                         if citation.pmid and known.pmid is None:
@@ -354,6 +364,8 @@ class _BatchWriter:
                         for name, value in values.items():
                             if merged.get(name) is None:
                                 merged[name] = value
+                        if not known.is_stub or not _citation_has_gaps(values):
+                            known.gaps = False
                         continue
                     key = _pending_stub(pending, new_stubs, citation)
                     stub = self._stub_values(citation)
@@ -382,16 +394,17 @@ class _BatchWriter:
             stub_terms: list[dict] = []
             for (values, members), new_id in zip(new_stubs.values(), new_ids):
                 pmid = str(values["pmid"]) if values.get("pmid") is not None else None
-                self.ids.add(_Known(new_id, pmid, None, values.get("doi_key"), True))
+                gaps = any(values.get(name) is None for name in _GAP_COLUMNS)
+                self.ids.add(_Known(new_id, pmid, None, values.get("doi_key"), True, gaps))
                 for citation in members:
                     targets[id(citation)] = new_id
                 stub_terms.extend(
                     {"reference_id": new_id, "kind": "publication_type", "position": n, "value": v}
                     for n, v in enumerate(members[0].publication_types)
                 )
-            if stub_terms:
-                self.session.execute(insert(T), stub_terms)
+            self._insert_plain(T, stub_terms)
             self.reindex.update(new_ids)
+            self.new_ids.update(new_ids)
         self._enrich(enrich)
         return targets
 
@@ -476,8 +489,8 @@ class _BatchWriter:
                 "path": incoming.path,
                 "sha256": incoming.sha256,
                 "encoding": incoming.encoding,
-                "byte_size": len(incoming.data),
-                "raw": zlib.compress(incoming.data, 6),
+                "byte_size": incoming.byte_size,
+                "raw": incoming.stored,
                 "imported_at": self.now,
             }
             for index, incoming in todo
@@ -549,6 +562,10 @@ def _citation_values(citation: Citation) -> dict:
         "doi_key": doi_key(citation.doi) if citation.doi else None,
         "free_pmc": citation.free_pmc,
     }
+
+
+def _citation_has_gaps(values: dict) -> bool:
+    return any(values.get(name) is None for name in _GAP_COLUMNS if name != "pmid")
 
 
 def _pending_stub(
