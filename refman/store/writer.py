@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Literal
 
-from sqlalchemy import Table, bindparam, case, delete, func, insert, or_, select, update
+from sqlalchemy import Column, Table, bindparam, case, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from refman.domain.identifiers import doi_key
@@ -89,19 +89,14 @@ class _Identities:
         if known.doi_key:
             self.by_doi[known.doi_key] = known
 
-    def load(self, session: Session, pmids: set[str], pmcids: set[str], dois: set[str]) -> None:
+    def load(self, session: Session, column: Column, values: set) -> None:
+        """Add the records whose ``column`` is one of ``values``."""
         gaps = or_(*(R.c[name].is_(None) for name in _GAP_COLUMNS)).label("gaps")
         columns = (R.c.id, R.c.pmid, R.c.pmcid, R.c.doi_key, R.c.is_stub, gaps)
-        lookups = (
-            (R.c.pmid, sorted(int(p) for p in pmids)),
-            (R.c.pmcid, sorted(pmcids)),
-            (R.c.doi_key, sorted(dois)),
-        )
-        for column, values in lookups:
-            for chunk in chunked(values, _IN_CHUNK):
-                for row in session.execute(select(*columns).where(column.in_(chunk))):
-                    pmid = str(row.pmid) if row.pmid is not None else None
-                    self.add(_Known(row.id, pmid, row.pmcid, row.doi_key, bool(row.is_stub), bool(row.gaps)))
+        for chunk in chunked(sorted(values), _IN_CHUNK):
+            for row in session.execute(select(*columns).where(column.in_(chunk))):
+                pmid = str(row.pmid) if row.pmid is not None else None
+                self.add(_Known(row.id, pmid, row.pmcid, row.doi_key, bool(row.is_stub), bool(row.gaps)))
 
     def match(self, pmid: str | None, pmcid: str | None = None, doi: str | None = None) -> _Known | None:
         """The record these identifiers name; an identifier held by another PMID does not match."""
@@ -168,23 +163,18 @@ class _BatchWriter:
         return found
 
     def _load_identities(self, pages: Iterable[IncomingPage]) -> None:
-        pmids: set[str] = set()
-        pmcids: set[str] = set()
-        dois: set[str] = set()
+        """Load the records the batch names: by PMID, then by PMCID or DOI only where the PMID found none."""
+        named: list[tuple[str | None, str | None, str | None]] = []
         for incoming in pages:
             page = incoming.page
-            pmids.add(page.pmid)
-            if page.pmcid:
-                pmcids.add(page.pmcid)
-            if page.doi:
-                dois.add(doi_key(page.doi))
+            named.append((page.pmid, page.pmcid, doi_key(page.doi) if page.doi else None))
             for citations in page.links.values():
                 for citation in citations:
-                    if citation.pmid:
-                        pmids.add(citation.pmid)
-                    if citation.doi:
-                        dois.add(doi_key(citation.doi))
-        self.ids.load(self.session, pmids, pmcids, dois)
+                    named.append((citation.pmid, None, doi_key(citation.doi) if citation.doi else None))
+        self.ids.load(self.session, R.c.pmid, {int(pmid) for pmid, _, _ in named if pmid})
+        unmatched = [(pmcid, doi) for pmid, pmcid, doi in named if not pmid or pmid not in self.ids.by_pmid]
+        self.ids.load(self.session, R.c.pmcid, {pmcid for pmcid, _ in unmatched if pmcid})
+        self.ids.load(self.session, R.c.doi_key, {doi for _, doi in unmatched if doi})
 
     # -- full records -------------------------------------------------------------
 
