@@ -362,11 +362,14 @@ def test_a_long_import_keeps_the_window_responsive_fills_the_list_and_can_be_can
     timer = QTimer(window, interval=20)
     timer.timeout.connect(lambda: ticks.append(time.monotonic()))
     timer.start()
-    window.import_paths([folder])
-    assert window.progress.isVisible() and window.cancel_button.isVisible()
-    qtbot.waitUntil(lambda: window.model.rowCount() > 0, timeout=10_000)
-    with qtbot.waitSignal(window.lane.finished, timeout=20_000) as finished:
+    def cancel_once(_progress) -> None:
+        window.lane.progress.disconnect(cancel_once)
         qtbot.mouseClick(window.cancel_button, Qt.MouseButton.LeftButton)
+
+    window.lane.progress.connect(cancel_once)
+    with qtbot.waitSignal(window.lane.finished, timeout=30_000) as finished:
+        window.import_paths([folder])
+        assert window.progress.isVisible() and window.cancel_button.isVisible()
     timer.stop()
     report = finished.args[1]
     assert report.cancelled
