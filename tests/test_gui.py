@@ -76,7 +76,7 @@ def mime_with_files(*paths: Path) -> QMimeData:
 def drop(window: MainWindow, mime: QMimeData) -> None:
     """Send the events a real drag would: enter, then drop."""
     point = QPointF(window.rect().center())
-    enter = QDragEnterEvent(point, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    enter = QDragEnterEvent(point.toPoint(), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
     QApplication.sendEvent(window, enter)
     if enter.isAccepted():
         dropped = QDropEvent(point, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
@@ -159,7 +159,7 @@ def test_dropping_copied_page_text_imports_it(qtbot, make_window, seeds):
 def test_a_drag_shows_a_highlight_that_goes_when_it_leaves(make_window, seeds):
     window = make_window()
     mime = mime_with_files(seeds / SAMPLE)
-    enter = QDragEnterEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    enter = QDragEnterEvent(QPoint(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
     QApplication.sendEvent(window, enter)
     assert enter.isAccepted()
     assert window.drop_overlay.isVisible()
