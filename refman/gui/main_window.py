@@ -43,7 +43,7 @@ from refman.gui.navigator import LinkNavigator
 from refman.gui.reference_model import COLUMNS, PMC, TITLE, IdRole, ReferenceListModel
 from refman.gui.resources import icon
 from refman.gui.write_lane import ImportJob, WriteLane
-from refman.services.catalog import Catalog
+from refman.services.catalog import Catalog, LibrarySummary
 from refman.services.importer import ImportProgress, ImportReport, ImportService
 from refman.services.navigation import History
 from refman.store.library import Library
@@ -135,6 +135,7 @@ class MainWindow(QMainWindow):
         self.settings = settings or QSettings()
         self.samples = samples if samples is not None and samples.is_dir() else None
         self.last_report: ImportReport | None = None
+        self._summary: LibrarySummary | None = None
         self._shown_id: int | None = None
         self._moving_in_history = False
         self._selecting = False
@@ -462,6 +463,7 @@ class MainWindow(QMainWindow):
         self.model.set_search(self.search.text())
 
     def refresh_list(self) -> None:
+        self._summary = None
         self.model.refresh()
 
     def _model_reset(self) -> None:
@@ -469,8 +471,11 @@ class MainWindow(QMainWindow):
             self._select_in_list(self._shown_id)
         self._update_counts()
 
-    def _update_counts(self) -> None:
-        summary = self.catalog.summary()
+    def _update_counts(self, *, recount: bool = False) -> None:
+        """The status bar's totals; the library's own totals change only when an import lands."""
+        if recount or self._summary is None:
+            self._summary = self.catalog.summary()
+        summary = self._summary
         shown = self.model.rowCount()
         text = f"{summary.records:,} records · {summary.stubs:,} stubs"
         if self.model.query.search.strip():

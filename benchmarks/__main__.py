@@ -1,0 +1,310 @@
+"""refman's benchmark suite, in one command.
+
+    python -m benchmarks [--quick] [--only NAME[,NAME]] [--json PATH] [--workdir DIR]
+
+Benchmarks (``--only`` takes these names):
+  import-10k   ``refman import`` of 10,000 pages, end to end, beside the floor script
+  import-100k  ``refman import`` of 100,000 pages: speed and peak memory
+  gui          the window on a 1,000,000-record library: first paint, sort,
+               search, navigation, jump to the end, resident memory
+
+``--quick`` is a smoke run: 2,000 pages, a 20,000-record library, no 100k
+import.  Generated pages and libraries are kept in the work folder, keyed by
+size, so reruns start at once.  Every figure is printed with its target and
+PASS or FAIL, then a table; the exit code is 1 when a figure failed or could
+not be measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from benchmarks import machine
+from benchmarks.big_library import build_library, library_path
+from benchmarks.corpus import cached_corpus
+from benchmarks.figures import Figure, Status, at_least, at_most, table
+from benchmarks.import_bench import (
+    Run,
+    floor_problem,
+    import_problem,
+    run_floor,
+    run_refman_import,
+    warm_cache,
+)
+
+REPOSITORY = Path(__file__).resolve().parents[1]
+MB = 2**20
+
+
+@dataclass(frozen=True, slots=True)
+class Sizes:
+    small_import: int
+    large_import: int | None  # None: skipped
+    library: int
+
+
+FULL = Sizes(small_import=10_000, large_import=100_000, library=1_000_000)
+QUICK = Sizes(small_import=2_000, large_import=None, library=20_000)
+
+
+@dataclass
+class Suite:
+    """The run: where it works, how big, and the figures measured so far."""
+
+    workdir: Path
+    sizes: Sizes
+    figures: list[Figure] = field(default_factory=list)
+
+    def add(self, figure: Figure) -> Figure:
+        self.figures.append(figure)
+        print(figure.line(), flush=True)
+        return figure
+
+    def say(self, text: str) -> None:
+        print(f"  … {text}", flush=True)
+
+
+# -- imports -------------------------------------------------------------------------
+
+def _pages_per_second(pages: int, run: Run) -> float:
+    return pages / run.seconds
+
+
+def _run_detail(run: Run) -> dict[str, Any]:
+    return {
+        "seconds": round(run.seconds, 3),
+        "exit_code": run.exit_code,
+        "peak_tree_pss_mb": round(run.peak_tree_bytes / MB, 1),
+        "peak_single_process_rss_mb": round(run.peak_process_bytes / MB, 1),
+        "stdout_tail": run.stdout.strip()[-300:],
+    }
+
+
+def _prepare_pages(suite: Suite, benchmark: str, pages: int) -> tuple[Path, Path]:
+    """The folder of ``pages`` pages, read once into the OS cache, and the folder runs write into."""
+    suite.say(f"{benchmark}: {pages:,} pages (generated on first use)")
+    folder = cached_corpus(suite.workdir, pages)
+    if warm_cache(folder) != pages:
+        raise RuntimeError(f"{folder}: expected {pages} pages")
+    rundir = suite.workdir / "runs"
+    rundir.mkdir(exist_ok=True)
+    return folder, rundir
+
+
+def bench_import_small(suite: Suite) -> None:
+    benchmark = "import-10k"
+    pages = suite.sizes.small_import
+    folder, rundir = _prepare_pages(suite, benchmark, pages)
+    suite.say(f"{benchmark}: floor, then refman import")
+    floor = run_floor(folder, rundir)
+    refman = run_refman_import(folder, rundir)
+    floor_error, refman_error = floor_problem(floor, pages), import_problem(refman, pages)
+    sized = f"{pages:,} pages"
+    suite.add(Figure(
+        benchmark, "floor script (read, regex, executemany)", "pages/s", _pages_per_second(pages, floor),
+        note=floor_error or f"{sized} in {floor.seconds:.2f} s", detail=_run_detail(floor), error=bool(floor_error),
+    ))
+    suite.add(Figure(
+        benchmark, "refman import", "pages/s", _pages_per_second(pages, refman), at_least(4_000),
+        note=refman_error or f"{sized} in {refman.seconds:.2f} s", detail=_run_detail(refman), error=bool(refman_error),
+    ))
+    suite.add(Figure(
+        benchmark, "refman import time / floor time", "×", refman.seconds / floor.seconds, at_most(3),
+        note=f"{refman.seconds:.2f} s / {floor.seconds:.2f} s", error=bool(floor_error or refman_error),
+    ))
+    suite.add(Figure(
+        benchmark, "refman import peak memory (process tree PSS)", "MB", refman.peak_tree_bytes / MB,
+        note=f"largest single process {refman.peak_process_bytes / MB:,.0f} MB RSS", error=bool(refman_error),
+    ))
+
+
+def bench_import_large(suite: Suite) -> None:
+    benchmark = "import-100k"
+    speed = Figure(benchmark, "refman import", "pages/s", target=at_least(3_000))
+    memory = Figure(benchmark, "refman import peak memory (process tree PSS)", "MB", target=at_most(1024))
+    if suite.sizes.large_import is None:
+        for figure in (speed, memory):
+            figure.note = "skipped in --quick"
+            suite.add(figure)
+        return
+    pages = suite.sizes.large_import
+    folder, rundir = _prepare_pages(suite, benchmark, pages)
+    suite.say(f"{benchmark}: refman import")
+    run = run_refman_import(folder, rundir)
+    problem = import_problem(run, pages)
+    speed.value, speed.detail, speed.error = _pages_per_second(pages, run), _run_detail(run), bool(problem)
+    speed.note = problem or f"{pages:,} pages in {run.seconds:.1f} s"
+    memory.value, memory.error = run.peak_tree_bytes / MB, bool(problem)
+    memory.note = f"largest single process {run.peak_process_bytes / MB:,.0f} MB RSS (exact, wait4)"
+    suite.add(speed)
+    suite.add(memory)
+
+
+# -- the window ------------------------------------------------------------------------
+
+class GuiBenchError(RuntimeError):
+    pass
+
+
+def _gui_bench(library: Path, *options: str) -> dict[str, Any]:
+    """Run ``benchmarks.gui_bench`` in a fresh process and read its JSON."""
+    command = [sys.executable, "-m", "benchmarks.gui_bench", str(library), *options]
+    environment = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run(command, cwd=REPOSITORY, env=environment, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise GuiBenchError(f"gui_bench exited with {done.returncode}: {done.stderr.strip()[-500:]}")
+    return json.loads(done.stdout)
+
+
+def bench_gui(suite: Suite) -> None:
+    benchmark = "gui"
+    records = suite.sizes.library
+    path = library_path(suite.workdir, records)
+    if path.exists():
+        suite.say(f"{benchmark}: cached {records:,}-record library {path.name}")
+    else:
+        suite.say(f"{benchmark}: building a {records:,}-record library")
+        started = time.perf_counter()
+        build_library(path, records)
+        suite.add(Figure(benchmark, f"build the {records:,}-record library", "s", time.perf_counter() - started))
+    library = f"{records:,}-record library"
+    first_paint = Figure(benchmark, "build_window to first rows painted", "ms", target=at_most(1_000))
+    sort = Figure(benchmark, "sort by a list column (worst)", "ms", target=at_most(500))
+    search = Figure(benchmark, "search: keystroke to first results (median)", "ms", target=at_most(50))
+    follow = Figure(benchmark, "follow a navigator link (median)", "ms", target=at_most(30))
+    last_row = Figure(benchmark, "jump to the last row (Ctrl+End)", "ms", target=at_most(100))
+    memory = Figure(benchmark, "resident memory with the library open", "MB", target=at_most(400))
+
+    suite.say(f"{benchmark}: window timings on the {library}")
+    try:
+        timings = _gui_bench(path)
+    except GuiBenchError as error:
+        for figure in (first_paint, sort, search, follow, last_row):
+            figure.error, figure.note = True, str(error)
+            suite.add(figure)
+    else:
+        _fill_gui_figures(timings, first_paint, sort, search, follow, last_row)
+        for figure in (first_paint, sort, search, follow, last_row):
+            figure.detail.setdefault("rows_listed", timings["rows_listed"])
+            suite.add(figure)
+
+    suite.say(f"{benchmark}: resident memory, in a fresh process")
+    try:
+        measured = _gui_bench(path, "--memory")
+    except GuiBenchError as error:
+        memory.error, memory.note = True, str(error)
+    else:
+        memory.value = measured["rss_bytes"] / MB
+        peak = measured["peak_rss_bytes"] / MB
+        memory.note = f"VmRSS after opening and showing the first record; peak {peak:,.0f} MB"
+    suite.add(memory)
+
+
+def _ms(seconds: float) -> float:
+    return seconds * 1000
+
+
+def _fill_gui_figures(timings: dict[str, Any], first_paint: Figure, sort: Figure, search: Figure,
+                      follow: Figure, last_row: Figure) -> None:
+    first_paint.value = _ms(timings["first_rows_painted_s"])
+
+    sorts = timings["sort_s"]
+    worst = max(sorts, key=sorts.get)
+    sort.value = _ms(sorts[worst])
+    sort.note = f"worst of {len(sorts)}: {worst}"
+    sort.detail = {"ms": {label: round(_ms(seconds), 1) for label, seconds in sorts.items()}}
+
+    searches = timings["search"]
+    slowest = max(searches, key=lambda item: item["seconds"])
+    search.value = _ms(timings["search_median_s"])
+    search.note = f"{len(searches)} queries; slowest {slowest['query']!r} {_ms(slowest['seconds']):.0f} ms"
+    search.detail = {"queries": [
+        {"query": item["query"], "ms": round(_ms(item["seconds"]), 1), "found": item["found"]} for item in searches
+    ]}
+
+    follows = timings["follow"]
+    follow.value = _ms(timings["follow_median_s"])
+    follow.note = f"{len(follows)} follows; slowest {_ms(max(item['seconds'] for item in follows)):.0f} ms"
+    follow.detail = {"follows": [
+        {"list": item["list"], "reference_id": item["reference_id"], "ms": round(_ms(item["seconds"]), 1)}
+        for item in follows
+    ]}
+
+    last_row.value = _ms(timings["last_row_s"])
+
+
+# -- the command -----------------------------------------------------------------------
+
+BENCHMARKS: dict[str, Callable[[Suite], None]] = {
+    "import-10k": bench_import_small,
+    "import-100k": bench_import_large,
+    "gui": bench_gui,
+}
+
+
+def _names(value: str) -> list[str]:
+    names = [name.strip() for name in value.split(",") if name.strip()]
+    unknown = [name for name in names if name not in BENCHMARKS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"unknown benchmark {', '.join(unknown) or value!r}; choose from {', '.join(BENCHMARKS)}"
+        )
+    return names
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks",
+        description="Measure refman against its performance targets.",
+        epilog=__doc__.split("\n\n", 2)[2],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    parser.add_argument("--only", type=_names, metavar="NAME[,NAME]", help=f"run only these: {', '.join(BENCHMARKS)}")
+    parser.add_argument("--json", type=Path, metavar="PATH", help="also write the figures and the machine as JSON")
+    parser.add_argument(
+        "--workdir", type=Path, default=Path(tempfile.gettempdir()) / "refman-bench",
+        help="where pages, libraries and logs are kept between runs (default: %(default)s)",
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    sizes = QUICK if args.quick else FULL
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    suite = Suite(args.workdir.resolve(), sizes)
+    described = machine.describe()
+    started = datetime.now(timezone.utc)
+    print(machine.summary(described))
+    print(f"{'quick' if args.quick else 'full'} run, work folder {suite.workdir}\n", flush=True)
+    for name in args.only or BENCHMARKS:
+        BENCHMARKS[name](suite)
+    print("\n" + table(suite.figures))
+    if args.json is not None:
+        report = {
+            "started": started.isoformat(timespec="seconds"),
+            "mode": "quick" if args.quick else "full",
+            "sizes": {"small_import": sizes.small_import, "large_import": sizes.large_import, "library": sizes.library},
+            "machine": described,
+            "figures": [figure.as_json() for figure in suite.figures],
+        }
+        args.json.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        print(f"\nwrote {args.json}")
+    bad = {Status.FAIL, Status.ERROR}
+    return 1 if any(figure.status in bad for figure in suite.figures) else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

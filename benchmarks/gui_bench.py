@@ -1,0 +1,287 @@
+"""The window's figures on a library, measured in-process on Qt's offscreen platform.
+
+    python -m benchmarks.gui_bench LIBRARY            timings, as JSON on stdout
+    python -m benchmarks.gui_bench LIBRARY --memory   resident memory after opening, as JSON
+
+Run it in a fresh process (``python -m benchmarks`` does), so no earlier Qt
+state, cache or allocation colours a figure.  Every action is timed from the
+call a user's input would make until the list's viewport has painted again
+(its paint fetches the visible rows from the library), or for navigation
+until the events the action posted have been processed.  Nothing is warmed
+up first: the window opens on a fresh process, the jump to the last row comes
+right after opening (with the first record shown, as ``run_window`` does),
+each sort is the first of its column and order, and every search and every
+follow has its own query or target.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # must be set before Qt is imported
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import random  # noqa: E402
+import sqlite3  # noqa: E402
+import statistics  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from PySide6.QtCore import QEvent, QEventLoop, QObject, QSettings, Qt, QTimer  # noqa: E402
+from PySide6.QtTest import QTest  # noqa: E402
+from PySide6.QtWidgets import QApplication, QListView, QWidget  # noqa: E402
+
+from refman.app import build_window  # noqa: E402
+from refman.gui.main_window import MainWindow  # noqa: E402
+from refman.gui.reference_model import COLUMNS, IdRole  # noqa: E402
+
+WORD_QUERIES = (
+    "alemtuzumab", "lymphocyte", "natalizumab", "ocrelizumab", "relapsing", "depletion",
+    "repopulation", "autoimmunity", "thyroid", "neurofilament", "cladribine", "biomarker",
+    "multiple sclerosis", "lymphocyte depletion", "alemtuzumab thyroid",
+)
+JOURNAL_QUERIES = ("Mult Scler", "Neurology", "Lancet Neurol")
+PMID_QUERIES = 2
+FOLLOWS = 20
+TIMEOUT_S = 120.0
+
+
+class PaintCounter(QObject):
+    """Counts the paint events a widget receives."""
+
+    def __init__(self, widget: QWidget) -> None:
+        super().__init__(widget)
+        self.count = 0
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.Paint:
+            self.count += 1
+        return False
+
+
+def _process_until(done: Callable[[], bool], what: str) -> None:
+    """Process events until ``done()``; a figure that never completes is an error, not a number.
+
+    Sleeps until events arrive instead of spinning: besides wasting a core,
+    every ``processEvents`` call costs PySide6 6.12 on Python 3.11 one
+    reference to ``None``, and a spin of a few tens of thousands of calls
+    kills the interpreter.  A heartbeat timer wakes the loop to check the
+    deadline.
+    """
+    deadline = time.perf_counter() + TIMEOUT_S
+    heartbeat = QTimer(interval=100)
+    heartbeat.start()
+    try:
+        while not done():
+            if time.perf_counter() > deadline:
+                raise TimeoutError(f"gave up waiting for {what}")
+            QApplication.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
+    finally:
+        heartbeat.stop()
+
+
+class Bench:
+    """One window on the library, and the actions a user would take on it."""
+
+    def __init__(self, library: Path, settings_file: Path) -> None:
+        self.library = library
+        self.settings = QSettings(str(settings_file), QSettings.Format.IniFormat)
+        self.window: MainWindow | None = None
+        self.paints: PaintCounter | None = None
+
+    def open(self) -> float:
+        """Seconds from ``build_window`` until the list has painted its first rows."""
+        started = time.perf_counter()
+        self.window = build_window(self.library, settings=self.settings)
+        self.paints = PaintCounter(self.window.view.viewport())
+        self.window.show()
+        _process_until(lambda: self.paints.count > 0, "the first paint of the list")
+        elapsed = time.perf_counter() - started
+        if self.window.model.rowCount() == 0:
+            raise RuntimeError(f"{self.library}: the list shows no rows")
+        return elapsed
+
+    def painted_after(self, action: Callable[[], object], what: str) -> float:
+        """Seconds from calling ``action`` until the list has painted again."""
+        before = self.paints.count
+        started = time.perf_counter()
+        action()
+        _process_until(lambda: self.paints.count > before, what)
+        return time.perf_counter() - started
+
+    def select_first_row(self) -> None:
+        """What ``run_window`` does on start: the first record is selected and shown."""
+        self.window.view.selectRow(0)
+        QApplication.processEvents()
+
+    def sort_each_column(self) -> dict[str, float]:
+        """The first sort of each column, ascending then descending (title last: it is the opening order)."""
+        timings: dict[str, float] = {}
+        opening = self.window.view.horizontalHeader().sortIndicatorSection()
+        columns = [c for c in range(len(COLUMNS)) if c != opening] + [opening]
+        orders = ((Qt.SortOrder.AscendingOrder, "ascending"), (Qt.SortOrder.DescendingOrder, "descending"))
+        for column in columns:
+            for order, order_name in orders:
+                label = f"{COLUMNS[column].title} {order_name}"
+                timings[label] = self.painted_after(
+                    lambda: self.window.view.sortByColumn(column, order), f"the list sorted by {label}"
+                )
+        return timings
+
+    def search(self, queries: list[str]) -> list[dict]:
+        """Type each query key by key; time the search the debounce timer would then run.
+
+        The timer's own delay (``SEARCH_DELAY_MS``) is waiting, not work: it is
+        stopped and the search it would start is called directly.
+        """
+        window = self.window
+        results = []
+        for query in queries:
+            window.clear_search()
+            QApplication.processEvents()
+            window.search.setFocus()
+            for character in query:
+                QTest.keyClick(window.search, character)
+            if window.search.text() != query or not window._search_timer.isActive():
+                raise RuntimeError(f"typing {query!r} did not start a search")
+            window._search_timer.stop()
+            seconds = self.painted_after(window._apply_search, f"the results of {query!r}")
+            results.append({"query": query, "seconds": seconds, "found": window.model.rowCount()})
+        window.clear_search()
+        QApplication.processEvents()
+        return results
+
+    def follow_links(self, follows: int, rng: random.Random) -> list[dict]:
+        """Follow a neighbour from the navigator's Similar and Cited-by lists, again and again."""
+        window = self.window
+        timings = []
+        for _ in range(follows):
+            choices = [
+                (view, row)
+                for view in (window.navigator.similar.view, window.navigator.cited_by.view)
+                for row in range(view.model().rowCount())
+            ]
+            if not choices:
+                window.show_reference(window.model.reference_id(rng.randrange(window.model.rowCount())))
+                QApplication.processEvents()
+                continue
+            view, row = rng.choice(choices)
+            timings.append(self._follow(view, row))
+        return timings
+
+    def _follow(self, view: QListView, row: int) -> dict:
+        window = self.window
+        index = view.model().index(row, 0)
+        target = index.data(IdRole)
+        started = time.perf_counter()
+        view.activated.emit(index)
+        _process_until(lambda: window.shown_reference_id == target, "the followed record")
+        QApplication.processEvents()
+        seconds = time.perf_counter() - started
+        return {"list": view.objectName(), "reference_id": target, "seconds": seconds}
+
+    def jump_to_last_row(self) -> float:
+        """Ctrl+End in the list: the last row becomes current (and shown) and is painted."""
+        view = self.window.view
+        last = self.window.model.rowCount() - 1
+        seconds = self.painted_after(
+            lambda: QTest.keyClick(view, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier), "the last row"
+        )
+        _process_until(lambda: view.currentIndex().row() == last, "the last row to be current")
+        return seconds
+
+    def close(self) -> None:
+        if self.window is not None:
+            self.window.close()
+            self.window.deleteLater()
+            QApplication.processEvents()
+
+
+def _queries(library: Path, rng: random.Random) -> list[str]:
+    """Words, journals, and PMIDs of records this library holds."""
+    connection = sqlite3.connect(f"{library.as_uri()}?mode=ro", uri=True)
+    try:
+        (last,) = connection.execute("SELECT max(id) FROM reference").fetchone()
+        pmids = []
+        while len(pmids) < PMID_QUERIES:
+            row = connection.execute(
+                "SELECT pmid FROM reference WHERE id >= ? AND NOT is_stub AND pmid IS NOT NULL LIMIT 1",
+                (rng.randint(1, last),),
+            ).fetchone()
+            if row is not None:
+                pmids.append(str(row[0]))
+    finally:
+        connection.close()
+    return [*WORD_QUERIES, *JOURNAL_QUERIES, *pmids]
+
+
+def resident_memory() -> dict[str, int]:
+    """This process's resident and peak resident memory, in bytes."""
+    status = Path("/proc/self/status").read_text().splitlines()
+    fields = dict(line.split(":", 1) for line in status if line.startswith(("VmRSS", "VmHWM")))
+    return {name: int(value.split()[0]) * 1024 for name, value in fields.items()}
+
+
+def measure_timings(library: Path, settings_file: Path) -> dict:
+    rng = random.Random(3)
+    bench = Bench(library, settings_file)
+    try:
+        opened = bench.open()
+        bench.select_first_row()
+        last_row = bench.jump_to_last_row()
+        bench.select_first_row()
+        sorts = bench.sort_each_column()
+        searches = bench.search(_queries(library, rng))
+        follows = bench.follow_links(FOLLOWS, rng)
+        rows = bench.window.model.rowCount()
+    finally:
+        bench.close()
+    return {
+        "library": str(library),
+        "rows_listed": rows,
+        "first_rows_painted_s": opened,
+        "sort_s": sorts,
+        "search": searches,
+        "search_median_s": statistics.median(item["seconds"] for item in searches),
+        "follow": follows,
+        "follow_median_s": statistics.median(item["seconds"] for item in follows),
+        "last_row_s": last_row,
+    }
+
+
+def measure_memory(library: Path, settings_file: Path) -> dict:
+    bench = Bench(library, settings_file)
+    try:
+        bench.open()
+        bench.select_first_row()
+        memory = resident_memory()
+    finally:
+        bench.close()
+    return {"library": str(library), "rss_bytes": memory["VmRSS"], "peak_rss_bytes": memory["VmHWM"]}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.gui_bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("library", type=Path)
+    parser.add_argument("--memory", action="store_true", help="only open the window and report resident memory")
+    args = parser.parse_args(argv)
+    if not args.library.is_file():
+        parser.error(f"{args.library}: no such library")
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    with tempfile.TemporaryDirectory(prefix="refman-gui-bench-") as folder:
+        settings_file = Path(folder, "settings.ini")
+        measure = measure_memory if args.memory else measure_timings
+        result = measure(args.library, settings_file)
+    app.processEvents()
+    json.dump(result, sys.stdout, indent=2)
+    print()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
