@@ -34,6 +34,7 @@ from alembic.script import ScriptDirectory
 import refman.store
 from benchmarks.corpus import WORDS
 from refman.store.library import open_library
+from refman.store.search_index import INDEX_ALL_SQL
 
 BUILD_VERSION = 1
 """Bump when the generated content changes, so cached libraries are rebuilt."""
@@ -335,22 +336,9 @@ def _fill_cited_counts(connection: sqlite3.Connection) -> None:
 
 
 def _fill_search_index(connection: sqlite3.Connection) -> None:
-    """Every record into ``reference_fts``, with the columns ``search_index.reindex`` writes."""
+    """Every record into ``reference_fts``, with the statement the store itself uses."""
     connection.execute("BEGIN")
-    connection.execute(
-        """
-        INSERT INTO reference_fts (rowid, title, abstract, keywords, mesh, journal, identifiers)
-        SELECT r.id, r.title, coalesce(r.abstract, r.citation_text),
-               (SELECT group_concat(t.value, ' ') FROM term t
-                 WHERE t.reference_id = r.id AND t.kind = 'keyword'),
-               (SELECT group_concat(t.value, ' ') FROM term t
-                 WHERE t.reference_id = r.id AND t.kind IN ('mesh', 'substance', 'publication_type')),
-               r.journal,
-               trim(coalesce(CAST(r.pmid AS TEXT), '') || ' ' || coalesce(r.pmcid, '') || ' '
-                    || coalesce(r.doi, ''))
-          FROM reference r
-        """
-    )
+    connection.execute(INDEX_ALL_SQL)
     connection.execute("COMMIT")
 
 

@@ -13,8 +13,7 @@ from sqlalchemy.orm import Session
 
 from refman.store.chunks import chunked
 
-_REINDEX = text(
-    """
+INDEX_ALL_SQL = """
     INSERT INTO reference_fts (rowid, title, abstract, keywords, mesh, journal, identifiers)
     SELECT r.id, r.title, coalesce(r.abstract, r.citation_text),
            (SELECT group_concat(t.value, ' ') FROM term t
@@ -24,9 +23,11 @@ _REINDEX = text(
            r.journal,
            trim(coalesce(CAST(r.pmid AS TEXT), '') || ' ' || coalesce(r.pmcid, '') || ' '
                 || coalesce(r.doi, ''))
-      FROM reference r WHERE r.id IN :ids
-    """
-).bindparams(bindparam("ids", expanding=True))
+      FROM reference r
+"""
+"""What the index holds for every record; tools that build a library in bulk run it as is."""
+
+_REINDEX = text(INDEX_ALL_SQL + " WHERE r.id IN :ids").bindparams(bindparam("ids", expanding=True))
 _UNINDEX = text("DELETE FROM reference_fts WHERE rowid IN :ids").bindparams(
     bindparam("ids", expanding=True)
 )
