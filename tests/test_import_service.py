@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import func, select
 
 from pages import citation, page
-from refman.services.catalog import Catalog
 from refman.services.importer import MAX_PAGE_BYTES, ImportService
 from refman.store.library import Library
 from refman.store.schema import link_table, page_table, reference_table, term_table

@@ -529,7 +529,7 @@ class MainWindow(QMainWindow):
     def _import_progress(self, progress: ImportProgress) -> None:
         self.progress.setRange(0, max(progress.total, 1))
         self.progress.setValue(progress.done)
-        self.progress.setFormat(f"%v of %m pages")
+        self.progress.setFormat("%v of %m pages")
         if progress.written_ids and not self._refresh_timer.isActive():
             self._refresh_timer.start()
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from refman.services.importer import ImportProgress, ImportReport, ImportService
+from refman.services.importer import ImportReport, ImportService
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,6 +28,7 @@ from refman.services.reading import (
     read_input_bytes,
     read_input_file,
 )
+from refman.store.chunks import chunked
 from refman.store.library import Library
 from refman.store.writer import WriteResult, write_pages
 
@@ -44,10 +45,6 @@ class ImportReport:
     @property
     def refused(self) -> list[FileOutcome]:
         return [outcome for outcome in self.outcomes if outcome.status == "refused"]
-
-    @property
-    def written_ids(self) -> list[int]:
-        return [o.reference_id for o in self.outcomes if o.reference_id is not None and o.status in ("new", "updated")]
 
     def summary(self) -> str:
         text = ", ".join(f"{self.count(s)} {s}" for s in ("new", "updated", "unchanged", "refused"))
@@ -100,7 +97,7 @@ def _read_in_order(
         return
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
     try:
-        windows = [inputs[start:start + _WINDOW] for start in range(0, len(inputs), _WINDOW)]
+        windows = list(chunked(inputs, _WINDOW))
         pending: deque = deque()
 
         def submit(window: Sequence) -> None:

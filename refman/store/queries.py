@@ -220,15 +220,6 @@ def list_rows(session: Session, query: ListQuery, offset: int = 0, limit: int | 
     return [_list_row(row) for row in session.execute(statement)]
 
 
-def rows_by_id(session: Session, ids: Sequence[int]) -> dict[int, ListRow]:
-    found: dict[int, ListRow] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        for row in session.execute(select(*_ROW_COLUMNS).where(R.c.id.in_(chunk))):
-            found[row.id] = _list_row(row)
-    return found
-
-
 # -- one record with its neighbours ------------------------------------------------------
 
 def _neighbours(session: Session, statement: Select, own_id: int) -> tuple[Neighbour, ...]:
