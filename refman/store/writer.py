@@ -233,20 +233,35 @@ class _BatchWriter:
         self.reindex.update(result.reference_id for result in results.values())
         return results
 
-    def _insert_plain(self, table: Table, rows: list[dict]) -> None:
-        """Insert rows of plain ints and text (links, terms), the many rows of a batch.
+    def _insert_rows(self, table: Table, rows: list[dict]) -> None:
+        """Insert the many rows of a batch (records, stubs, links, terms) in one ``executemany``.
 
-        On SQLite they go straight to the driver's ``executemany``: building
-        SQLAlchemy parameters row by row costs more than SQLite's own work.
+        On SQLite they go straight to the driver, each value converted by its
+        column's own bind processor: building SQLAlchemy's parameters row by
+        row costs more than SQLite's work.  Elsewhere, SQLAlchemy's insert.
         """
         if not rows:
             return
         if self.session.get_bind().dialect.name != "sqlite":
             self.session.execute(insert(table), rows)
             return
-        columns = list(rows[0])
+        columns = list(dict.fromkeys(name for row in rows for name in row))
+        dialect = self.session.get_bind().dialect
+        processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns]
         sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-        self.session.connection().exec_driver_sql(sql, [tuple(row[c] for c in columns) for row in rows])
+        if any(processors):
+            pairs = list(zip(columns, processors))
+            values = [
+                tuple(
+                    value if process is None or value is None else process(value)
+                    for name, process in pairs
+                    for value in (row.get(name),)
+                )
+                for row in rows
+            ]
+        else:
+            values = [tuple(row.get(name) for name in columns) for row in rows]
+        self.session.connection().exec_driver_sql(sql, values)
 
     def _free_identifier(
         self,
@@ -277,7 +292,7 @@ class _BatchWriter:
             return [row.id for row in self.session.execute(statement, rows)]
         first = (self.session.execute(select(func.max(R.c.id))).scalar() or 0) + 1
         ids = list(range(first, first + len(rows)))
-        self.session.execute(insert(R), [{**row, "id": new_id} for row, new_id in zip(rows, ids)])
+        self._insert_rows(R, [{**row, "id": new_id} for row, new_id in zip(rows, ids)])
         return ids
 
     # -- links, stubs and terms -----------------------------------------------------
@@ -309,8 +324,8 @@ class _BatchWriter:
                         }
                     )
             terms.extend(_term_rows(page_id, page))
-        self._insert_plain(L, links)
-        self._insert_plain(T, terms)
+        self._insert_rows(L, links)
+        self._insert_rows(T, terms)
         cited = {row["target_id"] for row in links if row["kind"] == "cites" and row["target_id"]}
         self._recount_citations(cited | touched)
         self._drop_orphan_stubs(touched - {row["source_id"] for row in links} - {row["target_id"] for row in links})
@@ -392,7 +407,7 @@ class _BatchWriter:
                     {"reference_id": new_id, "kind": "publication_type", "position": n, "value": v}
                     for n, v in enumerate(members[0].publication_types)
                 )
-            self._insert_plain(T, stub_terms)
+            self._insert_rows(T, stub_terms)
             self.reindex.update(new_ids)
             self.new_ids.update(new_ids)
         self._enrich(enrich)
@@ -485,7 +500,7 @@ class _BatchWriter:
             }
             for index, incoming in todo
         ]
-        self.session.execute(insert(P), rows)
+        self._insert_rows(P, rows)
 
 
 _PAGE_COLUMNS = (
