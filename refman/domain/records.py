@@ -118,6 +118,84 @@ class PubMedPage:
 
 
 @dataclass(frozen=True, slots=True)
+class Author:
+    """A person (or a group) named as an author, as the source names them.
+
+    ``family`` and ``given`` are the name's parts; ``initials`` are the given
+    names' initials without dots or spaces ("JM"), as MEDLINE writes them.  A
+    group author ("ALS Study Group") has only ``collective``.
+    """
+
+    family: str | None = None
+    given: str | None = None
+    initials: str | None = None
+    suffix: str | None = None
+    collective: str | None = None
+    affiliations: tuple[str, ...] = ()
+    orcid: str | None = None  # the bare identifier, 0000-0000-0000-000X
+
+    @property
+    def display(self) -> str:
+        """``Family Initials`` (Vancouver order) or the group's name."""
+        if self.collective:
+            return self.collective
+        return " ".join(part for part in (self.family, self.initials or self.given, self.suffix) if part)
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleRecord:
+    """One record read from a bibliographic format: MEDLINE, PubMed XML, RIS, BibTeX, CSL-JSON.
+
+    Everything is optional but something to name the record by (an identifier
+    or a title).  ``links`` uses the keys of :data:`LINK_SECTIONS` (comments,
+    errata, references...) with :class:`Citation` values, as pages do.
+    ``mesh_terms`` are written as MEDLINE writes them: ``Heading/qualifier``,
+    a ``*`` before a major topic (``*Multiple Sclerosis/drug therapy``).
+    ``entry_type`` is a CSL type: ``article-journal``, ``book``, ``chapter``,
+    ``paper-conference``, ``report``, ``thesis``, ``webpage``...
+    """
+
+    source_format: str
+    title: str | None = None
+    pmid: str | None = None
+    pmcid: str | None = None
+    doi: str | None = None
+    authors: tuple[Author, ...] = ()
+    editors: tuple[Author, ...] = ()
+    abstract: str | None = None
+    journal: str | None = None  # the abbreviation when the source gives one
+    journal_full: str | None = None
+    container_title: str | None = None  # the book of a chapter, the proceedings of a paper
+    year: int | None = None
+    date: str | None = None  # as the source writes it: "2014 Jan 5", "2019/09/12"
+    volume: str | None = None
+    issue: str | None = None
+    pages: str | None = None
+    epub_date: str | None = None
+    language: str | None = None
+    publisher: str | None = None
+    place: str | None = None
+    url: str | None = None
+    entry_type: str = "article-journal"
+    keywords: tuple[str, ...] = ()
+    mesh_terms: tuple[str, ...] = ()
+    publication_types: tuple[str, ...] = ()
+    substances: tuple[str, ...] = ()
+    copyright: str | None = None
+    other_identifiers: tuple[tuple[str, str], ...] = ()  # ("ISSN", "1234-5678"), ("bibtex key", "smith2020")
+    links: dict[str, tuple[Citation, ...]] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ReadRecord:
+    """A record with the text it was read from (one record's share of a file)."""
+
+    record: ArticleRecord
+    raw: str
+
+
+@dataclass(frozen=True, slots=True)
 class IncomingPage:
     """A read page with where it came from and its original bytes, ready to be written."""
 
