@@ -119,7 +119,7 @@ def _import(library: Library, paths: list[str]) -> int:
     if "-" in paths:
         data = sys.stdin.buffer.read(MAX_PAGE_BYTES + 1)
         if len(data) > MAX_PAGE_BYTES:
-            report.outcomes.append(FileOutcome("<stdin>", "refused", "too large for a saved page"))
+            report.outcomes.append(FileOutcome("<stdin>", "refused", "too large to import"))
         else:
             report.merge(service.import_bytes(data, "<stdin>"))
     if files:

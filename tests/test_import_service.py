@@ -179,7 +179,7 @@ def test_a_file_far_too_large_is_refused_without_reading_it(service, tmp_path):
     with huge.open("wb") as handle:
         handle.truncate(30 * 1024 * 1024)
     report = service.import_paths([huge])
-    assert report.refused[0].reason.startswith("too large for a saved page")
+    assert report.refused[0].reason.startswith("too large to import")
     assert MAX_PAGE_BYTES < 30 * 1024 * 1024
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 _PMID = re.compile(r"[0-9]{1,9}")
 _PMCID = re.compile(r"(?:PMC)?([0-9]{1,9})", re.IGNORECASE)
@@ -58,3 +59,25 @@ def classify_identifier(value: str) -> tuple[str, str] | None:
     if (doi := normalize_doi(value)) is not None:
         return ("doi", doi)
     return None
+
+
+def title_key(title: str | None) -> str | None:
+    """A title reduced for matching records that have no identifier.
+
+    Case, accents, punctuation, spacing and the brackets of translated titles
+    are ignored: "[Infection risks ...]." and "Infection Risks ..." match.
+    Titles too short to tell records apart give no key.
+    """
+    if not title:
+        return None
+    decomposed = unicodedata.normalize("NFKD", title.casefold())
+    key = "".join(ch for ch in decomposed if ch.isalnum() and not unicodedata.combining(ch))
+    return key[:300] if len(key) >= 12 else None
+
+
+def author_key(family: str | None) -> str | None:
+    """A family name reduced the same way, to compare first authors."""
+    if not family:
+        return None
+    decomposed = unicodedata.normalize("NFKD", family.casefold())
+    return "".join(ch for ch in decomposed if ch.isalnum() and not unicodedata.combining(ch)) or None

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from refman.domain.identifiers import doi_key, title_key
 from refman.domain.records import IncomingPage
 from refman.services.reading import (
     MAX_PAGE_BYTES,
@@ -81,10 +82,12 @@ def _default_workers() -> int:
     return max(1, (os.cpu_count() or 2) - 1)
 
 
-def _read_in_order(
-    inputs: Sequence[Path | FileOutcome | IncomingPage], workers: int
-) -> Iterator[IncomingPage | FileOutcome]:
-    """Read every input, in order; with workers, parsing runs ahead in other processes.
+Item = IncomingPage | FileOutcome
+
+
+def _read_in_order(inputs: Sequence[Path | list[Item]], workers: int) -> Iterator[list[Item]]:
+    """Read every input into its records (or its refusal), in order; with workers, parsing
+    runs ahead in other processes.
 
     Workers are spawned, not forked: the window has threads, and a fork of a
     threaded process can deadlock.  One window of files is kept in flight
@@ -134,7 +137,7 @@ class ImportService:
         progress: ProgressCallback | None = None,
         cancelled: CancelCheck | None = None,
     ) -> ImportReport:
-        inputs = list(iter_input_files(paths))
+        inputs = [item if isinstance(item, Path) else [item] for item in iter_input_files(paths)]
         return self._run(inputs, progress, cancelled)
 
     def import_text(self, text: str, label: str = "pasted text") -> ImportReport:
@@ -145,40 +148,44 @@ class ImportService:
 
     def _run(
         self,
-        inputs: Sequence[Path | FileOutcome | IncomingPage],
+        inputs: Sequence[Path | list[Item]],
         progress: ProgressCallback | None,
         cancelled: CancelCheck | None,
     ) -> ImportReport:
         report = ImportReport()
         total = len(inputs)
+        files_done = 0
         batch: list[IncomingPage] = []
-        batch_pmids: set[str] = set()
+        batch_keys: set[str] = set()
 
         def flush() -> None:
             written = self._write_batch(batch)
             report.outcomes.extend(written)
             batch.clear()
-            batch_pmids.clear()
+            batch_keys.clear()
             if progress is not None:
-                progress(_progress(report, total, written))
+                progress(_progress(report, files_done, total, written))
 
-        for incoming in _read_in_order(inputs, self.workers):
+        for items in _read_in_order(inputs, self.workers):
             if cancelled is not None and cancelled():
                 report.cancelled = True
                 break
-            if isinstance(incoming, FileOutcome):
-                report.outcomes.append(incoming)
-                continue
-            if incoming.page.pmid in batch_pmids:
-                flush()
-            batch.append(incoming)
-            batch_pmids.add(incoming.page.pmid)
-            if len(batch) >= self.batch_size:
-                flush()
+            for incoming in items:
+                if isinstance(incoming, FileOutcome):
+                    report.outcomes.append(incoming)
+                    continue
+                keys = _identity_keys(incoming)
+                if keys & batch_keys:
+                    flush()  # the same article twice in one batch: the second merges into the first
+                batch.append(incoming)
+                batch_keys.update(keys)
+                if len(batch) >= self.batch_size:
+                    flush()
+            files_done += 1
         if batch:
             flush()
         elif progress is not None:
-            progress(_progress(report, total, []))
+            progress(_progress(report, files_done, total, []))
         return report
 
     def _write_batch(self, batch: list[IncomingPage]) -> list[FileOutcome]:
@@ -221,9 +228,22 @@ def _write_refusal(incoming: IncomingPage, error: SQLAlchemyError) -> FileOutcom
     return FileOutcome(incoming.path or "", "refused", reason, pmid=incoming.page.pmid)
 
 
-def _progress(report: ImportReport, total: int, written: list[FileOutcome]) -> ImportProgress:
+def _identity_keys(incoming: IncomingPage) -> set[str]:
+    """What names the article: two records sharing any of these are the same article."""
+    record = incoming.page
+    keys = {f"pmid:{record.pmid}"} if record.pmid else set()
+    if record.pmcid:
+        keys.add(f"pmcid:{record.pmcid}")
+    if record.doi:
+        keys.add(f"doi:{doi_key(record.doi)}")
+    if not keys and (key := title_key(record.title)):
+        keys.add(f"title:{key}")
+    return keys
+
+
+def _progress(report: ImportReport, done: int, total: int, written: list[FileOutcome]) -> ImportProgress:
     return ImportProgress(
-        done=len(report.outcomes),
+        done=done,
         total=total,
         new=report.count("new"),
         updated=report.count("updated"),

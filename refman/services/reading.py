@@ -11,16 +11,19 @@ import os
 import stat
 import zlib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
-from refman.domain.records import IncomingPage
+from refman.domain.records import IncomingPage, PubMedPage, ReadRecord
+from refman.formats.decoding import decode_page_bytes
+from refman.formats.detect import record_reader
 from refman.formats.errors import ParseError
 from refman.formats.pubmed_text import read_page_bytes
 
 MAX_PAGE_BYTES = 8 * 1024 * 1024
-"""A saved article page is kilobytes; anything above this is refused unread."""
+"""A saved article page is kilobytes and an export of a few thousand records a few
+megabytes; anything above this is refused unread."""
 
 Status = Literal["new", "updated", "unchanged", "refused"]
 
@@ -98,31 +101,50 @@ def _walk(folder: Path, seen: set[tuple[int, int]]) -> Iterator[Path | FileOutco
             yield FileOutcome(str(path), "refused", "broken symbolic link")
 
 
-def read_input_file(path: Path) -> IncomingPage | FileOutcome:
-    """Read and parse one file; a refusal says why in one line."""
+def read_input_file(path: Path) -> list[IncomingPage | FileOutcome]:
+    """Read and parse one file: its records, or one refusal that says why in one line."""
     try:
         with path.open("rb") as handle:
             size = os.fstat(handle.fileno()).st_size
             if size > MAX_PAGE_BYTES:
-                return _refused(path, f"too large for a saved page ({_megabytes(size)}; the limit is {_megabytes(MAX_PAGE_BYTES)})")
+                return [_refused(path, f"too large to import ({_megabytes(size)}; the limit is {_megabytes(MAX_PAGE_BYTES)})")]
             data = handle.read(MAX_PAGE_BYTES + 1)
     except FileNotFoundError:
-        return _refused(path, "vanished before it could be read")
+        return [_refused(path, "vanished before it could be read")]
     except IsADirectoryError:
-        return _refused(path, "is a folder")
+        return [_refused(path, "is a folder")]
     except OSError as error:
-        return _refused(path, f"cannot be read ({error.strerror or error})")
+        return [_refused(path, f"cannot be read ({error.strerror or error})")]
     if len(data) > MAX_PAGE_BYTES:
-        return _refused(path, f"too large for a saved page (over {_megabytes(MAX_PAGE_BYTES)})")
+        return [_refused(path, f"too large to import (over {_megabytes(MAX_PAGE_BYTES)})")]
     return read_input_bytes(data, str(path.absolute()))
 
 
-def read_input_bytes(data: bytes, label: str) -> IncomingPage | FileOutcome:
-    """Parse the bytes of one page; ``label`` (a path, or e.g. ``<stdin>``) names it."""
+def read_input_bytes(data: bytes, label: str) -> list[IncomingPage | FileOutcome]:
+    """Parse the bytes of one input; ``label`` (a path, or e.g. ``pasted text``) names it.
+
+    The format is told by the content: a saved PubMed page, or a file of
+    MEDLINE, PubMed XML, RIS, BibTeX or CSL-JSON records.
+    """
     try:
-        page = read_page_bytes(data)
+        decoded = decode_page_bytes(data)
+        reader = record_reader(decoded.text)
+        if reader is None:
+            return [_page(read_page_bytes(data), data, label)]
+        if hasattr(reader, "read_records_bytes"):
+            read = reader.read_records_bytes(data)  # formats that declare their own encoding
+        else:
+            read = reader.read_records(decoded.text)
     except ParseError as error:
-        return FileOutcome(label, "refused", error.reason)
+        return [FileOutcome(label, "refused", error.reason)]
+    items: list[IncomingPage | FileOutcome] = [
+        _record(item, decoded.encoding, decoded.warning, label) for item in read.records
+    ]
+    items.extend(FileOutcome(label, "refused", reason) for reason in read.skipped)
+    return items
+
+
+def _page(page: PubMedPage, data: bytes, label: str) -> IncomingPage:
     encoding = "utf-8"
     for warning in page.warnings:
         if warning.startswith("not UTF-8; read as "):
@@ -134,6 +156,22 @@ def read_input_bytes(data: bytes, label: str) -> IncomingPage | FileOutcome:
         encoding=encoding,
         byte_size=len(data),
         stored=zlib.compress(data, 6),
+    )
+
+
+def _record(item: ReadRecord, encoding: str, warning: str | None, label: str) -> IncomingPage:
+    """One record of a multi-record file, stored as its own text (UTF-8)."""
+    record = item.record
+    if warning and warning not in record.warnings:
+        record = replace(record, warnings=(*record.warnings, warning))
+    raw = item.raw.encode("utf-8", "surrogatepass")
+    return IncomingPage(
+        page=record,
+        path=label,
+        sha256=hashlib.sha256(raw).hexdigest(),
+        encoding=encoding,
+        byte_size=len(raw),
+        stored=zlib.compress(raw, 6),
     )
 
 

@@ -39,6 +39,10 @@ class ReferenceRow(Base):
     doi_key: Mapped[str | None] = mapped_column(String(300), unique=True)
     # Titles sort case-insensitively; SQLite's NOCASE lets the sort index serve that order.
     title: Mapped[str | None] = mapped_column(Text().with_variant(Text(collation="NOCASE"), "sqlite"))
+    # The title reduced to lower-case letters and digits: how records with no identifier are matched.
+    title_key: Mapped[str | None] = mapped_column(String(300), index=True)
+    # "Coles AJ, Twyman CL, Arnold DL, et al.": what the list shows and sorts by (the first author first).
+    authors: Mapped[str | None] = mapped_column(Text().with_variant(Text(collation="NOCASE"), "sqlite"))
     abstract: Mapped[str | None] = mapped_column(Text)
     journal: Mapped[str | None] = mapped_column(String(300))
     pub_date: Mapped[str | None] = mapped_column(String(60))
@@ -67,6 +71,7 @@ class ReferenceRow(Base):
         Index("ix_reference_stub_pmid", "is_stub", "pmid"),
         Index("ix_reference_stub_cited", "is_stub", "cited_count"),
         Index("ix_reference_stub_free_pmc", "is_stub", "free_pmc"),
+        Index("ix_reference_stub_authors", "is_stub", "authors"),
     )
 
 
@@ -105,6 +110,27 @@ class TermRow(Base):
     __table_args__ = (Index("ix_term_kind_value", "kind", "value"),)
 
 
+class AuthorRow(Base):
+    """The authors (role ``author``) and editors (role ``editor``) of a record, in order."""
+
+    __tablename__ = "author"
+
+    reference_id: Mapped[int] = mapped_column(
+        ForeignKey("reference.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(String(10), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    family: Mapped[str | None] = mapped_column(Text)
+    given: Mapped[str | None] = mapped_column(Text)
+    initials: Mapped[str | None] = mapped_column(String(30))
+    suffix: Mapped[str | None] = mapped_column(String(30))
+    collective: Mapped[str | None] = mapped_column(Text)
+    affiliations: Mapped[list | None] = mapped_column(JSON)
+    orcid: Mapped[str | None] = mapped_column(String(19), index=True)
+
+    __table_args__ = (Index("ix_author_family", "family"),)
+
+
 class PageRow(Base):
     __tablename__ = "page"
 
@@ -122,4 +148,5 @@ class PageRow(Base):
 reference_table = ReferenceRow.__table__
 link_table = LinkRow.__table__
 term_table = TermRow.__table__
+author_table = AuthorRow.__table__
 page_table = PageRow.__table__

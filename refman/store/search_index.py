@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from refman.store.chunks import chunked
 
 INDEX_ALL_SQL = """
-    INSERT INTO reference_fts (rowid, title, abstract, keywords, mesh, journal, identifiers)
+    INSERT INTO reference_fts (rowid, title, abstract, keywords, mesh, journal, identifiers, authors)
     SELECT r.id, r.title, coalesce(r.abstract, r.citation_text),
            (SELECT group_concat(t.value, ' ') FROM term t
              WHERE t.reference_id = r.id AND t.kind = 'keyword'),
@@ -22,7 +22,10 @@ INDEX_ALL_SQL = """
              WHERE t.reference_id = r.id AND t.kind IN ('mesh', 'substance', 'publication_type')),
            r.journal,
            trim(coalesce(CAST(r.pmid AS TEXT), '') || ' ' || coalesce(r.pmcid, '') || ' '
-                || coalesce(r.doi, ''))
+                || coalesce(r.doi, '')),
+           (SELECT group_concat(trim(coalesce(a.family, '') || ' ' || coalesce(a.given, '') || ' '
+                                     || coalesce(a.collective, '')), ' ')
+              FROM author a WHERE a.reference_id = r.id)
       FROM reference r
 """
 """What the index holds for every record; tools that build a library in bulk run it as is."""

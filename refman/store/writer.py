@@ -7,6 +7,9 @@ ORM flush per link.
 
 Rules kept here:
 - A page makes or updates a *full* record; its stub, if any, is upgraded.
+- A record from another format (MEDLINE, PubMed XML, RIS, BibTeX, CSL-JSON)
+  makes a full record or merges into the one its PMID, PMCID or DOI names,
+  filling gaps only: what the library already says is never erased.
 - Citation items create or enrich stubs, and only ever fill gaps: a citation
   never overwrites what a record already says.
 - A page's link assertions are replaced whole when a changed page is imported;
@@ -23,27 +26,30 @@ from typing import Literal
 from sqlalchemy import Column, Table, bindparam, case, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from refman.domain.identifiers import doi_key
+from refman.domain.identifiers import author_key, doi_key, title_key
 from refman.domain.records import (
     LINK_SECTION_BY_HEADING,
     LINK_SECTION_BY_KEY,
     TERM_SECTIONS,
+    ArticleRecord,
+    Author,
     Citation,
     IncomingPage,
     PubMedPage,
 )
 from refman.store.chunks import chunked
-from refman.store.schema import link_table, page_table, reference_table, term_table
+from refman.store.schema import author_table, link_table, page_table, reference_table, term_table
 from refman.store.search_index import reindex
 
 R = reference_table
 L = link_table
 T = term_table
 P = page_table
+A = author_table
 
 _IN_CHUNK = 500
 _CITATION_FIELDS = (
-    "title", "journal", "pub_date", "year", "volume", "issue", "pages",
+    "title", "title_key", "journal", "pub_date", "year", "volume", "issue", "pages",
     "epub_date", "language", "citation_text",
 )
 
@@ -80,6 +86,8 @@ class _Identities:
     by_pmid: dict[str, _Known] = field(default_factory=dict)
     by_pmcid: dict[str, _Known] = field(default_factory=dict)
     by_doi: dict[str, _Known] = field(default_factory=dict)
+    # Records with a title key, for records that come with no identifier: (known, year, first author key).
+    by_title: dict[str, list[tuple[_Known, int | None, str | None]]] = field(default_factory=dict)
 
     def add(self, known: _Known) -> None:
         if known.pmid:
@@ -98,6 +106,34 @@ class _Identities:
                 pmid = str(row.pmid) if row.pmid is not None else None
                 self.add(_Known(row.id, pmid, row.pmcid, row.doi_key, bool(row.is_stub), bool(row.gaps)))
 
+    def load_titles(self, session: Session, keys: set[str]) -> None:
+        """Add the records whose title key is one of ``keys``, with their year and first author."""
+        first_author = (
+            select(A.c.family)
+            .where(A.c.reference_id == R.c.id, A.c.role == "author")
+            .order_by(A.c.position)
+            .limit(1)
+            .scalar_subquery()
+        )
+        columns = (R.c.id, R.c.pmid, R.c.pmcid, R.c.doi_key, R.c.is_stub, R.c.title_key, R.c.year, first_author)
+        for chunk in chunked(sorted(keys), _IN_CHUNK):
+            for row in session.execute(select(*columns).where(R.c.title_key.in_(chunk))):
+                pmid = str(row.pmid) if row.pmid is not None else None
+                known = self.by_pmid.get(pmid) if pmid else None
+                known = known or _Known(row.id, pmid, row.pmcid, row.doi_key, bool(row.is_stub))
+                self.by_title.setdefault(row.title_key, []).append((known, row.year, author_key(row[7])))
+
+    def match_title(self, record: ArticleRecord) -> _Known | None:
+        """The record with the same title, year and first author (for a record with no identifier)."""
+        key = title_key(record.title)
+        first = author_key(record.authors[0].family or record.authors[0].collective) if record.authors else None
+        for known, year, author in self.by_title.get(key, ()) if key else ():
+            if year != record.year:
+                continue
+            if author is None or first is None or author == first:
+                return known
+        return None
+
     def match(self, pmid: str | None, pmcid: str | None = None, doi: str | None = None) -> _Known | None:
         """The record these identifiers name; an identifier held by another PMID does not match."""
         if pmid and pmid in self.by_pmid:
@@ -115,7 +151,7 @@ def _now() -> datetime:
 
 def write_pages(session: Session, pages: Sequence[IncomingPage]) -> list[WriteResult]:
     """Write a batch of pages (distinct PMIDs) and everything they cite."""
-    pmids = [incoming.page.pmid for incoming in pages]
+    pmids = [incoming.page.pmid for incoming in pages if incoming.page.pmid]
     if len(set(pmids)) != len(pmids):
         raise ValueError("a batch must not hold two pages of the same PMID")
     return _BatchWriter(session, pages).run()
@@ -136,6 +172,8 @@ class _BatchWriter:
         todo: list[tuple[int, IncomingPage]] = []
         for index, incoming in enumerate(self.pages):
             reference_id = current.get((incoming.page.pmid, incoming.sha256))
+            if reference_id is None and isinstance(incoming.page, ArticleRecord):
+                reference_id = current.get((None, incoming.sha256))
             if reference_id is not None:
                 results[index] = WriteResult("unchanged", reference_id)
             else:
@@ -160,6 +198,11 @@ class _BatchWriter:
             )
             for row in rows:
                 found[(str(row.pmid), row.page_sha256)] = row.id
+        # A record of another format is unchanged when that very text was imported before.
+        record_shas = sorted({i.sha256 for i in self.pages if isinstance(i.page, ArticleRecord)})
+        for chunk in chunked(record_shas, _IN_CHUNK):
+            for row in self.session.execute(select(P.c.reference_id, P.c.sha256).where(P.c.sha256.in_(chunk))):
+                found[(None, row.sha256)] = row.reference_id
         return found
 
     def _load_identities(self, pages: Iterable[IncomingPage]) -> None:
@@ -175,63 +218,126 @@ class _BatchWriter:
         unmatched = [(pmcid, doi) for pmid, pmcid, doi in named if not pmid or pmid not in self.ids.by_pmid]
         self.ids.load(self.session, R.c.pmcid, {pmcid for pmcid, _ in unmatched if pmcid})
         self.ids.load(self.session, R.c.doi_key, {doi for _, doi in unmatched if doi})
+        anonymous = {
+            key
+            for incoming in pages
+            if isinstance(incoming.page, ArticleRecord)
+            and not (incoming.page.pmid or incoming.page.pmcid or incoming.page.doi)
+            and (key := title_key(incoming.page.title))
+        }
+        self.ids.load_titles(self.session, anonymous)
 
     # -- full records -------------------------------------------------------------
 
     def _write_records(self, todo: list[tuple[int, IncomingPage]]) -> dict[int, WriteResult]:
         inserts: list[tuple[int, dict]] = []
-        updates: list[dict] = []
+        page_updates: list[dict] = []
+        record_updates: list[tuple[_Known, ArticleRecord, dict]] = []
         results: dict[int, WriteResult] = {}
         for index, incoming in todo:
             page = incoming.page
             notes = list(page.warnings)
             known = self.ids.match(page.pmid, page.pmcid, page.doi)
+            if known is None and isinstance(page, ArticleRecord) and not (page.pmid or page.pmcid or page.doi):
+                known = self.ids.match_title(page)
             pmcid = self._free_identifier(self.ids.by_pmcid, page.pmcid, known, "PMCID", notes)
             doi = self._free_identifier(
                 self.ids.by_doi, doi_key(page.doi) if page.doi else None, known, "DOI", notes
             )
-            values = _page_values(page, incoming.sha256, self.now)
+            if isinstance(page, PubMedPage):
+                values = _page_values(page, incoming.sha256, self.now)
+            else:
+                values = _record_values(page, incoming.sha256, self.now)
             values["pmcid"] = pmcid
             values["doi"] = page.doi if doi else None
             values["doi_key"] = doi
             if known is None:
-                inserts.append((index, {**values, **_new_record_defaults(self.now)}))
+                inserts.append((index, {**_new_record_defaults(self.now), **values}))
                 results[index] = WriteResult("new", -1, tuple(notes))
+                continue
+            if isinstance(page, PubMedPage):
+                page_updates.append({**values, "b_id": known.id})
             else:
-                values["b_id"] = known.id
-                updates.append(values)
-                status: WriteStatus = "new" if known.is_stub else "updated"
-                results[index] = WriteResult(status, known.id, tuple(notes))
-                known.is_stub = False
-                known.pmid = page.pmid
-                known.pmcid = known.pmcid or pmcid
-                known.doi_key = known.doi_key or doi
-                self.ids.add(known)
-        if updates:
-            self.session.execute(
-                update(R)
-                .where(R.c.id == bindparam("b_id"))
-                .values(
-                    {
-                        **{name: bindparam(name) for name in _PAGE_COLUMNS},
-                        "pmcid": func.coalesce(bindparam("pmcid"), R.c.pmcid),
-                        "doi": func.coalesce(bindparam("doi"), R.c.doi),
-                        "doi_key": func.coalesce(bindparam("doi_key"), R.c.doi_key),
-                        "free_pmc": or_(R.c.free_pmc, bindparam("free_pmc")),
-                    }
-                ),
-                updates,
-            )
+                record_updates.append((known, page, values))
+            status: WriteStatus = "new" if known.is_stub else "updated"
+            results[index] = WriteResult(status, known.id, tuple(notes))
+            known.is_stub = False
+            known.pmid = known.pmid or page.pmid
+            known.pmcid = known.pmcid or pmcid
+            known.doi_key = known.doi_key or doi
+            self.ids.add(known)
+        if page_updates:
+            self._update_from_pages(page_updates)
+        if record_updates:
+            self._merge_records(record_updates)
         if inserts:
             new_ids = self._insert_references([values for _, values in inserts])
             self.new_ids.update(new_ids)
             for (index, values), new_id in zip(inserts, new_ids):
                 results[index] = WriteResult("new", new_id, results[index].notes)
-                self.ids.add(
-                    _Known(new_id, str(values["pmid"]), values["pmcid"], values["doi_key"], False)
-                )
+                pmid = str(values["pmid"]) if values["pmid"] is not None else None
+                self.ids.add(_Known(new_id, pmid, values["pmcid"], values["doi_key"], False))
         self.reindex.update(result.reference_id for result in results.values())
         return results
+
+    def _update_from_pages(self, rows: list[dict]) -> None:
+        """A page says what its record is: its values replace the record's, but never with nothing.
+
+        The details other formats gave (``extra``) stay beside the page's own.
+        """
+        extras = self._load_extras([row["b_id"] for row in rows])
+        for row in rows:
+            row["extra"] = {**extras.get(row["b_id"], {}), **(row["extra"] or {})} or None
+        self.session.execute(
+            update(R)
+            .where(R.c.id == bindparam("b_id"))
+            .values(
+                {
+                    **{name: bindparam(name) for name in _PAGE_COLUMNS},
+                    **{name: func.coalesce(bindparam(name), R.c[name]) for name in _KEPT_COLUMNS},
+                    "pmcid": func.coalesce(bindparam("pmcid"), R.c.pmcid),
+                    "doi": func.coalesce(bindparam("doi"), R.c.doi),
+                    "doi_key": func.coalesce(bindparam("doi_key"), R.c.doi_key),
+                    "free_pmc": or_(R.c.free_pmc, bindparam("free_pmc")),
+                }
+            ),
+            rows,
+        )
+
+    def _merge_records(self, updates: list[tuple[_Known, ArticleRecord, dict]]) -> None:
+        """Merge records of other formats into the ones they matched: fill gaps, erase nothing.
+
+        A stub they match becomes a full record (citations told less than a
+        record does); the extra details are merged key by key, the library's
+        own winning.
+        """
+        extras = self._load_extras([known.id for known, _, _ in updates])
+        rows = []
+        for known, _record, values in updates:
+            had = extras.get(known.id, {})
+            merged = {**(values.get("extra") or {}), **had}
+            merged["formats"] = sorted(set(had.get("formats", ())) | set(values["extra"].get("formats", ())))
+            row = {name: values.get(name) for name in _MERGED_COLUMNS}
+            row.update(
+                b_id=known.id, doi=values["doi"], extra=merged or None, free_pmc=bool(values.get("free_pmc"))
+            )
+            rows.append(row)
+        fill = {name: func.coalesce(R.c[name], bindparam(name)) for name in _MERGED_COLUMNS}
+        fill["doi"] = case((R.c.doi_key.is_(None), bindparam("doi")), else_=R.c.doi)
+        fill.update(
+            extra=bindparam("extra", type_=R.c.extra.type),
+            free_pmc=or_(R.c.free_pmc, bindparam("free_pmc")),
+            is_stub=False,
+            updated_at=self.now,
+        )
+        self.session.execute(update(R).where(R.c.id == bindparam("b_id")).values(fill), rows)
+
+    def _load_extras(self, ids: list[int]) -> dict[int, dict]:
+        extras: dict[int, dict] = {}
+        for chunk in chunked(sorted(ids), _IN_CHUNK):
+            for row in self.session.execute(select(R.c.id, R.c.extra).where(R.c.id.in_(chunk))):
+                extras[row.id] = row.extra or {}
+        return extras
 
     def _insert_rows(self, table: Table, rows: list[dict]) -> None:
         """Insert the many rows of a batch (records, stubs, links, terms) in one ``executemany``.
@@ -300,8 +406,7 @@ class _BatchWriter:
     def _write_links_and_terms(
         self, todo: list[tuple[int, IncomingPage]], page_ids: dict[int, int]
     ) -> None:
-        asserting = sorted(set(page_ids.values()))
-        touched = self._drop_old_assertions(asserting)
+        touched = self._drop_old_assertions([(page_ids[index], incoming.page) for index, incoming in todo])
         targets = self._resolve_citations([incoming.page for _, incoming in todo])
         links: list[dict] = []
         terms: list[dict] = []
@@ -326,22 +431,74 @@ class _BatchWriter:
             terms.extend(_term_rows(page_id, page))
         self._insert_rows(L, links)
         self._insert_rows(T, terms)
+        self._write_authors(todo, page_ids)
         cited = {row["target_id"] for row in links if row["kind"] == "cites" and row["target_id"]}
         self._recount_citations(cited | touched)
         self._drop_orphan_stubs(touched - {row["source_id"] for row in links} - {row["target_id"] for row in links})
 
-    def _drop_old_assertions(self, asserting: list[int]) -> set[int]:
-        """Remove what these pages asserted before; return the records those links touched."""
+    def _drop_old_assertions(self, written: list[tuple[int, PubMedPage | ArticleRecord]]) -> set[int]:
+        """Remove what these records asserted before in the lists and terms they now bring items for.
+
+        Lists and term kinds an incoming record leaves empty stay: a MEDLINE
+        record's references survive a page that lists none.  Returns the
+        records the removed links touched.
+        """
         touched: set[int] = set()
-        for chunk in chunked(asserting, _IN_CHUNK):
-            rows = self.session.execute(
-                select(L.c.source_id, L.c.target_id).where(L.c.asserted_by_id.in_(chunk))
-            )
-            for row in rows:
-                touched.update(i for i in (row.source_id, row.target_id) if i is not None)
-            self.session.execute(delete(L).where(L.c.asserted_by_id.in_(chunk)))
-            self.session.execute(delete(T).where(T.c.reference_id.in_(chunk)))
+        sections: dict[frozenset[str], list[int]] = {}
+        kinds: dict[frozenset[str], list[int]] = {}
+        for reference_id, record in written:
+            sections.setdefault(frozenset(k for k, items in record.links.items() if items), []).append(reference_id)
+            kinds.setdefault(frozenset(kind for kind, values in _term_lists(record) if values), []).append(reference_id)
+        for keys, ids in sections.items():
+            if not keys:
+                continue
+            for chunk in chunked(sorted(set(ids)), _IN_CHUNK):
+                owned = (L.c.asserted_by_id.in_(chunk), L.c.section.in_(sorted(keys)))
+                for row in self.session.execute(select(L.c.source_id, L.c.target_id).where(*owned)):
+                    touched.update(i for i in (row.source_id, row.target_id) if i is not None)
+                self.session.execute(delete(L).where(*owned))
+        for term_kinds, ids in kinds.items():
+            if term_kinds:
+                for chunk in chunked(sorted(set(ids)), _IN_CHUNK):
+                    self.session.execute(
+                        delete(T).where(T.c.reference_id.in_(chunk), T.c.kind.in_(sorted(term_kinds)))
+                    )
         return touched
+
+    def _write_authors(self, todo: list[tuple[int, IncomingPage]], page_ids: dict[int, int]) -> None:
+        """Authors and editors of records that have none yet: never replaced, never mixed."""
+        incoming = {
+            page_ids[index]: item.page
+            for index, item in todo
+            if isinstance(item.page, ArticleRecord) and (item.page.authors or item.page.editors)
+        }
+        if not incoming:
+            return
+        present: set[tuple[int, str]] = set()
+        for chunk in chunked(sorted(incoming), _IN_CHUNK):
+            rows = self.session.execute(
+                select(A.c.reference_id, A.c.role).where(A.c.reference_id.in_(chunk)).distinct()
+            )
+            present.update((row.reference_id, row.role) for row in rows)
+        rows = [
+            {
+                "reference_id": reference_id,
+                "role": role,
+                "position": position,
+                "family": person.family,
+                "given": person.given,
+                "initials": person.initials,
+                "suffix": person.suffix,
+                "collective": person.collective,
+                "affiliations": list(person.affiliations) or None,
+                "orcid": person.orcid,
+            }
+            for reference_id, record in incoming.items()
+            for role, people in (("author", record.authors), ("editor", record.editors))
+            if (reference_id, role) not in present
+            for position, person in enumerate(people)
+        ]
+        self._insert_rows(A, rows)
 
     def _resolve_citations(self, pages: list[PubMedPage]) -> dict[int, int]:
         """Map each citation (by object id) to a record id, creating and enriching stubs."""
@@ -503,9 +660,17 @@ class _BatchWriter:
         self._insert_rows(P, rows)
 
 
-_PAGE_COLUMNS = (
-    "pmid", "title", "abstract", "copyright", "no_abstract", "is_stub", "extra",
-    "page_sha256", "updated_at",
+_PAGE_COLUMNS = ("pmid", "no_abstract", "is_stub", "extra", "page_sha256", "updated_at")
+"""What a page sets on its record outright."""
+_KEPT_COLUMNS = ("title", "title_key", "abstract", "copyright")
+"""What a page sets unless it says nothing: a page without an abstract does not erase one."""
+_MERGED_COLUMNS = (
+    "pmid", "title", "title_key", "abstract", "copyright", "journal", "pub_date", "year", "volume",
+    "issue", "pages", "epub_date", "language", "doi_key", "authors",
+)
+"""What a record of another format fills where the library has nothing."""
+_RECORD_EXTRA = (
+    "journal_full", "container_title", "publisher", "place", "url",
 )
 
 
@@ -527,6 +692,7 @@ def _page_values(page: PubMedPage, sha256: str, now: datetime) -> dict:
     return {
         "pmid": int(page.pmid),
         "title": page.title,
+        "title_key": title_key(page.title),
         "abstract": page.abstract,
         "copyright": page.copyright,
         "no_abstract": page.no_abstract,
@@ -538,6 +704,46 @@ def _page_values(page: PubMedPage, sha256: str, now: datetime) -> dict:
     }
 
 
+def _record_values(record: ArticleRecord, sha256: str, now: datetime) -> dict:
+    """The columns of a record read from another format (identifiers are set by the caller)."""
+    extra: dict = {name: value for name in _RECORD_EXTRA if (value := getattr(record, name))}
+    if record.entry_type != "article-journal":
+        extra["entry_type"] = record.entry_type
+    if record.other_identifiers:
+        extra["identifiers"] = [list(pair) for pair in record.other_identifiers]
+    extra["formats"] = [record.source_format]
+    return {
+        "pmid": int(record.pmid) if record.pmid else None,
+        "title": record.title,
+        "title_key": title_key(record.title),
+        "abstract": record.abstract,
+        "copyright": record.copyright,
+        "journal": record.journal or record.journal_full,
+        "pub_date": record.date,
+        "year": record.year,
+        "volume": record.volume,
+        "issue": record.issue,
+        "pages": record.pages,
+        "epub_date": record.epub_date,
+        "language": record.language,
+        "authors": author_list(record.authors),
+        "no_abstract": False,
+        "is_stub": False,
+        "extra": extra,
+        "page_sha256": None,
+        "updated_at": now,
+        "free_pmc": bool(record.pmcid),
+    }
+
+
+def author_list(authors: Sequence[Author], shown: int = 3) -> str | None:
+    """The list's Authors column: the first few in Vancouver form, then "et al."."""
+    names = [author.display for author in authors if author.display]
+    if not names:
+        return None
+    return ", ".join(names[:shown]) + (", et al." if len(names) > shown else "")
+
+
 def _new_record_defaults(now: datetime) -> dict:
     """Columns a new full record starts with and a page never sets.
 
@@ -547,7 +753,7 @@ def _new_record_defaults(now: datetime) -> dict:
     return {
         "journal": None, "pub_date": None, "year": None, "volume": None, "issue": None,
         "pages": None, "epub_date": None, "language": None, "citation_text": None,
-        "cited_count": 0, "created_at": now,
+        "cited_count": 0, "created_at": now, "authors": None, "title_key": None,
     }
 
 
@@ -563,6 +769,7 @@ def _citation_values(citation: Citation) -> dict:
         "epub_date": citation.epub_date,
         "language": citation.language,
         "citation_text": citation.text,
+        "title_key": title_key(citation.title),
         "doi": citation.doi,
         "doi_key": doi_key(citation.doi) if citation.doi else None,
         "free_pmc": citation.free_pmc,
@@ -589,13 +796,17 @@ def _pending_stub(
     return None
 
 
-def _term_rows(reference_id: int, page: PubMedPage) -> Iterable[dict]:
-    for kind, values in (
-        ("keyword", page.keywords),
-        ("mesh", page.mesh_terms),
-        ("publication_type", page.publication_types),
-        ("substance", page.substances),
-    ):
+def _term_lists(record: PubMedPage | ArticleRecord) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    return (
+        ("keyword", record.keywords),
+        ("mesh", record.mesh_terms),
+        ("publication_type", record.publication_types),
+        ("substance", record.substances),
+    )
+
+
+def _term_rows(reference_id: int, page: PubMedPage | ArticleRecord) -> Iterable[dict]:
+    for kind, values in _term_lists(page):
         for position, value in enumerate(values):
             yield {"reference_id": reference_id, "kind": kind, "position": position, "value": value}
 
