@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from refman.domain.records import Neighbour, Reference, Section, Source, UnlinkedCitation
+from refman.domain.records import Author, Neighbour, Reference, Section, Source, UnlinkedCitation
 from refman.gui.detail_html import (
     NO_ABSTRACT,
     STUB_NOTE,
@@ -22,7 +22,7 @@ from refman.gui.detail_html import (
 
 ALLOWED_HREF = re.compile(r"(https?://\S+|refman://reference/[1-9][0-9]*)")
 TAG = re.compile(r"<\s*/?\s*([A-Za-z][A-Za-z0-9]*)")
-PANE_TAGS = {"html", "body", "h2", "h3", "p", "br", "b", "a", "ul", "li", "span", "hr", "blockquote"}
+PANE_TAGS = {"html", "body", "h2", "h3", "p", "br", "b", "a", "ul", "li", "span", "hr", "blockquote", "sup"}
 
 
 class _Reader(HTMLParser):
@@ -227,6 +227,11 @@ def hostile(reference: Reference, **changes: object) -> Reference:
         created_at=HOSTILE,
         updated_at=HOSTILE,
         cited_in=(Neighbour(reference.id, HOSTILE, HOSTILE, HOSTILE, HOSTILE, 2020, False),),
+        authors=(Author(family=HOSTILE, given=HOSTILE, affiliations=(HOSTILE,), orcid=HOSTILE),
+                 Author(collective=HOSTILE)),
+        editors=(Author(family=HOSTILE),),
+        details=(("Publisher", HOSTILE), ("URL", "javascript:alert(1)"), ("URL", HOSTILE)),
+        formats=(HOSTILE,),
         **changes,
     )
 
@@ -326,3 +331,23 @@ def test_the_pane_builder_and_history_work_without_qt():
         "sys.exit(any(m.split('.')[0] in ('PySide6', 'shiboken6') for m in sys.modules))"
     )
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_authors_are_listed_in_order_with_numbered_affiliations_and_orcid_links(imported):
+    cambridge, london = "University of Cambridge, UK", "UCL, London"
+    reference = dataclasses.replace(
+        imported("25344374"),
+        authors=(
+            Author(family="Coles", given="Alasdair J", affiliations=(cambridge,), orcid="0000-0002-1825-0097"),
+            Author(family="Twyman", given="Cindy L", affiliations=(london, cambridge)),
+            Author(collective="CARE-MS II investigators"),
+        ),
+        details=(("Journal", "Multiple sclerosis (Houndmills, Basingstoke, England)"), ("URL", "https://example.org/a")),
+    )
+    page = render_reference(reference)
+    text = visible_text(page)
+    assert "Alasdair J Coles1 ORCID, Cindy L Twyman2,1, CARE-MS II investigators" in text
+    assert f"1. {cambridge}" in text and f"2. {london}" in text
+    assert "https://orcid.org/0000-0002-1825-0097" in hrefs(page)
+    assert "https://example.org/a" in hrefs(page)
+    assert "Journal: Multiple sclerosis (Houndmills, Basingstoke, England)" in text

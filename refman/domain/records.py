@@ -285,3 +285,8 @@ class Reference:
     sources: tuple[Source, ...]
     created_at: str | None
     updated_at: str | None
+    authors: tuple[Author, ...] = ()
+    editors: tuple[Author, ...] = ()
+    # Labelled details other formats gave: ("Journal", full name), ("Publisher", ...), ("URL", ...).
+    details: tuple[tuple[str, str], ...] = ()
+    formats: tuple[str, ...] = ()  # the formats its data came from, besides pages

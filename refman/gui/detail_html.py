@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from urllib.parse import quote
 
 from refman.domain.abstract import abstract_parts
-from refman.domain.records import Neighbour, Reference, Section, Source
+from refman.domain.records import Author, Neighbour, Reference, Section, Source
 
 REFERENCE_URL_PREFIX = "refman://reference/"
 _REFERENCE_URL = re.compile(r"refman://reference/([1-9][0-9]{0,18})")
@@ -117,6 +117,53 @@ def _title(reference: Reference) -> str:
     return f"<h2>{_esc(title)}</h2>"
 
 
+def _person(author: Author, marks: list[int]) -> str:
+    """A name with its affiliation numbers and, when known, a link to its ORCID record."""
+    name = _esc(author.collective or " ".join(p for p in (author.given, author.family, author.suffix) if p))
+    if marks:
+        name += "<sup>" + ",".join(str(mark) for mark in marks) + "</sup>"
+    if author.orcid and _ORCID.fullmatch(author.orcid):
+        name += " " + _link(f"https://orcid.org/{author.orcid}", "ORCID")
+    return name
+
+
+_ORCID = re.compile(r"[0-9]{4}-[0-9]{4}-[0-9]{4}-[0-9]{3}[0-9X]")
+
+
+def _authors(reference: Reference) -> str:
+    """The authors in order, numbered to their affiliations (each affiliation listed once)."""
+    if not reference.authors and not reference.editors:
+        return ""
+    affiliations: list[str] = []
+    names = []
+    for author in reference.authors:
+        marks = []
+        for affiliation in author.affiliations:
+            if affiliation not in affiliations:
+                affiliations.append(affiliation)
+            marks.append(affiliations.index(affiliation) + 1)
+        names.append(_person(author, marks))
+    blocks = [f"<p>{', '.join(names)}</p>"] if names else []
+    if reference.editors:
+        editors = ", ".join(_person(editor, []) for editor in reference.editors)
+        blocks.append(f"<p>Edited by {editors}</p>")
+    if affiliations:
+        numbered = "<br>".join(f"{number}. {_esc(text)}" for number, text in enumerate(affiliations, 1))
+        blocks.append(f'<p style="{_MUTED} font-size:small;">{numbered}</p>')
+    return "".join(blocks)
+
+
+def _details(reference: Reference) -> str:
+    """Labelled details other formats gave (full journal name, publisher...); URLs only if http(s)."""
+    if not reference.details:
+        return ""
+    lines = [
+        f"{_esc(label)}: {_link(value, value) if label == 'URL' else _esc(value)}"
+        for label, value in reference.details
+    ]
+    return f'<p style="{_MUTED}">{"<br>".join(lines)}</p>'
+
+
 def _citation(reference: Reference) -> str:
     line = journal_line(reference)
     return _paragraph(line, _MUTED) if line else ""
@@ -199,6 +246,8 @@ def _source(source: Source) -> str:
 
 def _provenance(reference: Reference) -> str:
     lines = [_source(source) for source in reference.sources]
+    if reference.formats:
+        lines.append(_esc(f"Merged from {', '.join(reference.formats)}"))
     if reference.created_at:
         lines.append(_esc(f"Added {_when(reference.created_at)}"))
     if reference.updated_at:
@@ -230,8 +279,10 @@ def _render_full(reference: Reference) -> str:
     return _page(
         [
             _title(reference),
+            _authors(reference),
             _citation(reference),
             _identifiers(reference),
+            _details(reference),
             _free_full_text(reference),
             _front_matter(reference),
             _abstract(reference),

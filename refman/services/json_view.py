@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from refman.domain.records import Neighbour, Reference
+from refman.domain.records import Author, Neighbour, Reference
 from refman.store.queries import ListRow
 
 
@@ -14,6 +14,18 @@ def _pmids(neighbours: tuple[Neighbour, ...]) -> list[str]:
 
 def _neighbour(n: Neighbour) -> dict[str, Any]:
     return {"pmid": n.pmid, "doi": n.doi, "title": n.title, "journal": n.journal, "year": n.year, "is_stub": n.is_stub}
+
+
+def _person(author: Author) -> dict[str, Any]:
+    return {
+        "family": author.family,
+        "given": author.given,
+        "initials": author.initials,
+        "suffix": author.suffix,
+        "collective": author.collective,
+        "affiliations": list(author.affiliations),
+        "orcid": author.orcid,
+    }
 
 
 def reference_json(reference: Reference) -> dict[str, Any]:
@@ -50,6 +62,10 @@ def reference_json(reference: Reference) -> dict[str, Any]:
         },
         "unlinked_citations": [{"section": u.section, "text": u.text} for u in reference.unlinked],
         "cited_in": _pmids(reference.cited_in),
+        "authors": [_person(a) for a in reference.authors],
+        "editors": [_person(a) for a in reference.editors],
+        "details": {label: value for label, value in reference.details},
+        "formats": list(reference.formats),
         "authors_and_affiliations": list(reference.front_matter),
         "other_identifiers": {label: value for label, value in reference.other_identifiers},
         "citation_text": reference.citation_text,
