@@ -92,32 +92,6 @@ class Section:
 
 
 @dataclass(frozen=True, slots=True)
-class PubMedPage:
-    """Everything one saved PubMed article page says."""
-
-    pmid: str
-    title: str
-    pmcid: str | None = None
-    doi: str | None = None
-    other_identifiers: tuple[tuple[str, str], ...] = ()
-    front_matter: tuple[str, ...] = ()
-    abstract: str | None = None
-    no_abstract: bool = False
-    keywords: tuple[str, ...] = ()
-    copyright: str | None = None
-    sections: tuple[Section, ...] = ()
-    links: dict[str, tuple[Citation, ...]] = field(default_factory=dict)
-    publication_types: tuple[str, ...] = ()
-    mesh_terms: tuple[str, ...] = ()
-    substances: tuple[str, ...] = ()
-    unplaced: tuple[str, ...] = ()
-    warnings: tuple[str, ...] = ()
-
-    def citations(self, key: str) -> tuple[Citation, ...]:
-        return self.links.get(key, ())
-
-
-@dataclass(frozen=True, slots=True)
 class Author:
     """A person (or a group) named as an author, as the source names them.
 
@@ -140,6 +114,33 @@ class Author:
         if self.collective:
             return self.collective
         return " ".join(part for part in (self.family, self.initials or self.given, self.suffix) if part)
+
+
+@dataclass(frozen=True, slots=True)
+class PubMedPage:
+    """Everything one saved PubMed article page says."""
+
+    pmid: str
+    title: str
+    pmcid: str | None = None
+    doi: str | None = None
+    other_identifiers: tuple[tuple[str, str], ...] = ()
+    front_matter: tuple[str, ...] = ()
+    abstract: str | None = None
+    no_abstract: bool = False
+    keywords: tuple[str, ...] = ()
+    copyright: str | None = None
+    sections: tuple[Section, ...] = ()
+    links: dict[str, tuple[Citation, ...]] = field(default_factory=dict)
+    publication_types: tuple[str, ...] = ()
+    mesh_terms: tuple[str, ...] = ()
+    substances: tuple[str, ...] = ()
+    unplaced: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    authors: tuple[Author, ...] = ()  # read from the front matter, which is kept as well
+
+    def citations(self, key: str) -> tuple[Citation, ...]:
+        return self.links.get(key, ())
 
 
 @dataclass(frozen=True, slots=True)

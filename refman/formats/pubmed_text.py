@@ -21,6 +21,7 @@ from refman.domain.records import (
 from refman.formats.citation import parse_citation
 from refman.formats.decoding import decode_page_bytes
 from refman.formats.errors import ParseError
+from refman.formats.page_authors import page_authors
 
 SECTION_HEADINGS = frozenset(
     {
@@ -235,6 +236,7 @@ class _Reader:
             doi=doi,
             other_identifiers=tuple(other),
             front_matter=tuple(front),
+            authors=page_authors(tuple(front)),
             abstract=self.fields.get("abstract"),
             no_abstract=self.fields.get("no_abstract", False),
             keywords=self.fields.get("keywords", ()),

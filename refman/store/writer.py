@@ -470,7 +470,7 @@ class _BatchWriter:
         incoming = {
             page_ids[index]: item.page
             for index, item in todo
-            if isinstance(item.page, ArticleRecord) and (item.page.authors or item.page.editors)
+            if item.page.authors or (isinstance(item.page, ArticleRecord) and item.page.editors)
         }
         if not incoming:
             return
@@ -494,7 +494,7 @@ class _BatchWriter:
                 "orcid": person.orcid,
             }
             for reference_id, record in incoming.items()
-            for role, people in (("author", record.authors), ("editor", record.editors))
+            for role, people in (("author", record.authors), ("editor", getattr(record, "editors", ())))
             if (reference_id, role) not in present
             for position, person in enumerate(people)
         ]
@@ -662,7 +662,7 @@ class _BatchWriter:
 
 _PAGE_COLUMNS = ("pmid", "no_abstract", "is_stub", "extra", "page_sha256", "updated_at")
 """What a page sets on its record outright."""
-_KEPT_COLUMNS = ("title", "title_key", "abstract", "copyright")
+_KEPT_COLUMNS = ("title", "title_key", "abstract", "copyright", "authors")
 """What a page sets unless it says nothing: a page without an abstract does not erase one."""
 _MERGED_COLUMNS = (
     "pmid", "title", "title_key", "abstract", "copyright", "journal", "pub_date", "year", "volume",
@@ -695,6 +695,7 @@ def _page_values(page: PubMedPage, sha256: str, now: datetime) -> dict:
         "title_key": title_key(page.title),
         "abstract": page.abstract,
         "copyright": page.copyright,
+        "authors": author_list(page.authors),
         "no_abstract": page.no_abstract,
         "is_stub": False,
         "extra": extra or None,
