@@ -3,12 +3,16 @@
 Jobs go in by method call on the GUI thread; progress and reports come back by
 signal (queued across threads), so nothing polls and no widget is touched from
 the worker.  Between threads pass only paths, text and frozen results.
+
+Other writes (deleting, undoing a delete, the library check) go through the
+same lane as :class:`LibraryJob`: a frozen value naming a service call, run
+in turn with the imports, its result coming back by ``job_finished``.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,9 +30,33 @@ class ImportJob:
     label: str = "dropped text"
 
 
+JobProgress = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class LibraryJob:
+    """A write other than an import: ``work(progress)`` runs on the lane and returns a frozen result.
+
+    ``work`` wraps a service call, e.g. ``lambda progress: service.delete(ids)``;
+    ``progress`` takes a short line saying what the job is doing.
+    """
+
+    label: str
+    work: Callable[[JobProgress], object]
+
+
+@dataclass(frozen=True, slots=True)
+class JobFailed:
+    """The result of a job that raised: the lane reports it instead of stopping."""
+
+    message: str
+
+
 class _Worker(QObject):
     progress = Signal(object)  # ImportProgress
     finished = Signal(object, object)  # ImportJob, ImportReport
+    job_progress = Signal(object, str)  # LibraryJob, what it is doing
+    job_finished = Signal(object, object)  # LibraryJob, its result or JobFailed
 
     def __init__(self, service: ImportService, cancel: threading.Event) -> None:
         super().__init__()
@@ -49,6 +77,14 @@ class _Worker(QObject):
             )
         self.finished.emit(job, report)
 
+    @Slot(object)
+    def run_job(self, job: LibraryJob) -> None:
+        try:
+            result = job.work(lambda text: self.job_progress.emit(job, text))
+        except Exception as error:  # noqa: BLE001 - reported by signal; raising here would lose the job
+            result = JobFailed(f"{type(error).__name__}: {error}")
+        self.job_finished.emit(job, result)
+
 
 class WriteLane(QObject):
     """Runs import jobs one after another off the GUI thread.
@@ -60,7 +96,11 @@ class WriteLane(QObject):
     started = Signal(object)  # ImportJob
     progress = Signal(object)  # ImportProgress
     finished = Signal(object, object)  # ImportJob, ImportReport
+    job_started = Signal(object)  # LibraryJob
+    job_progress = Signal(object, str)  # LibraryJob, what it is doing
+    job_finished = Signal(object, object)  # LibraryJob, its result or JobFailed
     _submit = Signal(object)
+    _submit_job = Signal(object)
 
     def __init__(self, service: ImportService, parent: QObject | None = None, *, threaded: bool = True) -> None:
         super().__init__(parent)
@@ -77,6 +117,9 @@ class WriteLane(QObject):
         self._worker.progress.connect(self.progress)
         self._worker.finished.connect(self._job_done)
         self._submit.connect(self._worker.run)
+        self._worker.job_progress.connect(self.job_progress)
+        self._worker.job_finished.connect(self._library_job_done)
+        self._submit_job.connect(self._worker.run_job)
 
     @property
     def busy(self) -> bool:
@@ -87,6 +130,13 @@ class WriteLane(QObject):
 
     def import_text(self, text: str, label: str = "dropped text") -> ImportJob:
         return self._enqueue(ImportJob(text=text, label=label))
+
+    def run(self, job: LibraryJob) -> LibraryJob:
+        """Queue a job behind whatever the lane is doing; ``job_finished`` brings its result."""
+        self._pending += 1
+        self.job_started.emit(job)
+        self._submit_job.emit(job)
+        return job
 
     def cancel(self) -> None:
         """Stop the running job after its current batch; what was written stays."""
@@ -110,3 +160,8 @@ class WriteLane(QObject):
     def _job_done(self, job: ImportJob, report: ImportReport) -> None:
         self._pending -= 1
         self.finished.emit(job, report)
+
+    @Slot(object, object)
+    def _library_job_done(self, job: LibraryJob, result: object) -> None:
+        self._pending -= 1
+        self.job_finished.emit(job, result)

@@ -1,0 +1,358 @@
+"""Delete records, and put them back exactly as they were.
+
+Deleting never leaves a dangling link, by the rules the import writer keeps
+(see ``docs/decisions/0011-delete-and-undo.md``):
+
+- A full record loses what its page said: its page rows, terms, authors and
+  the links its page asserted.  If other pages still name it, it stays as a
+  *stub* with what their citations told (identifiers, the citation's title,
+  journal, date); if none do, it is removed.
+- A stub that pages cite is kept as it is: it stands for their citations, and
+  removing it would take their links with it.  A stub nothing names is removed.
+- Stubs that only the deleted pages cited are removed; ``cited_count`` of the
+  records they cited is recounted, and the full-text index follows.
+
+:func:`delete_references` returns a :class:`Deletion` whose
+:class:`DeletionSnapshot` holds every row the delete removed or rewrote, as it
+was, captured inside the delete's transaction.  :func:`restore_deleted` writes
+it back in one transaction (same ids, same bytes), or refuses with
+:class:`RestoreConflict` when the library has changed in a way that would make
+the result wrong, e.g. the page was imported again meanwhile.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import Table, column, delete, func, insert, null, select, table, update
+from sqlalchemy.orm import Session
+
+from refman.domain.identifiers import title_key
+from refman.domain.records import Citation
+from refman.store.chunks import chunked
+from refman.store.derived import (
+    IN_CHUNK,
+    delete_records,
+    is_linked,
+    owned_tables,
+    recount_citations,
+    unneeded_stubs,
+)
+from refman.store.schema import link_table, reference_table, term_table
+from refman.store.search_index import reindex
+
+R = reference_table
+L = link_table
+T = term_table
+
+CitationReader = Callable[[str], Citation]
+"""Splits a citation item's text into its parts (``refman.formats.citation.parse_citation``)."""
+
+_PAGE_ONLY = ("abstract", "copyright", "pmcid", "page_sha256", "authors")
+"""Columns only a record's own page (or record file) fills: a stub made from citations has none."""
+
+Row = Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class TableRows:
+    """Rows of one table as stored (raw column values), to be written back as they were."""
+
+    table: str
+    rows: tuple[Row, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DeletionSnapshot:
+    """Every row a delete removed or rewrote, as it was before."""
+
+    references: tuple[Row, ...]
+    owned: tuple[TableRows, ...]  # terms, authors, pages... of those records
+    links: tuple[Row, ...]  # the links the deleted pages asserted
+    removed_ids: frozenset[int]  # records the delete removed
+    restubbed_ids: frozenset[int]  # full records it turned back into stubs
+    deleted_count: int = 0  # of those, how many the user asked to delete
+
+    @property
+    def reference_ids(self) -> frozenset[int]:
+        return self.removed_ids | self.restubbed_ids
+
+
+@dataclass(frozen=True, slots=True)
+class Deletion:
+    """What a delete did, and how to undo it."""
+
+    requested: tuple[int, ...]  # ids asked for that were in the library
+    removed: tuple[int, ...]  # asked for and gone
+    restubbed: tuple[int, ...]  # asked for, but other pages cite them: now stubs
+    kept_stubs: tuple[int, ...]  # stubs asked for that pages cite: left as they are
+    orphans: tuple[int, ...]  # stubs only the deleted pages named: gone too
+    snapshot: DeletionSnapshot
+
+    @property
+    def deleted(self) -> tuple[int, ...]:
+        """The records the user deleted (removed or turned back into stubs)."""
+        return self.removed + self.restubbed
+
+    @property
+    def gone(self) -> tuple[int, ...]:
+        """Ids no longer in the library at all."""
+        return self.removed + self.orphans
+
+
+class RestoreConflict(Exception):
+    """The library changed since the delete so that undoing it would be wrong; nothing was written."""
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def _raw(source: Table) -> Any:
+    """The table with untyped columns: values are read and written as stored, byte for byte."""
+    return table(source.name, *(column(c.name) for c in source.columns))
+
+
+def _rows(session: Session, source: Table, key: str, ids: Iterable[int]) -> list[dict]:
+    raw = _raw(source)
+    found: list[dict] = []
+    for chunk in chunked(sorted(set(ids)), IN_CHUNK):
+        found.extend(dict(row) for row in session.execute(select(raw).where(raw.c[key].in_(chunk))).mappings())
+    return found
+
+
+def delete_references(
+    session: Session, ids: Iterable[int], *, read_citation: CitationReader | None = None
+) -> Deletion:
+    """Delete these records (in the caller's transaction); see the module's rules.
+
+    ``read_citation`` re-reads a record's citation text to give a record that
+    becomes a stub the citation's own title; without it the title stays.
+    """
+    now = _now()
+    asked = sorted(set(ids))
+    kinds: dict[int, bool] = {}
+    for chunk in chunked(asked, IN_CHUNK):
+        rows = session.execute(select(R.c.id, R.c.is_stub).where(R.c.id.in_(chunk)))
+        kinds.update((i, bool(stub)) for i, stub in rows)
+    requested = sorted(kinds)
+    full = [i for i in requested if not kinds[i]]
+    stubs = [i for i in requested if kinds[i]]
+
+    links = _rows(session, L, "asserted_by_id", full)
+    touched = {i for link in links for i in (link["source_id"], link["target_id"]) if i is not None}
+    for chunk in chunked(sorted(link["id"] for link in links), IN_CHUNK):
+        session.execute(delete(L).where(L.c.id.in_(chunk)))
+
+    still_named: set[int] = set()
+    for chunk in chunked(requested, IN_CHUNK):
+        still_named.update(session.execute(select(R.c.id).where(R.c.id.in_(chunk), is_linked())).scalars())
+    removed = tuple(i for i in requested if i not in still_named)
+    restubbed = tuple(i for i in full if i in still_named)
+    kept_stubs = tuple(i for i in stubs if i in still_named)
+    orphans = tuple(unneeded_stubs(session, touched - set(requested)))
+    gone = set(removed) | set(orphans)
+
+    changed = gone | set(restubbed)
+    references = _rows(session, R, "id", changed)
+    owned = tuple(
+        TableRows(owned_table.name, tuple(_rows(session, owned_table, owner.name, changed)))
+        for owned_table, owner in owned_tables()
+    )
+    snapshot = DeletionSnapshot(
+        references=tuple(references),
+        owned=tuple(rows for rows in owned if rows.rows),
+        links=tuple(links),
+        removed_ids=frozenset(gone),
+        restubbed_ids=frozenset(restubbed),
+        deleted_count=len(removed) + len(restubbed),
+    )
+
+    delete_records(session, gone)
+    _turn_into_stubs(session, [r for r in references if r["id"] in set(restubbed)], read_citation, now)
+    recount_citations(session, (touched | set(restubbed)) - gone)
+    reindex(session, changed)
+    return Deletion(tuple(requested), removed, restubbed, kept_stubs, orphans, snapshot)
+
+
+def _turn_into_stubs(
+    session: Session, records: list[Row], read_citation: CitationReader | None, now: datetime
+) -> None:
+    """Forget what the records' pages said; keep what the citations of other pages told."""
+    ids = [record["id"] for record in records]
+    for chunk in chunked(sorted(ids), IN_CHUNK):
+        for owned_table, owner in owned_tables():
+            session.execute(delete(owned_table).where(owner.in_(chunk)))
+    terms: list[dict] = []
+    for record in records:
+        citation = read_citation(record["citation_text"]) if read_citation and record["citation_text"] else None
+        values: dict[str, Any] = {name: None for name in _PAGE_ONLY if name in R.c}
+        values.update(is_stub=True, updated_at=now, no_abstract=False, extra=null())
+        # A PMCID says the full text is free; without the page's PMCID, the citation says it.
+        values["free_pmc"] = bool(record["free_pmc"]) and not record["pmcid"]
+        if citation is not None:
+            if citation.title:
+                values["title"] = citation.title
+                if "title_key" in R.c:
+                    values["title_key"] = title_key(citation.title)
+            values["no_abstract"] = citation.no_abstract
+            values["free_pmc"] = values["free_pmc"] or citation.free_pmc
+            if citation.book:
+                values["extra"] = {"book": citation.book}
+            terms.extend(
+                {"reference_id": record["id"], "kind": "publication_type", "position": n, "value": value}
+                for n, value in enumerate(citation.publication_types)
+            )
+        session.execute(update(R).where(R.c.id == record["id"]).values(values))
+    if terms:
+        session.execute(insert(T), terms)
+
+
+# -- undo ----------------------------------------------------------------------------------
+
+
+def restore_deleted(session: Session, snapshot: DeletionSnapshot) -> tuple[int, ...]:
+    """Write a delete's snapshot back (in the caller's transaction); return the records restored.
+
+    Records come back with their ids, unless an import gave an id to another
+    article meanwhile: then the record gets a new id and its rows follow.
+    Raises :class:`RestoreConflict`, having written nothing, if the library
+    changed since in a way the snapshot cannot be put back into (the same
+    article is in the library again, or a stub it was linked to is gone).
+    """
+    snapshot = _renumbered(session, snapshot)
+    _check_restorable(session, snapshot)
+    restubbed = snapshot.restubbed_ids
+    raw_reference = _raw(R)
+    for chunk in chunked(sorted(restubbed), IN_CHUNK):
+        for owned_table, owner in owned_tables():
+            session.execute(delete(owned_table).where(owner.in_(chunk)))
+    for row in snapshot.references:
+        if row["id"] in restubbed:
+            values = {name: value for name, value in row.items() if name != "id"}
+            session.execute(update(raw_reference).where(raw_reference.c.id == row["id"]).values(values))
+    removed = [row for row in snapshot.references if row["id"] not in restubbed]
+    if removed:
+        session.execute(insert(raw_reference), removed)
+    tables = {owned_table.name: owned_table for owned_table, _ in owned_tables()}
+    for rows in snapshot.owned:
+        _insert_keeping_ids(session, tables[rows.table], rows.rows)
+    _insert_keeping_ids(session, L, snapshot.links)
+
+    ends = {i for link in snapshot.links for i in (link["source_id"], link["target_id"]) if i is not None}
+    recount_citations(session, ends | snapshot.reference_ids)
+    reindex(session, snapshot.reference_ids)
+    return tuple(sorted(snapshot.reference_ids))
+
+
+def _insert_keeping_ids(session: Session, target: Table, rows: tuple[Row, ...]) -> None:
+    """Insert rows with their old ids; a row whose id was given out meanwhile gets a new one."""
+    if not rows:
+        return
+    raw = _raw(target)
+    keys = list(target.primary_key.columns)
+    own_id = keys[0].name if len(keys) == 1 and not keys[0].foreign_keys else None
+    taken: set = set()
+    if own_id is not None:
+        wanted = [row[own_id] for row in rows]
+        for chunk in chunked(sorted(wanted), IN_CHUNK):
+            taken.update(session.execute(select(raw.c[own_id]).where(raw.c[own_id].in_(chunk))).scalars())
+    same = [dict(row) for row in rows if own_id is None or row[own_id] not in taken]
+    renumbered = [{k: v for k, v in row.items() if k != own_id} for row in rows if own_id and row[own_id] in taken]
+    for batch in (same, renumbered):
+        if batch:
+            session.execute(insert(raw), batch)
+
+
+def _renumbered(session: Session, snapshot: DeletionSnapshot) -> DeletionSnapshot:
+    """The snapshot with new ids for removed records whose ids now belong to other articles."""
+    identities = [c.name for c in R.c if c.unique]
+    taken: dict[int, Row] = {}
+    for chunk in chunked(sorted(snapshot.removed_ids), IN_CHUNK):
+        rows = session.execute(select(R.c.id, *(R.c[name] for name in identities)).where(R.c.id.in_(chunk)))
+        taken.update((row.id, row._mapping) for row in rows)
+    if not taken:
+        return snapshot
+    mapping: dict[int, int] = {}
+    next_id = (session.execute(select(func.max(R.c.id))).scalar() or 0) + 1
+    for row in snapshot.references:
+        holder = taken.get(row["id"])
+        if holder is None:
+            continue
+        if any(row[name] is not None and _same(holder[name], row[name]) for name in identities):
+            raise RestoreConflict(f"{_names(snapshot, [row['id']])} is in the library again")
+        mapping[row["id"]] = next_id
+        next_id += 1
+
+    def moved(row: Row, *names: str) -> dict:
+        return {k: mapping.get(v, v) if k in names else v for k, v in row.items()}
+
+    owners = {owned_table.name: owner.name for owned_table, owner in owned_tables()}
+    return DeletionSnapshot(
+        references=tuple(moved(row, "id") for row in snapshot.references),
+        owned=tuple(
+            TableRows(rows.table, tuple(moved(row, owners[rows.table]) for row in rows.rows))
+            for rows in snapshot.owned
+        ),
+        links=tuple(moved(row, "source_id", "target_id", "asserted_by_id") for row in snapshot.links),
+        removed_ids=frozenset(mapping.get(i, i) for i in snapshot.removed_ids),
+        restubbed_ids=snapshot.restubbed_ids,
+        deleted_count=snapshot.deleted_count,
+    )
+
+
+def _same(stored: Any, raw: Any) -> bool:
+    return stored == raw or str(stored) == str(raw)
+
+
+def _check_restorable(session: Session, snapshot: DeletionSnapshot) -> None:
+    restored = snapshot.reference_ids
+    back = _existing(session, snapshot.removed_ids)
+    if back:
+        raise RestoreConflict(f"{_names(snapshot, back)} {'is' if len(back) == 1 else 'are'} in the library again")
+    now_present: dict[int, bool] = {}
+    for chunk in chunked(sorted(snapshot.restubbed_ids), IN_CHUNK):
+        rows = session.execute(select(R.c.id, R.c.is_stub).where(R.c.id.in_(chunk)))
+        now_present.update((i, bool(stub)) for i, stub in rows)
+    changed = [i for i in snapshot.restubbed_ids if not now_present.get(i, False)]
+    if changed:
+        raise RestoreConflict(f"{_names(snapshot, changed)} changed since (imported again or removed)")
+    for unique in (c for c in R.c if c.unique):
+        values = {row[unique.name] for row in snapshot.references if row[unique.name] is not None}
+        for chunk in chunked(sorted(values), IN_CHUNK):
+            holders = [
+                (holder, value)
+                for holder, value in session.execute(select(R.c.id, unique).where(unique.in_(chunk)))
+                if holder not in restored
+            ]
+            if holders:
+                label = unique.name.removesuffix("_key").upper()
+                raise RestoreConflict(f"{label} {holders[0][1]} is in the library again")
+    ends = {
+        i for link in snapshot.links
+        for i in (link["source_id"], link["target_id"], link["asserted_by_id"])
+        if i is not None and i not in restored
+    }
+    missing = ends - _existing(session, ends)
+    if missing:
+        raise RestoreConflict(f"{len(missing)} linked article(s) are no longer in the library")
+
+
+def _existing(session: Session, ids: Iterable[int]) -> set[int]:
+    found: set[int] = set()
+    for chunk in chunked(sorted(set(ids)), IN_CHUNK):
+        found.update(session.execute(select(R.c.id).where(R.c.id.in_(chunk))).scalars())
+    return found
+
+
+def _names(snapshot: DeletionSnapshot, ids: Iterable[int]) -> str:
+    wanted = set(ids)
+    names = [
+        f"PMID {row['pmid']}" if row.get("pmid") is not None else f"record {row['id']}"
+        for row in snapshot.references if row["id"] in wanted
+    ]
+    shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    return shown or "a record"

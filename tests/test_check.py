@@ -1,0 +1,208 @@
+"""The library check: each kind of damage is found, and repaired where it can be."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from dumps import database_file, dump
+from refman.cli import main
+from refman.services.catalog import Catalog
+from refman.services.importer import ImportService
+from refman.services.library_check import LibraryCheck
+from refman.store.library import Library
+from refman.store.queries import ListQuery
+
+SAMPLE_PMID = "25344374"
+
+
+@pytest.fixture
+def seeded(library: Library, seeds: Path) -> Library:
+    ImportService(library).import_paths([seeds])
+    return library
+
+
+@contextmanager
+def shell(library: Library) -> Iterator[sqlite3.Connection]:
+    """The library opened as the sqlite3 shell opens it: foreign keys not enforced."""
+    connection = sqlite3.connect(database_file(library))
+    try:
+        yield connection
+        connection.commit()
+    finally:
+        connection.close()
+
+
+def reference_id(library: Library, pmid: str) -> int:
+    with shell(library) as db:
+        return db.execute("SELECT id FROM reference WHERE pmid = ?", (int(pmid),)).fetchone()[0]
+
+
+def search(library: Library, words: str) -> int:
+    return Catalog(library).count(ListQuery(search=words))
+
+
+def check(library: Library, *, repair: bool = False):
+    return LibraryCheck(library).run(repair=repair)
+
+
+def test_a_freshly_imported_library_is_consistent(seeded):
+    report = check(seeded)
+    assert report.ok and report.problems == ()
+    assert report.summary() == "The library is consistent: no problems found"
+    assert {f.key for f in report.findings} >= {
+        "integrity", "foreign_keys", "dangling_links", "unneeded_stubs", "cited_counts",
+        "index_missing", "index_extra", "index_stale", "index_damaged", "pages_without_record",
+    }
+
+
+def test_a_check_without_repair_writes_nothing(seeded):
+    with shell(seeded) as db:
+        db.execute("DELETE FROM reference_fts WHERE rowid IN (SELECT id FROM reference LIMIT 3)")
+        db.execute("UPDATE reference SET cited_count = cited_count + 7")
+    before = dump(seeded)
+    report = check(seeded)
+    assert not report.ok and report.can_repair
+    assert dump(seeded) == before
+
+
+def test_records_missing_from_the_search_index_are_indexed_again(seeded):
+    assert search(seeded, "neurofilament") == 1
+    with shell(seeded) as db:
+        db.execute("DELETE FROM reference_fts WHERE rowid IN (SELECT id FROM reference WHERE pmid IN (99000005, ?))",
+                   (int(SAMPLE_PMID),))
+    assert search(seeded, "neurofilament") == 0
+    report = check(seeded)
+    assert report.finding("index_missing").found == 2
+    assert "PMID 99000005" in report.finding("index_missing").examples
+    repaired = check(seeded, repair=True)
+    assert repaired.finding("index_missing").repaired == 2 and repaired.ok
+    assert search(seeded, "neurofilament") == 1
+    assert check(seeded).ok
+
+
+def test_out_of_date_and_left_over_index_entries_are_rewritten_and_removed(seeded):
+    sample = reference_id(seeded, SAMPLE_PMID)
+    with shell(seeded) as db:
+        db.execute("UPDATE reference_fts SET title = 'zebra' WHERE rowid = ?", (sample,))
+        db.execute("INSERT INTO reference_fts (rowid, title) VALUES (987654, 'ghost entry')")
+    assert search(seeded, "zebra") == 1
+    report = check(seeded)
+    assert (report.finding("index_stale").found, report.finding("index_extra").found) == (1, 1)
+    assert check(seeded, repair=True).ok
+    assert search(seeded, "zebra") == 0 and search(seeded, "ghost") == 0
+    assert search(seeded, "alemtuzumab new therapy") >= 1
+
+
+def test_a_damaged_search_index_is_rebuilt(seeded):
+    sample = reference_id(seeded, SAMPLE_PMID)
+    with shell(seeded) as db:
+        db.execute("DELETE FROM reference_fts_content WHERE id = ?", (sample,))
+    report = check(seeded)
+    assert report.finding("index_damaged").found == 1
+    repaired = check(seeded, repair=True)
+    assert repaired.finding("index_damaged").repaired == 1
+    assert repaired.ok, repaired.lines()
+    assert check(seeded).ok
+    assert search(seeded, "alemtuzumab") >= 1
+
+
+def test_wrong_citation_counts_are_recounted_from_the_links(seeded):
+    with shell(seeded) as db:
+        right = dict(db.execute("SELECT id, cited_count FROM reference"))
+        db.execute("UPDATE reference SET cited_count = 42 WHERE pmid = ?", (int(SAMPLE_PMID),))
+        db.execute("UPDATE reference SET cited_count = cited_count + 1 WHERE is_stub = 1 AND id % 2 = 0")
+    report = check(seeded)
+    wrong = report.finding("cited_counts").found
+    assert wrong > 1 and f"PMID {SAMPLE_PMID}" in report.finding("cited_counts").examples
+    assert check(seeded, repair=True).finding("cited_counts").repaired == wrong
+    with shell(seeded) as db:
+        assert dict(db.execute("SELECT id, cited_count FROM reference")) == right
+
+
+def test_a_stub_nothing_names_is_removed(seeded):
+    with shell(seeded) as db:
+        db.execute(
+            "INSERT INTO reference (id, pmid, title, is_stub, free_pmc, no_abstract, cited_count, created_at, updated_at)"
+            " VALUES (555555, 12345678, 'Dangling stub', 1, 0, 0, 0, '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+        )
+        db.execute("INSERT INTO term VALUES (555555, 'publication_type', 0, 'Review')")
+    report = check(seeded)
+    assert report.finding("unneeded_stubs").found == 1
+    assert report.finding("unneeded_stubs").examples == ("PMID 12345678",)
+    assert report.finding("index_missing").found == 1  # it was never indexed either
+    assert check(seeded, repair=True).ok
+    assert Catalog(seeded).find("12345678") is None
+    with shell(seeded) as db:
+        assert db.execute("SELECT count(*) FROM term WHERE reference_id = 555555").fetchone() == (0,)
+
+
+def test_a_record_deleted_behind_refmans_back_comes_back_from_its_stored_page(seeded):
+    sample = reference_id(seeded, SAMPLE_PMID)
+    with shell(seeded) as db:
+        (links,) = db.execute("SELECT count(*) FROM link WHERE ? IN (source_id, target_id, asserted_by_id)", (sample,)).fetchone()
+        db.execute("DELETE FROM reference WHERE id = ?", (sample,))
+    report = check(seeded)
+    assert report.finding("foreign_keys").found > 0
+    assert report.finding("dangling_links").found == links >= 10
+    assert report.finding("dangling_rows").found > 0  # its keywords
+    assert report.finding("pages_without_record").found == 1
+    repaired = check(seeded, repair=True)
+    assert repaired.ok, repaired.lines()
+    assert repaired.finding("foreign_keys").remaining == 0
+    back = Catalog(seeded).find(SAMPLE_PMID)
+    assert back is not None and not back.is_stub
+    assert back.title == "Alemtuzumab: a new therapy for active relapsing-remitting multiple sclerosis"
+    assert len(back.similar) == 5 and len(back.cited_by) == 5
+    assert len(back.sources) == 1
+    assert check(seeded).ok
+
+
+def test_a_record_with_a_page_that_is_marked_a_stub_is_read_again(seeded):
+    with shell(seeded) as db:
+        db.execute("UPDATE reference SET is_stub = 1, abstract = NULL WHERE pmid = ?", (int(SAMPLE_PMID),))
+    report = check(seeded)
+    assert report.finding("pages_without_record").found == 1
+    assert check(seeded, repair=True).ok
+    record = Catalog(seeded).find(SAMPLE_PMID)
+    assert not record.is_stub and record.abstract.startswith("Alemtuzumab is a humanized")
+
+
+def test_links_said_by_a_stub_are_removed(seeded):
+    stub = Catalog(seeded).find(SAMPLE_PMID).similar[0].reference_id
+    sample = reference_id(seeded, SAMPLE_PMID)
+    with shell(seeded) as db:
+        db.execute("INSERT INTO link (kind, source_id, target_id, asserted_by_id, section, position) "
+                   "VALUES ('cites', ?, ?, ?, 'references', 0)", (stub, sample, stub))
+    report = check(seeded)
+    assert report.finding("links_of_stubs").found == 1
+    assert check(seeded, repair=True).ok
+    assert check(seeded).ok
+
+
+def test_a_full_record_whose_page_is_gone_is_reported_not_repaired(seeded):
+    with shell(seeded) as db:
+        db.execute("DELETE FROM page WHERE reference_id = (SELECT id FROM reference WHERE pmid = ?)", (int(SAMPLE_PMID),))
+    report = check(seeded, repair=True)
+    finding = report.finding("records_without_page")
+    assert (finding.found, finding.repaired, finding.repairable) == (1, 0, False)
+    assert not report.ok and not report.can_repair
+    assert "Import their pages again" in finding.line()
+
+
+def test_the_command_line_reports_and_repairs(seeded, capsys):
+    with shell(seeded) as db:
+        db.execute("DELETE FROM reference_fts WHERE rowid IN (SELECT id FROM reference LIMIT 2)")
+    location = database_file(seeded)
+    assert main(["check", "--library", location]) == 1
+    out = capsys.readouterr().out
+    assert "records missing from the search index: 2" in out
+    assert "repair" in out.splitlines()[-1]
+    assert main(["check", "--repair", "--library", location]) == 0
+    assert "Repaired 2 problems" in capsys.readouterr().out
+    assert main(["check", "--library", location]) == 0
+    assert "no problems found" in capsys.readouterr().out
