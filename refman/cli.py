@@ -5,9 +5,12 @@
     refman show ID [--library L] [--json]   ID is a PMID, PMCID or DOI
     refman list [--library L] [--json] [--stubs]
     refman search QUERY [--library L] [--json] [--stubs]
+    refman export --format {bibtex,ris,csl-json,medline} [--output FILE] [--library L] [QUERY]
+    refman delete ID... [--library L]       delete records (no undo here; see docs/decisions/0011)
+    refman check [--repair] [--library L]   look for damage; --repair fixes what it can
 
 Exit codes: 0 success; 1 something was refused or not found (the rest is
-kept); 2 a usage error or a library that cannot be opened.
+kept), or ``check`` left problems; 2 a usage error or a library that cannot be opened.
 """
 
 from __future__ import annotations
@@ -16,10 +19,15 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, TextIO
 
 from refman import __version__
+from refman.services import exporting
 from refman.services.catalog import Catalog
+from refman.services.deletion import DeleteService
+from refman.services.library_check import LibraryCheck
+from refman.formats.export import EXPORT_FORMATS
 from refman.services.importer import ImportReport, ImportService
 from refman.services.reading import MAX_PAGE_BYTES, FileOutcome
 from refman.services.json_view import reference_json, row_json
@@ -27,7 +35,7 @@ from refman.store.library import ENV_VAR, Library, LibraryError, open_library
 from refman.store.queries import ListQuery, ListRow, SortKey
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
-COMMANDS = ("import", "show", "list", "search")
+COMMANDS = ("import", "show", "list", "search", "export", "delete", "check")
 
 
 def _library_option(parser: argparse.ArgumentParser) -> None:
@@ -63,6 +71,23 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("--json", action="store_true", help="print JSON")
     search.add_argument("--stubs", action="store_true", help="include stubs")
     _library_option(search)
+
+    exporter = commands.add_parser("export", help="export the library, or the records a search finds")
+    exporter.add_argument("query", nargs="?", default="", metavar="QUERY", help="export only what this search finds")
+    exporter.add_argument("--format", required=True, choices=sorted(EXPORT_FORMATS), help="the file format")
+    exporter.add_argument("--output", metavar="FILE", help="write to FILE (default: standard output)")
+    exporter.add_argument("--stubs", action="store_true", help="include stubs (articles known only from citations)")
+    _library_option(exporter)
+
+    deleter = commands.add_parser(
+        "delete", help="delete records by PMID, PMCID or DOI (a record other pages cite stays as a stub)"
+    )
+    deleter.add_argument("identifiers", nargs="+", metavar="ID")
+    _library_option(deleter)
+
+    checker = commands.add_parser("check", help="check the library for damage and inconsistencies")
+    checker.add_argument("--repair", action="store_true", help="repair what can be repaired")
+    _library_option(checker)
     return parser
 
 
@@ -107,9 +132,46 @@ def _main(argv: Sequence[str] | None) -> int:
         if args.command in ("list", "search"):
             query = ListQuery(include_stubs=args.stubs, search=getattr(args, "query", ""), sort=SortKey.ID)
             return _list(library, query, args.json)
+        if args.command == "export":
+            query = ListQuery(include_stubs=args.stubs, search=args.query, sort=SortKey.ID)
+            return _export(library, args.format, query, args.output)
+        if args.command == "delete":
+            return _delete(library, args.identifiers)
+        if args.command == "check":
+            return _check(library, args.repair)
         return _open_app(library, args.paths)
     finally:
         library.dispose()
+
+
+def _delete(library: Library, identifiers: list[str]) -> int:
+    """Exit 1 when an identifier names no record or a cited stub was kept (the rest is deleted)."""
+    outcome = DeleteService(library).delete_identifiers(identifiers)
+    print(outcome.summary())
+    return EXIT_REFUSED if outcome.not_found or outcome.deletion.kept_stubs else EXIT_OK
+
+
+def _check(library: Library, repair: bool) -> int:
+    """Exit 1 when problems remain."""
+    report = LibraryCheck(library).run(repair=repair)
+    print("\n".join(report.lines()))
+    return EXIT_OK if report.ok else EXIT_REFUSED
+
+
+def _export(library: Library, format_name: str, query: ListQuery, output: str | None) -> int:
+    """Exit 1 when nothing matched (an empty file is still written: it is what was asked)."""
+    if output is None:
+        exported = exporting.export(library, format_name, query=query)
+        sys.stdout.write(exported.text)
+    else:
+        try:
+            exported = exporting.export_to_file(library, format_name, Path(output), query=query)
+        except OSError as error:
+            print(f"refman: {output}: cannot be written ({error.strerror or error})", file=sys.stderr)
+            return EXIT_REFUSED
+    noun = "record" if exported.count == 1 else "records"
+    print(f"{exported.count} {noun} exported as {format_name}" + (f" to {output}" if output else ""), file=sys.stderr)
+    return EXIT_OK if exported.count else EXIT_REFUSED
 
 
 def _import(library: Library, paths: list[str]) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QEvent, QModelIndex, QObject, QSettings, Qt, QTimer, Signal
@@ -38,7 +39,9 @@ from refman import __version__
 from refman.domain.records import Reference
 from refman.gui.detail_pane import DetailPane
 from refman.gui.drop import DropContent, read_drop
+from refman.gui.export_actions import ExportActions
 from refman.gui.import_report import ImportReportDialog
+from refman.gui.library_edits import LibraryEdits
 from refman.gui.navigator import LinkNavigator
 from refman.gui.reference_model import COLUMNS, PMC, TITLE, IdRole, ReferenceListModel
 from refman.gui.resources import icon
@@ -151,6 +154,8 @@ class MainWindow(QMainWindow):
 
         self._build_actions()
         self._build_widgets()
+        self.exports = ExportActions(self, self.library)
+        self.edits = LibraryEdits(self, self.library, self.lane)
         self._build_menus_and_toolbar()
         self._build_status_bar()
         self.files_dropped.connect(self.import_paths)
@@ -201,7 +206,7 @@ class MainWindow(QMainWindow):
         self.view.setObjectName("referenceList")
         self.view.setModel(self.model)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.view.horizontalHeader().setSortIndicator(TITLE, Qt.SortOrder.AscendingOrder)
         self.view.setSortingEnabled(True)
@@ -269,15 +274,21 @@ class MainWindow(QMainWindow):
         for action in (self.import_files_action, self.import_folder_action, self.report_action):
             file_menu.addAction(action)
         file_menu.addSeparator()
+        file_menu.addAction(self.exports.export_action)
+        file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         edit_menu = menus.addMenu("&Edit")
         edit_menu.addAction(self.copy_action)
+        for action in self.exports.cite_actions.values():
+            edit_menu.addAction(action)
         edit_menu.addAction(self.find_action)
         view_menu = menus.addMenu("&View")
         view_menu.addAction(self.back_action)
         view_menu.addAction(self.forward_action)
         view_menu.addSeparator()
         view_menu.addAction(self.stubs_action)
+        tools_menu = menus.addMenu("&Tools")
+        self.edits.add_to_menus(edit_menu, tools_menu)
         help_menu = menus.addMenu("&Help")
         help_menu.addAction(self.about_action)
 
@@ -357,6 +368,7 @@ class MainWindow(QMainWindow):
         self.save_state()
         QGuiApplication.instance().removeEventFilter(self)
         self.lane.shutdown()
+        self.exports.wait()
         super().closeEvent(event)
 
     # -- showing records and history ---------------------------------------------------
@@ -444,6 +456,19 @@ class MainWindow(QMainWindow):
                     self.go_forward()
                     return True
         return super().eventFilter(watched, event)
+
+    # -- deleted records (Edit ▸ Delete and Undo live in gui/library_edits.py) ----------------
+
+    def forget_records(self, reference_ids: Iterable[int]) -> None:
+        """Records deleted from the library: out of the history, and off the panes if shown."""
+        gone = set(reference_ids)
+        for reference_id in gone:
+            self.history.forget(reference_id)
+        if self._shown_id in gone:
+            self._shown_id = None
+            self.detail.show_message("Select an article to see its details.")
+            self.navigator.set_reference(None)
+        self._update_history_actions()
 
     # -- the list ------------------------------------------------------------------
 

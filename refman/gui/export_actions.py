@@ -1,0 +1,133 @@
+"""File ▸ Export and Edit ▸ Copy citation: the window's side of ``services.exporting``.
+
+Exports run on a worker thread (reading the library and writing a file can
+take a while for a large library); the result comes back by a queued signal.
+Citations are formatted at once: they are for the few records selected.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from PySide6.QtCore import QMimeData, QObject, Signal, Slot
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu
+
+from refman.gui.reference_model import IdRole
+from refman.services import exporting
+from refman.services.exporting import CITATION_STYLES, EXPORT_FORMATS
+from refman.store.library import Library
+from refman.store.queries import ListQuery
+
+
+class ExportActions(QObject):
+    """The export and citation actions of a window with a reference list ``view`` and ``model``."""
+
+    exported = Signal(object, object)  # Path, Exported | str (the error)
+
+    def __init__(self, window: QMainWindow, library: Library) -> None:
+        super().__init__(window)
+        self._window = window
+        self._library = library
+        self._running: threading.Thread | None = None
+        self.export_action = QAction("&Export…", window)
+        self.export_action.setShortcut(QKeySequence("Ctrl+E"))
+        self.export_action.setToolTip("Export the selected records, or the whole list, as BibTeX, RIS, CSL-JSON or MEDLINE")
+        self.export_action.triggered.connect(self.choose_export)
+        self.cite_actions: dict[str, QAction] = {}
+        for style, details in CITATION_STYLES.items():
+            action = QAction(f"Copy citation ({details.description})", window)
+            action.triggered.connect(lambda _checked=False, s=style: self.copy_citations(s))
+            self.cite_actions[style] = action
+        self.cite_actions["vancouver"].setShortcut(QKeySequence("Ctrl+Shift+C"))
+        for action in (self.export_action, *self.cite_actions.values()):
+            window.addAction(action)
+        self.exported.connect(self._finished)
+
+    def add_to_menus(self, file_menu: QMenu, edit_menu: QMenu) -> None:
+        file_menu.addAction(self.export_action)
+        for action in self.cite_actions.values():
+            edit_menu.addAction(action)
+
+    # -- what is chosen ------------------------------------------------------------
+
+    def selected_ids(self) -> list[int]:
+        """The selected rows' records, in list order; else the record shown."""
+        view = self._window.view
+        rows = sorted(index.row() for index in view.selectionModel().selectedRows())
+        ids = [view.model().index(row, 0).data(IdRole) for row in rows]
+        ids = [int(i) for i in ids if i is not None]
+        shown = getattr(self._window, "shown_reference_id", None)
+        return ids or ([shown] if shown is not None else [])
+
+    def _scope(self) -> tuple[str, dict]:
+        """More than one selected row: those; otherwise what the list shows (a search, or all)."""
+        rows = self._window.view.selectionModel().selectedRows()
+        if len(rows) > 1:
+            return f"the {len(rows)} selected records", {"ids": self.selected_ids()}
+        query: ListQuery = self._window.model.query
+        return ("the records found" if query.search.strip() else "the library"), {"query": query}
+
+    # -- export --------------------------------------------------------------------
+
+    def choose_export(self) -> None:
+        what, _selection = self._scope()
+        filters = {f"{f.description} (*{f.extension})": name for name, f in EXPORT_FORMATS.items()}
+        path, chosen = QFileDialog.getSaveFileName(
+            self._window, f"Export {what}", str(Path.home() / "references.bib"), ";;".join(filters)
+        )
+        if path:
+            format_name = filters.get(chosen, "bibtex")
+            target = Path(path)
+            if not target.suffix:
+                target = target.with_suffix(EXPORT_FORMATS[format_name].extension)
+            self.export_to(target, format_name)
+
+    def export_to(self, path: Path, format_name: str) -> None:
+        """Export the current scope to ``path`` on a worker thread; the status bar says when done."""
+        if self._running is not None and self._running.is_alive():
+            self._window.statusBar().showMessage("An export is already running", 4000)
+            return
+        what, selection = self._scope()
+        self._window.statusBar().showMessage(f"Exporting {what} as {format_name}…")
+
+        def work() -> None:
+            try:
+                result: object = exporting.export_to_file(self._library, format_name, path, **selection)
+            except Exception as error:  # noqa: BLE001 - any failure is reported, never raised in a thread
+                result = f"{type(error).__name__}: {error}"
+            self.exported.emit(path, result)
+
+        self._running = threading.Thread(target=work, name="refman-export", daemon=True)
+        self._running.start()
+
+    def wait(self) -> None:
+        """Block until a running export has finished (for closing the window and for tests)."""
+        if self._running is not None:
+            self._running.join()
+
+    @Slot(object, object)
+    def _finished(self, path: Path, result: object) -> None:
+        if isinstance(result, str):
+            self._window.statusBar().showMessage(f"Export to {path.name} failed: {result}", 10000)
+            return
+        noun = "record" if result.count == 1 else "records"
+        self._window.statusBar().showMessage(f"Exported {result.count:,} {noun} to {path}", 8000)
+
+    # -- citations -------------------------------------------------------------------
+
+    def copy_citations(self, style: str = "vancouver") -> None:
+        ids = self.selected_ids()
+        if not ids:
+            self._window.statusBar().showMessage("Select a record to cite", 4000)
+            return
+        plain = exporting.citations(self._library, ids, style)
+        rich = exporting.citations(self._library, ids, style, html=True)
+        data = QMimeData()
+        data.setText("\n".join(plain))
+        data.setHtml("".join(f"<p>{line}</p>" for line in rich))
+        QGuiApplication.clipboard().setMimeData(data)
+        label = CITATION_STYLES[style].description
+        noun = "citation" if len(ids) == 1 else f"{len(ids)} citations"
+        self._window.statusBar().showMessage(f"Copied {noun} ({label})", 4000)

@@ -1,0 +1,66 @@
+"""The window's File ▸ Export and Copy citation (Ctrl+Shift+C), driven through the real widgets."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtTest import QTest
+
+from refman.gui.reference_model import IdRole
+from tests.test_gui import make_window, seeded_library, settings  # noqa: F401 - fixtures
+
+
+def select_pmid(window, pmid: str) -> None:
+    model = window.model
+    for row in range(model.rowCount()):
+        if model.index(row, 3).data() == pmid:
+            window.view.setCurrentIndex(model.index(row, 0))
+            window.view.selectRow(row)
+            return
+    raise AssertionError(f"PMID {pmid} is not in the list")
+
+
+def test_ctrl_shift_c_copies_a_vancouver_citation_of_the_selection(qtbot, make_window, seeded_library):
+    window = make_window(seeded_library)
+    select_pmid(window, "99000001")
+    QGuiApplication.clipboard().clear()
+    QTest.keyClick(window.view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    copied = QGuiApplication.clipboard().mimeData()
+    assert copied.text().startswith("Lindqvist AK, Ferreira T, O'Brien H, Menon R, Dubois C. Lymphocyte repopulation")
+    assert "Mult Scler Relat Disord. 2021" in copied.text()
+    assert "Lindqvist" in copied.html()
+    assert "Copied citation (Vancouver" in window.statusBar().currentMessage()
+
+
+def test_the_apa_citation_is_in_the_edit_menu(qtbot, make_window, seeded_library):
+    window = make_window(seeded_library)
+    select_pmid(window, "99000001")
+    window.exports.cite_actions["apa"].trigger()
+    text = QGuiApplication.clipboard().text()
+    assert text.startswith("Lindqvist, A. K., Ferreira, T., O'Brien, H., Menon, R., & Dubois, C. (2021).")
+
+
+def test_export_writes_what_the_list_shows_and_says_so(qtbot, make_window, seeded_library, tmp_path: Path):
+    window = make_window(seeded_library)
+    window.search.setText("neurofilament")
+    window._search_timer.stop()
+    window._apply_search()
+    assert window.model.rowCount() == 1
+    target = tmp_path / "found.json"
+    with qtbot.waitSignal(window.exports.exported, timeout=20_000):
+        window.exports.export_to(target, "csl-json")
+    items = json.loads(target.read_text(encoding="utf-8"))
+    assert len(items) == 1 and items[0]["PMID"] == window.model.index(0, 3).data()
+    assert f"Exported 1 record to {target}" in window.statusBar().currentMessage()
+
+
+def test_the_whole_library_exports_when_nothing_is_searched(qtbot, make_window, seeded_library, tmp_path: Path):
+    window = make_window(seeded_library)
+    target = tmp_path / "all.ris"
+    with qtbot.waitSignal(window.exports.exported, timeout=20_000):
+        window.exports.export_to(target, "ris")
+    assert target.read_text(encoding="utf-8").count("TY  - ") == window.model.rowCount() == 7
+    assert window.model.index(0, 0).data(IdRole) is not None
