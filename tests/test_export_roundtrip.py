@@ -1,0 +1,91 @@
+"""Exports re-import to the same records: the library, through each format and back."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from refman.services import exporting
+from refman.services.importer import ImportService
+from refman.store.library import Library, open_library
+from refman.store.queries import ListQuery
+from tests.conftest import SHARED
+
+MEDLINE_SAMPLE = SHARED / "evaldata" / "medline" / "biopython__pubmed_result2.txt"
+
+
+def summary(library: Library) -> dict:
+    """What a user would check: each full record's identifiers, title, year, journal and authors."""
+    with library.reading() as session:
+        rows = session.execute(text(
+            "SELECT r.id, r.pmid, r.pmcid, lower(r.doi) AS doi, r.title, r.year, r.journal,"
+            " (SELECT group_concat(a.family, '|') FROM (SELECT family FROM author"
+            "   WHERE reference_id = r.id AND role = 'author' ORDER BY position) a) AS authors"
+            " FROM reference r WHERE r.is_stub = 0"
+        )).mappings().all()
+    return {(row["pmid"], row["doi"], row["title"]): {**row, "id": None} for row in rows}
+
+
+@pytest.fixture
+def filled(library: Library, seeds: Path) -> Library:
+    paths = [seeds] + ([MEDLINE_SAMPLE] if MEDLINE_SAMPLE.exists() else [])
+    ImportService(library).import_paths(paths)
+    return library
+
+
+@pytest.mark.parametrize("format_name", ["bibtex", "ris", "csl-json", "medline"])
+def test_an_export_reimports_to_the_same_records(filled: Library, tmp_path: Path, format_name: str):
+    target = tmp_path / f"export.{format_name}"
+    exported = exporting.export_to_file(filled, format_name, target)
+    assert exported.count == len(summary(filled)) >= 7
+    fresh = open_library(tmp_path / "fresh.sqlite")
+    try:
+        report = ImportService(fresh).import_paths([target])
+        assert report.count("refused") == 0, [o.line() for o in report.refused]
+        assert summary(fresh) == summary(filled)
+    finally:
+        fresh.dispose()
+
+
+def test_exporting_into_the_library_it_came_from_changes_nothing_but_merges(filled: Library, tmp_path: Path):
+    target = tmp_path / "export.ris"
+    exporting.export_to_file(filled, "ris", target)
+    before = summary(filled)
+    report = ImportService(filled).import_paths([target])
+    assert report.count("new") == 0
+    assert summary(filled) == before
+
+
+def test_a_search_exports_only_what_it_finds(filled: Library):
+    exported = exporting.export(filled, "csl-json", query=ListQuery(search="neurofilament"))
+    assert exported.count == 1 and "neurofilament" in exported.text.lower()
+
+
+def test_the_command_line_exports_to_a_file_and_says_how_many(filled: Library, tmp_path: Path):
+    target = tmp_path / "out.bib"
+    location = str(filled.engine.url.database)
+    result = subprocess.run(
+        [sys.executable, "-m", "refman", "export", "--format", "bibtex", "--output", str(target),
+         "--library", location, "alemtuzumab"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "records exported as bibtex to" in result.stderr
+    assert target.read_text(encoding="utf-8").count("@") >= 2
+    nothing = subprocess.run(
+        [sys.executable, "-m", "refman", "export", "--format", "ris", "--library", location, "zzzzqqq"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert nothing.returncode == 1 and "0 records exported" in nothing.stderr
+
+
+def test_a_vancouver_citation_of_a_seed_record(filled: Library):
+    with filled.reading() as session:
+        reference_id = session.execute(text("SELECT id FROM reference WHERE pmid = 99000001")).scalar()
+    [line] = exporting.citations(filled, [reference_id], "vancouver")
+    assert line.startswith("Lindqvist AK, Ferreira T, O'Brien H, Menon R, Dubois C. Lymphocyte repopulation kinetics")
+    assert "Mult Scler Relat Disord. 2021" in line
