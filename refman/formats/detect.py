@@ -7,17 +7,31 @@ and its reader gives the most useful reason when a text is nothing at all.
 from __future__ import annotations
 
 from importlib import import_module
+from pathlib import PurePath
 from types import ModuleType
 
 # Tried in this order; each module's ``looks_like`` reads only the start of the text.
 _READERS = ("pubmed_xml", "csl_json", "medline", "ris", "bibtex")
+_BY_EXTENSION = {
+    ".xml": "pubmed_xml", ".json": "csl_json", ".nbib": "medline", ".medline": "medline",
+    ".ris": "ris", ".bib": "bibtex", ".bibtex": "bibtex", ".biblatex": "bibtex",
+}
 
 
-def record_reader(text: str) -> ModuleType | None:
-    """The module that reads this text's records, or None for a saved PubMed page."""
+def record_reader(text: str, name: str = "") -> ModuleType | None:
+    """The module that reads this text's records, or None for a saved PubMed page.
+
+    The content decides.  When no reader recognises it, markup goes to the XML
+    reader and a file named like a known format (``.ris``, ``.bib``...) to that
+    format's reader: their refusal says better than the page reader's what
+    is wrong with the file.
+    """
     head = text[:8192].lstrip("\ufeff \t\r\n")
-    for name in _READERS:
-        module = import_module(f"refman.formats.{name}")
+    for module_name in _READERS:
+        module = import_module(f"refman.formats.{module_name}")
         if module.looks_like(head):
             return module
-    return None
+    if head.startswith("<"):
+        return import_module("refman.formats.pubmed_xml")
+    fallback = _BY_EXTENSION.get(PurePath(name).suffix.lower())
+    return import_module(f"refman.formats.{fallback}") if fallback else None

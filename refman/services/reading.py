@@ -128,7 +128,7 @@ def read_input_bytes(data: bytes, label: str) -> list[IncomingPage | FileOutcome
     """
     try:
         decoded = decode_page_bytes(data)
-        reader = record_reader(decoded.text)
+        reader = record_reader(decoded.text, label)
         if reader is None:
             return [_page(read_page_bytes(data), data, label)]
         if hasattr(reader, "read_records_bytes"):
