@@ -6,12 +6,14 @@ and its reader gives the most useful reason when a text is nothing at all.
 
 from __future__ import annotations
 
+import re
 from importlib import import_module
 from pathlib import PurePath
 from types import ModuleType
 
 # Tried in this order; each module's ``looks_like`` reads only the start of the text.
 _READERS = ("pubmed_xml", "csl_json", "medline", "ris", "bibtex")
+_PAGE_IDENTIFIER = re.compile(r"^- PMID:", re.MULTILINE)
 _BY_EXTENSION = {
     ".xml": "pubmed_xml", ".json": "csl_json", ".nbib": "medline", ".medline": "medline",
     ".ris": "ris", ".bib": "bibtex", ".bibtex": "bibtex", ".biblatex": "bibtex",
@@ -27,6 +29,8 @@ def record_reader(text: str, name: str = "") -> ModuleType | None:
     is wrong with the file.
     """
     head = text[:8192].lstrip("\ufeff \t\r\n")
+    if _PAGE_IDENTIFIER.search(head, 0, 2048):
+        return None  # the common case, told at once: a page's "- PMID:" bullet near the top
     for module_name in _READERS:
         module = import_module(f"refman.formats.{module_name}")
         if module.looks_like(head):
