@@ -6,12 +6,16 @@
 Run it in a fresh process (``python -m benchmarks`` does), so no earlier Qt
 state, cache or allocation colours a figure.  Every action is timed from the
 call a user's input would make until the list's viewport has painted again
-(its paint fetches the visible rows from the library), or for navigation
-until the events the action posted have been processed.  Nothing is warmed
-up first: the window opens on a fresh process, the jump to the last row comes
-right after opening (with the first record shown, as ``run_window`` does),
-each sort is the first of its column and order, and every search and every
-follow has its own query or target.
+(its paint fetches the visible rows from the library).  A search is timed
+until the list has painted rows of its results (or its final count, when it
+finds nothing); how long until a broad search's count is final is reported
+beside it.  Following a link is timed until the detail pane and the
+navigator's lists have painted the followed record; how long until the
+reference list has selected its row (which the window does just after) is
+reported beside it.  Nothing is warmed up first: the window opens on a fresh
+process, the jump to the last row comes right after opening (with the first
+record shown, as ``run_window`` does), each sort is the first of its column
+and order, and every search and every follow has its own query or target.
 """
 
 from __future__ import annotations
@@ -50,18 +54,72 @@ FOLLOWS = 20
 TIMEOUT_S = 120.0
 
 
-class PaintCounter(QObject):
-    """Counts the paint events a widget receives."""
+class BenchApplication(QApplication):
+    """A QApplication that can tell when the event it is dispatching has been handled.
 
-    def __init__(self, widget: QWidget) -> None:
+    Widgets paint inside the one event that repaints their window; once that
+    event has been handled the pixels are on screen, even if the event loop
+    then runs other queued work before it returns to the benchmark.
+    """
+
+    def __init__(self, argv: list[str]) -> None:
+        super().__init__(argv)
+        self._depth = 0
+        self._waiting: list[Callable[[float], None]] = []
+
+    def notify(self, receiver: QObject, event: QEvent) -> bool:
+        self._depth += 1
+        try:
+            return super().notify(receiver, event)
+        finally:
+            self._depth -= 1
+            if self._depth == 0 and self._waiting:
+                now = time.perf_counter()
+                waiting, self._waiting = self._waiting, []
+                for callback in waiting:
+                    callback(now)
+
+    def when_handled(self, callback: Callable[[float], None]) -> None:
+        """Call back with the time at which the event being dispatched now has been handled."""
+        if self._depth == 0:
+            callback(time.perf_counter())
+        else:
+            self._waiting.append(callback)
+
+
+class PaintCounter(QObject):
+    """Counts the paint events a widget receives, and those received while ``ready()`` held.
+
+    ``ready_painted`` holds, for each of the latter, when the paint was on
+    screen: when the event that repainted the window had been handled (see
+    ``BenchApplication``; in a plain QApplication, when a zero-delay call
+    posted from the paint runs, which can be later).
+    """
+
+    def __init__(self, widget: QWidget, ready: Callable[[], bool] = lambda: True) -> None:
         super().__init__(widget)
+        self.widget = widget
         self.count = 0
+        self.ready_count = 0
+        self.ready_painted: list[float] = []
+        self._ready = ready
         widget.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
         if event.type() == QEvent.Type.Paint:
             self.count += 1
+            if self._ready():
+                self.ready_count += 1
+                app = QApplication.instance()
+                if isinstance(app, BenchApplication):
+                    app.when_handled(self.ready_painted.append)
+                else:
+                    QTimer.singleShot(0, lambda: self.ready_painted.append(time.perf_counter()))
         return False
+
+    def painted_since(self, mark: int) -> float | None:
+        """When the first paint counted after ``mark`` stamps had ended, if it has."""
+        return self.ready_painted[mark] if len(self.ready_painted) > mark else None
 
 
 def _process_until(done: Callable[[], bool], what: str) -> None:
@@ -93,12 +151,19 @@ class Bench:
         self.settings = QSettings(str(settings_file), QSettings.Format.IniFormat)
         self.window: MainWindow | None = None
         self.paints: PaintCounter | None = None
+        self.pane_paints: list[PaintCounter] = []
 
     def open(self) -> float:
         """Seconds from ``build_window`` until the list has painted its first rows."""
         started = time.perf_counter()
         self.window = build_window(self.library, settings=self.settings)
-        self.paints = PaintCounter(self.window.view.viewport())
+        model = self.window.model
+        # A paint of the list "shows results" when it has rows, or the final count of none.
+        self.paints = PaintCounter(self.window.view.viewport(), lambda: model.is_complete or model.rowCount() > 0)
+        navigator = self.window.navigator
+        self.pane_paints = [PaintCounter(self.window.detail.viewport())] + [
+            PaintCounter(section.view.viewport()) for section in navigator.sections
+        ]
         self.window.show()
         _process_until(lambda: self.paints.count > 0, "the first paint of the list")
         elapsed = time.perf_counter() - started
@@ -137,9 +202,13 @@ class Bench:
         """Type each query key by key; time the search the debounce timer would then run.
 
         The timer's own delay (``SEARCH_DELAY_MS``) is waiting, not work: it is
-        stopped and the search it would start is called directly.
+        stopped and the search it would start is called directly.  ``seconds``
+        runs until the list has painted rows of the results (or the final
+        count of none); ``complete_seconds`` until the count is final (a broad
+        search shows its first rows while the rest is stored).
         """
         window = self.window
+        model = window.model
         results = []
         for query in queries:
             window.clear_search()
@@ -150,8 +219,16 @@ class Bench:
             if window.search.text() != query or not window._search_timer.isActive():
                 raise RuntimeError(f"typing {query!r} did not start a search")
             window._search_timer.stop()
-            seconds = self.painted_after(window._apply_search, f"the results of {query!r}")
-            results.append({"query": query, "seconds": seconds, "found": window.model.rowCount()})
+            mark = len(self.paints.ready_painted)
+            started = time.perf_counter()
+            window._apply_search()
+            _process_until(lambda mark=mark: self.paints.painted_since(mark) is not None, f"the results of {query!r}")
+            seconds = self.paints.painted_since(mark) - started
+            _process_until(lambda: model.is_complete, f"the count of {query!r}")
+            complete = time.perf_counter() - started
+            results.append({
+                "query": query, "seconds": seconds, "complete_seconds": complete, "found": model.rowCount(),
+            })
         window.clear_search()
         QApplication.processEvents()
         return results
@@ -175,15 +252,38 @@ class Bench:
         return timings
 
     def _follow(self, view: QListView, row: int) -> dict:
+        """Until the detail pane and the navigator's visible lists have painted the followed record.
+
+        Then, separately, until the reference list has selected its row (and
+        painted), which the window does just after.
+        """
         window = self.window
         index = view.model().index(row, 0)
         target = index.data(IdRole)
+        marks = [len(counter.ready_painted) for counter in self.pane_paints]
+
+        def panes_painted() -> list[float] | None:
+            if window.shown_reference_id != target:
+                return None
+            ended = [
+                counter.painted_since(mark)
+                for counter, mark in zip(self.pane_paints, marks)
+                if counter.widget.isVisible()
+            ]
+            return None if None in ended else ended
+
         started = time.perf_counter()
         view.activated.emit(index)
-        _process_until(lambda: window.shown_reference_id == target, "the followed record")
-        QApplication.processEvents()
-        seconds = time.perf_counter() - started
-        return {"list": view.objectName(), "reference_id": target, "seconds": seconds}
+        _process_until(lambda: panes_painted() is not None, "the followed record painted")
+        seconds = max(panes_painted()) - started
+        _process_until(lambda: not window.list_selection_pending, "the list to select the followed record")
+        QApplication.processEvents()  # the list's repaint
+        selected = time.perf_counter() - started
+        return {
+            "list": view.objectName(), "reference_id": target, "seconds": seconds,
+            "list_selected_seconds": selected,
+            "in_list": window.view.currentIndex().data(IdRole) == target,
+        }
 
     def jump_to_last_row(self) -> float:
         """Ctrl+End in the list: the last row becomes current (and shown) and is painted."""
@@ -248,8 +348,10 @@ def measure_timings(library: Path, settings_file: Path) -> dict:
         "sort_s": sorts,
         "search": searches,
         "search_median_s": statistics.median(item["seconds"] for item in searches),
+        "search_complete_median_s": statistics.median(item["complete_seconds"] for item in searches),
         "follow": follows,
         "follow_median_s": statistics.median(item["seconds"] for item in follows),
+        "follow_list_selected_median_s": statistics.median(item["list_selected_seconds"] for item in follows),
         "last_row_s": last_row,
     }
 
@@ -272,7 +374,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.library.is_file():
         parser.error(f"{args.library}: no such library")
-    app = QApplication.instance() or QApplication([sys.argv[0]])
+    app = QApplication.instance() or BenchApplication([sys.argv[0]])
     with tempfile.TemporaryDirectory(prefix="refman-gui-bench-") as folder:
         settings_file = Path(folder, "settings.ini")
         measure = measure_memory if args.memory else measure_timings

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -15,9 +16,11 @@ from pages import citation, page
 from refman.app import build_window
 from refman.gui.main_window import MainWindow
 from refman.gui.navigator import NeighbourListModel
-from refman.gui.reference_model import PMID, TITLE, YEAR, IdRole, ReferenceListModel
+from refman.gui.reference_model import PMID, TITLE, YEAR, IdRole, ReferenceListModel, StubRole
 from refman.services.importer import ImportService
+from refman.store import queries
 from refman.store.library import open_library
+from search_library import pages_with, write_pages
 
 SAMPLE = "000_c5f89f9a828b9c67.txt"
 
@@ -115,6 +118,7 @@ def test_models_pass_the_model_tester(qtmodeltester, seeded_library):
     neighbours = NeighbourListModel()
     neighbours.set_neighbours(Catalog(library).find("25344374").similar)
     qtmodeltester.check(neighbours)
+    model.close()
     library.dispose()
 
 
@@ -223,23 +227,60 @@ def test_following_a_navigator_link_shows_it_and_alt_left_returns(qtbot, make_wi
 
     assert window.shown_reference_id != citing_id
     assert "Long-term efficacy and safety of alemtuzumab" in window.detail.toPlainText()
-    assert window.view.currentIndex().data(IdRole) == window.shown_reference_id
     cited_by = window.navigator.cited_by.model
     assert "Serum neurofilament" in " ".join(cited_by.index(r, 0).data() for r in range(cited_by.rowCount()))
+    # The list selects the followed article just after the detail pane and navigator show it.
+    qtbot.waitUntil(lambda: window.view.currentIndex().data(IdRole) == window.shown_reference_id, timeout=2000)
+    assert not window.list_selection_pending
 
     QTest.keyClick(window.view, Qt.Key.Key_Left, Qt.KeyboardModifier.AltModifier)
     assert window.shown_reference_id == citing_id
-    assert window.view.currentIndex().data(IdRole) == citing_id
+    qtbot.waitUntil(lambda: window.view.currentIndex().data(IdRole) == citing_id, timeout=2000)
     QTest.keyClick(window.view, Qt.Key.Key_Right, Qt.KeyboardModifier.AltModifier)
     assert "Long-term efficacy" in window.detail.toPlainText()
 
 
-def test_following_a_stub_shows_it_though_the_list_hides_stubs(make_window, seeded_library):
+def test_following_links_in_quick_succession_selects_only_the_last_in_the_list(qtbot, make_window, seeded_library):
+    window = make_window(seeded_library)
+    window.view.selectRow(row_of_pmid(window.model, "99000005"))
+    selected: list[int] = []
+    window.view.selectionModel().currentRowChanged.connect(
+        lambda current, _previous: selected.append(current.data(IdRole)) if current.isValid() else None
+    )
+    references = window.navigator.references
+    first = next(r for r in range(references.model.rowCount()) if not references.model.index(r, 0).data(StubRole))
+    first_id = references.model.index(first, 0).data(IdRole)
+    references.view.activated.emit(references.model.index(first, 0))
+    assert window.shown_reference_id == first_id
+    assert not window.view.selectionModel().hasSelection()  # nothing stale stays selected meanwhile
+    last_id = window.model.index(row_of_pmid(window.model, "25344374"), 0).data(IdRole)
+    window.detail.follow(QUrl(f"refman://reference/{last_id}"))  # before the list caught up
+
+    qtbot.waitUntil(lambda: not window.list_selection_pending, timeout=2000)
+    assert window.shown_reference_id == last_id
+    assert window.view.currentIndex().data(IdRole) == last_id
+    assert selected == [last_id]
+
+
+def test_going_back_selects_the_record_in_the_list_again(qtbot, make_window, seeded_library):
+    window = make_window(seeded_library)
+    window.view.selectRow(row_of_pmid(window.model, "25344374"))
+    start = window.shown_reference_id
+    window.detail.follow(QUrl(f"refman://reference/{window.navigator.similar.model.index(0, 0).data(IdRole)}"))
+    qtbot.waitUntil(lambda: not window.list_selection_pending, timeout=2000)
+    window.go_back()
+    assert window.shown_reference_id == start
+    qtbot.waitUntil(lambda: window.view.currentIndex().data(IdRole) == start, timeout=2000)
+    assert window.view.currentIndex().row() == row_of_pmid(window.model, "25344374")
+
+
+def test_following_a_stub_shows_it_though_the_list_hides_stubs(qtbot, make_window, seeded_library):
     window = make_window(seeded_library)
     window.view.selectRow(row_of_pmid(window.model, "25344374"))
     stub = window.navigator.cited_by.model.index(0, 0)
     window.navigator.cited_by.view.activated.emit(stub)
     assert "Known only from citations" in window.detail.toPlainText()
+    qtbot.waitUntil(lambda: not window.list_selection_pending, timeout=2000)
     assert not window.view.currentIndex().isValid()
     window.stubs_action.setChecked(True)
     assert window.view.currentIndex().data(IdRole) == window.shown_reference_id
@@ -299,6 +340,123 @@ def test_search_input_with_query_syntax_never_breaks_the_list(qtbot, make_window
         window.search.setText(text)
         window._apply_search()
         assert window.model.rowCount() >= 0
+
+
+def test_the_record_shown_stays_selected_at_its_place_in_the_search_results(qtbot, make_window, seeded_library):
+    window = make_window(seeded_library)
+    window.view.selectRow(row_of_pmid(window.model, "99000001"))  # its abstract speaks of repopulation
+    shown = window.shown_reference_id
+    window.search.setText("alemtuzumab")
+    window._apply_search()
+    assert window.view.currentIndex().data(IdRole) == shown
+    with window.library.reading() as session:
+        listed = [row.id for row in queries.list_rows(session, window.model.query)]
+    assert [window.model.index(r, 0).data(IdRole) for r in range(window.model.rowCount())] == listed
+    assert window.view.currentIndex().row() == listed.index(shown)
+    assert window.count_label.text().startswith(f"{len(listed)} found")
+
+
+def test_after_an_import_the_search_results_include_the_new_record(qtbot, make_window, seeded_library, tmp_path):
+    window = make_window(seeded_library)
+    window.search.setText("alemtuzumab")
+    window._apply_search()
+    before = window.model.rowCount()
+    new = tmp_path / "new.txt"
+    new.write_text(page("97000001", "Alemtuzumab in a new cohort", abstract="Alemtuzumab again."), encoding="utf-8")
+    wait_for_import(qtbot, window, lambda: window.import_paths([new]))
+    assert window.model.rowCount() == before + 1
+    assert "97000001" in [window.model.index(r, PMID).data() for r in range(window.model.rowCount())]
+    assert window.count_label.text().startswith(f"{before + 1} found")
+
+
+@pytest.fixture
+def search_library_path(tmp_path: Path) -> Path:
+    path = tmp_path / "search.sqlite"
+    library = open_library(path)
+    ImportService(library).import_paths([write_pages(tmp_path / "pages")])
+    library.dispose()
+    return path
+
+
+@pytest.fixture
+def broad_model(search_library_path):
+    """A model on the search library that treats every search as broad, with blocks of 8 rows."""
+    library = open_library(search_library_path)
+    model = ReferenceListModel(library)
+    model.STORE_AT_ONCE = 0
+    model.BLOCK = 8
+    yield model
+    model.close()
+    library.dispose()
+
+
+def listed_pmids(model: ReferenceListModel) -> list[str]:
+    return [model.index(r, PMID).data() for r in range(model.rowCount())]
+
+
+def plain_pmids(model: ReferenceListModel) -> list[str]:
+    with model._library.reading() as session:
+        return [row.pmid for row in queries.list_rows(session, model.query)]
+
+
+def test_a_broad_search_shows_its_first_rows_at_once_then_all_of_them(qtbot, qtmodeltester, broad_model):
+    model = broad_model
+    inserted: list[tuple[int, int]] = []
+    model.rowsInserted.connect(lambda _parent, first, last: inserted.append((first, last)))
+    with qtbot.waitSignal(model.completed, timeout=5000):
+        model.set_search("lymphocyte")
+        assert not model.is_complete
+        first = listed_pmids(model)
+    everything = plain_pmids(model)
+    assert len(everything) == len(pages_with("lymphocyte")) > 8
+    assert first == everything[:8]
+    assert model.is_complete and listed_pmids(model) == everything
+    assert inserted == [(8, len(everything) - 1)]
+    last_id = model.index(len(everything) - 1, 0).data(IdRole)
+    assert model.row_of(last_id) == len(everything) - 1
+    qtmodeltester.check(model)
+
+
+def test_a_broad_search_whose_first_rows_are_hard_to_find_shows_them_once_stored(qtbot, broad_model):
+    model = broad_model
+    model.FIRST_ROWS_STEPS = 0  # the walk gives up at once
+    model.sort(YEAR, Qt.SortOrder.DescendingOrder)
+    with qtbot.waitSignal(model.completed, timeout=5000):
+        model.set_search("ocrelizumab")
+        assert not model.is_complete and model.rowCount() == 0
+    assert listed_pmids(model) == plain_pmids(model)
+    assert len(listed_pmids(model)) == len(pages_with("ocrelizumab"))
+
+
+def test_a_new_search_stops_the_one_being_stored(qtbot, broad_model):
+    model = broad_model
+    completed: list[int] = []
+    model.completed.connect(lambda: completed.append(model.rowCount()))
+    model.set_search("lymphocyte")
+    model.set_search("thyroid")
+    qtbot.waitUntil(lambda: model.is_complete, timeout=5000)
+    qtbot.wait(50)
+    assert listed_pmids(model) == plain_pmids(model)
+    assert set(listed_pmids(model)) == pages_with("thyroid")
+    assert completed == [len(pages_with("thyroid"))]
+    model.set_search("")
+    assert model.is_complete and model.rowCount() == 60
+
+
+def test_the_window_says_it_is_searching_then_selects_the_shown_record_among_all_results(qtbot, make_window, search_library_path):
+    window = make_window(search_library_path)
+    window.model.STORE_AT_ONCE = 0
+    window.model.BLOCK = 8
+    with window.library.reading() as session:
+        results = queries.list_rows(session, replace(window.model.query, search="lymphocyte"))
+    window.show_reference(results[-1].id)  # far past the first block of the results
+    with qtbot.waitSignal(window.model.completed, timeout=5000):
+        window.search.setText("lymphocyte")
+        window._apply_search()
+        assert window.count_label.text().startswith("Searching…")
+    assert window.count_label.text().startswith(f"{len(results)} found")
+    assert window.view.currentIndex().data(IdRole) == results[-1].id
+    assert window.view.currentIndex().row() == len(results) - 1
 
 
 # -- markup is text -------------------------------------------------------------------------

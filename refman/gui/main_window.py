@@ -142,6 +142,7 @@ class MainWindow(QMainWindow):
         self._shown_id: int | None = None
         self._moving_in_history = False
         self._selecting = False
+        self._select_pending: int | None = None  # the record the list is yet to select (see show_reference)
 
         self.setWindowTitle(f"refman — {library.display_name}")
         self.setWindowIcon(icon("refman"))
@@ -153,7 +154,7 @@ class MainWindow(QMainWindow):
         self.lane.finished.connect(self._import_finished)
 
         self._build_actions()
-        self._build_widgets()
+        self._build_widgets(threaded)
         self.exports = ExportActions(self, self.library)
         self.edits = LibraryEdits(self, self.library, self.lane)
         self._build_menus_and_toolbar()
@@ -200,8 +201,8 @@ class MainWindow(QMainWindow):
         self.stubs_action.toggled.connect(self.set_show_stubs)
         self.about_action = self._action("&About refman", None, self.about)
 
-    def _build_widgets(self) -> None:
-        self.model = ReferenceListModel(self.library, self)
+    def _build_widgets(self, threaded: bool) -> None:
+        self.model = ReferenceListModel(self.library, self, background=threaded)
         self.view = QTableView(self)
         self.view.setObjectName("referenceList")
         self.view.setModel(self.model)
@@ -225,6 +226,10 @@ class MainWindow(QMainWindow):
         self.view.setAcceptDrops(False)
         self.view.selectionModel().currentRowChanged.connect(self._current_row_changed)
         self.model.modelReset.connect(self._model_reset)
+        self.model.completed.connect(self._search_completed)
+        # Finding a record's row in a long sorted list takes a while: it runs once the record is shown.
+        self._select_timer = QTimer(self, singleShot=True, interval=0)
+        self._select_timer.timeout.connect(self._select_pending_in_list)
 
         self.search = QLineEdit(self)
         self.search.setObjectName("searchField")
@@ -241,10 +246,10 @@ class MainWindow(QMainWindow):
         self.search.addAction(clear)
 
         self.detail = DetailPane(self)
-        self.detail.navigate.connect(self.show_reference)
+        self.detail.navigate.connect(self.follow_link)
         self.detail.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
         self.navigator = LinkNavigator(self)
-        self.navigator.navigate.connect(self.show_reference)
+        self.navigator.navigate.connect(self.follow_link)
 
         self.list_area = QStackedWidget(self)
         self.list_area.addWidget(self.view)
@@ -368,13 +373,26 @@ class MainWindow(QMainWindow):
         self.save_state()
         QGuiApplication.instance().removeEventFilter(self)
         self.lane.shutdown()
+        self._select_timer.stop()
+        self.model.close()
         self.exports.wait()
         super().closeEvent(event)
 
     # -- showing records and history ---------------------------------------------------
 
-    def show_reference(self, reference_id: int) -> bool:
-        """Show a record (from the list, the navigator or the detail pane) and remember it."""
+    def follow_link(self, reference_id: int) -> bool:
+        """Show the record a link (navigator, detail pane) names; the list catches up just after."""
+        return self.show_reference(reference_id, select_later=True)
+
+    def show_reference(self, reference_id: int, *, select_later: bool = False) -> bool:
+        """Show a record and remember it; the list selects its row.
+
+        With ``select_later`` (following a link, going back or forward) the
+        detail pane and the navigator show the record at once and the list
+        selects its row just after they have painted: finding the row of a
+        record in a million-row sorted list is a count of the rows before it.
+        Moving on before then replaces the row to select.
+        """
         reference = self.catalog.get(reference_id)
         if reference is None:
             self.statusBar().showMessage("That article is no longer in the library", 5000)
@@ -384,9 +402,28 @@ class MainWindow(QMainWindow):
         self._display(reference)
         if not self._moving_in_history:
             self.history.visit(reference_id)
-        self._select_in_list(reference_id)
+        self._select_timer.stop()
+        self._select_pending = None
+        current = self.view.currentIndex()
+        if not select_later:
+            self._select_in_list(reference_id)
+        elif not (current.isValid() and current.data(IdRole) == reference_id):
+            # Until then nothing is selected, so no action (Delete, Copy) takes the row left behind.
+            self._clear_list_selection()
+            self._select_pending = reference_id
+            self._select_timer.start()
         self._update_history_actions()
         return True
+
+    @property
+    def list_selection_pending(self) -> bool:
+        """Whether the list is yet to select the record shown."""
+        return self._select_pending is not None
+
+    def _select_pending_in_list(self) -> None:
+        reference_id, self._select_pending = self._select_pending, None
+        if reference_id is not None:
+            self._select_in_list(reference_id)
 
     def _display(self, reference: Reference) -> None:
         self._shown_id = reference.id
@@ -402,19 +439,24 @@ class MainWindow(QMainWindow):
         if current.isValid() and current.data(IdRole) == reference_id:
             return
         row = self.model.row_of(reference_id)
+        if row is None:
+            self._clear_list_selection()
+            return
+        selection = self.view.selectionModel()
+        index = self.model.index(row, TITLE)
         self._selecting = True
         try:
-            if row is None:
-                self.view.selectionModel().clearSelection()
-                self.view.selectionModel().setCurrentIndex(QModelIndex(), self.view.selectionModel().SelectionFlag.NoUpdate)
-            else:
-                index = self.model.index(row, TITLE)
-                self.view.selectionModel().setCurrentIndex(
-                    index,
-                    self.view.selectionModel().SelectionFlag.ClearAndSelect
-                    | self.view.selectionModel().SelectionFlag.Rows,
-                )
-                self.view.scrollTo(index)
+            selection.setCurrentIndex(index, selection.SelectionFlag.ClearAndSelect | selection.SelectionFlag.Rows)
+            self.view.scrollTo(index)
+        finally:
+            self._selecting = False
+
+    def _clear_list_selection(self) -> None:
+        selection = self.view.selectionModel()
+        self._selecting = True
+        try:
+            selection.clearSelection()
+            selection.setCurrentIndex(QModelIndex(), selection.SelectionFlag.NoUpdate)
         finally:
             self._selecting = False
 
@@ -436,7 +478,7 @@ class MainWindow(QMainWindow):
             return
         self._moving_in_history = True
         try:
-            self.show_reference(reference_id)
+            self.show_reference(reference_id, select_later=True)
         finally:
             self._moving_in_history = False
 
@@ -496,6 +538,12 @@ class MainWindow(QMainWindow):
             self._select_in_list(self._shown_id)
         self._update_counts()
 
+    def _search_completed(self) -> None:
+        """A broad search's rows are all in: select the record shown if the list has it, and count."""
+        if self._shown_id is not None:
+            self._select_in_list(self._shown_id)
+        self._update_counts()
+
     def _update_counts(self, *, recount: bool = False) -> None:
         """The status bar's totals; the library's own totals change only when an import lands."""
         if recount or self._summary is None:
@@ -504,7 +552,8 @@ class MainWindow(QMainWindow):
         shown = self.model.rowCount()
         text = f"{summary.records:,} records · {summary.stubs:,} stubs"
         if self.model.query.search.strip():
-            text = f"{shown:,} found · " + text
+            found = f"{shown:,} found" if self.model.is_complete else "Searching…"
+            text = f"{found} · " + text
         self.count_label.setText(text)
         empty = summary.records == 0 and summary.stubs == 0 and not self.model.query.search.strip()
         self.list_area.setCurrentWidget(self.empty_state if empty else self.view)
@@ -525,7 +574,10 @@ class MainWindow(QMainWindow):
 
     def choose_files(self) -> None:
         paths, _filter = QFileDialog.getOpenFileNames(
-            self, "Import PubMed pages", str(Path.home()), "Text files (*.txt);;All files (*)"
+            self,
+            "Import PubMed pages and reference files",
+            str(Path.home()),
+            "Pages and reference files (*.txt *.nbib *.medline *.xml *.ris *.bib *.bibtex *.json);;All files (*)",
         )
         if paths:
             self.import_paths([Path(p) for p in paths])

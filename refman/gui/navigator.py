@@ -161,6 +161,8 @@ class _Section(QWidget):
 
     def set_neighbours(self, items: tuple[Neighbour, ...]) -> None:
         self.model.set_neighbours(items)
+        # Lay the items out now rather than on the view's own timer, so they paint with the detail pane.
+        self.view.doItemsLayout()
         stubs = sum(1 for n in items if n.is_stub)
         detail = f" — {len(items) - stubs} in library, {stubs} stubs" if items else ""
         self.heading.setText(f"{self.title} ({len(items)}){detail}")

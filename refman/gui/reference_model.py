@@ -3,22 +3,36 @@
 Sorting and filtering happen in SQL (``refman.store.queries``); the model asks
 for blocks of rows as the view paints them and keeps a few recent blocks.  A
 million-record library costs the same as a small one.
+
+A search (with the library's full-text index) is run once into a
+``StoredList``, a temporary table of the hits in the list's order, so the
+count, the selection's position and every block are cheap reads of it.  A
+narrow search is stored at once.  A broad one would take a lookup and a sort
+of every hit: the model first shows its first block (``queries.first_rows``
+walks the sort index and keeps the hits) and stores the rest on a worker
+thread, then appends the remaining rows and emits ``completed``.
 """
 
 from __future__ import annotations
 
+import logging
 from collections import OrderedDict
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
+from enum import Enum, auto
+from functools import partial
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal, Slot
 from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import QApplication
 
 from refman.gui.resources import icon
 from refman.store import queries
 from refman.store.library import Library
-from refman.store.queries import ListQuery, ListRow, SortKey
+from refman.store.queries import ListQuery, ListRow, SortKey, StoredList
+
+_log = logging.getLogger(__name__)
 
 IdRole = Qt.ItemDataRole.UserRole + 1
 SortRole = Qt.ItemDataRole.UserRole + 2
@@ -44,20 +58,55 @@ COLUMNS: tuple[Column, ...] = (
 )
 TITLE, JOURNAL, YEAR, PMID, CITED, PMC = range(len(COLUMNS))
 
+# The roles and flags as constants: a view asks ``data`` a few thousand times a paint.
+_DISPLAY = Qt.ItemDataRole.DisplayRole
+_TOOLTIP = Qt.ItemDataRole.ToolTipRole
+_DECORATION = Qt.ItemDataRole.DecorationRole
+_FONT = Qt.ItemDataRole.FontRole
+_FOREGROUND = Qt.ItemDataRole.ForegroundRole
+_ALIGNMENT = Qt.ItemDataRole.TextAlignmentRole
+_ANSWERED = frozenset({_DISPLAY, IdRole, SortRole, StubRole, _TOOLTIP, _DECORATION, _FONT, _FOREGROUND, _ALIGNMENT})
+_RIGHT_ALIGNED = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+_ITEM_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+
+
+class _Source(Enum):
+    """Where the rows of the list come from."""
+
+    SQL = auto()  # a query per block (no search, or no full-text index)
+    STORED = auto()  # the StoredList: the whole search, sorted
+    FIRST_ROWS = auto()  # only the first block of a broad search, while the rest is stored
+
 
 class ReferenceListModel(QAbstractTableModel):
     BLOCK = 128
     MAX_BLOCKS = 64
+    STORE_AT_ONCE = 5_000
+    """Searches matching at most this many records are stored before the list shows them."""
+    FIRST_ROWS_STEPS = 300_000
+    """SQLite steps (besides a few per hit) the walk for a broad search's first block may take."""
 
-    def __init__(self, library: Library, parent: Any = None) -> None:
+    completed = Signal()
+    """A broad search has been stored: the count is final and rows past the first block are in."""
+    _stored = Signal(int)  # the generation whose build ended (emitted from the worker)
+
+    def __init__(self, library: Library, parent: Any = None, *, background: bool = True) -> None:
+        """``background=False`` stores every search at once, on the calling thread (deterministic tests)."""
         super().__init__(parent)
         self._library = library
         self._query = ListQuery()
         self._count = 0
-        self._blocks: OrderedDict[int, list[ListRow]] = OrderedDict()
+        self._blocks: OrderedDict[int, list[ListRow | None]] = OrderedDict()
         self._italic = QFont()
         self._italic.setItalic(True)
-        self._count = self._fetch_count()
+        self._background = background
+        self._source = _Source.SQL
+        self._stored_list = StoredList(library.engine) if library.is_sqlite else None
+        self._generation = 0  # bumped by every reload: a build of an older one is stale
+        self._build: Future | None = None
+        self._worker: ThreadPoolExecutor | None = None
+        self._stored.connect(self._build_ended, Qt.ConnectionType.QueuedConnection)
+        self._reload()
 
     # -- what is shown ---------------------------------------------------------------
 
@@ -85,7 +134,18 @@ class ReferenceListModel(QAbstractTableModel):
         self._reload()
         self.endResetModel()
 
+    @property
+    def is_complete(self) -> bool:
+        """Whether the count is final; False while a broad search is being stored."""
+        return self._source is not _Source.FIRST_ROWS
+
     def row_of(self, reference_id: int) -> int | None:
+        """The record's row, or None when the list does not show it (or, until ``completed``, not yet)."""
+        if self._source is _Source.STORED:
+            return self._stored_list.position_of(reference_id)
+        if self._source is _Source.FIRST_ROWS:
+            first = self._blocks.get(0, [])
+            return next((n for n, row in enumerate(first) if row is not None and row.id == reference_id), None)
         with self._library.reading() as session:
             return queries.position_of(session, self._query, reference_id)
 
@@ -93,13 +153,109 @@ class ReferenceListModel(QAbstractTableModel):
         found = self._row(row)
         return found.id if found is not None else None
 
-    def _reload(self) -> None:
-        self._blocks.clear()
-        self._count = self._fetch_count()
+    def close(self) -> None:
+        """Stop a search being stored, the worker thread, and give the stored list's connection back."""
+        self._generation += 1
+        self._wait_for_build()
+        if self._worker is not None:
+            self._worker.shutdown(wait=True)
+            self._worker = None
+        if self._stored_list is not None:
+            self._stored_list.close()
+        self._source = _Source.SQL
 
-    def _fetch_count(self) -> int:
-        with self._library.reading() as session:
-            return queries.count_rows(session, self._query)
+    # -- loading ----------------------------------------------------------------------
+
+    def _reload(self) -> None:
+        """Count the current query afresh (between beginResetModel and endResetModel)."""
+        self._generation += 1  # a build still running for an older query stops
+        self._blocks.clear()
+        query = self._query
+        if self._stored_list is None or not query.search.strip():
+            self._wait_for_build()
+            if self._stored_list is not None:
+                self._stored_list.close()
+            self._source = _Source.SQL
+            with self._library.reading() as session:
+                self._count = queries.count_rows(session, query)
+            return
+        if self._background:
+            with self._library.reading() as session:
+                hits = queries.search_hit_count(session, query.search) or 0
+                broad = hits > self.STORE_AT_ONCE
+                first = None
+                if broad:
+                    # Gathering the hits for the walk costs a few steps each; the rest is the walk.
+                    budget = self.FIRST_ROWS_STEPS + 4 * hits
+                    first = queries.first_rows(session, query, self.BLOCK, budget=budget)
+            if broad and (first is None or len(first) == self.BLOCK):
+                # Show the first block (or, when the walk gave up, nothing yet) and store the rest.
+                self._source = _Source.FIRST_ROWS
+                self._count = 0 if first is None else len(first)
+                if first:
+                    self._blocks[0] = list(first)
+                self._start_build(query)
+                return
+        # A narrow search (or one whose first block is all of it): store it now.
+        self._wait_for_build()
+        self._source = _Source.STORED
+        self._count = self._stored_list.build(query) or 0
+
+    def _start_build(self, query: ListQuery) -> None:
+        self._wait_for_build()
+        generation = self._generation
+        if self._worker is None:
+            self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="refman-search")
+        build = self._worker.submit(self._stored_list.build, query, lambda: self._generation != generation)
+        self._build = build
+        build.add_done_callback(partial(self._announce_build, generation))
+
+    def _announce_build(self, generation: int, _build: Future) -> None:
+        """On the worker thread: hand the end of a build to the model's thread."""
+        try:
+            self._stored.emit(generation)
+        except RuntimeError:  # the model was deleted meanwhile
+            pass
+
+    def _wait_for_build(self) -> None:
+        """Let a running build end (it stops soon once its generation is old) before the list is reused."""
+        build, self._build = self._build, None
+        if build is not None:
+            wait([build])
+
+    @Slot(int)
+    def _build_ended(self, generation: int) -> None:
+        if generation != self._generation or self._build is None:
+            return
+        build, self._build = self._build, None
+        error = build.exception()
+        count = build.result() if error is None else None
+        if count is None:
+            # The build failed: fall back to a query per block, as without a full-text index.
+            _log.warning("storing the search %r failed: %s", self._query.search, error)
+            self.beginResetModel()
+            self._blocks.clear()
+            self._source = _Source.SQL
+            with self._library.reading() as session:
+                self._count = queries.count_rows(session, self._query)
+            self.endResetModel()
+            self.completed.emit()
+            return
+        shown = [row.id if row is not None else None for row in self._blocks.get(0, [])][: self._count]
+        stored = [row.id if row is not None else None for row in self._stored_list.rows(0, len(shown))]
+        self._source = _Source.STORED
+        if stored == shown and count >= len(shown):
+            if count > self._count:
+                self.beginInsertRows(QModelIndex(), self._count, count - 1)
+                self._count = count
+                self.endInsertRows()
+        else:
+            # The library changed between the first block and the build: show the stored list afresh.
+            self.beginResetModel()
+            self._blocks.clear()
+            self._count = count
+            self.endResetModel()
+        self.completed.emit()
 
     def _row(self, row: int) -> ListRow | None:
         if not 0 <= row < self._count:
@@ -107,8 +263,11 @@ class ReferenceListModel(QAbstractTableModel):
         number, offset = divmod(row, self.BLOCK)
         block = self._blocks.get(number)
         if block is None:
-            with self._library.reading() as session:
-                block = queries.list_rows(session, self._query, number * self.BLOCK, self.BLOCK)
+            if self._source is _Source.STORED:
+                block = self._stored_list.rows(number * self.BLOCK, self.BLOCK)
+            else:
+                with self._library.reading() as session:
+                    block = queries.list_rows(session, self._query, number * self.BLOCK, self.BLOCK)
             self._blocks[number] = block
             while len(self._blocks) > self.MAX_BLOCKS:
                 self._blocks.popitem(last=False)
@@ -134,13 +293,13 @@ class ReferenceListModel(QAbstractTableModel):
         return None
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+        if role not in _ANSWERED or not index.isValid():
             return None
         row = self._row(index.row())
         if row is None:
             return None
         column = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role == _DISPLAY:
             return _display(row, column)
         if role == IdRole:
             return row.id
@@ -148,31 +307,31 @@ class ReferenceListModel(QAbstractTableModel):
             return _sort_value(row, column)
         if role == StubRole:
             return row.is_stub
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role == _TOOLTIP:
             if column == PMC:
                 return "Free full text in PubMed Central" if row.free_pmc else None
             if column == TITLE:
                 text = row.title or ""
                 return text + ("\n(stub: known only from citations)" if row.is_stub else "")
             return None
-        if role == Qt.ItemDataRole.DecorationRole:
+        if role == _DECORATION:
             if column == PMC and row.free_pmc:
                 return icon("pmc")
             if column == TITLE and row.is_stub:
                 return icon("stub")
             return None
-        if role == Qt.ItemDataRole.FontRole and row.is_stub:
+        if role == _FONT and row.is_stub:
             return self._italic
-        if role == Qt.ItemDataRole.ForegroundRole and row.is_stub:
+        if role == _FOREGROUND and row.is_stub:
             return QApplication.palette().brush(QPalette.ColorGroup.Active, QPalette.ColorRole.PlaceholderText)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in (YEAR, PMID, CITED):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == _ALIGNMENT and column in (YEAR, PMID, CITED):
+            return _RIGHT_ALIGNED
         return None
 
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+        return _ITEM_FLAGS
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Sort in SQL; the window keeps the selected record selected (by id)."""

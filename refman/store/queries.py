@@ -3,15 +3,36 @@
 Everything returns plain domain values (or ids and tuples), never ORM objects,
 so results can cross threads.  Lists page through the database with the sort
 and filter done in SQL; nothing loads a whole table into Python.
+
+A searched list can also be run once into a temporary table (``StoredList``),
+so its count, positions and pages are cheap reads instead of a new search
+each; ``first_rows`` finds the first page of a broad search without sorting
+every hit.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
-from sqlalchemy import Select, and_, func, literal, or_, select, text
+from sqlalchemy import (
+    Column,
+    Connection,
+    Engine,
+    Integer,
+    MetaData,
+    Select,
+    Table,
+    and_,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    text,
+)
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from refman.domain.identifiers import classify_identifier, doi_key
@@ -93,7 +114,7 @@ def count_references(session: Session) -> tuple[int, int]:
     return counts.get(False, 0), counts.get(True, 0)
 
 
-def _filtered(session: Session, query: ListQuery, columns: Sequence) -> Select | None:
+def _filtered(session: Session | Connection, query: ListQuery, columns: Sequence) -> Select | None:
     statement = select(*columns).select_from(R)
     if not query.include_stubs:
         statement = statement.where(R.c.is_stub.is_(False))
@@ -105,13 +126,18 @@ def _filtered(session: Session, query: ListQuery, columns: Sequence) -> Select |
     return statement
 
 
-def _search_condition(session: Session, user_text: str):  # noqa: ANN202 - SQL expression
+def _fts_ids(match: str):  # noqa: ANN202 - SQL expression
+    """The ids of the records the full-text index matches (stubs too), in id order."""
+    matching = text("SELECT rowid FROM reference_fts WHERE reference_fts MATCH :q").bindparams(q=match)
+    return matching.columns(rowid=R.c.id.type)
+
+
+def _search_condition(session: Session | Connection, user_text: str):  # noqa: ANN202 - SQL expression
     if has_fts(session):
         match = fts_query(user_text)
         if match is None:
             return None
-        matching = text("SELECT rowid FROM reference_fts WHERE reference_fts MATCH :q").bindparams(q=match)
-        return R.c.id.in_(matching.columns(rowid=R.c.id.type))
+        return R.c.id.in_(_fts_ids(match))
     words = [word for word in user_text.split() if word]
     if not words:
         return None
@@ -218,6 +244,188 @@ def list_rows(session: Session, query: ListQuery, offset: int = 0, limit: int | 
     if limit is not None:
         statement = statement.limit(limit)
     return [_list_row(row) for row in session.execute(statement)]
+
+
+# -- searches: run once, read many times ----------------------------------------------------
+
+def search_hit_count(session: Session, user_text: str) -> int | None:
+    """How many records the full-text index matches, stubs included: the cheap size of a search.
+
+    None where there is no full-text index (other databases search with ``LIKE``).
+    """
+    if not has_fts(session):
+        return None
+    match = fts_query(user_text)
+    if match is None:
+        return 0
+    counted = text("SELECT count(*) FROM reference_fts WHERE reference_fts MATCH :q").bindparams(q=match)
+    return session.execute(counted).scalar() or 0
+
+
+_STEPS_PER_CHECK = 1000
+"""SQLite virtual-machine steps between two calls of a progress handler."""
+
+
+def first_rows(session: Session, query: ListQuery, limit: int, *, budget: int | None = None) -> list[ListRow] | None:
+    """The first ``limit`` rows of a searched list, found without sorting every hit.
+
+    SQLite walks the index of the list's order and keeps the records the search
+    matched, stopping at ``limit``: for a broad search that is a few hundred
+    index entries, where sorting every hit costs a lookup per hit.  When the
+    hits are rare, or bunched late in the order, the walk is long: after
+    ``budget`` SQLite steps (none means no limit) it gives up and returns None,
+    as it does when no index serves the order (stubs shown and a column sort)
+    or the library has no full-text index.
+    """
+    if not has_fts(session) or not query.search.strip():
+        return None
+    if query.include_stubs and query.sort is not SortKey.ID:
+        return None
+    match = fts_query(query.search)
+    if match is None:
+        return []
+    if query.sort is SortKey.ID:
+        # The hits come in id order, the list's order: SQLite reads them in turn and stops at the limit.
+        hit = R.c.id.in_(_fts_ids(match))
+    else:
+        # ``id + 0`` keeps SQLite from starting at the hits (a lookup each, then a sort of them all):
+        # it walks the sort column's index and probes the hits instead.
+        hit = (R.c.id + 0).in_(_fts_ids(match))
+    statement = select(*_ROW_COLUMNS).where(hit)
+    if not query.include_stubs:
+        statement = statement.where(R.c.is_stub.is_(False))
+    statement = statement.order_by(*_order(query)).limit(limit)
+    if budget is None:
+        return [_list_row(row) for row in session.execute(statement)]
+    period = max(1, min(budget, _STEPS_PER_CHECK))
+    steps = 0
+
+    def over_budget() -> bool:
+        nonlocal steps
+        steps += period
+        return steps > budget
+
+    driver = session.connection().connection.driver_connection
+    driver.set_progress_handler(over_budget, period)
+    try:
+        return [_list_row(row) for row in session.execute(statement)]
+    except OperationalError:
+        if steps <= budget:
+            raise
+        session.rollback()
+        return None
+    finally:
+        driver.set_progress_handler(None, period)
+
+
+_POSITIONS = Table(
+    "refman_list_positions",
+    MetaData(),
+    # 1, 2, 3 … in the list's order: SQLite numbers the rows of an INSERT … SELECT … ORDER BY as they come.
+    Column("position", Integer, primary_key=True),
+    Column("reference_id", Integer, nullable=False),
+    prefixes=["TEMPORARY"],
+)
+S = _POSITIONS
+
+class StoredList:
+    """A list searched and sorted once into a temporary table, then read: count, positions, rows.
+
+    Searching a million records and sorting the hits is the slow part of a
+    search; done once per query, the count, a record's position and every page
+    of rows become cheap reads of the table instead of a new search each.
+
+    SQLite's TEMP tables belong to one connection, so the table lives on a
+    connection this object keeps, taken from the engine on first use and given
+    back by ``close``.  The table is a snapshot: ``build`` again after a write.
+    One thread at a time may use the object; ``build`` may run on a worker.
+    SQLite only (it numbers the rows as they are inserted).
+    """
+
+    CANCEL_CHECK_STEPS = 50_000
+    """How often (in SQLite steps: a few milliseconds) a running build asks whether it was cancelled."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._connection: Connection | None = None
+        self.query: ListQuery | None = None
+        """The list the table holds; None when it holds none (never built, cancelled, closed)."""
+        self.count = 0
+
+    def _connect(self) -> Connection:
+        if self._connection is None:
+            connection = self._engine.connect()
+            with connection.begin():
+                _POSITIONS.create(connection, checkfirst=True)
+            self._connection = connection
+        return self._connection
+
+    def build(self, query: ListQuery, cancelled: Callable[[], bool] = lambda: False) -> int | None:
+        """Search and sort the list into the table: its row count, or None when ``cancelled()`` stopped it.
+
+        ``cancelled`` is asked every few milliseconds while SQLite works (from
+        the thread that builds), so another thread can stop a long build.
+        """
+        connection = self._connect()
+        self.query, self.count = None, 0
+        if cancelled():
+            return None
+        driver = connection.connection.driver_connection
+        driver.set_progress_handler(cancelled, self.CANCEL_CHECK_STEPS)
+        try:
+            with connection.begin():
+                connection.execute(S.delete())
+                statement = _filtered(connection, query, [R.c.id])
+                if statement is not None:
+                    ordered = statement.order_by(*_order(query))
+                    connection.execute(insert(S).from_select([S.c.reference_id], ordered))
+                count = connection.execute(select(func.coalesce(func.max(S.c.position), 0))).scalar()
+        except OperationalError:
+            if cancelled():
+                return None
+            raise
+        finally:
+            driver.set_progress_handler(None, self.CANCEL_CHECK_STEPS)
+        self.query, self.count = query, int(count)
+        return self.count
+
+    def rows(self, offset: int, limit: int) -> list[ListRow | None]:
+        """Rows ``offset`` … ``offset + limit - 1``; None for a record deleted since the build."""
+        end = min(offset + limit, self.count)
+        if offset >= end:
+            return []
+        connection = self._connect()
+        with connection.begin():
+            found = connection.execute(
+                select(S.c.position, *_ROW_COLUMNS)
+                .select_from(S.join(R, R.c.id == S.c.reference_id))
+                .where(S.c.position > offset, S.c.position <= end)
+            )
+            by_position = {row.position: _list_row(row) for row in found}
+        return [by_position.get(position) for position in range(offset + 1, end + 1)]
+
+    def position_of(self, reference_id: int) -> int | None:
+        """The row a record has in the stored list, or None when the list does not hold it."""
+        connection = self._connect()
+        with connection.begin():
+            found = connection.execute(
+                select(S.c.position)
+                .select_from(S.join(R, R.c.id == S.c.reference_id))
+                .where(S.c.reference_id == reference_id)
+            ).scalar()
+        return None if found is None else found - 1
+
+    def close(self) -> None:
+        """Drop the table and give the connection back."""
+        connection, self._connection = self._connection, None
+        self.query, self.count = None, 0
+        if connection is None:
+            return
+        try:
+            with connection.begin():
+                _POSITIONS.drop(connection, checkfirst=True)
+        finally:
+            connection.close()
 
 
 # -- one record with its neighbours ------------------------------------------------------

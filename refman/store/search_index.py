@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import Connection, bindparam, text
 from sqlalchemy.orm import Session
 
 from refman.store.chunks import chunked
@@ -36,8 +36,10 @@ _UNINDEX = text("DELETE FROM reference_fts WHERE rowid IN :ids").bindparams(
 )
 
 
-def has_fts(session: Session) -> bool:
-    return session.get_bind().dialect.name == "sqlite"
+def has_fts(session: Session | Connection) -> bool:
+    """SQLite libraries have the FTS5 index; other databases search with ``LIKE``."""
+    bind = session.get_bind() if isinstance(session, Session) else session
+    return bind.dialect.name == "sqlite"
 
 
 def reindex(session: Session, ids: Iterable[int], *, new: Iterable[int] = ()) -> None:
@@ -55,15 +57,25 @@ def reindex(session: Session, ids: Iterable[int], *, new: Iterable[int] = ()) ->
         session.execute(_REINDEX, {"ids": list(chunk)})
 
 
-_TOKEN = re.compile(r"\w+", re.UNICODE)
+_WORD = re.compile(r"\w+")
+_LETTER_OR_DIGIT = re.compile(r"[^\W_\u19b0-\u19c9\u1cf2\u1cf3]")
+"""What FTS5's ``unicode61`` tokenizer keeps of a word: letters and digits.
+
+The underscore separates words for it, and so do the few characters Python
+counts as letters that SQLite's tokenizer tables do not (New Tai Lue vowel
+signs, two Vedic signs).  A quoted term with none of these would be an empty
+phrase, which FTS5 drops from an AND but which matches nothing on its own: a
+search for "_ x" would find more than one for "_".
+"""
 
 
 def fts_query(user_text: str) -> str | None:
     """Turn what a user typed into a safe FTS5 query: every word must match, as a prefix.
 
-    Operators and quotes in the input are treated as text, so no input can raise.
+    Operators and quotes in the input are treated as text, so no input can raise;
+    input with no word in it is no query (None).
     """
-    tokens = _TOKEN.findall(user_text)
+    tokens = [word for word in _WORD.findall(user_text) if _LETTER_OR_DIGIT.search(word)]
     if not tokens:
         return None
     return " ".join(f'"{token}"*' for token in tokens)

@@ -1,0 +1,141 @@
+"""Property tests of search: whatever a user types, the list counts, lists and places records, and never raises.
+
+Search text goes to SQLite's FTS5 (where quotes, ``*``, ``NEAR``, ``-``, ``:``,
+``^`` and AND/OR/NOT are syntax) or, on other databases, to ``LIKE`` (where
+``%`` and ``_`` are).  The quick suite runs a few hundred examples; a long fuzz
+run is one command::
+
+    REFMAN_FUZZ=1 .venv/bin/python -m pytest tests/test_search_properties.py
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from refman.services.importer import ImportService
+from refman.store import queries
+from refman.store.library import open_library
+from refman.store.queries import ListQuery, SortKey, StoredList
+from search_library import write_pages
+
+settings.register_profile(
+    "fuzz",
+    max_examples=20000,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+FUZZ = os.environ.get("REFMAN_FUZZ") == "1"
+if FUZZ:
+    settings.load_profile("fuzz")
+
+
+def budget(examples: int) -> settings:
+    """``examples`` in the quick suite; the fuzz profile under ``REFMAN_FUZZ=1``."""
+    if FUZZ:
+        return settings.get_profile("fuzz")
+    return settings(max_examples=examples, deadline=timedelta(seconds=2))
+
+
+QUERY_SYNTAX = [
+    '"', '""', "*", "(", ")", "()", "NEAR", "NEAR(", "NEAR/2", "-", ":", "^", "+", "{", "}", "AND", "OR", "NOT",
+    "and", "title:", "abstract :", "{title abstract}:", "\x00", "'", "%", "_", "\\", ",", ".", " ", "\t", "\n",
+    "lymphocyte", "lymph", "alpha", "Alpha", "thyroid", "é", "Ünïcode", "中文", "ǅ", "\u0301", "٣", "ß", "🙂",
+    "\ufeff", "\u200b", "ﬁ",
+]
+search_text = st.one_of(
+    st.text(),
+    st.lists(st.one_of(st.sampled_from(QUERY_SYNTAX), st.text(max_size=4)), max_size=12).map("".join),
+    st.lists(st.sampled_from(QUERY_SYNTAX), max_size=8).map(" ".join),
+)
+list_queries = st.builds(
+    ListQuery,
+    include_stubs=st.booleans(),
+    search=search_text,
+    sort=st.sampled_from(list(SortKey)),
+    descending=st.booleans(),
+)
+
+
+@pytest.fixture(scope="module")
+def searchable(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("search-properties")
+    library = open_library(folder / "library.sqlite")
+    ImportService(library).import_paths([write_pages(folder / "pages")])
+    yield library
+    library.dispose()
+
+
+@pytest.fixture(scope="module")
+def every_id(searchable) -> list[int]:
+    with searchable.reading() as session:
+        return queries.list_ids(session, ListQuery(include_stubs=True))
+
+
+@pytest.fixture(scope="module")
+def stored(searchable):
+    stored = StoredList(searchable.engine)
+    yield stored
+    stored.close()
+
+
+def check_the_list(session, query: ListQuery, every_id: list[int]) -> list[queries.ListRow]:
+    """Count, rows and positions agree, for the rows listed and a record left out."""
+    rows = queries.list_rows(session, query)
+    assert queries.count_rows(session, query) == len(rows)
+    assert queries.list_rows(session, query, 2, 3) == rows[2:5]
+    for position in sorted({0, len(rows) // 2, len(rows) - 1}):
+        if 0 <= position < len(rows):
+            assert queries.position_of(session, query, rows[position].id) == position
+    listed = {row.id for row in rows}
+    left_out = next((i for i in every_id if i not in listed), None)
+    if left_out is not None:
+        assert queries.position_of(session, query, left_out) is None
+    assert queries.position_of(session, query, max(every_id) + 1000) is None
+    return rows
+
+
+@budget(150)
+@given(query=list_queries)
+def test_any_search_text_lists_counts_and_places_records_with_the_full_text_index(searchable, every_id, stored, query):
+    with searchable.reading() as session:
+        rows = check_the_list(session, query, every_id)
+        hits = queries.search_hit_count(session, query.search)
+        assert hits is not None
+        if query.search.strip():
+            assert hits >= len(rows)  # the hits count stubs the list may hide
+        first = queries.first_rows(session, query, 4)
+        assert first is None or first == rows[:4]
+    assert stored.build(query) == len(rows)
+    assert stored.rows(0, len(rows)) == rows
+    if rows:
+        assert stored.position_of(rows[-1].id) == len(rows) - 1
+
+
+@budget(150)
+@given(query=list_queries)
+def test_any_search_text_lists_counts_and_places_records_without_the_full_text_index(searchable, every_id, query):
+    """Other databases have no FTS5 table: search falls back to LIKE, which must take any text too."""
+    with mock.patch.object(queries, "has_fts", lambda _session: False), searchable.reading() as session:
+        check_the_list(session, query, every_id)
+        assert queries.search_hit_count(session, query.search) is None
+        assert queries.first_rows(session, query, 4) is None
+
+
+@budget(100)
+@given(text=search_text)
+@example(text="_ 0")  # "_" was once an empty FTS5 phrase: nothing alone, ignored beside a word
+@example(text="\u19b0 lymphocyte")
+def test_every_word_typed_narrows_the_list(searchable, text):
+    """A search is every word at once: the hits of more words are among the hits of fewer."""
+    words = text.split()
+    with searchable.reading() as session:
+        shorter = {row.id for row in queries.list_rows(session, ListQuery(include_stubs=True, search=" ".join(words[:-1])))}
+        longer = {row.id for row in queries.list_rows(session, ListQuery(include_stubs=True, search=" ".join(words)))}
+    if len(words) > 1 and queries.fts_query(" ".join(words[:-1])) is not None:
+        assert longer <= shorter
