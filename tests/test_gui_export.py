@@ -9,14 +9,14 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtTest import QTest
 
-from refman.gui.reference_model import IdRole
+from refman.gui.reference_model import PMID, IdRole
 from tests.test_gui import make_window, seeded_library, settings  # noqa: F401 - fixtures
 
 
 def select_pmid(window, pmid: str) -> None:
     model = window.model
     for row in range(model.rowCount()):
-        if model.index(row, 3).data() == pmid:
+        if model.index(row, PMID).data() == pmid:
             window.view.setCurrentIndex(model.index(row, 0))
             window.view.selectRow(row)
             return
@@ -53,7 +53,7 @@ def test_export_writes_what_the_list_shows_and_says_so(qtbot, make_window, seede
     with qtbot.waitSignal(window.exports.exported, timeout=20_000):
         window.exports.export_to(target, "csl-json")
     items = json.loads(target.read_text(encoding="utf-8"))
-    assert len(items) == 1 and items[0]["PMID"] == window.model.index(0, 3).data()
+    assert len(items) == 1 and items[0]["PMID"] == window.model.index(0, PMID).data()
     assert f"Exported 1 record to {target}" in window.statusBar().currentMessage()
 
 
@@ -64,3 +64,16 @@ def test_the_whole_library_exports_when_nothing_is_searched(qtbot, make_window, 
         window.exports.export_to(target, "ris")
     assert target.read_text(encoding="utf-8").count("TY  - ") == window.model.rowCount() == 7
     assert window.model.index(0, 0).data(IdRole) is not None
+
+
+def test_the_list_shows_and_sorts_by_authors_and_the_pane_names_them(qtbot, make_window, seeded_library):
+    from refman.gui.reference_model import AUTHORS
+
+    window = make_window(seeded_library)
+    window.view.sortByColumn(AUTHORS, Qt.SortOrder.DescendingOrder)
+    shown = [window.model.index(r, AUTHORS).data() for r in range(window.model.rowCount())]
+    assert shown[0] == "Schäfer K, Weißenborn J, Demir A"
+    assert shown[1] == "Lindqvist AK, Ferreira T, O'Brien H, et al."
+    select_pmid(window, "99000001")
+    assert "Anna K Lindqvist" in window.detail.toPlainText()
+    assert "Department of Neurology, Northfield University Hospital" in window.detail.toPlainText()

@@ -43,7 +43,18 @@ from refman.gui.export_actions import ExportActions
 from refman.gui.import_report import ImportReportDialog
 from refman.gui.library_edits import LibraryEdits
 from refman.gui.navigator import LinkNavigator
-from refman.gui.reference_model import COLUMNS, PMC, TITLE, IdRole, ReferenceListModel
+from refman.gui.reference_model import (
+    AUTHORS,
+    CITED,
+    COLUMNS,
+    JOURNAL,
+    PMC,
+    PMID,
+    TITLE,
+    YEAR,
+    IdRole,
+    ReferenceListModel,
+)
 from refman.gui.resources import icon
 from refman.gui.write_lane import ImportJob, WriteLane
 from refman.services.catalog import Catalog, LibrarySummary
@@ -53,6 +64,9 @@ from refman.store.library import Library
 
 SEARCH_DELAY_MS = 200
 REFRESH_DELAY_MS = 250
+# The list's column layout; the key changes when the columns do, so an old layout is not
+# restored onto new columns.
+_HEADER_KEY = "list/header-v2"
 SAMPLES = Path(__file__).resolve().parents[2] / "seeds"
 
 
@@ -221,7 +235,7 @@ class MainWindow(QMainWindow):
         header.setSectionsMovable(True)
         header.setStretchLastSection(False)
         header.setSectionResizeMode(TITLE, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((1, 170), (2, 60), (3, 90), (4, 60), (PMC, 48)):
+        for column, width in ((AUTHORS, 190), (JOURNAL, 150), (YEAR, 60), (PMID, 90), (CITED, 60), (PMC, 48)):
             header.resizeSection(column, width)
         self.view.setAcceptDrops(False)
         self.view.selectionModel().currentRowChanged.connect(self._current_row_changed)
@@ -347,12 +361,12 @@ class MainWindow(QMainWindow):
             value = s.value(key)
             if isinstance(value, QByteArray) and not value.isEmpty():
                 splitter.restoreState(value)
-        header = s.value("list/header")
+        header = s.value(_HEADER_KEY)
         if isinstance(header, QByteArray) and not header.isEmpty():
             self.view.horizontalHeader().restoreState(header)
             self.view.horizontalHeader().setSectionResizeMode(TITLE, QHeaderView.ResizeMode.Stretch)
-        sort_column = int(s.value("list/sortColumn", -1))
-        sort_order = Qt.SortOrder(int(s.value("list/sortOrder", 0)))
+        sort_column = int(s.value("list/sortColumn-v2", -1))
+        sort_order = Qt.SortOrder(int(s.value("list/sortOrder-v2", 0)))
         if 0 <= sort_column < len(COLUMNS):
             self.view.sortByColumn(sort_column, sort_order)
         self.stubs_action.setChecked(s.value("list/showStubs", False, type=bool))
@@ -363,9 +377,9 @@ class MainWindow(QMainWindow):
         s.setValue("window/mainSplitter", self.main_splitter.saveState())
         s.setValue("window/sideSplitter", self.side_splitter.saveState())
         header = self.view.horizontalHeader()
-        s.setValue("list/header", header.saveState())
-        s.setValue("list/sortColumn", header.sortIndicatorSection() if header.isSortIndicatorShown() else -1)
-        s.setValue("list/sortOrder", header.sortIndicatorOrder().value)
+        s.setValue(_HEADER_KEY, header.saveState())
+        s.setValue("list/sortColumn-v2", header.sortIndicatorSection() if header.isSortIndicatorShown() else -1)
+        s.setValue("list/sortOrder-v2", header.sortIndicatorOrder().value)
         s.setValue("list/showStubs", self.stubs_action.isChecked())
         s.sync()
 

@@ -50,13 +50,14 @@ class Column:
 
 COLUMNS: tuple[Column, ...] = (
     Column("Title", SortKey.TITLE, "Article title"),
+    Column("Authors", SortKey.AUTHORS, "The first authors (sorted by the first author's family name)"),
     Column("Journal", SortKey.JOURNAL, "Journal abbreviation"),
     Column("Year", SortKey.YEAR, "Year of publication"),
     Column("PMID", SortKey.PMID, "PubMed identifier"),
     Column("Cited", SortKey.CITED, "How many articles known to the library cite it"),
     Column("PMC", SortKey.FREE_PMC, "Free full text in PubMed Central"),
 )
-TITLE, JOURNAL, YEAR, PMID, CITED, PMC = range(len(COLUMNS))
+TITLE, AUTHORS, JOURNAL, YEAR, PMID, CITED, PMC = range(len(COLUMNS))
 
 # The roles and flags as constants: a view asks ``data`` a few thousand times a paint.
 _DISPLAY = Qt.ItemDataRole.DisplayRole
@@ -342,6 +343,8 @@ class ReferenceListModel(QAbstractTableModel):
 def _display(row: ListRow, column: int) -> Any:
     if column == TITLE:
         return row.title or "(untitled)"
+    if column == AUTHORS:
+        return row.authors or ""
     if column == JOURNAL:
         return row.journal or ""
     if column == YEAR:
@@ -354,4 +357,5 @@ def _display(row: ListRow, column: int) -> Any:
 
 
 def _sort_value(row: ListRow, column: int) -> Any:
-    return (row.title, row.journal, row.year, int(row.pmid) if row.pmid else None, row.cited_count, row.free_pmc)[column]
+    pmid = int(row.pmid) if row.pmid else None
+    return (row.title, row.authors, row.journal, row.year, pmid, row.cited_count, row.free_pmc)[column]

@@ -46,6 +46,7 @@ from refman.domain.records import (
     UnlinkedCitation,
 )
 from refman.store.schema import link_table, page_table, reference_table, term_table
+from refman.store.record_details import details_from_extra, load_people
 from refman.store.search_index import fts_query, has_fts
 
 R = reference_table
@@ -58,6 +59,7 @@ class SortKey(str, Enum):
     """The orders the reference list offers; each has an index (see schema)."""
 
     TITLE = "title"
+    AUTHORS = "authors"
     JOURNAL = "journal"
     YEAR = "year"
     PMID = "pmid"
@@ -90,6 +92,7 @@ class ListRow:
     is_stub: bool
     doi: str | None
     pmcid: str | None
+    authors: str | None = None
 
 
 def find_reference_id(session: Session, identifier: str) -> int | None:
@@ -217,7 +220,7 @@ def list_ids(session: Session, query: ListQuery, offset: int = 0, limit: int | N
 
 _ROW_COLUMNS = (
     R.c.id, R.c.title, R.c.journal, R.c.year, R.c.pmid, R.c.cited_count, R.c.free_pmc,
-    R.c.is_stub, R.c.doi, R.c.pmcid,
+    R.c.is_stub, R.c.doi, R.c.pmcid, R.c.authors,
 )
 
 
@@ -233,6 +236,7 @@ def _list_row(row) -> ListRow:  # noqa: ANN001 - a SQLAlchemy Row
         is_stub=bool(row.is_stub),
         doi=row.doi,
         pmcid=row.pmcid,
+        authors=row.authors,
     )
 
 
@@ -552,6 +556,7 @@ def load_reference(session: Session, reference_id: int) -> Reference | None:
         return None
     extra = row.extra or {}
     terms = _terms(session, reference_id)
+    authors, editors = load_people(session, reference_id)
     return Reference(
         id=row.id,
         pmid=str(row.pmid) if row.pmid is not None else None,
@@ -590,5 +595,9 @@ def load_reference(session: Session, reference_id: int) -> Reference | None:
         sources=_sources(session, reference_id),
         created_at=row.created_at.isoformat(timespec="seconds") + "Z" if row.created_at else None,
         updated_at=row.updated_at.isoformat(timespec="seconds") + "Z" if row.updated_at else None,
+        authors=authors,
+        editors=editors,
+        details=details_from_extra(extra),
+        formats=tuple(extra.get("formats", ())),
     )
 
