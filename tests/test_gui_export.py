@@ -77,3 +77,31 @@ def test_the_list_shows_and_sorts_by_authors_and_the_pane_names_them(qtbot, make
     select_pmid(window, "99000001")
     assert "Anna K Lindqvist" in window.detail.toPlainText()
     assert "Department of Neurology, Northfield University Hospital" in window.detail.toPlainText()
+
+
+def test_dropped_reference_files_and_copied_medline_text_are_imported(qtbot, make_window, tmp_path: Path):
+    from PySide6.QtCore import QMimeData
+
+    from tests.test_gui import drop, mime_with_files
+
+    window = make_window()
+    ris = tmp_path / "export.ris"
+    ris.write_text("TY  - JOUR\nAU  - Coles, Alasdair J\nTI  - Alemtuzumab in multiple sclerosis\n"
+                   "PY  - 2012\nDO  - 10.1016/S0140-6736(12)61768-1\nER  - \n", encoding="utf-8")
+    bib = tmp_path / "refs.bib"
+    bib.write_text("@article{smith2020, author = {Smith, Jane}, title = {Cladribine and lymphocytes},"
+                   " journal = {Neurology}, year = {2020}, pmid = {99000301}}\n", encoding="utf-8")
+    drop(window, mime_with_files(ris, bib))
+    qtbot.waitUntil(lambda: window.model.rowCount() == 2, timeout=10_000)
+    text = QMimeData()
+    text.setText("PMID- 99000302\nTI  - Natalizumab and PML risk\nFAU - Doe, John\nAU  - Doe J\nDP  - 2019\n")
+    drop(window, text)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 3, timeout=10_000)
+    from refman.gui.reference_model import AUTHORS, TITLE
+
+    listed = {window.model.index(r, TITLE).data(): window.model.index(r, AUTHORS).data() for r in range(3)}
+    assert listed == {
+        "Alemtuzumab in multiple sclerosis": "Coles AJ",
+        "Cladribine and lymphocytes": "Smith J",
+        "Natalizumab and PML risk": "Doe J",
+    }
