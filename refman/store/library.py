@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -127,7 +128,7 @@ def _create_engine(url: str) -> Engine:
         # Let SQLAlchemy's "begin" event below choose how transactions start.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
+        _use_wal(cursor)
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=60000")
         cursor.execute("PRAGMA synchronous=NORMAL")
@@ -141,6 +142,25 @@ def _create_engine(url: str) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+def _use_wal(cursor: sqlite3.Cursor, wait_seconds: float = 60) -> None:
+    """Put the file in WAL mode, waiting while another connection does the same.
+
+    Changing the journal mode of a new library needs an exclusive lock, and SQLite
+    refuses at once ("database is locked"), without its busy timeout, when two
+    connections try it together: two refmans opening one new library.  Once a
+    file is in WAL mode it stays so, and the pragma changes nothing.
+    """
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.005)
 
 
 def _alembic_config(connection: Connection | None = None) -> Config:
@@ -240,7 +260,9 @@ def _migrate(library: Library) -> None:
         )
     if current == head:
         return
-    with library.engine.begin() as connection:
+    # Take the write lock first (BEGIN IMMEDIATE): a second refman opening the same new
+    # library waits on the busy timeout, then finds it at head and upgrades nothing.
+    with library.engine.execution_options(refman_write=True).begin() as connection:
         command.upgrade(_alembic_config(connection), "head")
 
 
