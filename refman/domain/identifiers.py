@@ -70,8 +70,7 @@ def title_key(title: str | None) -> str | None:
     """
     if not title:
         return None
-    decomposed = unicodedata.normalize("NFKD", title.casefold())
-    key = "".join(ch for ch in decomposed if ch.isalnum() and not unicodedata.combining(ch))
+    key = _reduced(title)
     return key[:300] if len(key) >= 12 else None
 
 
@@ -79,5 +78,15 @@ def author_key(family: str | None) -> str | None:
     """A family name reduced the same way, to compare first authors."""
     if not family:
         return None
-    decomposed = unicodedata.normalize("NFKD", family.casefold())
-    return "".join(ch for ch in decomposed if ch.isalnum() and not unicodedata.combining(ch)) or None
+    return _reduced(family) or None
+
+
+_NOT_ASCII_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
+def _reduced(text: str) -> str:
+    """Lower-case letters and digits only, accents dropped (ASCII text takes the quick way)."""
+    if text.isascii():
+        return _NOT_ASCII_ALNUM.sub("", text.lower())
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if ch.isalnum() and not unicodedata.combining(ch))

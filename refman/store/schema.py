@@ -57,7 +57,7 @@ class ReferenceRow(Base):
     free_pmc: Mapped[bool] = mapped_column(Boolean, default=False)
     no_abstract: Mapped[bool] = mapped_column(Boolean, default=False)
     citation_text: Mapped[str | None] = mapped_column(Text)
-    extra: Mapped[dict | None] = mapped_column(JSON)
+    extra: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
     cited_count: Mapped[int] = mapped_column(Integer, default=0)
     page_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
