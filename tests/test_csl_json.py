@@ -8,26 +8,17 @@ The long fuzz run follows tests/test_reader_properties.py::
 from __future__ import annotations
 
 import json
-import os
-from datetime import timedelta
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from refman.domain.records import Author
 from refman.formats import csl_json
 from refman.formats.errors import ParseError
+from tests.fuzzing import budget
 
-FUZZ = os.environ.get("REFMAN_FUZZ") == "1"
 
-
-def budget(examples: int) -> settings:
-    """``examples`` in the quick suite; many more under ``REFMAN_FUZZ=1``."""
-    if FUZZ:
-        return settings(max_examples=20000, deadline=None,
-                        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-    return settings(max_examples=examples, deadline=timedelta(seconds=2))
 
 
 ITEM = {

@@ -7,27 +7,18 @@ The property tests run ~100 examples each; a long fuzz run is::
 
 from __future__ import annotations
 
-import os
-from datetime import timedelta
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from refman.domain.abstract import abstract_parts
 from refman.domain.records import LINK_SECTION_BY_KEY
 from refman.formats import pubmed_xml
 from refman.formats.errors import ParseError
+from tests.fuzzing import budget
 
-FUZZ = os.environ.get("REFMAN_FUZZ") == "1"
 
-
-def budget(examples: int) -> settings:
-    """``examples`` in the quick suite; 20,000 under ``REFMAN_FUZZ=1``."""
-    if FUZZ:
-        return settings(max_examples=20000, deadline=None,
-                        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-    return settings(max_examples=examples, deadline=timedelta(seconds=2))
 
 
 DOCTYPE = (

@@ -9,34 +9,18 @@ one command::
 from __future__ import annotations
 
 import codecs
-import os
 import re
-from datetime import timedelta
 from pathlib import Path
 
-from hypothesis import HealthCheck, assume, event, given, settings
+from hypothesis import assume, event, given
 from hypothesis import strategies as st
 
 from refman.formats.citation import parse_citation
 from refman.formats.errors import ParseError
 from refman.formats.pubmed_text import SECTION_HEADINGS, read_page, read_page_bytes
-
-settings.register_profile(
-    "fuzz",
-    max_examples=20000,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
-FUZZ = os.environ.get("REFMAN_FUZZ") == "1"
-if FUZZ:
-    settings.load_profile("fuzz")
+from tests.fuzzing import budget
 
 
-def budget(examples: int) -> settings:
-    """``examples`` in the quick suite; the fuzz profile under ``REFMAN_FUZZ=1``."""
-    if FUZZ:
-        return settings.get_profile("fuzz")
-    return settings(max_examples=examples, deadline=timedelta(seconds=2))
 
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"

@@ -10,36 +10,20 @@ run is one command::
 
 from __future__ import annotations
 
-import os
-from datetime import timedelta
 from unittest import mock
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from refman.services.importer import ImportService
 from refman.store import queries
 from refman.store.library import open_library
 from refman.store.queries import ListQuery, SortKey, StoredList
+from tests.fuzzing import budget
 from search_library import write_pages
 
-settings.register_profile(
-    "fuzz",
-    max_examples=20000,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
-FUZZ = os.environ.get("REFMAN_FUZZ") == "1"
-if FUZZ:
-    settings.load_profile("fuzz")
 
-
-def budget(examples: int) -> settings:
-    """``examples`` in the quick suite; the fuzz profile under ``REFMAN_FUZZ=1``."""
-    if FUZZ:
-        return settings.get_profile("fuzz")
-    return settings(max_examples=examples, deadline=timedelta(seconds=2))
 
 
 QUERY_SYNTAX = [

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from refman.domain.records import ArticleRecord, Author, Citation
 from refman.store.chunks import chunked
+from refman.store.record_details import author_from_row
 from refman.store.schema import author_table, link_table, reference_table, term_table
 
 R = reference_table
@@ -89,10 +90,7 @@ def _people(session: Session, ids: list[int]) -> dict[int, dict[str, list[Author
     found: dict[int, dict[str, list[Author]]] = {}
     rows = session.execute(select(A).where(A.c.reference_id.in_(ids)).order_by(A.c.reference_id, A.c.role, A.c.position))
     for row in rows:
-        found.setdefault(row.reference_id, {}).setdefault(row.role, []).append(
-            Author(family=row.family, given=row.given, initials=row.initials, suffix=row.suffix,
-                   collective=row.collective, affiliations=tuple(row.affiliations or ()), orcid=row.orcid)
-        )
+        found.setdefault(row.reference_id, {}).setdefault(row.role, []).append(author_from_row(row))
     return found
 
 

@@ -31,18 +31,20 @@ def load_people(session: Session, reference_id: int) -> tuple[tuple[Author, ...]
     )
     people: dict[str, list[Author]] = {"author": [], "editor": []}
     for row in rows:
-        people.setdefault(row.role, []).append(
-            Author(
-                family=row.family,
-                given=row.given,
-                initials=row.initials,
-                suffix=row.suffix,
-                collective=row.collective,
-                affiliations=tuple(row.affiliations or ()),
-                orcid=row.orcid,
-            )
-        )
+        people.setdefault(row.role, []).append(author_from_row(row))
     return tuple(people["author"]), tuple(people["editor"])
+
+
+def author_from_row(row) -> Author:  # noqa: ANN001 - a Row of the author table
+    return Author(
+        family=row.family,
+        given=row.given,
+        initials=row.initials,
+        suffix=row.suffix,
+        collective=row.collective,
+        affiliations=tuple(row.affiliations or ()),
+        orcid=row.orcid,
+    )
 
 
 def details_from_extra(extra: dict) -> tuple[tuple[str, str], ...]:
