@@ -38,6 +38,7 @@ from refman.domain.records import (
     PubMedPage,
 )
 from refman.store.chunks import chunked
+from refman.store.derived import recount_citations, unneeded_stubs
 from refman.store.schema import author_table, link_table, page_table, reference_table, term_table
 from refman.store.search_index import reindex
 
@@ -620,27 +621,14 @@ class _BatchWriter:
 
     def _recount_citations(self, ids: set[int]) -> None:
         """Keep ``cited_count`` (how many known articles cite a record) exact for these records."""
-        citers = (
-            select(func.count(func.distinct(L.c.source_id)))
-            .where(L.c.target_id == R.c.id, L.c.kind == "cites", L.c.source_id.is_not(None))
-            .scalar_subquery()
-        )
-        for chunk in chunked(sorted(ids), _IN_CHUNK):
-            self.session.execute(update(R).where(R.c.id.in_(chunk)).values(cited_count=citers))
+        recount_citations(self.session, ids)
 
     def _drop_orphan_stubs(self, candidates: set[int]) -> None:
-        """A stub that no page cites any more is forgotten."""
-        for chunk in chunked(sorted(candidates), _IN_CHUNK):
-            linked = select(L.c.id).where(or_(L.c.source_id == R.c.id, L.c.target_id == R.c.id))
-            orphans = [
-                row.id
-                for row in self.session.execute(
-                    select(R.c.id).where(R.c.id.in_(chunk), R.c.is_stub.is_(True), ~linked.exists())
-                )
-            ]
-            if orphans:
-                self.session.execute(delete(R).where(R.c.id.in_(orphans)))
-                self.reindex.update(orphans)
+        """A stub that nothing names any more is forgotten."""
+        orphans = unneeded_stubs(self.session, candidates)
+        for chunk in chunked(orphans, _IN_CHUNK):
+            self.session.execute(delete(R).where(R.c.id.in_(chunk)))
+        self.reindex.update(orphans)
 
     # -- pages --------------------------------------------------------------------
 
