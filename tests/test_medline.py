@@ -393,3 +393,12 @@ def test_a_mutated_record_is_read_or_refused_with_a_reason(text):
     first, second = (text.split("\n") + [""])[:2]
     if first == "PMID- 25344374" and not second[:1].isspace():
         assert result is not None and result.records[0].record.pmid == "25344374"
+
+
+def test_an_indented_line_after_an_ignored_line_does_not_continue_the_field_before_it():
+    """Found by the long fuzz run: junk between a PMID and its continuation spoilt the PMID."""
+    read = medline.read_records("PMID- 25344374\n0\n      continued\nTI  - A title\n")
+    record = read.records[0].record
+    assert record.pmid == "25344374" and record.title == "A title"
+    assert any("ignored: '0'" in note for note in record.warnings)
+    assert any("ignored: 'continued'" in note for note in record.warnings)

@@ -203,6 +203,7 @@ def _blocks(lines: list[str]) -> list[_Block]:
     """Split the lines into records: at blank lines, and at a second PMID line."""
     blocks: list[_Block] = []
     block: _Block | None = None
+    continuing = False  # whether an indented line continues a field (not a line that was ignored)
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             block = None
@@ -214,10 +215,13 @@ def _blocks(lines: list[str]) -> list[_Block]:
         block.lines.append(line)
         if tag_line:
             block.fields.append(_Field(tag_line.group(1), " ".join(tag_line.group(2).split())))
-        elif line[0].isspace() and block.fields:
+            continuing = True
+        elif line[0].isspace() and block.fields and continuing:
             last = block.fields[-1]
             last.value = " ".join(f"{last.value} {line}".split())
         else:
+            # An indented line after an ignored one continues that line: it is ignored too.
+            continuing = False
             shown = line.strip()[:60]
             block.notes.append(f"line {number}: not a MEDLINE tag line, ignored: {shown!r}")
     return blocks
