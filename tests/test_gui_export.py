@@ -5,12 +5,21 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtTest import QTest
 
 from refman.gui.reference_model import PMID, IdRole
 from tests.test_gui import make_window, seeded_library, settings  # noqa: F401 - fixtures
+
+
+@pytest.fixture
+def clipboard():
+    """The clipboard, emptied afterwards: Qt's offscreen platform crashes at exit while its
+    clipboard holds mime data set from Python (the xcb platform does not)."""
+    yield QGuiApplication.clipboard()
+    QGuiApplication.clipboard().clear()
 
 
 def select_pmid(window, pmid: str) -> None:
@@ -23,7 +32,7 @@ def select_pmid(window, pmid: str) -> None:
     raise AssertionError(f"PMID {pmid} is not in the list")
 
 
-def test_ctrl_shift_c_copies_a_vancouver_citation_of_the_selection(qtbot, make_window, seeded_library):
+def test_ctrl_shift_c_copies_a_vancouver_citation_of_the_selection(qtbot, make_window, seeded_library, clipboard):
     window = make_window(seeded_library)
     select_pmid(window, "99000001")
     QGuiApplication.clipboard().clear()
@@ -35,7 +44,7 @@ def test_ctrl_shift_c_copies_a_vancouver_citation_of_the_selection(qtbot, make_w
     assert "Copied citation (Vancouver" in window.statusBar().currentMessage()
 
 
-def test_the_apa_citation_is_in_the_edit_menu(qtbot, make_window, seeded_library):
+def test_the_apa_citation_is_in_the_edit_menu(qtbot, make_window, seeded_library, clipboard):
     window = make_window(seeded_library)
     select_pmid(window, "99000001")
     window.exports.cite_actions["apa"].trigger()
