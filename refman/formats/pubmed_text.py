@@ -19,7 +19,7 @@ from refman.domain.records import (
     Section,
 )
 from refman.formats.citation import parse_citation
-from refman.formats.decoding import decode_page_bytes
+from refman.formats.decoding import DecodedText, decode_page_bytes
 from refman.formats.errors import ParseError
 from refman.formats.page_authors import page_authors
 
@@ -42,7 +42,11 @@ _MAX_LINE = 1_000_000
 
 def read_page_bytes(data: bytes) -> PubMedPage:
     """Decode and read a page; decoding notes become page warnings."""
-    decoded = decode_page_bytes(data)
+    return read_decoded_page(decode_page_bytes(data))
+
+
+def read_decoded_page(decoded: DecodedText) -> PubMedPage:
+    """Read a page already decoded (by a caller that looked at its text first)."""
     page = read_page(decoded.text)
     if decoded.warning:
         return _with_warning(page, decoded.warning)

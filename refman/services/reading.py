@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Literal
 
 from refman.domain.records import IncomingPage, PubMedPage, ReadRecord
-from refman.formats.decoding import decode_page_bytes
+from refman.formats.decoding import DecodedText, decode_page_bytes
 from refman.formats.detect import record_reader
 from refman.formats.errors import ParseError
-from refman.formats.pubmed_text import read_page_bytes
+from refman.formats.pubmed_text import read_decoded_page
 
 MAX_PAGE_BYTES = 8 * 1024 * 1024
 """A saved article page is kilobytes and an export of a few thousand records a few
@@ -130,7 +130,7 @@ def read_input_bytes(data: bytes, label: str) -> list[IncomingPage | FileOutcome
         decoded = decode_page_bytes(data)
         reader = record_reader(decoded.text, label)
         if reader is None:
-            return [_page(read_page_bytes(data), data, label)]
+            return [_page(read_decoded_page(decoded), decoded, data, label)]
         if hasattr(reader, "read_records_bytes"):
             read = reader.read_records_bytes(data)  # formats that declare their own encoding
         else:
@@ -144,11 +144,9 @@ def read_input_bytes(data: bytes, label: str) -> list[IncomingPage | FileOutcome
     return items
 
 
-def _page(page: PubMedPage, data: bytes, label: str) -> IncomingPage:
-    encoding = "utf-8"
-    for warning in page.warnings:
-        if warning.startswith("not UTF-8; read as "):
-            encoding = warning.removeprefix("not UTF-8; read as ")
+def _page(page: PubMedPage, decoded: DecodedText, data: bytes, label: str) -> IncomingPage:
+    # A page records the encoding it was read in only when it was not UTF-8.
+    encoding = decoded.encoding if decoded.warning else "utf-8"
     return IncomingPage(
         page=page,
         path=label,
