@@ -86,6 +86,6 @@ def test_the_command_line_exports_to_a_file_and_says_how_many(filled: Library, t
 def test_a_vancouver_citation_of_a_seed_record(filled: Library):
     with filled.reading() as session:
         reference_id = session.execute(text("SELECT id FROM reference WHERE pmid = 99000001")).scalar()
-    [line] = exporting.citations(filled, [reference_id], "vancouver")
+    [line] = exporting.citations(filled, [reference_id], "vancouver").plain
     assert line.startswith("Lindqvist AK, Ferreira T, O'Brien H, Menon R, Dubois C. Lymphocyte repopulation kinetics")
     assert "Mult Scler Relat Disord. 2021" in line

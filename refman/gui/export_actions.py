@@ -122,11 +122,10 @@ class ExportActions(QObject):
         if not ids:
             self._window.statusBar().showMessage("Select a record to cite", 4000)
             return
-        plain = exporting.citations(self._library, ids, style)
-        rich = exporting.citations(self._library, ids, style, html=True)
+        cited = exporting.citations(self._library, ids, style)
         data = QMimeData()
-        data.setText("\n".join(plain))
-        data.setHtml("".join(f"<p>{line}</p>" for line in rich))
+        data.setText("\n".join(cited.plain))
+        data.setHtml("".join(f"<p>{line}</p>" for line in cited.html))
         QGuiApplication.clipboard().setMimeData(data)
         label = CITATION_STYLES[style].description
         noun = "citation" if len(ids) == 1 else f"{len(ids)} citations"

@@ -19,7 +19,7 @@ from refman.store.export_records import export_records
 from refman.store.library import Library
 from refman.store.queries import ListQuery
 
-__all__ = ["CITATION_STYLES", "EXPORT_FORMATS", "Exported", "citations", "export", "export_to_file", "records"]
+__all__ = ["CITATION_STYLES", "EXPORT_FORMATS", "Citations", "Exported", "citations", "export", "export_to_file", "records"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +52,13 @@ def export_to_file(library: Library, format_name: str, path: Path, **selection) 
     return exported
 
 
-def citations(library: Library, ids: Sequence[int], style: str = "vancouver", *, html: bool = False) -> list[str]:
-    """The records formatted as references in a CSL style, one string each, in the order of ``ids``."""
+@dataclass(frozen=True, slots=True)
+class Citations:
+    plain: list[str]  # one reference per record, plain text
+    html: list[str]  # the same as HTML fragments, the records' text escaped
+
+
+def citations(library: Library, ids: Sequence[int], style: str = "vancouver") -> Citations:
+    """The records formatted as references in a CSL style, in the order of ``ids``, read once."""
     found = records(library, ids=ids)
-    return (format_citations_html if html else format_citations)(found, style)
+    return Citations(format_citations(found, style), format_citations_html(found, style))
