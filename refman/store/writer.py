@@ -233,7 +233,7 @@ class _BatchWriter:
     def _write_records(self, todo: list[tuple[int, IncomingPage]]) -> dict[int, WriteResult]:
         inserts: list[tuple[int, dict]] = []
         page_updates: list[dict] = []
-        record_updates: list[tuple[_Known, ArticleRecord, dict]] = []
+        record_updates: list[tuple[_Known, dict]] = []
         results: dict[int, WriteResult] = {}
         for index, incoming in todo:
             page = incoming.page
@@ -259,7 +259,7 @@ class _BatchWriter:
             if isinstance(page, PubMedPage):
                 page_updates.append({**values, "b_id": known.id})
             else:
-                record_updates.append((known, page, values))
+                record_updates.append((known, values))
             status: WriteStatus = "new" if known.is_stub else "updated"
             results[index] = WriteResult(status, known.id, tuple(notes))
             known.is_stub = False
@@ -305,16 +305,16 @@ class _BatchWriter:
             rows,
         )
 
-    def _merge_records(self, updates: list[tuple[_Known, ArticleRecord, dict]]) -> None:
+    def _merge_records(self, updates: list[tuple[_Known, dict]]) -> None:
         """Merge records of other formats into the ones they matched: fill gaps, erase nothing.
 
         A stub they match becomes a full record (citations told less than a
         record does); the extra details are merged key by key, the library's
         own winning.
         """
-        extras = self._load_extras([known.id for known, _, _ in updates])
+        extras = self._load_extras([known.id for known, _ in updates])
         rows = []
-        for known, _record, values in updates:
+        for known, values in updates:
             had = extras.get(known.id, {})
             merged = {**(values.get("extra") or {}), **had}
             merged["formats"] = sorted(set(had.get("formats", ())) | set(values["extra"].get("formats", ())))
