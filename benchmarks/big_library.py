@@ -46,17 +46,7 @@ _CHUNK = 20_000
 _COMMIT_EVERY = 200_000
 _CREATED = "2026-01-05 10:00:00.000000"  # SQLAlchemy's SQLite DATETIME format
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_COMMON = (
-    "the of and in to with a for was were patients is by that on as at from study are or this "
-    "be an treatment clinical disease results we after than not associated between these group "
-    "increased compared during higher both data analysis but which may has have had significant "
-    "effect effects cells levels years lower risk use response two using all their also more "
-    "been it treated showed other cases reported function first time found role different "
-    "model early changes whereas its years mean total evidence potential including however "
-    "specific against most human studies factor factors conditions expression protein activity "
-    "related three further among baseline follow up median observed methods rate rates cell "
-    "age severe chronic acute primary control controls review outcomes adverse events dose"
-).split()
+_COMMON = ["the", "of", "and", "in", "to", "with", "a", "for", "was", "were", "patients", "is", "by", "that", "on", "as", "at", "from", "study", "are", "or", "this", "be", "an", "treatment", "clinical", "disease", "results", "we", "after", "than", "not", "associated", "between", "these", "group", "increased", "compared", "during", "higher", "both", "data", "analysis", "but", "which", "may", "has", "have", "had", "significant", "effect", "effects", "cells", "levels", "years", "lower", "risk", "use", "response", "two", "using", "all", "their", "also", "more", "been", "it", "treated", "showed", "other", "cases", "reported", "function", "first", "time", "found", "role", "different", "model", "early", "changes", "whereas", "its", "years", "mean", "total", "evidence", "potential", "including", "however", "specific", "against", "most", "human", "studies", "factor", "factors", "conditions", "expression", "protein", "activity", "related", "three", "further", "among", "baseline", "follow", "up", "median", "observed", "methods", "rate", "rates", "cell", "age", "severe", "chronic", "acute", "primary", "control", "controls", "review", "outcomes", "adverse", "events", "dose"]  # noqa: E501
 _SYLLABLES = ("ba", "co", "de", "fi", "gu", "ha", "ki", "lo", "ma", "ne", "pi", "qua", "ro", "su",
               "ti", "ve", "xi", "zo", "an", "el", "in", "or", "um", "ys", "tra", "pro", "neu", "cy")
 _JOURNALS = (

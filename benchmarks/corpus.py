@@ -15,10 +15,7 @@ PAGE_BASE = 60_000_000
 STUB_BASE = 80_000_000
 JOURNALS = ("Mult Scler", "Lancet Neurol", "J Neurol Sci", "Front Immunol", "Neurology",
             "Brain", "Ann Neurol", "JAMA Neurol", "Nat Rev Neurol", "Mult Scler Relat Disord")
-WORDS = ("alemtuzumab natalizumab ocrelizumab relapsing remitting multiple sclerosis lymphocyte "
-         "depletion repopulation cohort randomised trial efficacy safety infusion autoimmunity thyroid "
-         "disability progression lesion imaging biomarker neurofilament cytokine regulatory memory "
-         "interferon glatiramer fingolimod cladribine therapy outcome risk infection monitoring").split()
+WORDS = ["alemtuzumab", "natalizumab", "ocrelizumab", "relapsing", "remitting", "multiple", "sclerosis", "lymphocyte", "depletion", "repopulation", "cohort", "randomised", "trial", "efficacy", "safety", "infusion", "autoimmunity", "thyroid", "disability", "progression", "lesion", "imaging", "biomarker", "neurofilament", "cytokine", "regulatory", "memory", "interferon", "glatiramer", "fingolimod", "cladribine", "therapy", "outcome", "risk", "infection", "monitoring"]  # noqa: E501
 
 
 def _sentence(rng: random.Random, words: int) -> str:

@@ -24,24 +24,24 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # must be set before Qt is imported
 
-import argparse  # noqa: E402
-import json  # noqa: E402
-import random  # noqa: E402
-import sqlite3  # noqa: E402
-import statistics  # noqa: E402
-import sys  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Callable  # noqa: E402
-from pathlib import Path  # noqa: E402
+import argparse
+import json
+import random
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
 
-from PySide6.QtCore import QEvent, QEventLoop, QObject, QSettings, Qt, QTimer  # noqa: E402
-from PySide6.QtTest import QTest  # noqa: E402
-from PySide6.QtWidgets import QApplication, QListView, QWidget  # noqa: E402
+from PySide6.QtCore import QEvent, QEventLoop, QObject, QSettings, Qt, QTimer
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QListView, QWidget
 
-from refman.app import build_window  # noqa: E402
-from refman.gui.main_window import MainWindow  # noqa: E402
-from refman.gui.reference_model import COLUMNS, IdRole  # noqa: E402
+from refman.app import build_window
+from refman.gui.main_window import MainWindow
+from refman.gui.reference_model import COLUMNS, IdRole
 
 WORD_QUERIES = (
     "alemtuzumab", "lymphocyte", "natalizumab", "ocrelizumab", "relapsing", "depletion",
@@ -105,7 +105,7 @@ class PaintCounter(QObject):
         self._ready = ready
         widget.installEventFilter(self)
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Paint:
             self.count += 1
             if self._ready():
@@ -194,7 +194,7 @@ class Bench:
             for order, order_name in orders:
                 label = f"{COLUMNS[column].title} {order_name}"
                 timings[label] = self.painted_after(
-                    lambda: self.window.view.sortByColumn(column, order), f"the list sorted by {label}"
+                    lambda column=column, order=order: self.window.view.sortByColumn(column, order), f"the list sorted by {label}"
                 )
         return timings
 

@@ -23,14 +23,14 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from refman import __version__
+from refman.formats.export import EXPORT_FORMATS
 from refman.services import exporting
 from refman.services.catalog import Catalog
 from refman.services.deletion import DeleteService
-from refman.services.library_check import LibraryCheck
-from refman.formats.export import EXPORT_FORMATS
 from refman.services.importer import ImportReport, ImportService
-from refman.services.reading import MAX_PAGE_BYTES, FileOutcome
 from refman.services.json_view import reference_json, row_json
+from refman.services.library_check import LibraryCheck
+from refman.services.reading import MAX_PAGE_BYTES, FileOutcome
 from refman.store.library import ENV_VAR, Library, LibraryError, open_library
 from refman.store.queries import ListQuery, ListRow, SortKey
 
@@ -114,7 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(argv: Sequence[str] | None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
-    if args_list and args_list[0] in COMMANDS or args_list[:1] in (["-h"], ["--help"]):
+    if (args_list and args_list[0] in COMMANDS) or args_list[:1] in (["-h"], ["--help"]):
         args = _parser().parse_args(args_list)
     else:
         args = _app_parser().parse_args(args_list)

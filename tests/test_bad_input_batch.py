@@ -95,7 +95,7 @@ def test_an_unreadable_file_is_refused_with_the_systems_reason(library, tmp_path
     locked = folder / "1.txt"
     real_open = Path.open
 
-    def guarded_open(self, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003 - Path.open's signature
+    def guarded_open(self, *args, **kwargs):
         if self == locked:  # tests run as root, where file modes do not stop reading
             raise PermissionError(13, "Permission denied", str(self))
         return real_open(self, *args, **kwargs)

@@ -19,8 +19,6 @@ from refman.formats.errors import ParseError
 from tests.fuzzing import budget
 
 
-
-
 def one(fields: str, entry_type: str = "article", key: str = "key2020"):
     """The only record of ``@entry_type{key, fields}``."""
     read = bibtex.read_records(f"@{entry_type}{{{key},\n{fields}\n}}\n")
@@ -366,8 +364,7 @@ TOKENS = [
     "pages = {1--2}", "title = a # \" \" # b", "eprinttype = {pubmed}", "eprint = {1}",
     "url = {javascript:x}", "title = {\\'{e}\\v{}\\unknown{x}$\\frac{1}{$}",
 ]
-bibtex_like = st.lists(st.one_of(st.sampled_from(TOKENS), st.text(max_size=20)), max_size=40).map(
-    lambda parts: "\n".join(parts))
+bibtex_like = st.lists(st.one_of(st.sampled_from(TOKENS), st.text(max_size=20)), max_size=40).map("\n".join)
 
 
 @budget(100)

@@ -8,8 +8,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-
 from dumps import database_file, dump
+
 from refman.cli import main
 from refman.services.catalog import Catalog
 from refman.services.importer import ImportService

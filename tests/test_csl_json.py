@@ -18,9 +18,6 @@ from refman.formats import csl_json
 from refman.formats.errors import ParseError
 from tests.fuzzing import budget
 
-
-
-
 ITEM = {
     "id": "IJbk7Kpe",
     "type": "article-journal",

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
-
 from dumps import dump, logical_dump
 from pages import citation, page
+from sqlalchemy import text
+
 from refman.services.catalog import Catalog
 from refman.services.deletion import DeleteService
 from refman.services.importer import ImportService

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from pages import citation, page
 from PySide6.QtCore import QEvent, QMimeData, QPoint, QPointF, QSettings, Qt, QThread, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent, QDropEvent, QMouseEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLineEdit, QListView, QTableView, QTextBrowser
+from search_library import pages_with, write_pages
 
-from pages import citation, page
 from refman.app import build_window
 from refman.gui.main_window import MainWindow
 from refman.gui.navigator import NeighbourListModel
@@ -20,7 +22,6 @@ from refman.gui.reference_model import PMID, TITLE, YEAR, IdRole, ReferenceListM
 from refman.services.importer import ImportService
 from refman.store import queries
 from refman.store.library import open_library
-from search_library import pages_with, write_pages
 
 SAMPLE = "000_c5f89f9a828b9c67.txt"
 
@@ -535,5 +536,5 @@ def test_a_long_import_keeps_the_window_responsive_fills_the_list_and_can_be_can
     assert 0 < written < 3000
     assert window.model.rowCount() == written
     assert len(ticks) >= 3, "the GUI thread stopped while importing"
-    assert max(b - a for a, b in zip(ticks, ticks[1:])) < 1.5
+    assert max(b - a for a, b in itertools.pairwise(ticks)) < 1.5
     assert not window.cancel_button.isVisible()

@@ -5,13 +5,13 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import test_gui
 from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtTest import QTest
-
-import test_gui
-from refman.gui.main_window import MainWindow
 from test_gui import row_of_pmid
+
+from refman.gui.main_window import MainWindow
 
 # The window fixtures of test_gui: each window is closed and checked for leaked widgets and threads.
 settings = test_gui.settings

@@ -7,9 +7,9 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from pages import citation, page
 from sqlalchemy import func, select
 
-from pages import citation, page
 from refman.services.importer import MAX_PAGE_BYTES, ImportService
 from refman.store.library import Library
 from refman.store.schema import link_table, page_table, reference_table, term_table

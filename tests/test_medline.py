@@ -7,7 +7,6 @@ The property tests run ~100 examples each; a long fuzz run is::
 
 from __future__ import annotations
 
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -17,9 +16,6 @@ from refman.domain.records import LINK_SECTION_BY_KEY
 from refman.formats import medline
 from refman.formats.errors import ParseError
 from tests.fuzzing import budget
-
-
-
 
 ARTICLE = """\
 PMID- 25344374

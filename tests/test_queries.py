@@ -5,15 +5,15 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from sqlalchemy import text
-
 import search_library
 from pages import page
+from search_library import write_pages
+from sqlalchemy import text
+
 from refman.services.importer import ImportService
 from refman.store import queries
 from refman.store.library import open_library
 from refman.store.queries import ListQuery, SortKey, StoredList
-from search_library import write_pages
 
 
 @pytest.fixture

@@ -59,7 +59,7 @@ def refusal(data: bytes | str) -> str:
 
 
 def test_all_seeds_are_present():
-    assert SEED_NAMES == sorted(SEED_PMIDS)
+    assert sorted(SEED_PMIDS) == SEED_NAMES
 
 
 # --- The reference sample -------------------------------------------------------------

@@ -20,9 +20,6 @@ from refman.formats.errors import ParseError
 from refman.formats.pubmed_text import SECTION_HEADINGS, read_page, read_page_bytes
 from tests.fuzzing import budget
 
-
-
-
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 SEED_TEXTS = {
     path.name: path.read_text(encoding="utf-8")
@@ -187,7 +184,7 @@ def test_mutated_pages_read_or_are_refused(mutated):
 def test_mutated_pages_as_bytes_read_or_are_refused(mutated, encoding):
     text, title, pmid_line = mutated
     page = read_bytes_or_refuse(ENCODERS[encoding](text))
-    controls = any(ord(ch) < 32 and ch not in "\t\n\r" or ch == "\x7f" for ch in text)
+    controls = any((ord(ch) < 32 and ch not in "\t\n\r") or ch == "\x7f" for ch in text)
     if not controls and non_blank_lines(text)[:2] == [title, pmid_line]:
         # Without control characters nothing looks binary: the page must read.
         assert page is not None

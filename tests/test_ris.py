@@ -7,7 +7,6 @@ The long fuzz run follows tests/test_reader_properties.py::
 
 from __future__ import annotations
 
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -16,8 +15,6 @@ from refman.domain.records import Author
 from refman.formats import ris
 from refman.formats.errors import ParseError
 from tests.fuzzing import budget
-
-
 
 
 def ris_text(*lines: str, end: str = "\n") -> str:

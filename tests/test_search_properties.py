@@ -15,16 +15,13 @@ from unittest import mock
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
+from search_library import write_pages
 
 from refman.services.importer import ImportService
 from refman.store import queries
 from refman.store.library import open_library
 from refman.store.queries import ListQuery, SortKey, StoredList
 from tests.fuzzing import budget
-from search_library import write_pages
-
-
-
 
 QUERY_SYNTAX = [
     '"', '""', "*", "(", ")", "()", "NEAR", "NEAR(", "NEAR/2", "-", ":", "^", "+", "{", "}", "AND", "OR", "NOT",

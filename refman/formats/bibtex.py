@@ -259,7 +259,7 @@ def _macros(blocks: list) -> dict[str, str]:
 
     The month names are predefined, as in BibTeX's standard styles.
     """
-    macros = {month: name for month, name in zip(_MONTHS, _MONTH_NAMES)}
+    macros = dict(zip(_MONTHS, _MONTH_NAMES))
     for block in blocks:
         if isinstance(block, ParsingFailedBlock) and isinstance(block.ignore_error_block, String):
             block = block.ignore_error_block

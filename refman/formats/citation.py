@@ -16,12 +16,7 @@ from refman.domain.identifiers import normalize_doi, normalize_pmid
 from refman.domain.records import Citation
 
 LANGUAGES = frozenset(
-    """Afrikaans Albanian Arabic Armenian Azerbaijani Bosnian Bulgarian Catalan Chinese
-    Croatian Czech Danish Dutch English Esperanto Estonian Finnish French Georgian German
-    Greek Hebrew Hindi Hungarian Icelandic Indonesian Italian Japanese Korean Latin
-    Latvian Lithuanian Macedonian Malay Norwegian Persian Polish Portuguese Romanian
-    Russian Serbian Slovak Slovenian Spanish Swedish Thai Turkish Ukrainian Undetermined
-    Vietnamese Welsh""".split()
+    ["Afrikaans", "Albanian", "Arabic", "Armenian", "Azerbaijani", "Bosnian", "Bulgarian", "Catalan", "Chinese", "Croatian", "Czech", "Danish", "Dutch", "English", "Esperanto", "Estonian", "Finnish", "French", "Georgian", "German", "Greek", "Hebrew", "Hindi", "Hungarian", "Icelandic", "Indonesian", "Italian", "Japanese", "Korean", "Latin", "Latvian", "Lithuanian", "Macedonian", "Malay", "Norwegian", "Persian", "Polish", "Portuguese", "Romanian", "Russian", "Serbian", "Slovak", "Slovenian", "Spanish", "Swedish", "Thai", "Turkish", "Ukrainian", "Undetermined", "Vietnamese", "Welsh"]  # noqa: E501
 ) | {"Multiple languages"}
 
 _PMID = re.compile(r"PMID:\s*(\d+)")

@@ -21,7 +21,7 @@ from refman.domain.records import Author
 _AFFILIATIONS = re.compile(r"^Affiliations?:\s*", re.IGNORECASE)
 _NUMBERED = re.compile(r"(?:^|(?<=\.\s)|(?<=\.))\s*(\d{1,3})\s+(?=\S)")
 _MARKS = re.compile(r"(?:\s+\d{1,3})+$")
-_PARTICLES = frozenset("da de del della der di du la le van von den ter zu dos das".split())
+_PARTICLES = frozenset(["da", "de", "del", "della", "der", "di", "du", "la", "le", "van", "von", "den", "ter", "zu", "dos", "das"])
 _MAX_AUTHORS = 2000
 
 

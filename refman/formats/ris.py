@@ -318,7 +318,7 @@ def _tidy_date(value: str) -> str:
     Empty parts at the end go, and so do words after the month (not ``2015/october``).
     """
     parts = [part.strip() for part in value.split("/")]
-    while len(parts) > 1 and (not parts[-1] or len(parts) > 2 and not parts[-1][0].isdigit()):
+    while len(parts) > 1 and (not parts[-1] or (len(parts) > 2 and not parts[-1][0].isdigit())):
         parts.pop()
     return "/".join(parts)
 

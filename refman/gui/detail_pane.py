@@ -49,6 +49,6 @@ class DetailPane(QTextBrowser):
         else:
             self.message.emit(f"Not opened: {url.scheme() or 'this'} links are not opened, only web (http, https) links")
 
-    def loadResource(self, kind: int, name: QUrl) -> Any:  # noqa: N802 - Qt's name
+    def loadResource(self, kind: int, name: QUrl) -> Any:
         """Images and style sheets named in a record are never fetched."""
         return None

@@ -50,4 +50,4 @@ def read_drop(mime: QMimeData) -> DropContent:
 def _only_links(text: str, urls: list[str]) -> bool:
     """True when the dragged text is nothing but the dragged links (a link, not a page)."""
     lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return all(line in urls or "://" in line and " " not in line for line in lines)
+    return all(line in urls or ("://" in line and " " not in line) for line in lines)

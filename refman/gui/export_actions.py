@@ -95,7 +95,7 @@ class ExportActions(QObject):
         def work() -> None:
             try:
                 result: object = exporting.export_to_file(self._library, format_name, path, **selection)
-            except Exception as error:  # noqa: BLE001 - any failure is reported, never raised in a thread
+            except Exception as error:
                 result = f"{type(error).__name__}: {error}"
             self.exported.emit(path, result)
 

@@ -383,7 +383,7 @@ class MainWindow(QMainWindow):
         s.setValue("list/showStubs", self.stubs_action.isChecked())
         s.sync()
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+    def closeEvent(self, event: QCloseEvent) -> None:
         self.save_state()
         QGuiApplication.instance().removeEventFilter(self)
         self.lane.shutdown()
@@ -500,7 +500,7 @@ class MainWindow(QMainWindow):
         self.back_action.setEnabled(self.history.can_go_back)
         self.forward_action.setEnabled(self.history.can_go_forward)
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """The mouse's back and forward buttons work anywhere over the window."""
         if event.type() == QEvent.Type.MouseButtonPress and isinstance(event, QMouseEvent):
             widget = watched if isinstance(watched, QWidget) else None
@@ -653,7 +653,7 @@ class MainWindow(QMainWindow):
 
     # -- drag and drop ------------------------------------------------------------------
 
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt's name
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         content = read_drop(event.mimeData())
         if content.accepted:
             event.acceptProposedAction()
@@ -662,14 +662,14 @@ class MainWindow(QMainWindow):
             event.ignore()
             self.statusBar().showMessage(content.refusal, 8000)
 
-    def dragMoveEvent(self, event: QDragMoveEvent) -> None:  # noqa: N802 - Qt's name
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
         event.acceptProposedAction()
 
-    def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:  # noqa: N802 - Qt's name
+    def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:
         self.drop_overlay.hide()
         super().dragLeaveEvent(event)
 
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt's name
+    def dropEvent(self, event: QDropEvent) -> None:
         self.drop_overlay.hide()
         content: DropContent = read_drop(event.mimeData())
         if not content.accepted:

@@ -15,6 +15,7 @@ thread, then appends the remaining rows and emits ``completed``.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -213,10 +214,8 @@ class ReferenceListModel(QAbstractTableModel):
 
     def _announce_build(self, generation: int, _build: Future) -> None:
         """On the worker thread: hand the end of a build to the model's thread."""
-        try:
+        with contextlib.suppress(RuntimeError):  # the model was deleted meanwhile
             self._stored.emit(generation)
-        except RuntimeError:  # the model was deleted meanwhile
-            pass
 
     def _wait_for_build(self) -> None:
         """Let a running build end (it stops soon once its generation is old) before the list is reused."""

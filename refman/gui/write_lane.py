@@ -81,7 +81,7 @@ class _Worker(QObject):
     def run_job(self, job: LibraryJob) -> None:
         try:
             result = job.work(lambda text: self.job_progress.emit(job, text))
-        except Exception as error:  # noqa: BLE001 - reported by signal; raising here would lose the job
+        except Exception as error:
             result = JobFailed(f"{type(error).__name__}: {error}")
         self.job_finished.emit(job, result)
 

@@ -43,7 +43,7 @@ def export(library: Library, format_name: str, *, query: ListQuery | None = None
     return Exported(chosen.writer(found), len(found))
 
 
-def export_to_file(library: Library, format_name: str, path: Path, **selection) -> Exported:  # noqa: ANN003
+def export_to_file(library: Library, format_name: str, path: Path, **selection) -> Exported:
     """Write the export next to ``path`` first, then move it into place: a failed export leaves no half file."""
     exported = export(library, format_name, **selection)
     partial = path.with_name(f".{path.name}.partial")

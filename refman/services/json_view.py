@@ -64,10 +64,10 @@ def reference_json(reference: Reference) -> dict[str, Any]:
         "cited_in": _pmids(reference.cited_in),
         "authors": [_person(a) for a in reference.authors],
         "editors": [_person(a) for a in reference.editors],
-        "details": {label: value for label, value in reference.details},
+        "details": dict(reference.details),
         "formats": list(reference.formats),
         "authors_and_affiliations": list(reference.front_matter),
-        "other_identifiers": {label: value for label, value in reference.other_identifiers},
+        "other_identifiers": dict(reference.other_identifiers),
         "citation_text": reference.citation_text,
         "sources": [
             {"path": s.path, "sha256": s.sha256, "imported_at": s.imported_at, "encoding": s.encoding}

@@ -43,7 +43,7 @@ def export_records(session: Session, ids: Iterable[int]) -> Iterator[ArticleReco
                               links.get(reference_id, {}))
 
 
-def _record(row, terms: dict, people: dict, links: dict) -> ArticleRecord:  # noqa: ANN001 - a Row
+def _record(row, terms: dict, people: dict, links: dict) -> ArticleRecord:
     extra = row.extra or {}
     return ArticleRecord(
         source_format="refman",
@@ -114,6 +114,6 @@ def _links(session: Session, ids: list[int]) -> dict[int, dict[str, list[Citatio
     return found
 
 
-def _other_end(link):  # noqa: ANN001, ANN202 - SQL expression
+def _other_end(link):
     """The record at the end of the link that is not the asserting record."""
     return case((link.c.source_id == link.c.asserted_by_id, link.c.target_id), else_=link.c.source_id)

@@ -10,11 +10,11 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
 
 import platformdirs
 from alembic import command
@@ -80,9 +80,8 @@ class Library:
         On SQLite this is ``BEGIN IMMEDIATE``: two writers queue on the busy
         timeout instead of failing to upgrade a read lock ("database is locked").
         """
-        with Session(self.engine.execution_options(refman_write=True)) as session:
-            with session.begin():
-                yield session
+        with Session(self.engine.execution_options(refman_write=True)) as session, session.begin():
+            yield session
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -45,8 +45,8 @@ from refman.domain.records import (
     Source,
     UnlinkedCitation,
 )
-from refman.store.schema import link_table, page_table, reference_table, term_table
 from refman.store.record_details import details_from_extra, load_people
+from refman.store.schema import link_table, page_table, reference_table, term_table
 from refman.store.search_index import fts_query, has_fts
 
 R = reference_table
@@ -129,13 +129,13 @@ def _filtered(session: Session | Connection, query: ListQuery, columns: Sequence
     return statement
 
 
-def _fts_ids(match: str):  # noqa: ANN202 - SQL expression
+def _fts_ids(match: str):
     """The ids of the records the full-text index matches (stubs too), in id order."""
     matching = text("SELECT rowid FROM reference_fts WHERE reference_fts MATCH :q").bindparams(q=match)
     return matching.columns(rowid=R.c.id.type)
 
 
-def _search_condition(session: Session | Connection, user_text: str):  # noqa: ANN202 - SQL expression
+def _search_condition(session: Session | Connection, user_text: str):
     if has_fts(session):
         match = fts_query(user_text)
         if match is None:
@@ -224,7 +224,7 @@ _ROW_COLUMNS = (
 )
 
 
-def _list_row(row) -> ListRow:  # noqa: ANN001 - a SQLAlchemy Row
+def _list_row(row) -> ListRow:
     return ListRow(
         id=row.id,
         title=row.title,

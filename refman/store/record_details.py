@@ -35,7 +35,7 @@ def load_people(session: Session, reference_id: int) -> tuple[tuple[Author, ...]
     return tuple(people["author"]), tuple(people["editor"])
 
 
-def author_from_row(row) -> Author:  # noqa: ANN001 - a Row of the author table
+def author_from_row(row) -> Author:
     return Author(
         family=row.family,
         given=row.given,

@@ -10,7 +10,7 @@ if connection is None:
 
 
 
-def include_object(obj, name, type_, reflected, compare_to):  # noqa: ANN001
+def include_object(obj, name, type_, reflected, compare_to):
     """The FTS5 index and its shadow tables are managed by hand, not by autogenerate."""
     return not (type_ == "table" and name.startswith("reference_fts"))
 
