@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 BODY_CONTRAST = 4.5  # WCAG 2 level AA for body text
 _HEX = re.compile(r"#[0-9a-f]{6}")
@@ -77,6 +78,7 @@ def contrast(first: str, second: str) -> float:
     return (lighter + 0.05) / (darker + 0.05)
 
 
+@lru_cache(maxsize=64)
 def readable(colour: str, background: str, towards: str, minimum: float = BODY_CONTRAST) -> str:
     """``colour``, moved towards ``towards`` only as far as it takes to read on ``background``.
 
@@ -92,6 +94,7 @@ def readable(colour: str, background: str, towards: str, minimum: float = BODY_C
     return towards
 
 
+@lru_cache(maxsize=32)  # the navigator asks once per item it paints
 def pane_colours(text: str, background: str, link: str) -> PaneColours:
     """The pane's colours for a palette whose body ``text`` is drawn on ``background``.
 
