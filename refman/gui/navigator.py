@@ -14,6 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import (
     QAbstractListModel,
+    QItemSelectionModel,
     QModelIndex,
     QPersistentModelIndex,
     QRect,
@@ -174,16 +175,20 @@ class NeighbourDelegate(QStyledItemDelegate):
 
 
 class NeighbourList(QListView):
-    """A list that, taking the focus with no current item, makes its first item current.
+    """A list that, taking the focus, highlights its current item (the first, if none).
 
-    Otherwise a list reached by Tab shows nothing focused, and Enter has
-    nothing to follow.
+    Qt makes the first item current without selecting it, which shows
+    nothing but a faint focus frame: reached by Tab, the list looked inert.
     """
 
     def focusInEvent(self, event: QFocusEvent) -> None:
-        model = self.model()
-        if not self.currentIndex().isValid() and model is not None and model.rowCount() > 0:
-            self.setCurrentIndex(model.index(0, 0))
+        model, selection = self.model(), self.selectionModel()
+        if model is not None and selection is not None and model.rowCount() > 0:
+            current = self.currentIndex()
+            if not current.isValid():
+                current = model.index(0, 0)
+            if not selection.hasSelection():
+                selection.setCurrentIndex(current, QItemSelectionModel.SelectionFlag.ClearAndSelect)
         super().focusInEvent(event)
 
 
