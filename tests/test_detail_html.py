@@ -142,6 +142,16 @@ def test_each_author_and_affiliation_is_shown_once(imported, pmid, names):
     assert reference.front_matter, "the page's own lines stay in the record"
 
 
+def test_the_lines_as_written_stay_in_the_record_and_its_json(imported):
+    from refman.services.json_view import reference_json
+
+    reference = imported("99000001")
+    render_reference(reference)
+    lines = ["Anna K Lindqvist 1, Tomás Ferreira 2, Helen O'Brien 1,", "Rajesh Menon 2, Claire Dubois 1"]
+    assert list(reference.front_matter[:2]) == lines
+    assert reference_json(reference)["authors_and_affiliations"][:2] == lines
+
+
 def test_a_book_pages_in_line_is_kept_once_beside_its_formatted_authors(imported):
     text = visible_text(render_reference(imported("99000003")))
     assert text.count("In: Neuroimmunology Handbook [Internet]. Northfield (MN): Northfield Academic Press; 2020.") == 1

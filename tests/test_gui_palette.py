@@ -219,6 +219,19 @@ def test_switching_to_a_dark_palette_redraws_the_page_in_its_colours(app_palette
     assert_readable(pane, "Department of Neurology")
 
 
+def test_a_palette_change_keeps_the_reader_where_they_were(qtbot, app_palette, panes, imported):
+    app_palette("light")
+    pane, _ = panes
+    pane.window().resize(500, 250)
+    pane.show_reference(imported(SAMPLE))
+    bar = pane.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0, timeout=2000)
+    bar.setValue(bar.maximum() // 2)
+    app_palette("dark")
+    assert_readable(pane)
+    assert bar.value() == bar.maximum() // 2
+
+
 def test_a_pane_given_its_own_dark_palette_follows_it(app_palette, panes, imported):
     app_palette("light")
     pane, _ = panes
@@ -306,3 +319,10 @@ def test_the_renderer_uses_only_the_colours_it_is_given(imported):
             used.add(literal.lower())
         assert NAMED_COLOUR.findall(page) == []
     assert used == allowed, "each colour given is used somewhere"
+
+
+@pytest.mark.parametrize("value", ["red", "#fff", "#ffffff; background:url(x)", '#ffffff"><b>', "#FFFFFF"])
+def test_only_plain_hex_colours_reach_the_page(value):
+    fields = {field.name: "#000000" for field in dataclasses.fields(PaneColours)}
+    with pytest.raises(ValueError, match="not a #rrggbb colour"):
+        PaneColours(**{**fields, "muted": value})

@@ -76,7 +76,9 @@ class DetailPane(QTextBrowser):
             colours = colours_of(self.palette())
             if colours != self.colours:
                 self.colours = colours
+                scrolled = self.verticalScrollBar().value()
                 self._render()
+                self.verticalScrollBar().setValue(scrolled)  # the reader stays where they were
 
     def follow(self, url: QUrl) -> None:
         """The one place a link from the pane goes."""
