@@ -115,10 +115,66 @@ def test_authors_affiliations_epub_and_extra_sections_are_shown(imported):
     page = render_reference(imported("99000001"))
     text = visible_text(page)
     assert "Mult Scler Relat Disord. 2021 Mar;49:102745. Epub 2021 Jan 12." in text
-    assert "Anna K Lindqvist 1, Tomás Ferreira 2, Helen O&#x27;Brien 1," in page
-    assert "Affiliations: 1 Department of Neurology, Northfield University Hospital" in text
+    assert "Anna K Lindqvist<sup>1</sup>, Tomás Ferreira<sup>2</sup>, Helen O&#x27;Brien<sup>1</sup>," in page
+    assert "1. Department of Neurology, Northfield University Hospital" in text
     assert "<h3>Conflict of interest statement</h3>" in page
     assert "AKL has received speaker honoraria" in text
+
+
+@pytest.mark.parametrize(
+    ("pmid", "names"),
+    [
+        ("99000001", ["Anna K Lindqvist", "Tomás Ferreira", "Helen O'Brien", "Rajesh Menon", "Claire Dubois"]),
+        ("99000002", ["Martin J Hale"]),
+        ("99000003", ["Laura M Becker", "Samuel T Okafor"]),
+        ("99000006", ["Katrin Schäfer", "Jörg Weißenborn", "Aylin Demir"]),
+    ],
+)
+def test_each_author_and_affiliation_is_shown_once(imported, pmid, names):
+    reference = imported(pmid)
+    text = visible_text(render_reference(reference))
+    for name in names:
+        assert text.count(name) == 1, name
+    affiliations = {a for author in reference.authors for a in author.affiliations}
+    for affiliation in affiliations:
+        assert text.count(affiliation) == 1, affiliation
+    assert "Affiliation" not in text
+    assert reference.front_matter, "the page's own lines stay in the record"
+
+
+def test_the_lines_as_written_stay_in_the_record_and_its_json(imported):
+    from refman.services.json_view import reference_json
+
+    reference = imported("99000001")
+    render_reference(reference)
+    lines = ["Anna K Lindqvist 1, Tomás Ferreira 2, Helen O'Brien 1,", "Rajesh Menon 2, Claire Dubois 1"]
+    assert list(reference.front_matter[:2]) == lines
+    assert reference_json(reference)["authors_and_affiliations"][:2] == lines
+
+
+def test_a_book_pages_in_line_is_kept_once_beside_its_formatted_authors(imported):
+    text = visible_text(render_reference(imported("99000003")))
+    assert text.count("In: Neuroimmunology Handbook [Internet]. Northfield (MN): Northfield Academic Press; 2020.") == 1
+    assert "Laura M Becker, Samuel T Okafor" in text
+    assert "Becker;" not in text
+
+
+def test_author_lines_that_could_not_be_read_are_shown_once_as_written(imported):
+    unread = dataclasses.replace(imported("99000001"), authors=())
+    text = visible_text(render_reference(unread))
+    assert text.count("Anna K Lindqvist 1, Tomás Ferreira 2, Helen O'Brien 1,") == 1
+    assert text.count("Affiliations: 1 Department of Neurology, Northfield University Hospital") == 1
+
+
+def test_an_affiliation_no_author_carries_is_still_shown(imported):
+    reference = dataclasses.replace(
+        imported("99000002"),
+        front_matter=("Martin J Hale", "Affiliation: Centre for Neuroinflammation, London, UK."),
+        authors=(Author(family="Hale", given="Martin J", initials="MJ"),),
+    )
+    text = visible_text(render_reference(reference))
+    assert text.count("Martin J Hale") == 1
+    assert text.count("Centre for Neuroinflammation, London, UK.") == 1
 
 
 def test_a_record_without_abstract_says_so_and_shows_its_grants(imported):
@@ -175,7 +231,6 @@ def test_a_stub_says_it_is_known_only_from_citations_and_what_they_say(imported)
 def test_a_stub_links_to_the_pages_that_cite_it(imported):
     stub = imported("26187545")
     page = render_reference(stub)
-    assert "<h3>Cited in:</h3>" in page
     sample, foreign = imported("25344374"), imported("99000006")
     assert {n.reference_id for n in stub.cited_in} == {sample.id, foreign.id}
     assert (
@@ -183,9 +238,47 @@ def test_a_stub_links_to_the_pages_that_cite_it(imported):
         "Alemtuzumab: a new therapy for active relapsing-remitting multiple sclerosis</a>"
     ) in page
     assert f'<a href="{reference_url(foreign.id)}">[Therapy of multiple sclerosis' in page
-    assert [parse_reference_url(url) for url in hrefs(page) if url.startswith("refman:")] == [
+    assert sorted(parse_reference_url(url) for url in hrefs(page) if url.startswith("refman:")) == sorted(
         n.reference_id for n in stub.cited_in
-    ]
+    )
+
+
+def headings_over(page: str) -> dict[str, list[int]]:
+    """Each <h3> heading of a page with the records its list links to."""
+    found: dict[str, list[int]] = {}
+    for heading, body in re.findall(r"<h3>(.*?)</h3>(<ul>.*?</ul>)?", page):
+        found[heading] = [int(i) for i in re.findall(r'href="refman://reference/(\d+)"', body)]
+    return found
+
+
+def test_a_stub_names_how_each_page_that_lists_it_relates_to_it(imported):
+    # 26187545 is in the sample's "Cited by" list (so it cites the sample) and in the
+    # foreign page's "References" (so the foreign page cites it).
+    sample, foreign = imported("25344374"), imported("99000006")
+    headings = headings_over(render_reference(imported("26187545")))
+    assert headings["Cited by:"] == [foreign.id]
+    assert headings["Cites:"] == [sample.id]
+    assert "Cited in:" not in headings
+
+
+@pytest.mark.parametrize(
+    ("stub_pmid", "page_pmid", "section"),
+    [("24762071", "25344374", "Similar articles"), ("99000104", "99000002", "Comment in")],
+)
+def test_a_stub_listed_only_as_similar_or_in_a_comment_list_is_not_called_cited(
+    imported, stub_pmid, page_pmid, section
+):
+    headings = headings_over(render_reference(imported(stub_pmid)))
+    assert set(headings) == {"What the citation says", "Listed as similar or related by:"}, section
+    assert imported(page_pmid).id in headings["Listed as similar or related by:"]
+
+
+def test_a_stub_both_citing_and_cited_by_a_page_is_under_both(imported):
+    stub, page = imported("26187545"), imported("25344374")
+    both = dataclasses.replace(stub, cited_in=(stub.cited_in[0],), cited_by=stub.references)
+    assert both.cited_in[0].reference_id == page.id
+    headings = headings_over(render_reference(both))
+    assert headings["Cited by:"] == [page.id] and headings["Cites:"] == [page.id]
 
 
 # -- text from files is data -----------------------------------------------------------
@@ -286,7 +379,7 @@ def test_qt_shows_hostile_text_literally(imported, qapp):
     assert f"Title {HOSTILE}" in shown
     assert "Fish &amp; Chips" in shown
     document.setHtml(render_reference(imported("99000001")))
-    assert "Helen O'Brien 1," in document.toPlainText()
+    assert "Helen O'Brien" in document.toPlainText()
 
 
 # -- the link scheme -------------------------------------------------------------------

@@ -5,6 +5,9 @@ data: it is escaped with :func:`html.escape` before it reaches the page, and
 only ``http(s)`` addresses and refman's own ``refman://reference/<id>`` links
 ever appear in an ``href``.  The markup is the HTML 4 subset that QTextBrowser
 renders (headings, paragraphs, lists, ``<b>``, ``<a>`` and inline styles).
+
+Every colour on the page comes from the :class:`PaneColours` the caller
+passes (the pane derives them from its palette); the page names no other.
 """
 
 from __future__ import annotations
@@ -12,10 +15,13 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from urllib.parse import quote
 
 from refman.domain.abstract import abstract_parts
 from refman.domain.records import Author, Neighbour, Reference, Section, Source
+from refman.gui.colours import LIGHT, PaneColours
+from refman.services.navigation import stub_relations
 
 REFERENCE_URL_PREFIX = "refman://reference/"
 _REFERENCE_URL = re.compile(r"refman://reference/([1-9][0-9]{0,18})")
@@ -25,8 +31,23 @@ _WEB_URL = re.compile(r"https?://[^\s\"'<>]+")
 STUB_NOTE = "Known only from citations — import its PubMed page to complete this record."
 NO_ABSTRACT = "No abstract available"
 
-_MUTED = "color:#666666;"
-_NOTE = "background-color:#fff4ce; color:#5c4400;"
+
+
+@dataclass(frozen=True, slots=True)
+class _Styles:
+    """The inline styles of one rendering, made from the colours it was given."""
+
+    muted: str
+    note: str
+    positive: str
+
+    @classmethod
+    def of(cls, colours: PaneColours) -> _Styles:
+        return cls(
+            muted=f"color:{colours.muted};",
+            note=f"background-color:{colours.note_background}; color:{colours.note_text};",
+            positive=f"color:{colours.positive};",
+        )
 
 
 # -- internal links ------------------------------------------------------------------
@@ -130,7 +151,7 @@ def _person(author: Author, marks: list[int]) -> str:
 _ORCID = re.compile(r"[0-9]{4}-[0-9]{4}-[0-9]{4}-[0-9]{3}[0-9X]")
 
 
-def _authors(reference: Reference) -> str:
+def _authors(reference: Reference, s: _Styles) -> str:
     """The authors in order, numbered to their affiliations (each affiliation listed once)."""
     if not reference.authors and not reference.editors:
         return ""
@@ -149,11 +170,11 @@ def _authors(reference: Reference) -> str:
         blocks.append(f"<p>Edited by {editors}</p>")
     if affiliations:
         numbered = "<br>".join(f"{number}. {_esc(text)}" for number, text in enumerate(affiliations, 1))
-        blocks.append(f'<p style="{_MUTED} font-size:small;">{numbered}</p>')
+        blocks.append(f'<p style="{s.muted} font-size:small;">{numbered}</p>')
     return "".join(blocks)
 
 
-def _details(reference: Reference) -> str:
+def _details(reference: Reference, s: _Styles) -> str:
     """Labelled details other formats gave (full journal name, publisher...); URLs only if http(s)."""
     if not reference.details:
         return ""
@@ -161,12 +182,12 @@ def _details(reference: Reference) -> str:
         f"{_esc(label)}: {_link(value, value) if label == 'URL' else _esc(value)}"
         for label, value in reference.details
     ]
-    return f'<p style="{_MUTED}">{"<br>".join(lines)}</p>'
+    return f'<p style="{s.muted}">{"<br>".join(lines)}</p>'
 
 
-def _citation(reference: Reference) -> str:
+def _citation(reference: Reference, s: _Styles) -> str:
     line = journal_line(reference)
-    return _paragraph(line, _MUTED) if line else ""
+    return _paragraph(line, s.muted) if line else ""
 
 
 def _identifiers(reference: Reference) -> str:
@@ -186,20 +207,57 @@ def _identifiers(reference: Reference) -> str:
     return "<p>" + " &nbsp;·&nbsp; ".join(parts) + "</p>"
 
 
-def _free_full_text(reference: Reference) -> str:
+def _free_full_text(reference: Reference, s: _Styles) -> str:
     if not reference.free_pmc:
         return ""
-    return '<p><b style="color:#1a7f37;">Free full text in PMC</b></p>'
+    return f'<p><b style="{s.positive}">Free full text in PMC</b></p>'
+
+
+_AFFILIATIONS_LINE = re.compile(r"^Affiliations?:\s*", re.IGNORECASE)
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def _shown_affiliations(reference: Reference) -> set[str]:
+    return {affiliation for author in reference.authors for affiliation in author.affiliations}
+
+
+def _unshown_front_matter(reference: Reference) -> tuple[str, ...]:
+    """The page's lines under the title that the formatted authors do not already show.
+
+    A page writes its authors as name lines, then ``Affiliations:`` lines; when
+    they were read into authors, those lines are shown formatted and left out
+    here, unless an affiliation line holds text no author carries.  Whatever
+    follows (a book page's ``In: ...``) is kept; with no authors read, every
+    line is the only account of them and is kept.
+    """
+    if not reference.authors:
+        return reference.front_matter
+    shown = _shown_affiliations(reference)
+    kept: list[str] = []
+    in_affiliations = past_authors = False
+    for line in reference.front_matter:
+        if not past_authors and _AFFILIATIONS_LINE.match(line):
+            in_affiliations = True
+            rest = _AFFILIATIONS_LINE.sub("", line)
+            for affiliation in sorted(shown, key=len, reverse=True):
+                rest = rest.replace(affiliation, "")
+            if _LETTER.search(rest):
+                kept.append(line)
+        elif past_authors or in_affiliations or line.startswith("In:"):
+            past_authors = True
+            kept.append(line)
+    return tuple(kept)
 
 
 def _front_matter(reference: Reference) -> str:
-    return _lines(reference.front_matter) if reference.front_matter else ""
+    lines = _unshown_front_matter(reference)
+    return _lines(lines) if lines else ""
 
 
-def _abstract(reference: Reference) -> str:
+def _abstract(reference: Reference, s: _Styles) -> str:
     parts = abstract_parts(reference.abstract)
     if reference.no_abstract or not parts:
-        return _heading("Abstract") + _paragraph(NO_ABSTRACT, _MUTED)
+        return _heading("Abstract") + _paragraph(NO_ABSTRACT, s.muted)
     paragraphs = []
     for part in parts:
         label = f"<b>{_esc(part.label)}:</b> " if part.label else ""
@@ -213,8 +271,8 @@ def _keywords(reference: Reference) -> str:
     return f"<p><b>Keywords:</b> {'; '.join(_esc(k) for k in reference.keywords)}.</p>"
 
 
-def _copyright(reference: Reference) -> str:
-    return _paragraph(reference.copyright, _MUTED) if reference.copyright else ""
+def _copyright(reference: Reference, s: _Styles) -> str:
+    return _paragraph(reference.copyright, s.muted) if reference.copyright else ""
 
 
 def _extra_section(section: Section) -> str:
@@ -225,18 +283,20 @@ def _unlinked(reference: Reference) -> str:
     return _text_list("Citations without identifiers", (u.text for u in reference.unlinked))
 
 
-def _neighbour(neighbour: Neighbour) -> str:
+def _neighbour(neighbour: Neighbour, s: _Styles) -> str:
     """A link to another record, with its journal and year after it."""
     label = neighbour.title or neighbour.pmid or neighbour.doi or f"Reference {neighbour.reference_id}"
     details = ", ".join(str(part) for part in (neighbour.journal, neighbour.year) if part)
-    suffix = f' <span style="{_MUTED}">{_esc(details)}</span>' if details else ""
+    suffix = f' <span style="{s.muted}">{_esc(details)}</span>' if details else ""
     return _link(reference_url(neighbour.reference_id), label) + suffix
 
 
-def _cited_in(reference: Reference) -> str:
-    if not reference.cited_in:
-        return ""
-    return _heading("Cited in:") + _list(_neighbour(n) for n in reference.cited_in)
+def _mentions(reference: Reference, s: _Styles) -> str:
+    """The pages that name a stub, under what each says of it ("Cited by:", "Cites:"...)."""
+    return "".join(
+        _heading(heading) + _list(_neighbour(n, s) for n in neighbours)
+        for heading, neighbours in stub_relations(reference)
+    )
 
 
 def _source(source: Source) -> str:
@@ -244,7 +304,7 @@ def _source(source: Source) -> str:
     return _esc(f"Imported from {where} on {_when(source.imported_at)}")
 
 
-def _provenance(reference: Reference) -> str:
+def _provenance(reference: Reference, s: _Styles) -> str:
     lines = [_source(source) for source in reference.sources]
     if reference.formats:
         lines.append(_esc(f"Merged from {', '.join(reference.formats)}"))
@@ -254,12 +314,12 @@ def _provenance(reference: Reference) -> str:
         lines.append(_esc(f"Updated {_when(reference.updated_at)}"))
     if not lines:
         return ""
-    return f'<hr><p style="{_MUTED} font-size:small;">{"<br>".join(lines)}</p>'
+    return f'<hr><p style="{s.muted} font-size:small;">{"<br>".join(lines)}</p>'
 
 
-def _stub_citation(reference: Reference) -> str:
+def _stub_citation(reference: Reference, s: _Styles) -> str:
     """What the citations naming a stub say about it."""
-    blocks = [_heading("What the citation says"), _citation(reference), _identifiers(reference)]
+    blocks = [_heading("What the citation says"), _citation(reference, s), _identifiers(reference)]
     if reference.language:
         blocks.append(_paragraph(f"Language: {reference.language}"))
     if reference.publication_types:
@@ -275,46 +335,60 @@ def _page(blocks: Iterable[str]) -> str:
     return "<html><body>" + "".join(block for block in blocks if block) + "</body></html>"
 
 
-def _render_full(reference: Reference) -> str:
+def _render_full(reference: Reference, s: _Styles) -> str:
     return _page(
         [
             _title(reference),
-            _authors(reference),
-            _citation(reference),
+            _authors(reference, s),
+            _citation(reference, s),
             _identifiers(reference),
-            _details(reference),
-            _free_full_text(reference),
+            _details(reference, s),
+            _free_full_text(reference, s),
             _front_matter(reference),
-            _abstract(reference),
+            _abstract(reference, s),
             _keywords(reference),
             _text_list("MeSH terms", reference.mesh_terms),
             _text_list("Publication types", reference.publication_types),
             _text_list("Substances", reference.substances),
-            _copyright(reference),
+            _copyright(reference, s),
             *(_extra_section(section) for section in reference.extra_sections),
             _unlinked(reference),
-            _provenance(reference),
+            _provenance(reference, s),
         ]
     )
 
 
-def _render_stub(reference: Reference) -> str:
+def _render_stub(reference: Reference, s: _Styles) -> str:
     return _page(
         [
             _title(reference),
-            _paragraph(STUB_NOTE, _NOTE),
-            _stub_citation(reference),
-            _cited_in(reference),
-            _provenance(reference),
+            _paragraph(STUB_NOTE, s.note),
+            _stub_citation(reference, s),
+            _mentions(reference, s),
+            _provenance(reference, s),
         ]
     )
 
 
-def render_reference(reference: Reference) -> str:
+def style_sheet(colours: PaneColours = LIGHT) -> str:
+    """The pane's default style sheet: body text and links, which the page leaves to it.
+
+    Qt colours a link from the application's palette as it reads the page,
+    whatever the pane's own palette; this names the pane's colour instead.
+    """
+    return (
+        f"body {{ color: {colours.text}; background-color: {colours.background}; }}\n"
+        f"a {{ color: {colours.link}; }}\n"
+    )
+
+
+def render_reference(reference: Reference, colours: PaneColours = LIGHT) -> str:
     """The detail pane for one record: the full page, or what citations say of a stub."""
-    return _render_stub(reference) if reference.is_stub else _render_full(reference)
+    styles = _Styles.of(colours)
+    return _render_stub(reference, styles) if reference.is_stub else _render_full(reference, styles)
 
 
-def render_empty(message: str) -> str:
+def render_empty(message: str, colours: PaneColours = LIGHT) -> str:
     """The pane when nothing is selected, or the selection is gone."""
-    return _page([f'<p align="center" style="{_MUTED}">{_esc(message)}</p>'])
+    styles = _Styles.of(colours)
+    return _page([f'<p align="center" style="{styles.muted}">{_esc(message)}</p>'])

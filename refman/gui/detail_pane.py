@@ -2,6 +2,8 @@
 
 ``refman://reference/<id>`` links navigate inside refman; http(s) links open in
 the system browser; nothing else is ever opened, and nothing is ever fetched.
+The page's colours come from the pane's palette, and it is drawn again when
+the palette changes (a dark system theme, switched while refman runs).
 """
 
 from __future__ import annotations
@@ -9,17 +11,35 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QUrl, Signal
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import QEvent, QUrl, Signal
+from PySide6.QtGui import QColor, QDesktopServices, QPalette
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
 from refman.domain.records import Reference
-from refman.gui.detail_html import parse_reference_url, render_empty, render_reference
+from refman.gui.colours import PaneColours, pane_colours
+from refman.gui.detail_html import parse_reference_url, render_empty, render_reference, style_sheet
 
 EXTERNAL_SCHEMES = frozenset({"http", "https"})
+_PALETTE_EVENTS = frozenset({QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange})
+
+
+def _hex(colour: QColor) -> str:
+    return colour.name(QColor.NameFormat.HexRgb).lower()
+
+
+def colours_of(palette: QPalette) -> PaneColours:
+    """The pane's colours for a palette: its text on its base, and its link colour."""
+    group = QPalette.ColorGroup.Active
+    return pane_colours(
+        _hex(palette.color(group, QPalette.ColorRole.Text)),
+        _hex(palette.color(group, QPalette.ColorRole.Base)),
+        _hex(palette.color(group, QPalette.ColorRole.Link)),
+    )
 
 
 class DetailPane(QTextBrowser):
+    """A record's page.  Tab walks its links (Enter follows one) and then leaves the pane."""
+
     navigate = Signal(int)
     message = Signal(str)
 
@@ -30,14 +50,35 @@ class DetailPane(QTextBrowser):
         self.setOpenExternalLinks(False)
         self.setAcceptDrops(False)
         self._open_url = open_url or QDesktopServices.openUrl
+        self._shown: Reference | str = ""
+        self.colours = colours_of(self.palette())
         self.anchorClicked.connect(self.follow)
         self.show_message("Select an article to see its details.")
 
     def show_reference(self, reference: Reference) -> None:
-        self.setHtml(render_reference(reference))
+        self._shown = reference
+        self._render()
 
     def show_message(self, text: str) -> None:
-        self.setHtml(render_empty(text))
+        self._shown = text
+        self._render()
+
+    def _render(self) -> None:
+        self.document().setDefaultStyleSheet(style_sheet(self.colours))
+        if isinstance(self._shown, str):
+            self.setHtml(render_empty(self._shown, self.colours))
+        else:
+            self.setHtml(render_reference(self._shown, self.colours))
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in _PALETTE_EVENTS:
+            colours = colours_of(self.palette())
+            if colours != self.colours:
+                self.colours = colours
+                scrolled = self.verticalScrollBar().value()
+                self._render()
+                self.verticalScrollBar().setValue(scrolled)  # the reader stays where they were
 
     def follow(self, url: QUrl) -> None:
         """The one place a link from the pane goes."""
@@ -49,6 +90,6 @@ class DetailPane(QTextBrowser):
         else:
             self.message.emit(f"Not opened: {url.scheme() or 'this'} links are not opened, only web (http, https) links")
 
-    def loadResource(self, kind: int, name: QUrl) -> Any:
+    def loadResource(self, kind: int, name: QUrl | str) -> Any:
         """Images and style sheets named in a record are never fetched."""
         return None

@@ -2,15 +2,28 @@
 
 Each neighbour shows its title, journal and year, and whether it is in the
 library or only known from a citation (a stub).  Activating one (double-click
-or Enter) asks the window to show it.
+or Enter) asks the window to show it.  Tab reaches each list that has items;
+a list taking the focus shows its current item at once.  Colours come from
+the palette, as the detail pane's do.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QFont, QFontMetrics, QIcon, QPainter, QPalette
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QItemSelectionModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QRect,
+    QSize,
+    Qt,
+    Signal,
+    SignalInstance,
+)
+from PySide6.QtGui import QColor, QFocusEvent, QFont, QFontMetrics, QIcon, QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QLabel,
@@ -23,6 +36,8 @@ from PySide6.QtWidgets import (
 )
 
 from refman.domain.records import Neighbour, Reference
+from refman.gui.colours import readable
+from refman.gui.detail_pane import colours_of
 from refman.gui.reference_model import IdRole, StubRole
 from refman.gui.resources import icon
 
@@ -81,10 +96,40 @@ class NeighbourListModel(QAbstractListModel):
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
 
 
+@dataclass(frozen=True, slots=True)
+class ItemColours:
+    """What one item is drawn in: its title and subtitle pens on its background."""
+
+    title: QColor
+    subtitle: QColor
+    background: QColor
+
+
 class NeighbourDelegate(QStyledItemDelegate):
     """Two lines: the title, and journal · year · in library/stub in a quieter colour."""
 
     PADDING = 4
+
+    @staticmethod
+    def colours(palette: QPalette, selected: bool) -> ItemColours:
+        """The title in the palette's text, the subtitle in the detail pane's muted text.
+
+        Not the palette's placeholder colour: in a light palette it reads at
+        under 4.5:1 on the base.  A selected item is all in highlighted text,
+        darkened or lightened where it does not read on the highlight (Qt's
+        own light palette puts white on a mid blue, at 3.7:1).
+        """
+        group = QPalette.ColorGroup.Active
+        if selected:
+            highlight = palette.color(group, QPalette.ColorRole.Highlight)
+            wanted = palette.color(group, QPalette.ColorRole.HighlightedText).name().lower()
+            text = QColor(readable(wanted, highlight.name().lower(), wanted))
+            return ItemColours(text, text, highlight)
+        return ItemColours(
+            palette.color(group, QPalette.ColorRole.Text),
+            QColor(colours_of(palette).muted),
+            palette.color(group, QPalette.ColorRole.Base),
+        )
 
     def sizeHint(self, option: QStyleOptionViewItem, index: AnyIndex) -> QSize:
         height = QFontMetrics(option.font).lineSpacing() * 2 + self.PADDING * 3
@@ -105,16 +150,13 @@ class NeighbourDelegate(QStyledItemDelegate):
         if isinstance(decoration, QIcon):
             decoration.paint(painter, QRect(rect.left(), rect.top() + 1, size, size))
         rect.setLeft(rect.left() + size + self.PADDING * 2)
-        selected = bool(option.state & QStyle.StateFlag.State_Selected)
-        group = QPalette.ColorGroup.Active
-        main = option.palette.color(group, QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text)
-        quiet = main if selected else option.palette.color(group, QPalette.ColorRole.PlaceholderText)
+        pens = self.colours(option.palette, bool(option.state & QStyle.StateFlag.State_Selected))
         font = QFont(option.font)
         font.setItalic(bool(index.data(StubRole)))
         metrics = QFontMetrics(font)
         line = metrics.lineSpacing()
         painter.setFont(font)
-        painter.setPen(main)
+        painter.setPen(pens.title)
         painter.drawText(
             QRect(rect.left(), rect.top(), rect.width(), line),
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
@@ -123,7 +165,7 @@ class NeighbourDelegate(QStyledItemDelegate):
         small = QFont(option.font)
         small.setPointSizeF(max(option.font.pointSizeF() * 0.9, 7.0))
         painter.setFont(small)
-        painter.setPen(quiet)
+        painter.setPen(pens.subtitle)
         painter.drawText(
             QRect(rect.left(), rect.top() + line + self.PADDING, rect.width(), line),
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
@@ -132,10 +174,28 @@ class NeighbourDelegate(QStyledItemDelegate):
         painter.restore()
 
 
+class NeighbourList(QListView):
+    """A list that, taking the focus, highlights its current item (the first, if none).
+
+    Qt makes the first item current without selecting it, which shows
+    nothing but a faint focus frame: reached by Tab, the list looked inert.
+    """
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        model, selection = self.model(), self.selectionModel()
+        if model is not None and selection is not None and model.rowCount() > 0:
+            current = self.currentIndex()
+            if not current.isValid():
+                current = model.index(0, 0)
+            if not selection.hasSelection():
+                selection.setCurrentIndex(current, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        super().focusInEvent(event)
+
+
 class _Section(QWidget):
     """A heading with a count above one neighbour list."""
 
-    def __init__(self, title: str, name: str, navigate: Signal, parent: QWidget | None = None) -> None:
+    def __init__(self, title: str, name: str, navigate: SignalInstance, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.title = title
         self.heading = QLabel(self)
@@ -143,7 +203,7 @@ class _Section(QWidget):
         font.setBold(True)
         self.heading.setFont(font)
         self.model = NeighbourListModel(self)
-        self.view = QListView(self)
+        self.view = NeighbourList(self)
         self.view.setObjectName(name)
         self.view.setModel(self.model)
         self.view.setItemDelegate(NeighbourDelegate(self.view))

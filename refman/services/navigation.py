@@ -1,8 +1,39 @@
-"""Back and forward between records, as a web browser does it: a plain object, no Qt."""
+"""Moving between records: back and forward as a web browser does it, and what links a stub to
+the pages that name it.  Plain objects, no Qt."""
 
 from __future__ import annotations
 
+from refman.domain.records import Neighbour, Reference
+
 DEFAULT_LIMIT = 500
+
+CITED_BY = "Cited by:"
+CITES = "Cites:"
+SIMILAR_TO = "Similar to:"
+LISTED_BY = "Listed as similar or related by:"
+
+
+def stub_relations(reference: Reference) -> tuple[tuple[str, tuple[Neighbour, ...]], ...]:
+    """The pages that name a record (``cited_in``), grouped under what they say of it.
+
+    A page that lists the record under *References* cites it (``Cited by:``);
+    one that lists it under *Cited by* is cited by it (``Cites:``).  What is
+    left named it in another list: as a similar article, or in a comment,
+    erratum, update or retraction list, which the record's links do not tell
+    apart from its side (only the naming page's side keeps the list's name).
+    Groups come in that order and keep ``cited_in``'s order; a page saying
+    two things is under both; empty groups are left out.
+    """
+    citing = {n.reference_id for n in reference.cited_by}
+    cited = {n.reference_id for n in reference.references}
+    similar = {n.reference_id for n in reference.similar}
+    groups = (
+        (CITED_BY, tuple(n for n in reference.cited_in if n.reference_id in citing)),
+        (CITES, tuple(n for n in reference.cited_in if n.reference_id in cited)),
+        (SIMILAR_TO, tuple(n for n in reference.cited_in if n.reference_id in similar)),
+        (LISTED_BY, tuple(n for n in reference.cited_in if n.reference_id not in citing | cited | similar)),
+    )
+    return tuple((heading, neighbours) for heading, neighbours in groups if neighbours)
 
 
 class History:
