@@ -315,6 +315,24 @@ def test_free_form_reference_without_identifiers():
     assert citation.pmid is None and citation.doi is None and citation.title is None
 
 
+def test_free_form_reference_is_split_like_a_reference_list_string():
+    """An item without a PMID (a reference PubMed could not link) still shows its title and journal."""
+    citation = parse_citation(
+        "Smith J, Doe A. Single-molecule array assays for neuronal proteins in serum. "
+        "J Imaginary Res. 2010;1:1-10. doi: 10.99999/jir.2010.1."
+    )
+    assert citation.title == "Single-molecule array assays for neuronal proteins in serum"
+    assert (citation.journal, citation.date, citation.volume, citation.pages) == ("J Imaginary Res", "2010", "1", "1-10")
+
+
+def test_free_form_report_takes_the_year_it_ends_with_not_one_from_its_title():
+    citation = parse_citation(
+        "Northfield MS Registry. Annual report on disease-modifying therapies 2020. "
+        "Northfield (MN): Northfield MS Registry; 2021."
+    )
+    assert citation.year == 2021
+
+
 def test_whitespace_in_items_is_normalised():
     citation = parse_citation("  Title.Journal.  2001;1:2.\n Journal. 2001.\tPMID:  3  ")
     assert citation.text == "Title.Journal. 2001;1:2. Journal. 2001. PMID: 3"

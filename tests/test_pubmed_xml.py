@@ -266,6 +266,41 @@ def test_references_come_from_the_reference_list_and_cites_entries_once_each():
     ]
 
 
+def test_reference_list_citation_strings_are_split_and_the_files_identifiers_win():
+    reference = """<Reference>
+        <Citation>Stein M. B., Kean Y. M., Disability and quality of life in social phobia: Epidemiologic
+          findings. Am. J. Psychiatry 157, 1606\u20131613 (2000). doi: 10.1176/wrong.</Citation>
+        <ArticleIdList><ArticleId IdType="pubmed">11007714</ArticleId>
+          <ArticleId IdType="doi">10.1176/appi.ajp.157.10.1606</ArticleId></ArticleIdList>
+      </Reference>"""
+    text = ARTICLE.replace("<ReferenceList>", "<ReferenceList>" + reference)
+    cited = read_one(article_set(text)).links["references"][0]
+    assert cited.text == (
+        "Stein M. B., Kean Y. M., Disability and quality of life in social phobia: Epidemiologic findings. "
+        "Am. J. Psychiatry 157, 1606\u20131613 (2000). doi: 10.1176/wrong."
+    )
+    assert cited.title == "Disability and quality of life in social phobia: Epidemiologic findings"
+    assert (cited.journal, cited.year, cited.volume, cited.pages) == ("Am. J. Psychiatry", 2000, "157", "1606\u20131613")
+    assert (cited.pmid, cited.doi) == ("11007714", "10.1176/appi.ajp.157.10.1606")
+
+
+def test_comment_and_reference_sources_in_nlm_form_give_journal_and_date():
+    links = read_one(article_set(ARTICLE)).links
+    (comment,) = links["comment_in"]
+    assert (comment.title, comment.journal, comment.date, comment.year) == (None, "Mult Scler", "2015 Apr", 2015)
+    assert (comment.volume, comment.issue, comment.pages) == ("21", "5", "537-8")
+    nature = links["references"][0]
+    assert (nature.journal, nature.year, nature.volume, nature.pages) == ("Nature", 1994, "370", "199-201")
+    assert nature.doi == "10.1038/370199a0"
+
+
+def test_a_reference_known_only_by_its_identifier_gets_no_parsed_fields():
+    reference = '<Reference><ArticleIdList><ArticleId IdType="pubmed">19990101</ArticleId></ArticleIdList></Reference>'
+    text = ARTICLE.replace("<ReferenceList>", "<ReferenceList>" + reference)
+    cited = read_one(article_set(text)).links["references"][0]
+    assert (cited.text, cited.pmid, cited.year, cited.title) == ("19990101", "19990101", None, None)
+
+
 def test_raw_is_the_articles_own_xml():
     result = pubmed_xml.read_records(article_set(ARTICLE, minimal("Second.", "2")))
     first, second = result.records

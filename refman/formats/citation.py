@@ -14,6 +14,7 @@ import re
 
 from refman.domain.identifiers import normalize_doi, normalize_pmid
 from refman.domain.records import Citation
+from refman.formats.citation_string import DOI_ANYWHERE, clean_title, read_citation_string, read_publication
 
 LANGUAGES = frozenset(
     ["Afrikaans", "Albanian", "Arabic", "Armenian", "Azerbaijani", "Bosnian", "Bulgarian", "Catalan", "Chinese", "Croatian", "Czech", "Danish", "Dutch", "English", "Esperanto", "Estonian", "Finnish", "French", "Georgian", "German", "Greek", "Hebrew", "Hindi", "Hungarian", "Icelandic", "Indonesian", "Italian", "Japanese", "Korean", "Latin", "Latvian", "Lithuanian", "Macedonian", "Malay", "Norwegian", "Persian", "Polish", "Portuguese", "Romanian", "Russian", "Serbian", "Slovak", "Slovenian", "Spanish", "Swedish", "Thai", "Turkish", "Ukrainian", "Undetermined", "Vietnamese", "Welsh"]  # noqa: E501
@@ -24,11 +25,7 @@ _TAIL_YEAR = re.compile(r"\s*\b(\d{4})\.?$")
 _SENTENCE_END = re.compile(r"\.(?:\s+|$)")
 _NO_SPACE_JOIN = re.compile(r"(?<=[.?!])(?=[A-Z\[])")
 _BOOK = re.compile(r"(?<=[.?!\]])\s*In:\s+")
-_PUB = re.compile(
-    r"^(?P<date>[^;:]*?)\s*(?:;\s*(?P<volume>[^(:]*?)\s*(?:\((?P<issue>[^)]*)\))?)?\s*(?::\s*(?P<pages>.+))?$"
-)
 _YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
-_DOI_ANYWHERE = re.compile(r"(?:\bdoi:\s*|\bhttps?://(?:dx\.)?doi\.org/)(\S+)", re.IGNORECASE)
 # Longer than any NLM journal abbreviation; bounds the search for the repeated journal.
 _MAX_JOURNAL = 300
 
@@ -49,21 +46,21 @@ def parse_citation(text: str) -> Citation:
     split = _split_title_journal(head[: tail_year.start()] if tail_year else head)
     if split is not None:
         title, journal, rest = split
-        fields.update(title=_clean_title(title), journal=journal)
-        fields.update(_publication(rest))
+        fields.update(title=clean_title(title), journal=journal)
+        fields.update(read_publication(rest))
     elif book is not None:
-        fields["title"] = _clean_title(head[: book.start()])
+        fields["title"] = clean_title(head[: book.start()])
         book_text = head[book.end():]
         fields["book"] = book_text.split("[Internet]")[0].strip().rstrip(".") or None
-        if (doi := _DOI_ANYWHERE.search(book_text)) is not None:
+        if (doi := DOI_ANYWHERE.search(book_text)) is not None:
             fields["doi"] = normalize_doi(doi.group(1))
     else:
         parts = _NO_SPACE_JOIN.split(head, maxsplit=1)
-        fields["title"] = _clean_title(parts[0])
+        fields["title"] = clean_title(parts[0])
         if len(parts) == 2:
             journal, _, rest = parts[1].partition(".")
             fields["journal"] = journal.strip() or None
-            fields.update(_publication(rest))
+            fields.update(read_publication(rest))
     if fields.get("year") is None and tail_year is not None:
         fields["year"] = int(tail_year.group(1))
     if fields.get("year") is None and (year := _YEAR.search(head)) is not None:
@@ -72,10 +69,8 @@ def parse_citation(text: str) -> Citation:
 
 
 def _free_form(text: str) -> Citation:
-    doi_match = _DOI_ANYWHERE.search(text)
-    doi = normalize_doi(doi_match.group(1)) if doi_match else None
-    year = _YEAR.search(text)
-    return Citation(text=text, doi=doi, year=int(year.group(1)) if year else None)
+    """An item without a PMID is free text (a reference the page could not link): read its style."""
+    return Citation(text=text, **read_citation_string(text).citation_fields())
 
 
 def _split_title_journal(pre: str) -> tuple[str, str, str] | None:
@@ -103,27 +98,6 @@ def _split_title_journal(pre: str) -> tuple[str, str, str] | None:
     return None
 
 
-def _publication(rest: str) -> dict:
-    """Read ``DATE;VOLUME(ISSUE):PAGES. doi: DOI. Epub DATE.`` into fields."""
-    fields: dict = {}
-    segments = [s.strip() for s in _SENTENCE_END.split(rest.strip()) if s.strip()]
-    for index, segment in enumerate(segments):
-        lowered = segment.lower()
-        if lowered.startswith("doi:"):
-            fields.setdefault("doi", normalize_doi(segment[4:]))
-        elif lowered.startswith("epub "):
-            fields.setdefault("epub_date", segment[5:].strip() or None)
-        elif index == 0 and (pub := _PUB.match(segment)) is not None:
-            date = pub.group("date").strip() or None
-            fields["date"] = date
-            if date and (year := _YEAR.search(date)) is not None:
-                fields["year"] = int(year.group(1))
-            for name in ("volume", "issue", "pages"):
-                value = (pub.group(name) or "").strip()
-                fields[name] = value or None
-    return fields
-
-
 def _flags(tail: str) -> dict:
     fields: dict = {}
     types: list[str] = []
@@ -148,10 +122,3 @@ def _flags(tail: str) -> dict:
     fields["publication_types"] = tuple(types)
     fields["flags"] = tuple(flags)
     return fields
-
-
-def _clean_title(title: str) -> str | None:
-    title = title.strip()
-    if title.endswith(".") and not title.endswith(".."):
-        title = title[:-1].rstrip()
-    return title or None

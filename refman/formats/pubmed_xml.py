@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from xml.etree import ElementTree
 from xml.etree.ElementTree import Element
 
@@ -23,6 +24,7 @@ from defusedxml import DefusedXmlException, EntitiesForbidden
 
 from refman.domain.identifiers import normalize_doi, normalize_pmcid, normalize_pmid
 from refman.domain.records import ArticleRecord, Author, Citation, ReadRecord
+from refman.formats.citation_string import read_citation_string
 from refman.formats.errors import ParseError
 from refman.formats.medline import (
     format_date,
@@ -394,7 +396,8 @@ def _links(citation: Element | None, pubmed_data: Element | None) -> dict[str, t
         text = _find_flat(item, "RefSource")
         pmid = _find_flat(item, "PMID")
         if key and (text or pmid):
-            links.setdefault(key, []).append(linked_citation(text or f"PMID: {pmid}", pmid))
+            linked = _cited(text, pmid) if text else linked_citation(f"PMID: {pmid}", pmid)
+            links.setdefault(key, []).append(linked)
     references = _reference_list(pubmed_data)
     if references:
         listed = {c.pmid for c in references if c.pmid}
@@ -408,10 +411,19 @@ def _reference_list(pubmed_data: Element | None) -> list[Citation]:
     citations = []
     for reference in _found(pubmed_data, "ReferenceList//Reference"):
         ids = _article_ids(reference.find("ArticleIdList"))
-        text = _find_flat(reference, "Citation") or ids.get("doi") or ids.get("pubmed")
-        if text:
-            citations.append(linked_citation(text, ids.get("pubmed"), ids.get("doi")))
+        if text := _find_flat(reference, "Citation"):
+            citations.append(_cited(text, ids.get("pubmed"), ids.get("doi")))
+        elif identifier := ids.get("doi") or ids.get("pubmed"):
+            citations.append(linked_citation(identifier, ids.get("pubmed"), ids.get("doi")))
     return citations
+
+
+def _cited(text: str, pmid: str | None, doi: str | None = None) -> Citation:
+    """A citation string with its parts read from it; the identifiers the file lists win."""
+    citation = linked_citation(text, pmid, doi)
+    parts = read_citation_string(citation.text).citation_fields()
+    parts["doi"] = citation.doi or parts["doi"]
+    return replace(citation, **parts)
 
 
 # --- books and chapters ----------------------------------------------------------------------
