@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from pages import page
 from PySide6.QtCore import QEvent, QMimeData, QPoint, QRect, QSettings, Qt, QUrl
 from PySide6.QtGui import QColor, QDragEnterEvent, QDragLeaveEvent, QFont, QGuiApplication, QKeySequence, QPalette
 from PySide6.QtTest import QTest
@@ -387,13 +388,17 @@ def test_the_count_is_right_after_another_program_imported(qtbot, make_window, t
     assert window.count_label.text().startswith("1 records")
 
     ImportService(library).import_paths([seeds])  # "another process" writes to the same file
-    library.dispose()
+    more = tmp_path / "more.txt"
+    more.write_text(page("97000002", "One more article from elsewhere"), encoding="utf-8")
     window.view.sortByColumn(PMID, Qt.SortOrder.DescendingOrder)  # the list reads the library again
     assert window.model.rowCount() == 7
-    assert window.count_label.text().startswith("7 records")
+    qtbot.waitUntil(lambda: window.count_label.text().startswith("7 records"), timeout=3000)
 
+    ImportService(library).import_paths([more])  # and once more; the window is told to refresh
+    library.dispose()
     window.refresh_list()
-    assert window.count_label.text().startswith(f"{window.model.rowCount()} records")
+    assert window.model.rowCount() == 8
+    assert window.count_label.text().startswith("8 records")
 
 
 # -- a job never hangs (item 15) ----------------------------------------------------------------------
