@@ -236,6 +236,16 @@ def test_pasting_an_empty_clipboard_says_so_in_one_line(make_window, clipboard):
     assert "pasted text is empty" in window.statusBar().currentMessage()
 
 
+def test_pasting_text_that_is_no_record_says_why_in_one_line(qtbot, make_window, clipboard):
+    window = make_window()
+    clipboard.setText("Dear colleague,\nplease find the slides attached.\n")
+    with qtbot.waitSignal(window.lane.finished, timeout=10_000):
+        press_paste(window.view)
+    message = window.statusBar().currentMessage()
+    assert message.startswith("Not imported: pasted text: ") and "\n" not in message
+    assert window.model.rowCount() == 0
+
+
 def test_paste_is_in_the_edit_menu(make_window):
     window = make_window()
     edit = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Edit")

@@ -946,6 +946,8 @@ class MainWindow(QMainWindow):
             message = f"Import failed: {failure.message}"
             if report.outcomes:
                 message += f" (before that: {report.summary()})"
+        elif len(report.outcomes) == 1 and report.refused:
+            message = "Not imported: " + " ".join(report.refused[0].line().split())  # one pasted or dropped text
         else:
             message = "Import " + ("cancelled: " if report.cancelled else "finished: ") + report.summary()
         self.statusBar().showMessage(message, 15000)
