@@ -354,6 +354,13 @@ def test_the_title_names_the_library_once_and_the_program_at_most_once(make_wind
     assert title.count("refman") <= 1
 
 
+def test_the_default_library_is_named_so_in_the_title(make_window):
+    from refman.store.library import default_library_path
+
+    window = make_window(default_library_path())  # under the test's own data folder
+    assert window.windowTitle() == "Default library"
+
+
 # -- a record outside the list (item 14) ------------------------------------------------------------
 
 

@@ -73,7 +73,7 @@ from refman.gui.write_lane import ImportJob, JobFailed, WriteLane
 from refman.services.catalog import Catalog, LibrarySummary
 from refman.services.importer import ImportProgress, ImportReport, ImportService
 from refman.services.navigation import History
-from refman.store.library import Library
+from refman.store.library import Library, default_library_path
 
 log = logging.getLogger(__name__)
 
@@ -292,8 +292,7 @@ class MainWindow(QMainWindow):
         self._selecting = False
         self._select_pending: int | None = None  # the record the list is yet to select (see show_reference)
 
-        # Only the library: Qt adds the application's display name ("refman") to the title itself.
-        self.setWindowTitle(library.display_name + (" (read-only)" if self.read_only else ""))
+        self.setWindowTitle(library_title(library) + (" (read-only)" if self.read_only else ""))
         self.setWindowIcon(icon("refman"))
         self.setAcceptDrops(True)
 
@@ -1013,6 +1012,25 @@ class MainWindow(QMainWindow):
             "About refman",
             f"refman {__version__}\nA reference manager for PubMed literature.\nLibrary: {self.library.display_name}",
         )
+
+
+def library_title(library: Library) -> str:
+    """Which library the window shows, for its title.
+
+    Only the library: Qt adds the application's display name ("refman")
+    after it.  The default library (in a folder named refman) is named so
+    rather than by its path, and the home folder is written ``~``.
+    """
+    name = library.display_name
+    if not library.is_sqlite or name == ":memory:":
+        return name
+    path = Path(name)
+    if path == default_library_path():
+        return "Default library"
+    try:
+        return str(Path("~") / path.relative_to(Path.home()))
+    except ValueError:
+        return name
 
 
 def _standard(key: QKeySequence.StandardKey, fallback: str) -> QKeySequence:
