@@ -2,24 +2,36 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import itertools
+import logging
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QEvent, QModelIndex, QObject, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QEvent, QModelIndex, QObject, QRectF, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
+    QColor,
     QDragEnterEvent,
     QDragLeaveEvent,
     QDragMoveEvent,
     QDropEvent,
     QGuiApplication,
+    QKeyEvent,
     QKeySequence,
     QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QPen,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QFileDialog,
+    QFrame,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
@@ -27,6 +39,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QStackedWidget,
     QTableView,
@@ -56,11 +69,13 @@ from refman.gui.reference_model import (
     ReferenceListModel,
 )
 from refman.gui.resources import icon
-from refman.gui.write_lane import ImportJob, WriteLane
+from refman.gui.write_lane import ImportJob, JobFailed, WriteLane
 from refman.services.catalog import Catalog, LibrarySummary
 from refman.services.importer import ImportProgress, ImportReport, ImportService
 from refman.services.navigation import History
-from refman.store.library import Library
+from refman.store.library import Library, default_library_path
+
+log = logging.getLogger(__name__)
 
 SEARCH_DELAY_MS = 200
 REFRESH_DELAY_MS = 250
@@ -68,66 +83,175 @@ REFRESH_DELAY_MS = 250
 # restored onto new columns.
 _HEADER_KEY = "list/header-v2"
 SAMPLES = Path(__file__).resolve().parents[2] / "seeds"
+Shortcut = QKeySequence | QKeySequence.StandardKey | str
+
+
+def _setting_int(value: object, default: int) -> int:
+    """A whole number from QSettings, which hands back strings from an .ini file."""
+    try:
+        return int(str(value))
+    except ValueError:
+        return default
 
 
 class DropOverlay(QWidget):
-    """The highlight over the window while files or text are dragged onto it."""
+    """The highlight over the window while files or text are dragged onto it.
 
-    def __init__(self, parent: QWidget) -> None:
-        super().__init__(parent)
+    A floating child of the window, in no layout: showing it changes no
+    pane's size.  It follows the window's size while shown, and takes its
+    colours from the palette (the highlight colour, see-through).
+    """
+
+    MARGIN = 6
+    FILL_ALPHA = 48
+
+    def __init__(self, window: QWidget) -> None:
+        super().__init__(window)
         self.setObjectName("dropOverlay")
         self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
-        self.setStyleSheet(
-            "#dropOverlay { background: rgba(47, 111, 179, 40); border: 3px dashed rgb(47, 111, 179);"
-            " border-radius: 8px; }"
-        )
-        label = QLabel("Drop PubMed pages, folders or page text to import them", self)
-        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        font = label.font()
+        self.label = QLabel("Drop PubMed pages, reference files, folders or page text to import them", self)
+        self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.label.setWordWrap(True)
+        font = self.label.font()
         font.setPointSizeF(font.pointSizeF() * 1.4)
         font.setBold(True)
-        label.setFont(font)
+        self.label.setFont(font)
         layout = QVBoxLayout(self)
-        layout.addWidget(label)
+        layout.setContentsMargins(40, 40, 40, 40)
+        layout.addWidget(self.label)
+        window.installEventFilter(self)
         self.hide()
 
     def cover(self) -> None:
-        self.setGeometry(self.parentWidget().rect().adjusted(6, 6, -6, -6))
+        self._fit()
         self.raise_()
         self.show()
 
+    def _fit(self) -> None:
+        window = self.parentWidget()
+        if window is not None:
+            self.setGeometry(window.rect().adjusted(self.MARGIN, self.MARGIN, -self.MARGIN, -self.MARGIN))
 
-class EmptyState(QWidget):
-    """What a new, empty library shows: how to add articles, and the samples."""
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.parentWidget() and event.type() == QEvent.Type.Resize and self.isVisible():
+            self._fit()
+        return False
+
+    def paintEvent(self, _event: QPaintEvent) -> None:
+        palette = self.palette()
+        highlight = palette.color(QPalette.ColorRole.Highlight)
+        fill = QColor(highlight)
+        fill.setAlpha(self.FILL_ALPHA)
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(QPen(highlight, 3, Qt.PenStyle.DashLine))
+        painter.setBrush(fill)
+        painter.drawRoundedRect(QRectF(self.rect()).adjusted(1.5, 1.5, -1.5, -1.5), 8, 8)
+        # The words sit on a card of the window's colour, readable over whatever is beneath.
+        text = self.label.fontMetrics().boundingRect(
+            self.label.contentsRect(), int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap), self.label.text()
+        )
+        card = QRectF(text.translated(self.label.pos())).adjusted(-20, -12, 20, 12)
+        painter.setPen(QPen(highlight, 1))
+        painter.setBrush(palette.color(QPalette.ColorRole.Window))
+        painter.drawRoundedRect(card, 8, 8)
+        painter.end()
+
+
+class EmptyState(QScrollArea):
+    """What a new, empty library shows: how to add articles, and the samples.
+
+    The text wraps to the width it is given and scrolls when the window is
+    too small for it, whatever the font size.
+    """
 
     import_files = Signal()
     import_samples = Signal()
+    WIDTH_IN_CHARACTERS = 64
 
     def __init__(self, parent: QWidget, samples_available: bool) -> None:
         super().__init__(parent)
         self.setObjectName("emptyState")
-        title = QLabel("<h2>Your library is empty</h2>", self)
-        title.setTextFormat(Qt.TextFormat.RichText)
-        text = QLabel(
-            "Save PubMed article pages as text and drag them, or a folder of them, onto this window.\n"
-            "You can also paste a page's text by dropping it here, or use File ▸ Import files… (Ctrl+O).",
-            self,
-        )
-        text.setTextFormat(Qt.TextFormat.PlainText)
-        text.setWordWrap(True)
-        text.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        files = QPushButton(icon("import"), "Import files…", self)
-        files.clicked.connect(self.import_files)
-        samples = QPushButton("Import the sample pages", self)
-        samples.setObjectName("importSamplesButton")
-        samples.clicked.connect(self.import_samples)
-        samples.setVisible(samples_available)
-        layout = QVBoxLayout(self)
-        layout.addStretch()
-        for widget in (title, text, files, samples):
-            layout.addWidget(widget, 0, Qt.AlignmentFlag.AlignHCenter)
-        layout.addStretch()
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        content = QWidget(self)
+        content.setObjectName("emptyStateContent")
+        self.title = QLabel("Your library is empty", content)
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.5)
+        font.setBold(True)
+        self.title.setFont(font)
+        paste = QKeySequence(QKeySequence.StandardKey.Paste).toString(QKeySequence.SequenceFormat.NativeText) or "Ctrl+V"
+        self.hints = [
+            QLabel("Save PubMed article pages as text and drag them, or a folder of them, onto this window.", content),
+            QLabel(
+                f"You can also paste a page's text or a reference file ({paste}), drop MEDLINE, RIS, BibTeX "
+                "or CSL-JSON files, or use File ▸ Import files… (Ctrl+O).",
+                content,
+            ),
+        ]
+        for label in (self.title, *self.hints):
+            label.setTextFormat(Qt.TextFormat.PlainText)
+            label.setWordWrap(True)
+            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.files_button = QPushButton(icon("import"), "Import files…", content)
+        self.files_button.clicked.connect(self.import_files)
+        self.samples_button = QPushButton("Import the sample pages", content)
+        self.samples_button.setObjectName("importSamplesButton")
+        self.samples_button.clicked.connect(self.import_samples)
+        self.samples_button.setVisible(samples_available)
+
+        # Labels take the column's whole width (no alignment in the layout), so their height is
+        # asked for that width; the column keeps a readable measure and stays centred.
+        self.column = QWidget(content)
+        column = QVBoxLayout(self.column)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.title)
+        for label in self.hints:
+            column.addWidget(label)
+        column.addSpacing(8)
+        for button in (self.files_button, self.samples_button):
+            column.addWidget(button, 0, Qt.AlignmentFlag.AlignHCenter)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.column, 100)
+        row.addStretch(1)
+        layout = QVBoxLayout(content)
+        layout.addStretch(1)
+        layout.addLayout(row)
+        layout.addStretch(1)
+        self.setWidget(content)
+        self._fit_measure()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.FontChange:
+            self._fit_measure()
+        super().changeEvent(event)
+
+    def _fit_measure(self) -> None:
+        self.column.setMaximumWidth(self.fontMetrics().averageCharWidth() * self.WIDTH_IN_CHARACTERS)
+
+
+class OutsideFilterNotice(QFrame):
+    """Above the detail pane: the record shown is not in the list, and why."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setObjectName("outsideFilterNotice")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setAutoFillBackground(True)
+        self.setBackgroundRole(QPalette.ColorRole.ToolTipBase)
+        self.label = QLabel(self)
+        self.label.setTextFormat(Qt.TextFormat.PlainText)
+        self.label.setWordWrap(True)
+        self.label.setForegroundRole(QPalette.ColorRole.ToolTipText)
+        self.button = QPushButton(self)
+        self.button.setObjectName("outsideFilterButton")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 4, 4, 4)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(self.button)
+        self.hide()
 
 
 class MainWindow(QMainWindow):
@@ -135,6 +259,7 @@ class MainWindow(QMainWindow):
 
     files_dropped = Signal(list)  # list[Path]
     text_dropped = Signal(str)
+    _counted = Signal(object)  # LibrarySummary | None, from the counting thread
 
     def __init__(
         self,
@@ -152,19 +277,29 @@ class MainWindow(QMainWindow):
         self.settings = settings or QSettings()
         self.samples = samples if samples is not None and samples.is_dir() else None
         self.last_report: ImportReport | None = None
-        self._summary: LibrarySummary | None = None
+        self.read_only = bool(getattr(library, "read_only", False))
         self._shown_id: int | None = None
+        self._shown_is_stub = False
+        self._import_failure: JobFailed | None = None
+        self._summary = self.catalog.summary()
+        self._refreshing = False
+        self._counting = False
+        self._count_again = False
+        self._closed = False
+        self._counter = ThreadPoolExecutor(1, thread_name_prefix="refman-count") if threaded else None
+        self._counted.connect(self._counted_in_background)
         self._moving_in_history = False
         self._selecting = False
         self._select_pending: int | None = None  # the record the list is yet to select (see show_reference)
 
-        self.setWindowTitle(f"refman — {library.display_name}")
+        self.setWindowTitle(library_title(library) + (" (read-only)" if self.read_only else ""))
         self.setWindowIcon(icon("refman"))
         self.setAcceptDrops(True)
 
         self.lane = WriteLane(ImportService(library), self, threaded=threaded)
         self.lane.started.connect(self._import_started)
         self.lane.progress.connect(self._import_progress)
+        self.lane.failed.connect(self._import_failed)
         self.lane.finished.connect(self._import_finished)
 
         self._build_actions()
@@ -173,6 +308,9 @@ class MainWindow(QMainWindow):
         self.edits = LibraryEdits(self, self.library, self.lane)
         self._build_menus_and_toolbar()
         self._build_status_bar()
+        self._set_tab_order()
+        if self.read_only:
+            self._refuse_writes()
         self.files_dropped.connect(self.import_paths)
         self.text_dropped.connect(self.import_text)
 
@@ -184,11 +322,15 @@ class MainWindow(QMainWindow):
         self._restore_state()
         self._update_counts()
         self._update_history_actions()
-        QGuiApplication.instance().installEventFilter(self)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self)
 
     # -- construction ----------------------------------------------------------------
 
-    def _action(self, text: str, shortcut: QKeySequence | str | None = None, slot=None, icon_name: str | None = None) -> QAction:
+    def _action(
+        self, text: str, shortcut: Shortcut | None = None, slot: Callable[[], object] | None = None, icon_name: str | None = None
+    ) -> QAction:
         action = QAction(text, self)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
@@ -202,10 +344,12 @@ class MainWindow(QMainWindow):
     def _build_actions(self) -> None:
         self.import_files_action = self._action("&Import files…", QKeySequence.StandardKey.Open, self.choose_files, "import")
         self.import_folder_action = self._action("Import &folder…", "Ctrl+Shift+O", self.choose_folder)
-        self.report_action = self._action("Last import &report…", None, self.show_report)
+        self.report_action = self._action("Last import &report…", "Ctrl+Shift+R", self.show_report)
         self.report_action.setEnabled(False)
-        self.quit_action = self._action("&Quit", QKeySequence.StandardKey.Quit, self.close)
+        self.quit_action = self._action("&Quit", _standard(QKeySequence.StandardKey.Quit, "Ctrl+Q"), self.close)
         self.copy_action = self._action("&Copy", QKeySequence.StandardKey.Copy, self.copy_selection)
+        self.paste_action = self._action("&Paste", QKeySequence.StandardKey.Paste, self.paste)
+        self.paste_action.setToolTip("Import the page text, reference records or files on the clipboard")
         self.find_action = self._action("&Find", QKeySequence.StandardKey.Find, self.focus_search)
         self.back_action = self._action("&Back", "Alt+Left", self.go_back, "back")
         self.forward_action = self._action("&Forward", "Alt+Right", self.go_forward, "forward")
@@ -213,7 +357,7 @@ class MainWindow(QMainWindow):
         self.stubs_action.setCheckable(True)
         self.stubs_action.setToolTip("Also list articles known only from citations")
         self.stubs_action.toggled.connect(self.set_show_stubs)
-        self.about_action = self._action("&About refman", None, self.about)
+        self.about_action = self._action("&About refman", _standard(QKeySequence.StandardKey.HelpContents, "F1"), self.about)
 
     def _build_widgets(self, threaded: bool) -> None:
         self.model = ReferenceListModel(self.library, self, background=threaded)
@@ -258,6 +402,7 @@ class MainWindow(QMainWindow):
         clear.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         clear.triggered.connect(self.clear_search)
         self.search.addAction(clear)
+        self.search.installEventFilter(self)  # Down and Page Down go on into the list
 
         self.detail = DetailPane(self)
         self.detail.navigate.connect(self.follow_link)
@@ -272,9 +417,19 @@ class MainWindow(QMainWindow):
         self.empty_state.import_files.connect(self.choose_files)
         self.empty_state.import_samples.connect(self.import_samples)
 
+        self.detail_area = QWidget(self)
+        self.detail_area.setObjectName("detailArea")
+        self.outside_notice = OutsideFilterNotice(self.detail_area)
+        self.outside_notice.button.clicked.connect(self._bring_shown_into_list)
+        detail_layout = QVBoxLayout(self.detail_area)
+        detail_layout.setContentsMargins(0, 0, 0, 0)
+        detail_layout.setSpacing(4)
+        detail_layout.addWidget(self.outside_notice)
+        detail_layout.addWidget(self.detail, 1)
+
         self.side_splitter = QSplitter(Qt.Orientation.Vertical, self)
         self.side_splitter.setObjectName("sideSplitter")
-        self.side_splitter.addWidget(self.detail)
+        self.side_splitter.addWidget(self.detail_area)
         self.side_splitter.addWidget(self.navigator)
         self.side_splitter.setSizes([460, 480])
         self.main_splitter = QSplitter(Qt.Orientation.Horizontal, self)
@@ -285,7 +440,7 @@ class MainWindow(QMainWindow):
         self.main_splitter.setStretchFactor(1, 2)
         self.main_splitter.setSizes([900, 640])
         self.setCentralWidget(self.main_splitter)
-        self.drop_overlay = DropOverlay(self.main_splitter)
+        self.drop_overlay = DropOverlay(self)
 
     def _build_menus_and_toolbar(self) -> None:
         menus = self.menuBar()
@@ -300,6 +455,7 @@ class MainWindow(QMainWindow):
         edit_menu.addAction(self.copy_action)
         for action in self.exports.cite_actions.values():
             edit_menu.addAction(action)
+        edit_menu.addAction(self.paste_action)
         edit_menu.addAction(self.find_action)
         view_menu = menus.addMenu("&View")
         view_menu.addAction(self.back_action)
@@ -310,6 +466,14 @@ class MainWindow(QMainWindow):
         self.edits.add_to_menus(edit_menu, tools_menu)
         help_menu = menus.addMenu("&Help")
         help_menu.addAction(self.about_action)
+        # Every menu item has a shortcut; these two controllers' actions came without one.
+        missing: list[tuple[QAction | None, str]] = [
+            (self.exports.cite_actions.get("apa"), "Ctrl+Shift+A"),
+            (self.edits.check_action, "Ctrl+Shift+L"),
+        ]
+        for lacking, keys in missing:
+            if lacking is not None and lacking.shortcut().isEmpty():
+                lacking.setShortcut(QKeySequence(keys))
 
         toolbar = self.addToolBar("Main")
         toolbar.setObjectName("mainToolbar")
@@ -347,6 +511,27 @@ class MainWindow(QMainWindow):
         status.addPermanentWidget(self.progress)
         status.addPermanentWidget(self.cancel_button)
         status.addPermanentWidget(self.count_label)
+        self.read_only_label = QLabel("Read-only", self)
+        self.read_only_label.setObjectName("readOnlyLabel")
+        self.read_only_label.setToolTip("This library is open read-only: importing, pasting and deleting are turned off")
+        self.read_only_label.setVisible(self.read_only)
+        status.addPermanentWidget(self.read_only_label)
+
+    def _set_tab_order(self) -> None:
+        """Tab goes search field → list → detail pane → the navigator's lists; Shift+Tab back."""
+        chain: list[QWidget] = [self.search, self.view, self.outside_notice.button, self.detail]
+        chain += [section.view for section in self.navigator.sections]
+        self.view.setTabKeyNavigation(False)  # Tab leaves the list instead of moving between its cells
+        for first, second in itertools.pairwise(chain):
+            QWidget.setTabOrder(first, second)
+
+    def _refuse_writes(self) -> None:
+        """A read-only library: nothing that would write is offered."""
+        for action in (self.import_files_action, self.import_folder_action, self.paste_action, self.edits.delete_action):
+            action.setEnabled(False)
+            action.setToolTip("The library is read-only")
+        for button in (self.empty_state.files_button, self.empty_state.samples_button):
+            button.setEnabled(False)
 
     # -- state that survives a restart ----------------------------------------------------
 
@@ -365,11 +550,11 @@ class MainWindow(QMainWindow):
         if isinstance(header, QByteArray) and not header.isEmpty():
             self.view.horizontalHeader().restoreState(header)
             self.view.horizontalHeader().setSectionResizeMode(TITLE, QHeaderView.ResizeMode.Stretch)
-        sort_column = int(s.value("list/sortColumn-v2", -1))
-        sort_order = Qt.SortOrder(int(s.value("list/sortOrder-v2", 0)))
+        sort_column = _setting_int(s.value("list/sortColumn-v2", -1), -1)
+        sort_order = Qt.SortOrder(_setting_int(s.value("list/sortOrder-v2", 0), 0))
         if 0 <= sort_column < len(COLUMNS):
             self.view.sortByColumn(sort_column, sort_order)
-        self.stubs_action.setChecked(s.value("list/showStubs", False, type=bool))
+        self.stubs_action.setChecked(bool(s.value("list/showStubs", False, type=bool)))
 
     def save_state(self) -> None:
         s = self.settings
@@ -385,11 +570,17 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_state()
-        QGuiApplication.instance().removeEventFilter(self)
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
         self.lane.shutdown()
         self._select_timer.stop()
         self.model.close()
         self.exports.wait()
+        if self._counter is not None:
+            self._counter.shutdown(wait=True)
+            self._counter = None
+        self._closed = True
         super().closeEvent(event)
 
     # -- showing records and history ---------------------------------------------------
@@ -414,6 +605,7 @@ class MainWindow(QMainWindow):
             self._update_history_actions()
             return False
         self._display(reference)
+        self.outside_notice.hide()  # until the list has been asked whether it holds the record
         if not self._moving_in_history:
             self.history.visit(reference_id)
         self._select_timer.stop()
@@ -441,6 +633,7 @@ class MainWindow(QMainWindow):
 
     def _display(self, reference: Reference) -> None:
         self._shown_id = reference.id
+        self._shown_is_stub = reference.is_stub
         self.detail.show_reference(reference)
         self.navigator.set_reference(reference)
 
@@ -451,11 +644,14 @@ class MainWindow(QMainWindow):
     def _select_in_list(self, reference_id: int) -> None:
         current = self.view.currentIndex()
         if current.isValid() and current.data(IdRole) == reference_id:
+            self.outside_notice.hide()
             return
         row = self.model.row_of(reference_id)
         if row is None:
             self._clear_list_selection()
+            self._say_outside_the_list()
             return
+        self.outside_notice.hide()
         selection = self.view.selectionModel()
         index = self.model.index(row, TITLE)
         self._selecting = True
@@ -464,6 +660,30 @@ class MainWindow(QMainWindow):
             self.view.scrollTo(index)
         finally:
             self._selecting = False
+
+    def _say_outside_the_list(self) -> None:
+        """The record shown is not among the list's rows: say why, and offer to bring it back."""
+        if not self.model.is_complete or self._shown_id is None:
+            self.outside_notice.hide()  # a search still being stored may yet list it
+            return
+        notice = self.outside_notice
+        if self._shown_is_stub and not self.model.query.include_stubs:
+            notice.label.setText("Not in the list: it is a stub (known only from citations), and stubs are hidden")
+            notice.button.setText("Show stubs")
+        elif self.model.query.search.strip():
+            notice.label.setText("Not in the list: it does not match the current search")
+            notice.button.setText("Clear search")
+        else:
+            notice.hide()
+            return
+        notice.show()
+
+    def _bring_shown_into_list(self) -> None:
+        """The notice's button: show stubs, or clear the search, so the list holds the record shown."""
+        if self._shown_is_stub and not self.model.query.include_stubs:
+            self.stubs_action.setChecked(True)
+        else:
+            self.clear_search()
 
     def _clear_list_selection(self) -> None:
         selection = self.view.selectionModel()
@@ -501,7 +721,9 @@ class MainWindow(QMainWindow):
         self.forward_action.setEnabled(self.history.can_go_forward)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        """The mouse's back and forward buttons work anywhere over the window."""
+        """The mouse's back and forward buttons work anywhere over the window; Down leaves the search field."""
+        if watched is self.search and event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            return self._search_key(event)
         if event.type() == QEvent.Type.MouseButtonPress and isinstance(event, QMouseEvent):
             widget = watched if isinstance(watched, QWidget) else None
             if widget is not None and widget.window() is self:
@@ -513,6 +735,17 @@ class MainWindow(QMainWindow):
                     return True
         return super().eventFilter(watched, event)
 
+    def _search_key(self, event: QKeyEvent) -> bool:
+        """Down or Page Down in the search field: on into the list, at its first row if none is chosen."""
+        if event.key() not in (Qt.Key.Key_Down, Qt.Key.Key_PageDown) or event.modifiers() != Qt.KeyboardModifier.NoModifier:
+            return False
+        if self.list_area.currentWidget() is not self.view or self.model.rowCount() == 0:
+            return False
+        self.view.setFocus(Qt.FocusReason.TabFocusReason)
+        if not self.view.selectionModel().hasSelection():
+            self.view.selectRow(0)
+        return True
+
     # -- deleted records (Edit ▸ Delete and Undo live in gui/library_edits.py) ----------------
 
     def forget_records(self, reference_ids: Iterable[int]) -> None:
@@ -522,6 +755,7 @@ class MainWindow(QMainWindow):
             self.history.forget(reference_id)
         if self._shown_id in gone:
             self._shown_id = None
+            self.outside_notice.hide()
             self.detail.show_message("Select an article to see its details.")
             self.navigator.set_reference(None)
         self._update_history_actions()
@@ -544,24 +778,69 @@ class MainWindow(QMainWindow):
         self.model.set_search(self.search.text())
 
     def refresh_list(self) -> None:
-        self._summary = None
-        self.model.refresh()
+        """Read the library again: the list and the status bar's totals (after an import)."""
+        self._summary = self.catalog.summary()
+        self._refreshing = True
+        try:
+            self.model.refresh()
+        finally:
+            self._refreshing = False
+        self._update_counts()
 
     def _model_reset(self) -> None:
         if self._shown_id is not None:
             self._select_in_list(self._shown_id)
         self._update_counts()
+        if not self._refreshing:
+            self._recount()
 
     def _search_completed(self) -> None:
         """A broad search's rows are all in: select the record shown if the list has it, and count."""
         if self._shown_id is not None:
             self._select_in_list(self._shown_id)
         self._update_counts()
+        self._recount()
 
-    def _update_counts(self, *, recount: bool = False) -> None:
-        """The status bar's totals; the library's own totals change only when an import lands."""
-        if recount or self._summary is None:
+    def _recount(self) -> None:
+        """Count the library's totals again, off the GUI thread, whenever the list was read again.
+
+        Another program may have imported since the last count.  The count
+        scans an index (about 0.15 s for a million records), so it runs
+        beside the GUI; the status bar shows the new totals when it is done.
+        """
+        if self._closed:
+            return
+        if self._counter is None:
             self._summary = self.catalog.summary()
+            self._update_counts()
+            return
+        if self._counting:
+            self._count_again = True
+            return
+        self._counting = True
+        catalog, counted = self.catalog, self._counted
+
+        def count() -> None:
+            summary: LibrarySummary | None = None
+            try:
+                summary = catalog.summary()
+            except Exception:  # a library gone bad shows its old totals; the log says why
+                log.exception("Counting the library failed")
+            counted.emit(summary)
+
+        self._counter.submit(count)
+
+    def _counted_in_background(self, summary: LibrarySummary | None) -> None:
+        self._counting = False
+        if summary is not None:
+            self._summary = summary
+            self._update_counts()
+        if self._count_again:
+            self._count_again = False
+            self._recount()
+
+    def _update_counts(self) -> None:
+        """The status bar's totals (as last counted) and the list's count; the empty state if both are none."""
         summary = self._summary
         shown = self.model.rowCount()
         text = f"{summary.records:,} records · {summary.stubs:,} stubs"
@@ -605,11 +884,38 @@ class MainWindow(QMainWindow):
         if self.samples is not None:
             self.import_paths([self.samples])
 
-    def import_paths(self, paths: list[Path]) -> ImportJob:
+    def import_paths(self, paths: list[Path]) -> ImportJob | None:
+        if self._refused_read_only():
+            return None
         return self.lane.import_paths(paths)
 
-    def import_text(self, text: str) -> ImportJob:
-        return self.lane.import_text(text, "dropped text")
+    def import_text(self, text: str, label: str = "dropped text") -> ImportJob | None:
+        if self._refused_read_only():
+            return None
+        return self.lane.import_text(text, label)
+
+    def paste(self) -> None:
+        """Edit ▸ Paste: import the page text, records or files on the clipboard, as a drop would.
+
+        In the search field the key pastes into the field (the field takes the
+        shortcut); from the menu, too.
+        """
+        if self.search.hasFocus():
+            self.search.paste()
+            return
+        content = read_drop(QGuiApplication.clipboard().mimeData(), pasted=True)
+        if not content.accepted:
+            self.statusBar().showMessage(content.refusal, 8000)
+            return
+        if content.paths:
+            self.import_paths(list(content.paths))
+        if content.text is not None:
+            self.import_text(content.text, "pasted text")
+
+    def _refused_read_only(self) -> bool:
+        if self.read_only:
+            self.statusBar().showMessage(f"Not imported: {self.library.display_name} is open read-only", 8000)
+        return self.read_only
 
     def _import_started(self, _job: ImportJob) -> None:
         self.progress.setRange(0, 0)
@@ -624,14 +930,25 @@ class MainWindow(QMainWindow):
         if progress.written_ids and not self._refresh_timer.isActive():
             self._refresh_timer.start()
 
+    def _import_failed(self, _job: ImportJob, failure: JobFailed) -> None:
+        self._import_failure = failure
+
     def _import_finished(self, _job: ImportJob, report: ImportReport) -> None:
         self.last_report = report
+        failure, self._import_failure = self._import_failure, None
         if not self.lane.busy:
             self.progress.hide()
             self.cancel_button.hide()
         self._refresh_timer.stop()
         self.refresh_list()
-        message = "Import " + ("cancelled: " if report.cancelled else "finished: ") + report.summary()
+        if failure is not None:
+            message = f"Import failed: {failure.message}"
+            if report.outcomes:
+                message += f" (before that: {report.summary()})"
+        elif len(report.outcomes) == 1 and report.refused:
+            message = "Not imported: " + " ".join(report.refused[0].line().split())  # one pasted or dropped text
+        else:
+            message = "Import " + ("cancelled: " if report.cancelled else "finished: ") + report.summary()
         self.statusBar().showMessage(message, 15000)
         self.report_action.setEnabled(True)
         self.report_button.setVisible(bool(report.refused))
@@ -654,6 +971,10 @@ class MainWindow(QMainWindow):
     # -- drag and drop ------------------------------------------------------------------
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if self.read_only:
+            event.ignore()
+            self.statusBar().showMessage(f"Nothing can be dropped here: {self.library.display_name} is open read-only", 8000)
+            return
         content = read_drop(event.mimeData())
         if content.accepted:
             event.acceptProposedAction()
@@ -671,6 +992,9 @@ class MainWindow(QMainWindow):
 
     def dropEvent(self, event: QDropEvent) -> None:
         self.drop_overlay.hide()
+        if self._refused_read_only():
+            event.ignore()
+            return
         content: DropContent = read_drop(event.mimeData())
         if not content.accepted:
             self.statusBar().showMessage(content.refusal, 8000)
@@ -688,6 +1012,31 @@ class MainWindow(QMainWindow):
             "About refman",
             f"refman {__version__}\nA reference manager for PubMed literature.\nLibrary: {self.library.display_name}",
         )
+
+
+def library_title(library: Library) -> str:
+    """Which library the window shows, for its title.
+
+    Only the library: Qt adds the application's display name ("refman")
+    after it.  The default library (in a folder named refman) is named so
+    rather than by its path, and the home folder is written ``~``.
+    """
+    name = library.display_name
+    if not library.is_sqlite or name == ":memory:":
+        return name
+    path = Path(name)
+    if path == default_library_path():
+        return "Default library"
+    try:
+        return str(Path("~") / path.relative_to(Path.home()))
+    except ValueError:
+        return name
+
+
+def _standard(key: QKeySequence.StandardKey, fallback: str) -> QKeySequence:
+    """The platform's shortcut for a standard action, or ``fallback`` where it has none (Quit on Windows)."""
+    sequence = QKeySequence(key)
+    return sequence if not sequence.isEmpty() else QKeySequence(fallback)
 
 
 def citation_line(reference: Reference) -> str:

@@ -7,10 +7,16 @@ the worker.  Between threads pass only paths, text and frozen results.
 Other writes (deleting, undoing a delete, the library check) go through the
 same lane as :class:`LibraryJob`: a frozen value naming a service call, run
 in turn with the imports, its result coming back by ``job_finished``.
+
+A job never hangs the lane: whatever a job raises is logged with its
+traceback, and the job finishes with a one-line message for the user
+(:func:`failure_message`), never Python's own text.
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -19,6 +25,8 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from refman.services.importer import ImportReport, ImportService
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,14 +55,35 @@ class LibraryJob:
 
 @dataclass(frozen=True, slots=True)
 class JobFailed:
-    """The result of a job that raised: the lane reports it instead of stopping."""
+    """The result of a job that raised: the lane reports it instead of stopping.
+
+    ``message`` is for the user (see :func:`failure_message`); the traceback went to the log.
+    """
 
     message: str
 
 
+def failure_message(error: BaseException) -> str:
+    """What went wrong, in one line a user can read: no exception class, no traceback."""
+    if isinstance(error, MemoryError):
+        return "there was not enough memory"
+    if isinstance(error, OSError) and error.strerror:
+        reason = error.strerror[:1].lower() + error.strerror[1:]
+        if isinstance(error.filename, (str, bytes)):
+            return f"{reason} ({printable_name(error.filename)})"
+        return reason
+    return "an unexpected error stopped it (the details are in the log)"
+
+
+def printable_name(name: str | bytes) -> str:
+    """A file's name as one printable line: undecodable bytes and control characters escaped."""
+    text = os.fsdecode(name).encode("utf-8", "backslashreplace").decode("utf-8")
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in Path(text).name or text)
+
+
 class _Worker(QObject):
     progress = Signal(object)  # ImportProgress
-    finished = Signal(object, object)  # ImportJob, ImportReport
+    finished = Signal(object, object, object)  # ImportJob, ImportReport, JobFailed | None
     job_progress = Signal(object, str)  # LibraryJob, what it is doing
     job_finished = Signal(object, object)  # LibraryJob, its result or JobFailed
 
@@ -67,22 +96,29 @@ class _Worker(QObject):
     def run(self, job: ImportJob) -> None:
         self._cancel.clear()
         report = ImportReport()
-        if job.text is not None:
-            report.merge(self._service.import_text(job.text, job.label))
-        if job.paths:
-            report.merge(
-                self._service.import_paths(
-                    job.paths, progress=self.progress.emit, cancelled=self._cancel.is_set
+        failure: JobFailed | None = None
+        try:
+            if job.text is not None:
+                report.merge(self._service.import_text(job.text, job.label))
+            if job.paths:
+                report.merge(
+                    self._service.import_paths(
+                        job.paths, progress=self.progress.emit, cancelled=self._cancel.is_set
+                    )
                 )
-            )
-        self.finished.emit(job, report)
+        except Exception as error:  # any failure must still finish the job
+            log.exception("The import of %s failed", job.label if job.text is not None else list(job.paths))
+            failure = JobFailed(failure_message(error))
+        self.finished.emit(job, report, failure)
 
     @Slot(object)
     def run_job(self, job: LibraryJob) -> None:
+        result: object
         try:
             result = job.work(lambda text: self.job_progress.emit(job, text))
-        except Exception as error:
-            result = JobFailed(f"{type(error).__name__}: {error}")
+        except Exception as error:  # any failure must still finish the job
+            log.exception("The job %r failed", job.label)
+            result = JobFailed(failure_message(error))
         self.job_finished.emit(job, result)
 
 
@@ -95,7 +131,8 @@ class WriteLane(QObject):
 
     started = Signal(object)  # ImportJob
     progress = Signal(object)  # ImportProgress
-    finished = Signal(object, object)  # ImportJob, ImportReport
+    failed = Signal(object, object)  # ImportJob, JobFailed: sent just before its ``finished``
+    finished = Signal(object, object)  # ImportJob, ImportReport (what was done before a failure)
     job_started = Signal(object)  # LibraryJob
     job_progress = Signal(object, str)  # LibraryJob, what it is doing
     job_finished = Signal(object, object)  # LibraryJob, its result or JobFailed
@@ -156,9 +193,11 @@ class WriteLane(QObject):
         self._submit.emit(job)
         return job
 
-    @Slot(object, object)
-    def _job_done(self, job: ImportJob, report: ImportReport) -> None:
+    @Slot(object, object, object)
+    def _job_done(self, job: ImportJob, report: ImportReport, failure: JobFailed | None) -> None:
         self._pending -= 1
+        if failure is not None:
+            self.failed.emit(job, failure)
         self.finished.emit(job, report)
 
     @Slot(object, object)
