@@ -105,7 +105,10 @@ class Library:
 
         On SQLite this is ``BEGIN IMMEDIATE``: two writers queue on the busy
         timeout instead of failing to upgrade a read lock ("database is locked").
+        Raises ``LibraryReadOnly`` on a library opened read-only.
         """
+        if self.read_only:
+            raise LibraryReadOnly(self.display_name)
         with Session(self.engine.execution_options(refman_write=True)) as session, session.begin():
             yield session
 
