@@ -80,7 +80,8 @@ def _parser() -> argparse.ArgumentParser:
 
     importer = commands.add_parser(
         "import",
-        help="import files, folders, or - for text on standard input",
+        help="import saved PubMed pages, MEDLINE, PubMed XML, RIS, BibTeX, CSL-JSON or EndNote tagged files "
+        "(files, folders, or - for standard input)",
         description=f"Import references into the library. refman reads {FORMATS_READ}, told apart by content; "
         "every record of a file is imported and a bad record is refused alone. "
         "A folder is imported with everything in it; - reads one page or file from standard input. "
