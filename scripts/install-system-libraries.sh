@@ -68,8 +68,9 @@ else
 fi
 echo "Installing the system libraries refman's window needs:$missing" >&2
 # shellcheck disable=SC2086  # $missing is a list of words
-$as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >&2 \
-    || { $as_root apt-get update -qq >&2 \
-         && $as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >&2; } \
+# apt's and dpkg's progress goes away; their errors stay on stderr.
+$as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null \
+    || { $as_root apt-get update -qq >/dev/null \
+         && $as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null; } \
     || echo "Could not install:$missing (refman will say what is missing)" >&2
 exit 0
