@@ -2,7 +2,8 @@
 
 ``build_window(library)`` is the contract GUI tests rely on: it opens or creates
 the library at a path or URL and returns the main window, not yet shown (a
-QApplication must exist).
+QApplication must exist).  ``refman.cli`` asks ``refman.window_check`` whether
+the window can open at all before it imports this module.
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from refman.gui.main_window import MainWindow
 from refman.gui.resources import icon
-from refman.store.library import Library, open_library
+from refman.store.library import Library, LibraryError, LibraryMissing, open_library
 
 APP_NAME = "refman"
 
@@ -29,13 +30,46 @@ def build_window(
     threaded: bool = True,
 ) -> MainWindow:
     """The main window on the library at a path or SQLAlchemy URL (or an open Library)."""
-    owns = not isinstance(library, Library)
-    opened = open_library(library) if owns else library
+    if isinstance(library, Library):
+        opened, owns = library, False
+    else:
+        opened, owns = open_library(library, create=True), True
     _name_application()
     window = MainWindow(opened, settings=settings, threaded=threaded)
     if owns:
         window.destroyed.connect(opened.dispose)
     return window
+
+
+def _application() -> QApplication:
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        return existing
+    return QApplication([sys.argv[0] if sys.argv else APP_NAME])
+
+
+def ask_to_create(missing: LibraryMissing) -> Library | None:
+    """Ask before creating a library the user named that does not exist (a typo should not make one).
+
+    Returns the new library, or None when the user declines or it cannot be
+    created (then the reason is shown).
+    """
+    _application()
+    _name_application()
+    answer = QMessageBox.question(
+        None,
+        APP_NAME,
+        f"There is no library at\n{missing.path}\n\nCreate a new, empty library there?",
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+        QMessageBox.StandardButton.Cancel,
+    )
+    if answer != QMessageBox.StandardButton.Yes:
+        return None
+    try:
+        return open_library(missing.path, create=True)
+    except LibraryError as error:
+        QMessageBox.warning(None, APP_NAME, str(error))
+        return None
 
 
 def _name_application() -> None:
@@ -45,18 +79,14 @@ def _name_application() -> None:
         app.setApplicationName(APP_NAME)
 
 
-def has_display() -> bool:
-    """On Linux, Qt aborts without a display: tell the user instead."""
-    if not sys.platform.startswith("linux"):
-        return True
-    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("QT_QPA_PLATFORM"))
-
-
 def run_window(library: Library, paths: Sequence[str]) -> int:
-    """Show the window on an open library, importing ``paths`` in the background."""
-    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else APP_NAME])
+    """Show the window on an open library, importing ``paths`` in the background.
+
+    No application display name is set: Qt would append it to every window
+    title, and the main window's title names refman already.
+    """
+    app = _application()
     _name_application()
-    app.setApplicationDisplayName(APP_NAME)
     app.setWindowIcon(icon("refman"))
     window = MainWindow(library)
     window.show()

@@ -10,13 +10,16 @@
     refman check [--repair] [--library L]   look for damage; --repair fixes what it can
 
 Exit codes: 0 success; 1 something was refused or not found (the rest is
-kept), or ``check`` left problems; 2 a usage error or a library that cannot be opened.
+kept), or ``check`` left problems; 2 a usage error, a library that cannot be
+opened (or is missing: only ``import`` and the window create one, or is
+read-only and a write was asked), or a window that cannot open here.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -31,30 +34,62 @@ from refman.services.importer import ImportReport, ImportService
 from refman.services.json_view import reference_json, row_json
 from refman.services.library_check import LibraryCheck
 from refman.services.reading import MAX_PAGE_BYTES, FileOutcome
-from refman.store.library import ENV_VAR, Library, LibraryError, open_library
+from refman.services.text_view import reference_text
+from refman.store.library import (
+    ENV_VAR,
+    Library,
+    LibraryError,
+    LibraryMissing,
+    is_default_location,
+    open_library,
+)
 from refman.store.queries import ListQuery, ListRow, SortKey
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 COMMANDS = ("import", "show", "list", "search", "export", "delete", "check")
+# What a command may do to its library: create it when missing (import only), or write to it.
+CREATES = {"import"}
+WRITES = {"import", "delete"}
+
+FORMATS_READ = (
+    "saved PubMed pages (the text of an article's page), MEDLINE (.nbib, PubMed's 'Send to > Citation manager'), "
+    "PubMed XML (E-utilities), RIS, BibTeX/BibLaTeX, CSL-JSON and EndNote tagged (.enw)"
+)
 
 
-def _library_option(parser: argparse.ArgumentParser) -> None:
+def _library_option(parser: argparse.ArgumentParser, creates: bool = False) -> None:
+    when_missing = "created when missing" if creates else "it must exist; 'refman import' creates one"
     parser.add_argument(
         "--library",
         metavar="L",
-        help=f"a library file (created when missing) or a SQLAlchemy URL; default: ${ENV_VAR}, "
+        help=f"a library file ({when_missing}) or a SQLAlchemy URL; default: ${ENV_VAR}, "
         "else library.sqlite in your data folder",
     )
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="refman", description="A reference manager for PubMed literature.")
+    parser = argparse.ArgumentParser(
+        prog="refman",
+        description="A reference manager for PubMed literature. Without a COMMAND, opens the window "
+        "(refman [PATH ...] imports PATHs first).",
+        epilog="Exit codes: 0 success; 1 something was refused or not found (the rest is kept); "
+        "2 a usage error or a library that cannot be opened, is missing or is read-only for a write.",
+    )
     parser.add_argument("--version", action="version", version=f"refman {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    importer = commands.add_parser("import", help="import saved PubMed pages (files, folders, or - for stdin)")
-    importer.add_argument("paths", nargs="+", metavar="PATH")
-    _library_option(importer)
+    importer = commands.add_parser(
+        "import",
+        help="import saved PubMed pages, MEDLINE, PubMed XML, RIS, BibTeX, CSL-JSON or EndNote tagged files "
+        "(files, folders, or - for standard input)",
+        description=f"Import references into the library. refman reads {FORMATS_READ}, told apart by content; "
+        "every record of a file is imported and a bad record is refused alone. "
+        "A folder is imported with everything in it; - reads one page or file from standard input. "
+        "Prints one line per refused file or record on stderr (PATH: reason) and a summary on stdout; "
+        "exit 1 when something was refused (the rest is kept).",
+    )
+    importer.add_argument("paths", nargs="+", metavar="PATH", help="a file, a folder, or - for standard input")
+    _library_option(importer, creates=True)
 
     show = commands.add_parser("show", help="show one record by PMID, PMCID or DOI")
     show.add_argument("identifier", metavar="ID")
@@ -99,7 +134,12 @@ def _app_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"refman {__version__}")
     parser.add_argument("paths", nargs="*", metavar="PATH", help="files or folders to import first")
-    _library_option(parser)
+    parser.add_argument(
+        "--library",
+        metavar="L",
+        help=f"a library file or a SQLAlchemy URL (the window asks before creating a missing one); default: ${ENV_VAR}, "
+        "else library.sqlite in your data folder (created on first start)",
+    )
     return parser
 
 
@@ -118,13 +158,16 @@ def _main(argv: Sequence[str] | None) -> int:
         args = _parser().parse_args(args_list)
     else:
         args = _app_parser().parse_args(args_list)
-        args.command = None
+        return _open_app(args.library, args.paths)
     try:
-        library = open_library(args.library)
+        library = open_library(args.library, create=args.command in CREATES)
     except LibraryError as error:
         print(f"refman: {error}", file=sys.stderr)
         return EXIT_USAGE
     try:
+        if library.read_only and (args.command in WRITES or (args.command == "check" and args.repair)):
+            print(f"refman: {library.display_name}: library is read-only", file=sys.stderr)
+            return EXIT_USAGE
         if args.command == "import":
             return _import(library, args.paths)
         if args.command == "show":
@@ -137,9 +180,10 @@ def _main(argv: Sequence[str] | None) -> int:
             return _export(library, args.format, query, args.output)
         if args.command == "delete":
             return _delete(library, args.identifiers)
-        if args.command == "check":
-            return _check(library, args.repair)
-        return _open_app(library, args.paths)
+        return _check(library, args.repair)
+    except LibraryError as error:  # e.g. made read-only while we ran
+        print(f"refman: {error}", file=sys.stderr)
+        return EXIT_USAGE
     finally:
         library.dispose()
 
@@ -206,32 +250,8 @@ def _show(library: Library, identifier: str, as_json: bool) -> int:
         return EXIT_REFUSED
     if as_json:
         _print_json(reference_json(reference))
-        return EXIT_OK
-    data = reference_json(reference)
-    lines = [data["title"] or "(untitled)"]
-    cite = " ".join(
-        part for part in (
-            data["journal"] and f"{data['journal']}.",
-            data["date"] or (str(data["year"]) if data["year"] else None),
-            data["volume"] and f"{data['volume']}" + (f"({data['issue']})" if data["issue"] else ""),
-            data["pages"] and f":{data['pages']}",
-        ) if part
-    )
-    if cite:
-        lines.append(cite)
-    ids = [f"{label}: {data[key]}" for label, key in (("PMID", "pmid"), ("PMCID", "pmcid"), ("DOI", "doi")) if data[key]]
-    lines.append("  ".join(ids))
-    if reference.is_stub:
-        lines.append("Stub: known only from citations.")
-    if data["abstract"]:
-        lines += ["", data["abstract"]]
-    for label, key in (("Keywords", "keywords"), ("Publication types", "publication_types"),
-                       ("MeSH terms", "mesh_terms"), ("Substances", "substances")):
-        if data[key]:
-            lines.append(f"{label}: {'; '.join(data[key])}")
-    for label, key in (("Similar articles", "similar"), ("Cited by", "cited_by"), ("References", "references")):
-        lines.append(f"{label} ({len(data[key])}): {', '.join(data[key])}")
-    print("\n".join(lines))
+    else:
+        print(reference_text(reference, width=min(shutil.get_terminal_size().columns, 100)))
     return EXIT_OK
 
 
@@ -255,18 +275,33 @@ def _print_json(data: Any) -> None:
     sys.stdout.write("\n")
 
 
-def _open_app(library: Library, paths: list[str]) -> int:
+def _open_app(location: str | None, paths: list[str]) -> int:
+    """The window: first whether it can open here (before Qt loads, and before any library is made)."""
+    from refman.window_check import why_no_window
+
+    problem = why_no_window()
+    if problem is not None:
+        print(f"refman: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     from refman import app  # Qt loads only when the window is wanted
 
-    if not app.has_display():
-        report = ImportService(library).import_paths(paths) if paths else None
-        if report is not None:
-            print_report(report, sys.stdout, sys.stderr)
-        print(Catalog(library).summary().line())
-        print("refman: no display to open the window on (run it under a desktop session or xvfb-run); "
-              "'refman list', 'refman show' and 'refman search' work here", file=sys.stderr)
-        return EXIT_REFUSED if report is not None and report.refused else EXIT_OK
-    return app.run_window(library, paths)
+    try:
+        # The default library is made on first start; one the user named is made only if they say so.
+        library = open_library(location, create=is_default_location(location))
+    except LibraryMissing as missing:
+        created = app.ask_to_create(missing)
+        if created is None:
+            print(f"refman: {missing}", file=sys.stderr)
+            return EXIT_USAGE
+        library = created
+    except LibraryError as error:
+        print(f"refman: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        return app.run_window(library, paths)
+    finally:
+        library.dispose()
+
 
 if __name__ == "__main__":
     raise SystemExit(main())

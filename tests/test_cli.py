@@ -161,3 +161,120 @@ def test_the_default_library_lives_in_the_user_data_folder(seeds, capsys):
     assert main(["import", str(seeds / SAMPLE_NAME)]) == 0
     assert default_library_path().exists()
     assert default_library_path().name == "library.sqlite"
+
+
+# --- show as text ------------------------------------------------------------------------------------
+
+
+def test_show_prints_authors_and_an_nlm_source_line(seeds, lib, capsys):
+    main(["import", str(seeds), "--library", lib])
+    capsys.readouterr()
+    assert main(["show", "99000001", "--library", lib]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "Lindqvist AK, Ferreira T" in " ".join(lines[:4])
+    assert "Mult Scler Relat Disord. 2021 Mar;49:102745. Epub 2021 Jan 12." in lines
+    assert not any(line.startswith("Mult Scler Relat Disord. 2021 Mar 49") for line in lines)
+
+
+# --- a missing library is created only by import (and the window, after asking) --------------------
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["list"], ["show", "25344374"], ["search", "CD52"], ["export", "--format", "ris"], ["delete", "25344374"],
+     ["check"], ["check", "--repair"]],
+)
+def test_a_mistyped_library_is_not_created(tmp_path, command, capsys):
+    typo = tmp_path / "typo" / "lib.sqlite"
+    assert main([*command, "--library", str(typo)]) == 2
+    out, err = capsys.readouterr()
+    assert err.strip() == f"refman: {typo}: no such library"
+    assert out == ""
+    assert not (tmp_path / "typo").exists()
+
+
+def test_a_missing_library_named_by_the_environment_is_not_created_either(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("REFMAN_LIBRARY", str(tmp_path / "nope.sqlite"))
+    assert main(["list"]) == 2
+    assert "nope.sqlite: no such library" in capsys.readouterr().err
+    assert not (tmp_path / "nope.sqlite").exists()
+
+
+def test_import_creates_a_missing_library(seeds, tmp_path, capsys):
+    new = tmp_path / "new" / "lib.sqlite"
+    assert main(["import", str(seeds / SAMPLE_NAME), "--library", str(new)]) == 0
+    assert new.exists()
+
+
+# --- read-only libraries -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def read_only_library(seeds, tmp_path):
+    """A library whose folder and file cannot be written, even by root (chattr +i), or skipped."""
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    path = folder / "lib.sqlite"
+    assert main(["import", str(seeds), "--library", str(path)]) == 0
+    locked = []
+    for target in (path, folder):
+        target.chmod(target.stat().st_mode & ~0o222)
+        if os.geteuid() == 0 and subprocess.run(["chattr", "+i", str(target)], capture_output=True).returncode == 0:
+            locked.append(target)
+    try:
+        try:
+            (folder / "probe").touch()
+        except OSError:
+            yield path
+        else:
+            pytest.skip("cannot make a folder unwritable here")
+    finally:
+        for target in locked:
+            subprocess.run(["chattr", "-i", str(target)], check=True)
+        folder.chmod(0o755)
+        path.chmod(0o644)
+
+
+@pytest.mark.parametrize("command", [["list"], ["show", "25344374"], ["search", "CD52"], ["export", "--format", "ris"]])
+def test_a_read_only_library_can_be_read_and_nothing_extra_is_said(read_only_library, command):
+    result = run(*command, "--library", str(read_only_library))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip()
+    expected_err = "7 records exported as ris\n" if command[0] == "export" else ""
+    assert result.stderr.decode() == expected_err
+
+
+@pytest.mark.parametrize(
+    "command", [["import", "-"], ["delete", "25344374"], ["check", "--repair"]],
+)
+def test_writing_to_a_read_only_library_exits_2_with_the_reason(read_only_library, command, seeds):
+    before = read_only_library.read_bytes()
+    result = run(*command, "--library", str(read_only_library), stdin=(seeds / SAMPLE_NAME).read_bytes())
+    assert result.returncode == 2
+    assert result.stderr.decode() == f"refman: {read_only_library}: library is read-only\n"
+    assert read_only_library.read_bytes() == before
+
+
+# --- help --------------------------------------------------------------------------------------------
+
+
+def test_import_help_names_every_format_read_and_stdin(capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(["import", "--help"])
+    assert exited.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    for name in ("saved PubMed pages", "MEDLINE", "PubMed XML", "RIS", "BibTeX", "CSL-JSON", "EndNote tagged"):
+        assert name in text
+    assert "- reads one page or file from standard input" in text
+
+
+def test_top_level_help_lists_the_commands_and_the_window(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    for command in ("import", "show", "list", "search", "export", "delete", "check"):
+        assert command in text
+    for name in ("saved PubMed pages", "MEDLINE", "PubMed XML", "RIS", "BibTeX", "CSL-JSON", "EndNote tagged"):
+        assert name in text
+    assert "opens the window" in text
+    assert "Exit codes" in text

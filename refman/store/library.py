@@ -3,12 +3,16 @@
 Nothing is written to a file until it is known to be a refman library (or a
 new, empty one): a file that is not, or is damaged, or comes from a newer
 refman, is refused with a one-line reason and left byte-for-byte untouched.
+A library is created only when the caller says so (``create=True``), and one
+that cannot be written (read-only media, file or folder) is opened read-only.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import sqlite3
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,6 +28,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import QueuePool
 
 ENV_VAR = "REFMAN_LIBRARY"
 _MIGRATIONS = Path(__file__).with_name("migrations")
@@ -32,6 +37,21 @@ _SQLITE_HEADER = b"SQLite format 3\x00"
 
 class LibraryError(Exception):
     """The library cannot be opened; the message says why in one line."""
+
+
+class LibraryMissing(LibraryError):
+    """There is no library file at the path, and the caller did not ask to create one."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"{path}: no such library")
+        self.path = path
+
+
+class LibraryReadOnly(LibraryError):
+    """A write was asked of a library opened read-only."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"{name}: library is read-only")
 
 
 def default_library_path() -> Path:
@@ -48,6 +68,11 @@ def resolve_location(location: str | os.PathLike[str] | None) -> str:
     return f"sqlite:///{Path(value).expanduser().resolve()}"
 
 
+def is_default_location(location: str | os.PathLike[str] | None) -> bool:
+    """True when ``location`` names neither a library nor ``$REFMAN_LIBRARY``: the user's default library."""
+    return (location is None or str(location) == "") and not os.environ.get(ENV_VAR)
+
+
 @dataclass
 class Library:
     """An open library: the engine and how to talk to it."""
@@ -55,6 +80,7 @@ class Library:
     url: str
     engine: Engine
     backup_path: Path | None = None  # written before this open migrated an older schema
+    read_only: bool = False  # the file, its folder or its medium cannot be written
 
     @property
     def is_sqlite(self) -> bool:
@@ -79,7 +105,10 @@ class Library:
 
         On SQLite this is ``BEGIN IMMEDIATE``: two writers queue on the busy
         timeout instead of failing to upgrade a read lock ("database is locked").
+        Raises ``LibraryReadOnly`` on a library opened read-only.
         """
+        if self.read_only:
+            raise LibraryReadOnly(self.display_name)
         with Session(self.engine.execution_options(refman_write=True)) as session, session.begin():
             yield session
 
@@ -87,25 +116,40 @@ class Library:
         self.engine.dispose()
 
 
-def open_library(location: str | os.PathLike[str] | None = None) -> Library:
-    """Open (creating or migrating) the library at a path or SQLAlchemy URL."""
+def open_library(location: str | os.PathLike[str] | None = None, *, create: bool = True) -> Library:
+    """Open (migrating) the library at a path or SQLAlchemy URL.
+
+    A missing SQLite file is created only with ``create=True``; otherwise it
+    raises ``LibraryMissing`` and nothing (not even its folder) is made.  URLs
+    of database servers are opened as they are.  A SQLite library that cannot
+    be written is opened read-only (``Library.read_only``).
+    """
     url = resolve_location(location)
     try:
         parsed = make_url(url)
     except ArgumentError:
         raise LibraryError(f"{url}: not a file path or a SQLAlchemy URL") from None
     backup: Path | None = None
+    access = _READ_WRITE
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         path = Path(parsed.database)
-        _check_sqlite_file(path)
-        if _needs_upgrade_backup(path):
+        if not path.exists() and not path.is_symlink():
+            if not create:
+                raise LibraryMissing(path)
+            _make_folder(path)
+        else:
+            access = _sqlite_access(path)
+        _check_sqlite_file(path, access)
+        if _needs_upgrade_backup(path, access):
+            if access != _READ_WRITE:
+                raise LibraryError(f"{path}: library is read-only and made by an older refman; "
+                                   "open it once where it can be written to update it")
             backup = _write_backup(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        engine = _create_engine(url)
+        engine = _create_engine(url, access)
     except (SQLAlchemyError, ImportError) as error:
         raise LibraryError(f"{parsed.render_as_string(hide_password=True)}: {_first_line(error)}") from None
-    library = Library(url=url, engine=engine, backup_path=backup)
+    library = Library(url=url, engine=engine, backup_path=backup, read_only=access != _READ_WRITE)
     try:
         _migrate(library)
     except LibraryError:
@@ -117,17 +161,68 @@ def open_library(location: str | os.PathLike[str] | None = None) -> Library:
     return library
 
 
-def _create_engine(url: str) -> Engine:
-    if make_url(url).get_backend_name() != "sqlite":
+# How a SQLite file is opened: read-write, read-only (SQLite may still keep its
+# shared-memory index beside the file), or immutable (not even that can be written).
+_READ_WRITE, _READ_ONLY, _IMMUTABLE = "", "mode=ro", "mode=ro&immutable=1"
+
+
+def _make_folder(path: Path) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise LibraryError(f"{path}: cannot be created ({error.strerror or error})") from None
+
+
+def _sqlite_access(path: Path) -> str:
+    """How an existing library file can be opened, found by trying rather than by permission bits.
+
+    Root ignores permission bits, and ``os.access`` knows nothing of read-only
+    mounts or immutable files, so this opens the file for writing and makes a
+    nameless file in its folder (SQLite needs to create ``-wal`` and ``-shm``
+    there).  When either fails, the file opens read-only, and immutable when
+    SQLite cannot even keep its shared-memory index beside it.
+    """
+    try:
+        os.close(os.open(path, os.O_RDWR))
+        with tempfile.TemporaryFile(dir=path.parent):
+            return _READ_WRITE
+    except OSError as error:
+        if error.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+            raise LibraryError(f"{path}: cannot be opened ({error.strerror or error})") from None
+    try:
+        connection = sqlite3.connect(f"{path.as_uri()}?{_READ_ONLY}", uri=True)
+        try:
+            connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        finally:
+            connection.close()
+    except sqlite3.OperationalError:
+        return _IMMUTABLE
+    except sqlite3.DatabaseError:
+        pass  # not a database: _check_sqlite_file says so
+    return _READ_ONLY
+
+
+def _create_engine(url: str, access: str = _READ_WRITE) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 60})
+    if access == _READ_WRITE:
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 60})
+    else:
+        uri = f"{Path(parsed.database or '').as_uri()}?{access}"
+        engine = create_engine(
+            "sqlite://",
+            creator=lambda: sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=60),
+            poolclass=QueuePool,  # a file, though the URL names none: not the in-memory singleton pool
+        )
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection: sqlite3.Connection, _record: object) -> None:
         # Let SQLAlchemy's "begin" event below choose how transactions start.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        _use_wal(cursor)
+        if access == _READ_WRITE:
+            _use_wal(cursor)
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=60000")
         cursor.execute("PRAGMA synchronous=NORMAL")
@@ -175,7 +270,7 @@ def _known_revisions() -> tuple[set[str], str]:
     return {rev.revision for rev in script.walk_revisions()}, script.get_current_head() or ""
 
 
-def _check_sqlite_file(path: Path) -> None:
+def _check_sqlite_file(path: Path, access: str = _READ_WRITE) -> None:
     """Refuse, without writing to it, a file that is not a refman library we can open."""
     if path.is_dir():
         raise LibraryError(f"{path}: is a folder, not a library file")
@@ -188,7 +283,7 @@ def _check_sqlite_file(path: Path) -> None:
         raise LibraryError(f"{path}: cannot be read ({error.strerror})") from None
     if header != _SQLITE_HEADER:
         raise LibraryError(f"{path}: not a refman library (not a SQLite database)")
-    revision = _peek_revision(path)
+    revision = _peek_revision(path, access)
     known, _head = _known_revisions()
     if revision is not None and revision not in known:
         raise LibraryError(
@@ -196,10 +291,10 @@ def _check_sqlite_file(path: Path) -> None:
         )
 
 
-def _peek_revision(path: Path) -> str | None:
+def _peek_revision(path: Path, access: str = _READ_WRITE) -> str | None:
     """The library's schema revision, read through a read-only connection."""
     try:
-        connection = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+        connection = sqlite3.connect(f"{path.as_uri()}?{access or _READ_ONLY}", uri=True)
     except sqlite3.Error as error:
         raise LibraryError(f"{path}: cannot be opened ({error})") from None
     try:
@@ -216,10 +311,10 @@ def _peek_revision(path: Path) -> str | None:
         connection.close()
 
 
-def _needs_upgrade_backup(path: Path) -> bool:
+def _needs_upgrade_backup(path: Path, access: str = _READ_WRITE) -> bool:
     if not path.exists() or path.stat().st_size == 0:
         return False
-    revision = _peek_revision(path)
+    revision = _peek_revision(path, access)
     _known, head = _known_revisions()
     return revision is not None and revision != head
 
@@ -259,6 +354,9 @@ def _migrate(library: Library) -> None:
         )
     if current == head:
         return
+    if library.read_only:
+        raise LibraryError(f"{library.display_name}: library is read-only and needs setting up or updating; "
+                           "open it once where it can be written")
     # Take the write lock first (BEGIN IMMEDIATE): a second refman opening the same new
     # library waits on the busy timeout, then finds it at head and upgrades nothing.
     with library.engine.execution_options(refman_write=True).begin() as connection:
