@@ -77,7 +77,9 @@ _GROUP_WORDS = re.compile(
     r"|trial|study|program(?:me)?|task force|board|federation|academy|college|commission)\b",
     re.IGNORECASE,
 )
-_ENTITY = re.compile(r"&(?:lt|gt|amp|quot|apos|#[0-9]{1,7}|#x[0-9a-fA-F]{1,6});")
+_ENTITY_NAME = r"(?:lt|gt|amp|quot|apos|#[0-9]{1,7}|#x[0-9a-fA-F]{1,6});"
+_ENTITY = re.compile("&" + _ENTITY_NAME)
+_ENTITY_START = re.compile(f"&(?={_ENTITY_NAME})")
 _PUBMED_URL = re.compile(r"(?:pubmed\.ncbi\.nlm\.nih\.gov/|ncbi\.nlm\.nih\.gov/pubmed/)([0-9]{1,9})\b")
 _PMC_URL = re.compile(r"ncbi\.nlm\.nih\.gov/pmc/articles/(PMC[0-9]{1,9})\b", re.IGNORECASE)
 _OVID_MEDLINE_URL = re.compile(r"ovid.*[?&]D=(?:med|prem)\w*&.*\bAN=([0-9]{1,9})\b", re.IGNORECASE)
@@ -188,6 +190,11 @@ def _clean(value: str | None) -> str | None:
         return None
     value = _ENTITY.sub(lambda match: html.unescape(match.group()), value)
     return " ".join(value.split()) or None
+
+
+def escape_entities(value: str) -> str:
+    """A value written so that this reader, which decodes entities, reads it back as it was."""
+    return _ENTITY_START.sub("&amp;", value)
 
 
 def _record(chunk: _Chunk) -> ArticleRecord:
@@ -333,6 +340,7 @@ def _short(value: str | None, tag: str, warnings: list[str]) -> str | None:
 
 def page_span(start: str | None, end: str | None) -> str | None:
     """``SP-EP``; a start that already holds a range is kept; page text without digits is junk."""
+    pages: str | None
     if start and end and "-" not in start:
         pages = f"{start}-{end}"
     else:
