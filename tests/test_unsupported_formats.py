@@ -96,6 +96,13 @@ def test_formats_refman_reads_are_not_refused(text):
     record_reader(text, "export.txt")
 
 
+def test_a_page_whose_pmid_bullet_is_far_down_is_still_a_page():
+    authors = "".join(f"{number}. Department {number}, University Hospital\n" for number in range(1, 80))
+    page = (f"A title\n{authors}- PMID: 12345678\n\nSimilar articles\n"
+            "Other title. Lancet. 2012. PMID: 23122650 Clinical Trial.\n")
+    assert record_reader(page, "page.txt") is None
+
+
 def test_text_that_is_nothing_known_still_goes_to_the_page_reader():
     assert record_reader("Dear colleague,\nplease find attached...\n", "letter.txt") is None
 

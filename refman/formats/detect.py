@@ -41,6 +41,8 @@ def record_reader(text: str, name: str = "") -> ModuleType | None:
         module = import_module(f"refman.formats.{module_name}")
         if module.looks_like(head):
             return module
+    if _PAGE_IDENTIFIER.search(text, 0, 65536):
+        return None  # a page whose long front matter pushed its "- PMID:" bullet down
     refusal = refusal_for_text(head)
     if refusal:
         raise ParseError(refusal)
