@@ -224,3 +224,7 @@ def test_any_text_gives_records_or_a_reason(text):
 def test_endnote_like_text_gives_records_or_a_reason(text):
     read_or_refuse(text)
     endnote.looks_like(text)
+
+
+def test_keywords_on_one_line_separated_by_semicolons_are_each_a_keyword():
+    assert one("%0 Journal Article\n%T x\n%K sleep; memory;cognition\n").keywords == ("sleep", "memory", "cognition")

@@ -8,12 +8,15 @@ looks like and what to export instead, in one line.
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from refman.formats.detect import record_reader
 from refman.formats.errors import ParseError
 from refman.formats.unsupported import refusal_for_bytes
 from refman.services.reading import read_input_bytes
 from tests.conftest import SHARED
+from tests.fuzzing import budget
 
 EVALDATA = SHARED / "evaldata"
 
@@ -152,3 +155,30 @@ def test_the_web_of_science_export_saved_as_ris_is_read():
 def test_the_real_endnote_xml_files_are_refused_by_name(name):
     [outcome] = read_input_bytes((EVALDATA / "endnote" / name).read_bytes(), name)
     assert outcome.reason.startswith("looks like an EndNote XML export, which refman does not read")
+
+
+# --- any input ------------------------------------------------------------------------------
+
+UNSUPPORTED_TOKENS = [
+    "FN Clarivate", "VR 1.0", "PT J", "AU x", "TI x", "<1>", "Accession Number", "  x", "<xml>", "<records>",
+    "<record>", "<html>", "<!DOCTYPE html>", "%PDF-", "{\\rtf", "1. x", "PMID: 1", "PMID,Title,Authors", "123",
+    "- PMID: 1", "TY  - JOUR", "%0 x", "@article{", "<", "",
+]
+unsupported_like = st.lists(st.one_of(st.sampled_from(UNSUPPORTED_TOKENS), st.text(max_size=20)), max_size=20).map(
+    "\n".join)
+
+
+@budget(200)
+@given(st.one_of(st.text(), unsupported_like))
+def test_any_text_gets_a_reader_or_a_one_line_refusal(text):
+    try:
+        record_reader(text, "input.txt")
+    except ParseError as error:
+        assert error.reason.strip() and "\n" not in error.reason
+
+
+@budget(200)
+@given(st.binary())
+def test_any_bytes_are_named_or_not_never_an_error(data):
+    reason = refusal_for_bytes(data)
+    assert reason is None or (reason.startswith("looks like ") and "\n" not in reason)

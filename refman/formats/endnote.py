@@ -184,7 +184,7 @@ def _record(chunk: _Chunk) -> ArticleRecord:
     in_journal = entry_type in _JOURNAL_TYPES
     journal = fields.first("J", "B") if in_journal else None
     from_pubmed = _from_pubmed(fields)
-    keywords, mesh = keywords_and_mesh(_keywords(fields), from_pubmed)
+    keywords, mesh = keywords_and_mesh(fields.all("K"), from_pubmed)
     year, date = _year_and_date(fields)
     return ArticleRecord(
         source_format=FORMAT,
@@ -237,11 +237,6 @@ def _people(fields: _Fields, tag: str, warnings: list[str]) -> tuple[Author, ...
         else:
             people.append(person)
     return tuple(people)
-
-
-def _keywords(fields: _Fields) -> list[str]:
-    """``%K`` values, one a line or several separated by semicolons (split later) or line breaks."""
-    return [part for value in fields.fields.get("K", ()) for part in value.splitlines() if part.strip()]
 
 
 def _year_and_date(fields: _Fields) -> tuple[int | None, str | None]:
