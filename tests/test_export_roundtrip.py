@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from refman.domain.records import ArticleRecord
+from refman.formats.ris_out import write_ris
 from refman.services import exporting
 from refman.services.importer import ImportService
 from refman.store.library import Library, open_library
@@ -89,3 +91,28 @@ def test_a_vancouver_citation_of_a_seed_record(filled: Library):
     [line] = exporting.citations(filled, [reference_id], "vancouver").plain
     assert line.startswith("Lindqvist AK, Ferreira T, O'Brien H, Menon R, Dubois C. Lymphocyte repopulation kinetics")
     assert "Mult Scler Relat Disord. 2021" in line
+
+
+HARD_TITLES = [
+    "ABC transporters in mRNA decay of SARS-CoV-2 and {braces} 100% & $x$",
+    "<b>bold</b> and &amp; in Alzheimer's disease: x < y",
+    "``Quoted'' -- and \\emph{not LaTeX}",
+]
+
+
+@pytest.mark.parametrize("format_name", ["bibtex", "ris", "csl-json", "medline"])
+def test_titles_with_capitals_braces_and_markup_come_back_identical(library: Library, tmp_path: Path,
+                                                                    format_name: str):
+    records = [ArticleRecord(source_format="test", title=title, pmid=str(99100001 + number), year=2020)
+               for number, title in enumerate(HARD_TITLES)]
+    source = tmp_path / "source.ris"
+    source.write_text(write_ris(records), encoding="utf-8")
+    assert ImportService(library).import_paths([source]).count("new") == len(HARD_TITLES)
+    target = tmp_path / f"export.{format_name}"
+    exporting.export_to_file(library, format_name, target)
+    fresh = open_library(tmp_path / "fresh.sqlite")
+    try:
+        ImportService(fresh).import_paths([target])
+        assert {row["title"] for row in summary(fresh).values()} == set(HARD_TITLES)
+    finally:
+        fresh.dispose()

@@ -54,8 +54,13 @@ _ESCAPES = {
 _BALANCED_BRACES = str.maketrans(_ESCAPES)
 # BibTeX counts every brace, escaped or not: a lone brace is written without one.
 _LONE_BRACES = str.maketrans({**_ESCAPES, "{": r"$\lbrace$", "}": r"$\rbrace$"})
-_LIGATURE = re.compile(r"-(?=-)")  # "--" would print as an en dash
+# Where TeX would join two characters into one: "--" an en dash, "``" and "''" curly quotes,
+# "?`" and "!`" inverted marks. An empty group between them keeps both.
+_LIGATURE = re.compile(r"(?<=-)(?=-)|(?<=`)(?=`)|(?<=')(?=')|(?<=[?!])(?=`)")
 LIST_SEPARATOR = "; "
+# Words (letters and digits) and what lies between them, for protecting a title's capitals.
+_WORD_OR_GAP = re.compile(r"([^\W_]+)|([\W_]+)")
+_AFTER_COLON = re.compile(r":\s+$")
 _BOOK_PARTS = frozenset({"incollection", "inproceedings"})
 
 
@@ -80,7 +85,7 @@ def _fields(record: ArticleRecord, entry_type: str) -> list[tuple[str, str]]:
     fields = [
         ("author", _names(record.authors)),
         ("editor", _names(record.editors)),
-        ("title", _text(record.title)),
+        ("title", _title(record.title)),
         ("booktitle", _text(record.container_title) if entry_type in _BOOK_PARTS else None),
         ("journal", _text(journal) if in_journal else None),
         ("shortjournal", _text(record.journal) if in_journal and record.journal != journal else None),
@@ -111,7 +116,7 @@ def _fields(record: ArticleRecord, entry_type: str) -> list[tuple[str, str]]:
 def escape_latex(text: str) -> str:
     """Text with LaTeX's special characters escaped; other characters stay as they are (UTF-8)."""
     table = _BALANCED_BRACES if _braces_balance(text) else _LONE_BRACES
-    return _LIGATURE.sub("-{}", text.translate(table))
+    return _LIGATURE.sub("{}", text.translate(table))
 
 
 def _braces_balance(text: str) -> bool:
@@ -127,6 +132,39 @@ def _text(value: str | None) -> str | None:
     """A prose field: one line, escaped, in braces."""
     value = " ".join((value or "").split())
     return "{" + escape_latex(value) + "}" if value else None
+
+
+def _title(value: str | None) -> str | None:
+    """A title with each word whose capitals a BibTeX style would lowercase in braces.
+
+    Styles such as ``plain`` lowercase a title but for its first letter and
+    the letter after ``: ``; braces keep a word as written. So every word with
+    a capital is braced (``{ABC} transporters``, ``{mRNA}``, ``{SARS}-{CoV}-2``,
+    ``{Alzheimer}'s``) except a word whose only capital is its first letter
+    where the style keeps that letter anyway. The reader drops these braces
+    again, so the title comes back as it was (docs/decisions/0015).
+    """
+    value = " ".join((value or "").split())
+    if not value:
+        return None
+    table = _BALANCED_BRACES if _braces_balance(value) else _LONE_BRACES
+    written = []
+    for match in _WORD_OR_GAP.finditer(value):
+        word, gap = match.groups()
+        if word is not None:
+            written.append("{" + word + "}" if _lowercased_by_styles(word, value[:match.start()]) else word)
+        else:
+            written.append(_LIGATURE.sub("{}", gap.translate(table)))
+    return "{" + "".join(written) + "}"
+
+
+def _lowercased_by_styles(word: str, before: str) -> bool:
+    """Whether a BibTeX style changing the title's case would change this word."""
+    if not any(char.isupper() for char in word):
+        return False
+    if any(char.isupper() for char in word[1:]):
+        return True  # an acronym or a word like mRNA, iPhone, McDonald
+    return bool(before) and not _AFTER_COLON.search(before)
 
 
 def _paragraphs(value: str | None) -> str | None:

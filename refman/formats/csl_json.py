@@ -13,6 +13,7 @@ the record; it never stops the reading.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Callable
@@ -43,7 +44,13 @@ _SEASONS = {1: "Spring", 2: "Summer", 3: "Autumn", 4: "Winter"}
 _YEAR = re.compile(r"(?<![0-9])([12][0-9]{3})(?![0-9])")
 _WHITESPACE = re.compile(r"\s+")
 # CSL's rich-text markup in titles, and the JATS tags Crossref leaves in abstracts.
-_MARKUP = re.compile(r"</?(?:i|b|sc|sup|sub|span|jats:[\w-]+|ext-link|p)\b[^<>]*>", re.IGNORECASE)
+_TAG_NAME = r"/?(?:i|b|sc|sup|sub|span|jats:[\w-]+|ext-link|p)\b"
+_MARKUP = re.compile(rf"<{_TAG_NAME}[^<>]*>", re.IGNORECASE)
+# What rich text escapes: an HTML entity (Crossref writes "&amp;" in titles), and, when writing,
+# a "<" that could open a markup tag or an "&" that could open an entity.
+_ENTITY = re.compile(r"&(?:lt|gt|amp|quot|apos|#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6});")
+_MARKUP_START = re.compile(rf"<(?={_TAG_NAME})", re.IGNORECASE)
+_ENTITY_START = re.compile(r"&(?=(?:lt|gt|amp|quot|apos|#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6});)")
 _ISSN = re.compile(r"([0-9]{4})-?([0-9]{3}[0-9Xx])")
 _ISBN = re.compile(r"[0-9][0-9-]{8,15}[0-9Xx]")
 _DECODER = json.JSONDecoder()
@@ -72,6 +79,24 @@ def initials_of(given: str | None) -> str | None:
         return None
     letters = [part[0].upper() for part in re.split(r"[\s.\-]+", given) if part and part[0].isalpha()]
     return "".join(letters) or None
+
+
+def rich_text(value: str) -> str:
+    """The text of a CSL rich-text value: markup tags dropped, HTML entities decoded.
+
+    The inverse of :func:`escape_rich_text`, and what Crossref's ``&amp;`` means.
+    """
+    return _ENTITY.sub(lambda match: html.unescape(match.group()), _MARKUP.sub("", value))
+
+
+def escape_rich_text(text: str) -> str:
+    """Text written so that :func:`rich_text` (and citeproc) reads it back as the same text.
+
+    Only what would be read as markup is escaped: an ``&`` that starts an
+    entity and a ``<`` that starts a tag such as ``<b>``; ``AT&T`` and
+    ``x < y`` stay as they are.
+    """
+    return _MARKUP_START.sub("&lt;", _ENTITY_START.sub("&amp;", text))
 
 
 def year_in(text: str | None) -> int | None:
@@ -170,7 +195,7 @@ def _item_spans(body: str, data: object) -> list[tuple[object, int, int]]:
     ``json.loads`` has already accepted ``body``, so walking it again with the
     same decoder cannot fail.
     """
-    start = _JSON_SPACE.match(body).end()
+    start = _after_space(body, 0)
     if isinstance(data, list):
         return _array_spans(body, start)
     if isinstance(data, dict):
@@ -183,15 +208,21 @@ def _item_spans(body: str, data: object) -> list[tuple[object, int, int]]:
     raise ParseError(f"JSON, but not CSL-JSON: a {_json_kind(data)}, not an array of items")
 
 
+def _after_space(body: str, index: int) -> int:
+    """Where the JSON whitespace at ``index`` ends."""
+    match = _JSON_SPACE.match(body, index)
+    return match.end() if match else index
+
+
 def _array_spans(body: str, index: int) -> list[tuple[object, int, int]]:
     spans = []
-    index = _JSON_SPACE.match(body, index + 1).end()
+    index = _after_space(body, index + 1)
     while body[index] != "]":
         value, end = _DECODER.raw_decode(body, index)
         spans.append((value, index, end))
-        index = _JSON_SPACE.match(body, end).end()
+        index = _after_space(body, end)
         if body[index] == ",":
-            index = _JSON_SPACE.match(body, index + 1).end()
+            index = _after_space(body, index + 1)
     if not spans:
         raise ParseError("no CSL items: the array is empty")
     return spans
@@ -199,16 +230,16 @@ def _array_spans(body: str, index: int) -> list[tuple[object, int, int]]:
 
 def _object_member_spans(body: str, index: int) -> dict[str, tuple[int, int]]:
     members = {}
-    index = _JSON_SPACE.match(body, index + 1).end()
+    index = _after_space(body, index + 1)
     while body[index] != "}":
         key, end = _DECODER.raw_decode(body, index)
-        index = _JSON_SPACE.match(body, end).end() + 1  # past the colon
-        index = _JSON_SPACE.match(body, index).end()
+        index = _after_space(body, end) + 1  # past the colon
+        index = _after_space(body, index)
         _, end = _DECODER.raw_decode(body, index)
         members[key] = (index, end)
-        index = _JSON_SPACE.match(body, end).end()
+        index = _after_space(body, end)
         if body[index] == ",":
-            index = _JSON_SPACE.match(body, index + 1).end()
+            index = _after_space(body, index + 1)
     return members
 
 
@@ -291,7 +322,7 @@ class _ItemReader:
             return None
         if isinstance(value, float):
             value = str(int(value)) if value.is_integer() else str(value)
-        text = _MARKUP.sub("", str(value)) if markup else str(value)
+        text = rich_text(str(value)) if markup else str(value)
         return _clean(text)
 
     def identifier(self, name: str, normalize: Callable[[str], str | None]) -> str | None:

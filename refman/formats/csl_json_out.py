@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from refman.domain.records import ArticleRecord, Author
+from refman.formats.csl_json import escape_rich_text
 from refman.formats.record_fields import (
     citation_keys,
     date_parts,
@@ -25,12 +26,21 @@ from refman.formats.record_fields import (
     parse_date,
 )
 
+# The variables refman's reader (and citeproc) read as rich text.
+_RICH_TEXT = frozenset({"title", "container-title", "abstract"})
+
 
 def write_csl_json(records: Iterable[ArticleRecord]) -> str:
     """A JSON array of CSL items, ids being the records' citation keys (as pandoc expects)."""
     records = list(records)
-    items = [csl_item(record, key) for record, key in zip(records, citation_keys(records))]
+    items = [_escaped(csl_item(record, key)) for record, key in zip(records, citation_keys(records))]
     return json.dumps(items, ensure_ascii=False, indent=2) + "\n"
+
+
+def _escaped(item: dict[str, Any]) -> dict[str, Any]:
+    """The item with its rich-text variables escaped, so that a literal ``<b>`` or ``&amp;``
+    in a title is read back as text, not as markup (see :func:`escape_rich_text`)."""
+    return {name: escape_rich_text(value) if name in _RICH_TEXT else value for name, value in item.items()}
 
 
 def csl_item(record: ArticleRecord, item_id: str) -> dict[str, Any]:

@@ -2,6 +2,8 @@
 
 A saved PubMed page is the fallback: it is the format refman was made for,
 and its reader gives the most useful reason when a text is nothing at all.
+A text in a format refman knows but does not read (Web of Science, Ovid,
+EndNote XML, HTML...) is refused here, with a reason that names the format.
 """
 
 from __future__ import annotations
@@ -11,22 +13,26 @@ from importlib import import_module
 from pathlib import PurePath
 from types import ModuleType
 
+from refman.formats.errors import ParseError
+from refman.formats.unsupported import refusal_for_text
+
 # Tried in this order; each module's ``looks_like`` reads only the start of the text.
-_READERS = ("pubmed_xml", "csl_json", "medline", "ris", "bibtex")
+_READERS = ("pubmed_xml", "csl_json", "medline", "endnote", "ris", "bibtex")
 _PAGE_IDENTIFIER = re.compile(r"^- PMID:", re.MULTILINE)
 _BY_EXTENSION = {
     ".xml": "pubmed_xml", ".json": "csl_json", ".nbib": "medline", ".medline": "medline",
-    ".ris": "ris", ".bib": "bibtex", ".bibtex": "bibtex", ".biblatex": "bibtex",
+    ".ris": "ris", ".bib": "bibtex", ".bibtex": "bibtex", ".biblatex": "bibtex", ".enw": "endnote",
 }
 
 
 def record_reader(text: str, name: str = "") -> ModuleType | None:
     """The module that reads this text's records, or None for a saved PubMed page.
 
-    The content decides.  When no reader recognises it, markup goes to the XML
-    reader and a file named like a known format (``.ris``, ``.bib``...) to that
-    format's reader: their refusal says better than the page reader's what
-    is wrong with the file.
+    The content decides.  When no reader recognises it, a format refman knows
+    but does not read is refused (:class:`ParseError` naming the format);
+    other markup goes to the XML reader and a file named like a known format
+    (``.ris``, ``.bib``...) to that format's reader: their refusal says better
+    than the page reader's what is wrong with the file.
     """
     head = text[:8192].lstrip("\ufeff \t\r\n")
     if _PAGE_IDENTIFIER.search(head, 0, 2048):
@@ -35,6 +41,11 @@ def record_reader(text: str, name: str = "") -> ModuleType | None:
         module = import_module(f"refman.formats.{module_name}")
         if module.looks_like(head):
             return module
+    if _PAGE_IDENTIFIER.search(text, 0, 65536):
+        return None  # a page whose long front matter pushed its "- PMID:" bullet down
+    refusal = refusal_for_text(head)
+    if refusal:
+        raise ParseError(refusal)
     if head.startswith("<"):
         return import_module("refman.formats.pubmed_xml")
     fallback = _BY_EXTENSION.get(PurePath(name).suffix.lower())

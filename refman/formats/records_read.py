@@ -1,7 +1,7 @@
 """What a bibliographic format reader returns: the records it read and the ones it could not.
 
 Every reader module (``medline``, ``pubmed_xml``, ``ris``, ``bibtex``,
-``csl_json``) offers the same three names:
+``csl_json``, ``endnote``) offers the same three names:
 
 - ``FORMAT``: the format's name, as reports and ``--format`` options spell it;
 - ``looks_like(text) -> bool``: a cheap test of the first few kilobytes, used

@@ -77,7 +77,9 @@ _GROUP_WORDS = re.compile(
     r"|trial|study|program(?:me)?|task force|board|federation|academy|college|commission)\b",
     re.IGNORECASE,
 )
-_ENTITY = re.compile(r"&(?:lt|gt|amp|quot|apos|#[0-9]{1,7}|#x[0-9a-fA-F]{1,6});")
+_ENTITY_NAME = r"(?:lt|gt|amp|quot|apos|#[0-9]{1,7}|#x[0-9a-fA-F]{1,6});"
+_ENTITY = re.compile("&" + _ENTITY_NAME)
+_ENTITY_START = re.compile(f"&(?={_ENTITY_NAME})")
 _PUBMED_URL = re.compile(r"(?:pubmed\.ncbi\.nlm\.nih\.gov/|ncbi\.nlm\.nih\.gov/pubmed/)([0-9]{1,9})\b")
 _PMC_URL = re.compile(r"ncbi\.nlm\.nih\.gov/pmc/articles/(PMC[0-9]{1,9})\b", re.IGNORECASE)
 _OVID_MEDLINE_URL = re.compile(r"ovid.*[?&]D=(?:med|prem)\w*&.*\bAN=([0-9]{1,9})\b", re.IGNORECASE)
@@ -190,6 +192,11 @@ def _clean(value: str | None) -> str | None:
     return " ".join(value.split()) or None
 
 
+def escape_entities(value: str) -> str:
+    """A value written so that this reader, which decodes entities, reads it back as it was."""
+    return _ENTITY_START.sub("&amp;", value)
+
+
 def _record(chunk: _Chunk) -> ArticleRecord:
     fields = _Fields(_tags(chunk))
     warnings: list[str] = []
@@ -200,7 +207,7 @@ def _record(chunk: _Chunk) -> ArticleRecord:
     journal_full = fields.first("JF", "T2", "JO") if in_journal else None
     journal = (fields.first("J2", "JA", "J1", "JO") or journal_full) if in_journal else None
     from_pubmed = _from_pubmed(fields)
-    keywords, mesh = _keywords_and_mesh(fields.all("KW"), from_pubmed)
+    keywords, mesh = keywords_and_mesh(fields.all("KW"), from_pubmed)
     year, date = _year_and_date(fields)
     return ArticleRecord(
         source_format=FORMAT,
@@ -218,7 +225,7 @@ def _record(chunk: _Chunk) -> ArticleRecord:
         date=date,
         volume=_short(fields.first("VL", "VO"), "VL", warnings),
         issue=_short(fields.first("IS"), "IS", warnings),
-        pages=_pages(fields.first("SP"), fields.first("EP")),
+        pages=page_span(fields.first("SP"), fields.first("EP")),
         epub_date=_epub_date(fields.first("ET")),
         language=fields.first("LA"),
         publisher=fields.first("PB"),
@@ -255,7 +262,7 @@ def _from_pubmed(fields: _Fields) -> bool:
 def _people(fields: _Fields, tags: tuple[str, ...], warnings: list[str]) -> tuple[Author, ...]:
     people = []
     for name in fields.all(*tags):
-        person = _person(name)
+        person = person_named(name)
         if person is None:
             warnings.append(f"{'/'.join(tags)}: {name[:60]!r} is not one name; skipped")
         else:
@@ -263,7 +270,7 @@ def _people(fields: _Fields, tags: tuple[str, ...], warnings: list[str]) -> tupl
     return tuple(people)
 
 
-def _person(name: str) -> Author | None:
+def person_named(name: str) -> Author | None:
     """``Family, Given[, Suffix]``, ``Family,Given``, ``Liu R.``, ``Given Family``, a surname, a group.
 
     A group is told by its words (Group, Committee, Council...); a comma-separated
@@ -286,7 +293,7 @@ def _person(name: str) -> Author | None:
     return author_from_parts(family, given)
 
 
-def _keywords_and_mesh(words: list[str], from_pubmed: bool) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def keywords_and_mesh(words: list[str], from_pubmed: bool) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Keywords, with the MeSH headings PubMed exports among them when the record is from PubMed.
 
     A heading is told by MEDLINE's marks: ``*`` for a major topic, ``/`` before a qualifier.
@@ -304,7 +311,7 @@ def _year_and_date(fields: _Fields) -> tuple[int | None, str | None]:
     if not dates:
         return None, None
     year = year_in(dates[0])
-    same_year = [_tidy_date(value) for value in dates if year_in(value) == year]
+    same_year = [tidy_date(value) for value in dates if year_in(value) == year]
     date = max(same_year, key=len)
     month_day = fields.first("DA")
     if date == str(year) and month_day and _MONTH_DAY.match(month_day):
@@ -312,7 +319,7 @@ def _year_and_date(fields: _Fields) -> tuple[int | None, str | None]:
     return year, date
 
 
-def _tidy_date(value: str) -> str:
+def tidy_date(value: str) -> str:
     """``2019/09//undefined`` -> ``2019/09``, ``2013/02/15/received`` -> ``2013/02/15``.
 
     Empty parts at the end go, and so do words after the month (not ``2015/october``).
@@ -331,8 +338,9 @@ def _short(value: str | None, tag: str, warnings: list[str]) -> str | None:
     return value
 
 
-def _pages(start: str | None, end: str | None) -> str | None:
+def page_span(start: str | None, end: str | None) -> str | None:
     """``SP-EP``; a start that already holds a range is kept; page text without digits is junk."""
+    pages: str | None
     if start and end and "-" not in start:
         pages = f"{start}-{end}"
     else:

@@ -2,7 +2,8 @@
 
 Each line is a two-character tag, two spaces, ``- `` and the value; a record
 opens with ``TY`` and closes with ``ER  - ``.  Values are single lines (line
-breaks become spaces).  Tags follow the RIS specification and EndNote's use
+breaks become spaces); an ``&`` that would start an HTML entity is written
+``&amp;``, since readers decode the entities PubMed leaves in RIS.  Tags follow the RIS specification and EndNote's use
 for PubMed data: ``AN`` the PMID, ``C2`` the PMCID, ``J2`` the journal's
 abbreviation, ``SN`` ISSNs and ISBNs, ``SP``/``EP`` the page range written
 in full, ``ET`` the electronic publication date (as PubMed-derived RIS does).
@@ -24,6 +25,7 @@ from refman.formats.record_fields import (
     page_range,
     parse_date,
 )
+from refman.formats.ris import escape_entities
 
 RECORD_TYPES = {
     "article-journal": "JOUR",
@@ -45,7 +47,7 @@ def write_ris(records: Iterable[ArticleRecord]) -> str:
 
 
 def _record(record: ArticleRecord) -> str:
-    lines = [f"{tag}  - {' '.join(value.split())}" for tag, value in _fields(record)]
+    lines = [f"{tag}  - {escape_entities(' '.join(value.split()))}" for tag, value in _fields(record)]
     return "\n".join([*lines, "ER  - "]) + "\n"
 
 
@@ -102,9 +104,9 @@ def _dates(record: ArticleRecord) -> Iterator[tuple[str, str]]:
         yield ("DA", _slashed(parts))
 
 
-def _slashed(parts: tuple[int, ...]) -> str | None:
+def _slashed(parts: tuple[int, ...]) -> str:
     """Date parts as RIS writes them: ``2012/11/24``."""
-    return "/".join(f"{part:02d}" for part in parts) or None
+    return "/".join(f"{part:02d}" for part in parts)
 
 
 def _pages(pages: str | None) -> Iterator[tuple[str, str]]:
