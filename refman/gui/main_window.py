@@ -870,7 +870,7 @@ class MainWindow(QMainWindow):
             self,
             "Import PubMed pages and reference files",
             str(Path.home()),
-            "Pages and reference files (*.txt *.nbib *.medline *.xml *.ris *.bib *.bibtex *.json);;All files (*)",
+            "Pages and reference files (*.txt *.nbib *.medline *.xml *.ris *.bib *.bibtex *.biblatex *.json *.enw);;All files (*)",
         )
         if paths:
             self.import_paths([Path(p) for p in paths])
