@@ -114,3 +114,22 @@ def test_each_page_is_listed_once_in_all_that_names_the_stub(
     assert sorted((key, n.pmid) for key, n in stub.listed_in) == [
         ("cited_by", "97000001"), ("comment_in", "97000001"), ("similar", "97000002"),
     ]
+
+
+def test_a_medline_records_comment_and_retraction_lists_are_named_the_same_way(
+    tmp_path: Path, service: ImportService, catalog: Catalog
+) -> None:
+    record = "\n".join([
+        "PMID- 97000010",
+        "TI  - A trial that drew a comment and was retracted.",
+        "TA  - Neurology",
+        "DP  - 2019",
+        "CIN - Neurology. 2019;92(3):101. PMID: 98000020",
+        "RIN - Neurology. 2020;94(1):7. PMID: 98000021",
+    ]) + "\n"
+    (tmp_path / "trial.nbib").write_text(record, encoding="utf-8")
+    report = service.import_paths([tmp_path / "trial.nbib"])
+    assert not report.refused, report.summary()
+    trial = record_id(catalog, "97000010")
+    assert relations_shown(catalog, "98000020") == {"Comment on:": [trial]}
+    assert relations_shown(catalog, "98000021") == {"Retraction of:": [trial]}
