@@ -1,10 +1,13 @@
-"""Back and forward between records, as in a web browser."""
+"""Back and forward between records, as in a web browser; how a stub names the pages listing it."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
-from refman.services.navigation import DEFAULT_LIMIT, History
+from refman.domain.records import Neighbour
+from refman.services.navigation import DEFAULT_LIMIT, History, stub_relations
 
 
 def visited(*reference_ids: int, limit: int = DEFAULT_LIMIT) -> History:
@@ -159,3 +162,36 @@ def test_clear_empties_the_trail():
     history = visited(1, 2)
     history.clear()
     assert history.current is None and not history.can_go_back
+
+
+# -- what a stub says of the pages that list it ------------------------------------------
+
+def _page(reference_id: int) -> Neighbour:
+    return Neighbour(reference_id, str(reference_id), None, f"Page {reference_id}", None, None, False)
+
+
+def _grouped(*listed_in: tuple[str, int]) -> list[tuple[str, list[int]]]:
+    stub = SimpleNamespace(listed_in=tuple((key, _page(i)) for key, i in listed_in))
+    return [(heading, [n.reference_id for n in pages]) for heading, pages in stub_relations(stub)]
+
+
+def test_relations_come_in_a_fixed_order_whatever_order_the_lists_were_read_in():
+    assert _grouped(("retraction_of", 4), ("similar", 3), ("cited_by", 2), ("references", 1)) == [
+        ("Cited by:", [1]), ("Cites:", [2]), ("Listed as similar by:", [3]), ("Retraction in:", [4]),
+    ]
+
+
+def test_a_page_is_once_under_a_heading_and_under_every_heading_it_earns():
+    assert _grouped(("references", 1), ("references", 1), ("comment_in", 1), ("references", 2)) == [
+        ("Cited by:", [1, 2]), ("Comment on:", [1]),
+    ]
+
+
+def test_a_list_this_version_does_not_know_is_still_shown_last():
+    assert _grouped(("expression_of_concern_in", 5), ("similar", 6)) == [
+        ("Listed as similar by:", [6]), ("Listed by:", [5]),
+    ]
+
+
+def test_a_record_no_page_lists_has_no_relations():
+    assert _grouped() == []

@@ -291,3 +291,6 @@ class Reference:
     # Labelled details other formats gave: ("Journal", full name), ("Publisher", ...), ("URL", ...).
     details: tuple[tuple[str, str], ...] = ()
     formats: tuple[str, ...] = ()  # the formats its data came from, besides pages
+    # Each list of another page that names this record: (that list's section key, the page).
+    # ``cited_in`` holds the same pages once each, whatever the list.
+    listed_in: tuple[tuple[str, Neighbour], ...] = ()

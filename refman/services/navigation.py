@@ -7,33 +7,40 @@ from refman.domain.records import Neighbour, Reference
 
 DEFAULT_LIMIT = 500
 
-CITED_BY = "Cited by:"
-CITES = "Cites:"
-SIMILAR_TO = "Similar to:"
-LISTED_BY = "Listed as similar or related by:"
+# What a page's list says of each record it names, read from that record's side, in the
+# order the stub pane shows them.  Comments, errata, updates and retractions take the
+# heading PubMed gives the matching list on the named record's own page: a page whose
+# "Comment in" list names a record is one that record comments on, so the record's own
+# page would list it under "Comment on".
+RELATION_HEADINGS: dict[str, str] = {
+    "references": "Cited by:",  # the page cites the record
+    "cited_by": "Cites:",  # the record cites the page
+    "similar": "Listed as similar by:",  # the page lists the record among its similar articles
+    "comment_in": "Comment on:",  # the record is a comment on the page
+    "comment_on": "Comment in:",  # the page is a comment on the record
+    "erratum_in": "Erratum for:",  # the record is an erratum for the page
+    "erratum_for": "Erratum in:",  # the page is an erratum for the record
+    "update_in": "Update of:",  # the record updates the page
+    "update_of": "Update in:",  # the page updates the record
+    "retraction_in": "Retraction of:",  # the record retracts the page
+    "retraction_of": "Retraction in:",  # the page retracts the record
+}
+# A list this version does not know (a library written by a newer refman).
+LISTED_BY = "Listed by:"
 
 
 def stub_relations(reference: Reference) -> tuple[tuple[str, tuple[Neighbour, ...]], ...]:
-    """The pages that name a record (``cited_in``), grouped under what they say of it.
+    """The pages that name a record, grouped under what each says of it (``listed_in``).
 
-    A page that lists the record under *References* cites it (``Cited by:``);
-    one that lists it under *Cited by* is cited by it (``Cites:``).  What is
-    left named it in another list: as a similar article, or in a comment,
-    erratum, update or retraction list, which the record's links do not tell
-    apart from its side (only the naming page's side keeps the list's name).
-    Groups come in that order and keep ``cited_in``'s order; a page saying
-    two things is under both; empty groups are left out.
+    Groups come in the order of :data:`RELATION_HEADINGS`, each page once in a
+    group, in ``listed_in``'s order; a page naming the record in two lists is
+    under both headings; empty groups are left out.
     """
-    citing = {n.reference_id for n in reference.cited_by}
-    cited = {n.reference_id for n in reference.references}
-    similar = {n.reference_id for n in reference.similar}
-    groups = (
-        (CITED_BY, tuple(n for n in reference.cited_in if n.reference_id in citing)),
-        (CITES, tuple(n for n in reference.cited_in if n.reference_id in cited)),
-        (SIMILAR_TO, tuple(n for n in reference.cited_in if n.reference_id in similar)),
-        (LISTED_BY, tuple(n for n in reference.cited_in if n.reference_id not in citing | cited | similar)),
-    )
-    return tuple((heading, neighbours) for heading, neighbours in groups if neighbours)
+    groups: dict[str, dict[int, Neighbour]] = {heading: {} for heading in RELATION_HEADINGS.values()}
+    groups[LISTED_BY] = {}
+    for section, page in reference.listed_in:
+        groups[RELATION_HEADINGS.get(section, LISTED_BY)].setdefault(page.reference_id, page)
+    return tuple((heading, tuple(pages.values())) for heading, pages in groups.items() if pages)
 
 
 class History:

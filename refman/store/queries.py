@@ -46,6 +46,7 @@ from refman.domain.records import (
     UnlinkedCitation,
 )
 from refman.store.record_details import details_from_extra, load_people
+from refman.store.record_links import naming_pages
 from refman.store.schema import link_table, page_table, reference_table, term_table
 from refman.store.search_index import fts_query, has_fts
 
@@ -509,16 +510,6 @@ def _related(session: Session, reference_id: int) -> tuple[tuple[str, Neighbour]
     return tuple(related)
 
 
-def _cited_in(session: Session, reference_id: int) -> tuple[Neighbour, ...]:
-    """The pages whose lists name this record, whatever the list."""
-    statement = (
-        select(L.c.asserted_by_id, L.c.asserted_by_id, L.c.section, L.c.position)
-        .where(or_(L.c.source_id == reference_id, L.c.target_id == reference_id))
-        .where(L.c.asserted_by_id != reference_id)
-    )
-    return _neighbours(session, statement, reference_id)
-
-
 def _terms(session: Session, reference_id: int) -> dict[str, tuple[str, ...]]:
     rows = session.execute(
         select(T.c.kind, T.c.value).where(T.c.reference_id == reference_id).order_by(T.c.kind, T.c.position)
@@ -557,6 +548,7 @@ def load_reference(session: Session, reference_id: int) -> Reference | None:
     extra = row.extra or {}
     terms = _terms(session, reference_id)
     authors, editors = load_people(session, reference_id)
+    named = naming_pages(session, reference_id)
     return Reference(
         id=row.id,
         pmid=str(row.pmid) if row.pmid is not None else None,
@@ -591,7 +583,8 @@ def load_reference(session: Session, reference_id: int) -> Reference | None:
         references=references(session, reference_id),
         related=_related(session, reference_id),
         unlinked=_unlinked(session, reference_id),
-        cited_in=_cited_in(session, reference_id),
+        cited_in=named.pages,
+        listed_in=named.listings,
         sources=_sources(session, reference_id),
         created_at=row.created_at.isoformat(timespec="seconds") + "Z" if row.created_at else None,
         updated_at=row.updated_at.isoformat(timespec="seconds") + "Z" if row.updated_at else None,
