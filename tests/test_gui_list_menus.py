@@ -340,3 +340,35 @@ def test_the_list_model_passes_the_model_tester_sorted_by_the_new_columns(qtmode
     finally:
         model.close()
         library.dispose()
+
+
+def test_a_context_menu_event_from_the_keyboard_opens_the_menu_of_the_selection(opened):
+    """Where the platform sends the menu key as a context menu event (Windows), not as a key."""
+    window, _urls = opened
+    window.view.selectRow(row_of_pmid(window.model, FULL))
+    event = QContextMenuEvent(QContextMenuEvent.Reason.Keyboard, QPoint(1, 1), window.view.mapToGlobal(QPoint(1, 1)))
+    QApplication.sendEvent(window.view, event)
+    menu = window.list_menus.row_menu
+    assert menu is not None and menu.isVisible() and enabled(menu)["openPMCID"]
+    menu.close()
+
+
+def test_too_many_selected_records_open_no_pages_and_are_not_read(opened, monkeypatch):
+    from refman.gui import list_menus
+
+    window, urls = opened
+    window.view.selectAll()
+    monkeypatch.setattr(list_menus, "MAX_PAGES_OPENED", 3)
+    menu = right_click(window, 0)
+    assert actions(menu)["openPMID"].text() == "Open 4 in &PubMed"
+    assert not actions(menu)["openPMID"].isEnabled() and actions(menu)["openDOI"].isEnabled()  # three DOIs
+    actions(menu)["openDOI"].trigger()
+    assert len(urls) == 3 and all(url.startswith("https://doi.org/10.") for url in urls)
+    menu.close()
+
+    monkeypatch.setattr(list_menus, "MAX_RECORDS_READ", 3)
+    menu = right_click(window, 0)
+    assert not any(enabled(menu).values())
+    assert actions(menu)["copyPMID"].toolTip() == "Select at most 3 records"
+    assert window.edits.delete_action in menu.actions() and window.edits.delete_action.isEnabled()
+    menu.close()

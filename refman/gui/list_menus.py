@@ -34,6 +34,9 @@ UrlOpener = Callable[[QUrl], object]
 MAX_PAGES_OPENED = 10
 """Open in … opens one browser tab per selected record, for at most this many."""
 
+MAX_RECORDS_READ = 10_000
+"""The menu reads the identifiers of at most this many selected records (a query per 128 rows)."""
+
 MENU_KEYS = (QKeySequence(Qt.Key.Key_Menu), QKeySequence("Shift+F10"))
 
 
@@ -132,24 +135,30 @@ class ListMenus(QObject):
         point = rect.bottomLeft() if viewport.intersects(rect) else viewport.center()
         self.show_row_menu(view.viewport().mapToGlobal(point))
 
-    def selected_rows(self) -> list[ListRow]:
-        """The selected records, in list order, as the list shows them."""
+    def selected_rows(self) -> list[ListRow] | None:
+        """The selected records, in list order, as the list shows them; None when more than ``MAX_RECORDS_READ``."""
         view = self._window.view
         model = self._window.model
-        rows = sorted(index.row() for index in view.selectionModel().selectedRows())
+        selection = view.selectionModel()
+        # Counted from the selection's ranges, not its rows: a Ctrl+A of a million rows is one range.
+        parts = selection.selection()
+        if sum(parts.at(n).height() for n in range(parts.count())) > MAX_RECORDS_READ:
+            return None
+        rows = sorted(index.row() for index in selection.selectedRows())
         return [found for row in rows if (found := model.row_at(row)) is not None]
 
-    def build_row_menu(self, records: list[ListRow]) -> QMenu:
-        """The menu for ``records``: its own actions are made for them, the window's act on the selection."""
+    def build_row_menu(self, records: list[ListRow] | None) -> QMenu:
+        """The menu for ``records`` (None: too many to read); the window's own actions act on the selection."""
         window = self._window
         menu = QMenu(window.view)
         menu.setObjectName("rowMenu")
+        too_many = f"Select at most {MAX_RECORDS_READ:,} records"
         for kind in IDENTIFIERS:
-            urls = [url for record in records if (url := kind.url(kind.of(record))) is not None]
+            urls = [url for record in records or () if (url := kind.url(kind.of(record))) is not None]
             action = menu.addAction(f"Open {kind.opens}" if len(urls) <= 1 else f"Open {len(urls)} {kind.opens}")
             action.setObjectName(f"open{kind.name}")
             action.setEnabled(0 < len(urls) <= MAX_PAGES_OPENED)
-            if len(urls) > MAX_PAGES_OPENED:
+            if records is None or len(urls) > MAX_PAGES_OPENED:
                 action.setToolTip(f"Select at most {MAX_PAGES_OPENED} records to open their pages")
             action.triggered.connect(lambda _checked=False, urls=tuple(urls): self._open(urls))
         menu.addSeparator()
@@ -158,10 +167,12 @@ class ListMenus(QObject):
         copy_menu = menu.addMenu("Copy &identifier")
         copy_menu.setObjectName("copyIdentifierMenu")
         for kind in IDENTIFIERS:
-            values = [value for record in records if (value := kind.valid(record)) is not None]
+            values = [value for record in records or () if (value := kind.valid(record)) is not None]
             action = copy_menu.addAction(kind.name if len(values) <= 1 else f"{len(values)} {kind.name}s")
             action.setObjectName(f"copy{kind.name}")
             action.setEnabled(bool(values))
+            if records is None:
+                action.setToolTip(too_many)
             action.triggered.connect(
                 lambda _checked=False, name=kind.name, values=tuple(values): self._copy(name, values)
             )
@@ -173,9 +184,9 @@ class ListMenus(QObject):
 
     def show_row_menu(self, global_pos: QPoint) -> QMenu | None:
         """Pop up the menu of the selected rows at ``global_pos`` (it deletes itself once closed)."""
-        records = self.selected_rows()
-        if not records:
+        if not self._window.view.selectionModel().hasSelection():
             return None
+        records = self.selected_rows()
         menu = self.build_row_menu(records)
         self._popup(menu, global_pos, "row_menu")
         return menu
