@@ -372,3 +372,17 @@ def test_too_many_selected_records_open_no_pages_and_are_not_read(opened, monkey
     assert actions(menu)["copyPMID"].toolTip() == "Select at most 3 records"
     assert window.edits.delete_action in menu.actions() and window.edits.delete_action.isEnabled()
     menu.close()
+
+
+def test_shift_f10_with_nothing_selected_selects_the_current_row_first(opened):
+    window, _urls = opened
+    row = row_of_pmid(window.model, UPPER)
+    window.view.selectRow(row)
+    window.view.selectionModel().clearSelection()  # the current row stays, unselected
+    assert selected_pmids(window) == []
+    window.view.setFocus()
+    QTest.keyClick(window.view, Qt.Key.Key_F10, Qt.KeyboardModifier.ShiftModifier)
+    menu = window.list_menus.row_menu
+    assert menu is not None and menu.isVisible()
+    assert selected_pmids(window) == [UPPER]
+    menu.close()

@@ -124,13 +124,16 @@ class ListMenus(QObject):
         view = self._window.view
         selection = view.selectionModel()
         current = view.currentIndex()
-        if not selection.selectedRows() and current.isValid():
+        if not selection.hasSelection():
+            if not current.isValid():
+                return
             self._select_clicked(current)
-        rows = sorted(index.row() for index in selection.selectedRows())
-        if not rows:
-            return
-        anchor = current if current.isValid() and selection.isRowSelected(current.row(), QModelIndex()) else None
-        rect = view.visualRect(anchor if anchor is not None else view.model().index(rows[0], 0))
+        if current.isValid() and selection.isRowSelected(current.row(), QModelIndex()):
+            row = current.row()
+        else:
+            parts = selection.selection()
+            row = min(parts.at(n).top() for n in range(parts.count()))
+        rect = view.visualRect(view.model().index(row, 0))
         viewport = view.viewport().rect()
         point = rect.bottomLeft() if viewport.intersects(rect) else viewport.center()
         self.show_row_menu(view.viewport().mapToGlobal(point))
