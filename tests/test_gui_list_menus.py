@@ -386,3 +386,15 @@ def test_shift_f10_with_nothing_selected_selects_the_current_row_first(opened):
     assert menu is not None and menu.isVisible()
     assert selected_pmids(window) == [UPPER]
     menu.close()
+
+
+def test_no_two_actions_of_the_window_share_a_key(make_window):
+    """Qt fires neither of two actions bound to one key (an ambiguous shortcut): each key is one action's."""
+    from collections import Counter
+
+    from PySide6.QtGui import QAction
+
+    window = make_window()
+    keys = Counter(key.toString() for action in window.findChildren(QAction) for key in action.shortcuts())
+    assert keys["Shift+F10"] == keys["Ctrl+Alt+C"] == keys["Ctrl+Shift+K"] == keys["Ctrl+Shift+E"] == 1
+    assert [key for key, count in keys.items() if count > 1] == []
