@@ -383,13 +383,26 @@ def _display(row: ListRow, column: int) -> Any:
 
 
 def _sort_value(row: ListRow, column: int) -> Any:
-    """The column's value as SQL sorts it: native numbers, dates and lower-case DOIs."""
+    """The column's value as SQL sorts it: native numbers and dates, DOIs in lower case."""
+    if column == TITLE:
+        return row.title
+    if column == AUTHORS:
+        return row.authors
+    if column == JOURNAL:
+        return row.journal
+    if column == YEAR:
+        return row.year
     if column == PMID:
         return int(row.pmid) if row.pmid else None
+    if column == CITED:
+        return row.cited_count
+    if column == PMC:
+        return row.free_pmc
     if column == DOI:
         return row.doi.lower() if row.doi else None
-    values = (row.title, row.authors, row.journal, row.year, None, row.cited_count, row.free_pmc, None, row.created_at)
-    return values[column] if 0 <= column < len(values) else None
+    if column == ADDED:
+        return row.created_at
+    return None
 
 
 def local_time(utc: datetime) -> datetime:
