@@ -155,6 +155,30 @@ def test_the_menus_offer_undo_delete_and_the_check(make_window):
     assert not window.edits.undo_action.isEnabled()
 
 
+def test_every_edit_and_check_action_shows_its_key_in_the_menus(make_window):
+    window = make_window()
+    menus = {action.text(): action.menu() for action in window.menuBar().actions()}
+    keys = {
+        action.text(): action.shortcut().toString()
+        for menu in (menus["&Edit"], menus["&Tools"])
+        for action in menu.actions()
+        if action in (window.edits.undo_action, window.edits.delete_action, window.edits.check_action)
+    }
+    assert keys == {"&Undo": "Ctrl+Z", "&Delete": "Del", "&Check library…": "Ctrl+Shift+K"}
+
+
+def test_ctrl_shift_k_checks_the_library(qtbot, make_window, seeded_library: Path):
+    window = make_window(seeded_library)
+    window.view.setFocus()
+    wait_for_job(
+        qtbot, window,
+        lambda: QTest.keyClick(window.view, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier),
+    )
+    dialog = window.edits.dialog
+    assert dialog is not None and dialog.summary.text() == "The library is consistent: no problems found"
+    dialog.close()
+
+
 def test_a_job_that_fails_is_reported_and_the_lane_goes_on(qtbot, library):
     from refman.gui.write_lane import JobFailed, LibraryJob, WriteLane
     from refman.services.importer import ImportService

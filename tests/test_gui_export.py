@@ -52,6 +52,18 @@ def test_the_apa_citation_is_in_the_edit_menu(qtbot, make_window, seeded_library
     assert text.startswith("Lindqvist, A. K., Ferreira, T., O'Brien, H., Menon, R., & Dubois, C. (2021).")
 
 
+def test_ctrl_alt_c_copies_an_apa_citation_and_both_citation_keys_show_in_the_edit_menu(
+    qtbot, make_window, seeded_library, clipboard
+):
+    window = make_window(seeded_library)
+    edit = next(action.menu() for action in window.menuBar().actions() if action.text() == "&Edit")
+    keys = {a.text(): a.shortcut().toString() for a in edit.actions() if a in window.exports.cite_actions.values()}
+    assert keys == {"Copy citation (Vancouver (NLM Citing Medicine))": "Ctrl+Shift+C", "Copy citation (APA 7th edition)": "Ctrl+Alt+C"}
+    select_pmid(window, "99000001")
+    QTest.keyClick(window.view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier)
+    assert clipboard.text().startswith("Lindqvist, A. K., Ferreira, T., O'Brien, H., Menon, R., & Dubois, C. (2021).")
+
+
 def test_export_writes_what_the_list_shows_and_says_so(qtbot, make_window, seeded_library, tmp_path: Path):
     window = make_window(seeded_library)
     window.search.setText("neurofilament")

@@ -9,16 +9,26 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QMimeData, QObject, Signal, Slot
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu
+from PySide6.QtWidgets import QFileDialog, QMenu
 
 from refman.gui.reference_model import IdRole
 from refman.services import exporting
-from refman.services.exporting import CITATION_STYLES, EXPORT_FORMATS
+from refman.services.exporting import CITATION_STYLES, EXPORT_FORMATS, Exported
 from refman.store.library import Library
 from refman.store.queries import ListQuery
+
+if TYPE_CHECKING:
+    from refman.gui.main_window import MainWindow
+
+CITATION_SHORTCUTS = {"vancouver": "Ctrl+Shift+C", "apa": "Ctrl+Alt+C"}
+"""Copy citation's keys, by style; a style without one here gets none."""
+
+Scope = tuple[str, dict[str, Any]]
+"""What an export covers: the words for the status bar, and ``ids`` or ``query`` for the service."""
 
 
 class ExportActions(QObject):
@@ -26,7 +36,7 @@ class ExportActions(QObject):
 
     exported = Signal(object, object)  # Path, Exported | str (the error)
 
-    def __init__(self, window: QMainWindow, library: Library) -> None:
+    def __init__(self, window: MainWindow, library: Library) -> None:
         super().__init__(window)
         self._window = window
         self._library = library
@@ -34,14 +44,19 @@ class ExportActions(QObject):
         self.export_action = QAction("&Export…", window)
         self.export_action.setShortcut(QKeySequence("Ctrl+E"))
         self.export_action.setToolTip("Export the selected records, or the whole list, as BibTeX, RIS, CSL-JSON or MEDLINE")
-        self.export_action.triggered.connect(self.choose_export)
+        self.export_action.triggered.connect(lambda _checked=False: self.choose_export())
+        self.export_selection_action = QAction("Export &selection…", window)
+        self.export_selection_action.setShortcut(QKeySequence("Ctrl+Shift+E"))
+        self.export_selection_action.setToolTip("Export the selected records as BibTeX, RIS, CSL-JSON or MEDLINE")
+        self.export_selection_action.triggered.connect(lambda _checked=False: self.choose_export(selection=True))
         self.cite_actions: dict[str, QAction] = {}
         for style, details in CITATION_STYLES.items():
             action = QAction(f"Copy citation ({details.description})", window)
             action.triggered.connect(lambda _checked=False, s=style: self.copy_citations(s))
+            if style in CITATION_SHORTCUTS:
+                action.setShortcut(QKeySequence(CITATION_SHORTCUTS[style]))
             self.cite_actions[style] = action
-        self.cite_actions["vancouver"].setShortcut(QKeySequence("Ctrl+Shift+C"))
-        for action in (self.export_action, *self.cite_actions.values()):
+        for action in (self.export_action, self.export_selection_action, *self.cite_actions.values()):
             window.addAction(action)
         self.exported.connect(self._finished)
 
@@ -61,18 +76,24 @@ class ExportActions(QObject):
         shown = getattr(self._window, "shown_reference_id", None)
         return ids or ([shown] if shown is not None else [])
 
-    def _scope(self) -> tuple[str, dict]:
-        """More than one selected row: those; otherwise what the list shows (a search, or all)."""
+    def _scope(self, selection: bool = False) -> Scope:
+        """More than one selected row (or ``selection``): those; otherwise what the list shows (a search, or all)."""
         rows = self._window.view.selectionModel().selectedRows()
-        if len(rows) > 1:
-            return f"the {len(rows)} selected records", {"ids": self.selected_ids()}
+        if selection or len(rows) > 1:
+            ids = self.selected_ids()
+            return ("the selected record" if len(ids) == 1 else f"the {len(ids)} selected records"), {"ids": ids}
         query: ListQuery = self._window.model.query
         return ("the records found" if query.search.strip() else "the library"), {"query": query}
 
     # -- export --------------------------------------------------------------------
 
-    def choose_export(self) -> None:
-        what, _selection = self._scope()
+    def choose_export(self, *, selection: bool = False) -> None:
+        """Ask where to write, then export; ``selection`` exports the selected records even if only one is."""
+        scope = self._scope(selection)
+        what, chosen_records = scope
+        if not chosen_records.get("ids", True):
+            self._window.statusBar().showMessage("Select the records to export", 4000)
+            return
         filters = {f"{f.description} (*{f.extension})": name for name, f in EXPORT_FORMATS.items()}
         path, chosen = QFileDialog.getSaveFileName(
             self._window, f"Export {what}", str(Path.home() / "references.bib"), ";;".join(filters)
@@ -82,14 +103,14 @@ class ExportActions(QObject):
             target = Path(path)
             if not target.suffix:
                 target = target.with_suffix(EXPORT_FORMATS[format_name].extension)
-            self.export_to(target, format_name)
+            self.export_to(target, format_name, scope)
 
-    def export_to(self, path: Path, format_name: str) -> None:
-        """Export the current scope to ``path`` on a worker thread; the status bar says when done."""
+    def export_to(self, path: Path, format_name: str, scope: Scope | None = None) -> None:
+        """Export ``scope`` (else the current one) to ``path`` on a worker thread; the status bar says when done."""
         if self._running is not None and self._running.is_alive():
             self._window.statusBar().showMessage("An export is already running", 4000)
             return
-        what, selection = self._scope()
+        what, selection = scope if scope is not None else self._scope()
         self._window.statusBar().showMessage(f"Exporting {what} as {format_name}…")
 
         def work() -> None:
@@ -109,7 +130,7 @@ class ExportActions(QObject):
 
     @Slot(object, object)
     def _finished(self, path: Path, result: object) -> None:
-        if isinstance(result, str):
+        if not isinstance(result, Exported):
             self._window.statusBar().showMessage(f"Export to {path.name} failed: {result}", 10000)
             return
         noun = "record" if result.count == 1 else "records"

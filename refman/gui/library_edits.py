@@ -8,6 +8,7 @@ window is open: Ctrl+Z restores the newest, and again the one before.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Slot
@@ -28,8 +29,24 @@ UNDO_LIMIT = 100
 """Deletes kept for undo; each holds the rows it removed (stored pages included)."""
 
 
-def _shortcut_text(key: QKeySequence.StandardKey) -> str:
-    return QKeySequence(key).toString(QKeySequence.SequenceFormat.NativeText) or "Ctrl+Z"
+CHECK_SHORTCUT = "Ctrl+Shift+K"
+
+
+def _keys(standard: QKeySequence.StandardKey, fallback: str) -> list[QKeySequence]:
+    """The platform's keys for a standard action, or ``fallback`` where the platform has none."""
+    return QKeySequence.keyBindings(standard) or [QKeySequence(fallback)]
+
+
+def _shortcut_text(action: QAction) -> str:
+    return action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+
+
+@dataclass(frozen=True, slots=True)
+class _Undone:
+    """An undo's result: the delete it undid, and what the undo restored."""
+
+    deleted: DeleteOutcome
+    undo: UndoOutcome
 
 
 class LibraryEdits(QObject):
@@ -47,7 +64,7 @@ class LibraryEdits(QObject):
         self.dialog: CheckReportDialog | None = None
 
         self.delete_action = QAction("&Delete", window)
-        self.delete_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
+        self.delete_action.setShortcuts(_keys(QKeySequence.StandardKey.Delete, "Del"))
         # The key works on the list (not in the search field); the menu item works anywhere.
         self.delete_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.delete_action.setToolTip("Delete the selected records (Undo brings them back)")
@@ -55,11 +72,12 @@ class LibraryEdits(QObject):
         window.view.addAction(self.delete_action)
 
         self.undo_action = QAction("&Undo", window)
-        self.undo_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Undo))
+        self.undo_action.setShortcuts(_keys(QKeySequence.StandardKey.Undo, "Ctrl+Z"))
         self.undo_action.triggered.connect(self.undo)
         window.addAction(self.undo_action)
 
         self.check_action = QAction("&Check library…", window)
+        self.check_action.setShortcut(QKeySequence(CHECK_SHORTCUT))
         self.check_action.setToolTip("Look for damage and inconsistencies in the library, and repair them")
         self.check_action.triggered.connect(self.check_library)
         window.addAction(self.check_action)
@@ -70,10 +88,12 @@ class LibraryEdits(QObject):
 
     def add_to_menus(self, edit_menu: QMenu, tools_menu: QMenu) -> None:
         """Undo first in the Edit menu, Delete last; the check in Tools."""
-        first = edit_menu.actions()[0] if edit_menu.actions() else None
-        edit_menu.insertAction(first, self.undo_action)
-        if first is not None:
-            edit_menu.insertSeparator(first)
+        existing = edit_menu.actions()
+        if existing:
+            edit_menu.insertAction(existing[0], self.undo_action)
+            edit_menu.insertSeparator(existing[0])
+        else:
+            edit_menu.addAction(self.undo_action)
         edit_menu.addSeparator()
         edit_menu.addAction(self.delete_action)
         tools_menu.addAction(self.check_action)
@@ -112,7 +132,7 @@ class LibraryEdits(QObject):
         self._update_undo_action()
         self._status("Undoing the delete…")
         service, snapshot = self._deletions, outcome.deletion.snapshot
-        self._submit(LibraryJob("undo", lambda _progress: (outcome, service.undo(snapshot))), None)
+        self._submit(LibraryJob("undo", lambda _progress: _Undone(outcome, service.undo(snapshot))), None)
 
     def _deleted(self, outcome: DeleteOutcome, first_row: int | None) -> None:
         deletion = outcome.deletion
@@ -131,7 +151,7 @@ class LibraryEdits(QObject):
             window.show_reference(shown)  # its neighbours may have changed
         message = outcome.summary()
         if outcome.can_undo:
-            message += f" · Undo with {_shortcut_text(QKeySequence.StandardKey.Undo)}"
+            message += f" · Undo with {_shortcut_text(self.undo_action)}"
         self._status(message, 15000)
         self._update_undo_action()
 
@@ -222,11 +242,11 @@ class LibraryEdits(QObject):
                     self._window.progress.hide()
             self._status(f"Could not {job.label}: {result.message}", 20000)
             return
-        if job.label == "delete":
+        if isinstance(result, DeleteOutcome):
             self._deleted(result, row)
-        elif job.label == "undo":
-            self._undone(*result)
-        else:
+        elif isinstance(result, _Undone):
+            self._undone(result.deleted, result.undo)
+        elif isinstance(result, CheckReport):
             self._checked(result, job.label == "repair")
 
     def _status(self, text: str, timeout: int = 0) -> None:

@@ -55,6 +55,7 @@ from refman.gui.drop import DropContent, read_drop
 from refman.gui.export_actions import ExportActions
 from refman.gui.import_report import ImportReportDialog
 from refman.gui.library_edits import LibraryEdits
+from refman.gui.list_menus import install_list_menus
 from refman.gui.navigator import LinkNavigator
 from refman.gui.reference_model import (
     AUTHORS,
@@ -81,7 +82,7 @@ SEARCH_DELAY_MS = 200
 REFRESH_DELAY_MS = 250
 # The list's column layout; the key changes when the columns do, so an old layout is not
 # restored onto new columns.
-_HEADER_KEY = "list/header-v2"
+_HEADER_KEY = "list/header-v3"
 SAMPLES = Path(__file__).resolve().parents[2] / "seeds"
 Shortcut = QKeySequence | QKeySequence.StandardKey | str
 
@@ -487,6 +488,7 @@ class MainWindow(QMainWindow):
         spacer.setSizePolicy(spacer.sizePolicy().horizontalPolicy().Expanding, spacer.sizePolicy().verticalPolicy())
         toolbar.addWidget(spacer)
         toolbar.addWidget(self.search)
+        self.list_menus = install_list_menus(self)
 
     def _build_status_bar(self) -> None:
         status = self.statusBar()

@@ -20,6 +20,7 @@ import logging
 from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
+from datetime import datetime, timezone
 from enum import Enum, auto
 from functools import partial
 from typing import Any
@@ -47,18 +48,24 @@ class Column:
     title: str
     sort: SortKey
     tooltip: str
+    shown_by_default: bool = True
+    can_hide: bool = True
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("Title", SortKey.TITLE, "Article title"),
+    Column("Title", SortKey.TITLE, "Article title", can_hide=False),
     Column("Authors", SortKey.AUTHORS, "The first authors (sorted by the first author's family name)"),
     Column("Journal", SortKey.JOURNAL, "Journal abbreviation"),
     Column("Year", SortKey.YEAR, "Year of publication"),
     Column("PMID", SortKey.PMID, "PubMed identifier"),
     Column("Cited", SortKey.CITED, "How many articles known to the library cite it"),
     Column("PMC", SortKey.FREE_PMC, "Free full text in PubMed Central"),
+    # Hidden until asked for (right-click the header): the list is narrow beside the detail pane,
+    # which shows both, and every column shown takes its width from the titles.
+    Column("DOI", SortKey.DOI, "Digital Object Identifier", shown_by_default=False),
+    Column("Added", SortKey.ADDED, "When the record was added to the library", shown_by_default=False),
 )
-TITLE, AUTHORS, JOURNAL, YEAR, PMID, CITED, PMC = range(len(COLUMNS))
+TITLE, AUTHORS, JOURNAL, YEAR, PMID, CITED, PMC, DOI, ADDED = range(len(COLUMNS))
 
 # The roles and flags as constants: a view asks ``data`` a few thousand times a paint.
 _DISPLAY = Qt.ItemDataRole.DisplayRole
@@ -144,7 +151,7 @@ class ReferenceListModel(QAbstractTableModel):
     def row_of(self, reference_id: int) -> int | None:
         """The record's row, or None when the list does not show it (or, until ``completed``, not yet)."""
         if self._source is _Source.STORED:
-            return self._stored_list.position_of(reference_id)
+            return self._searched().position_of(reference_id)
         if self._source is _Source.FIRST_ROWS:
             first = self._blocks.get(0, [])
             return next((n for n, row in enumerate(first) if row is not None and row.id == reference_id), None)
@@ -166,7 +173,17 @@ class ReferenceListModel(QAbstractTableModel):
             self._stored_list.close()
         self._source = _Source.SQL
 
+    def row_at(self, row: int) -> ListRow | None:
+        """The record on a row, as the list shows it (identifiers included), or None past the end."""
+        return self._row(row)
+
     # -- loading ----------------------------------------------------------------------
+
+    def _searched(self) -> StoredList:
+        """The stored list: only a SQLite library has one, and only a search uses it."""
+        if self._stored_list is None:
+            raise RuntimeError("this library has no stored list (not SQLite)")
+        return self._stored_list
 
     def _reload(self) -> None:
         """Count the current query afresh (between beginResetModel and endResetModel)."""
@@ -201,14 +218,14 @@ class ReferenceListModel(QAbstractTableModel):
         # A narrow search (or one whose first block is all of it): store it now.
         self._wait_for_build()
         self._source = _Source.STORED
-        self._count = self._stored_list.build(query) or 0
+        self._count = self._searched().build(query) or 0
 
     def _start_build(self, query: ListQuery) -> None:
         self._wait_for_build()
         generation = self._generation
         if self._worker is None:
             self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="refman-search")
-        build = self._worker.submit(self._stored_list.build, query, lambda: self._generation != generation)
+        build = self._worker.submit(self._searched().build, query, lambda: self._generation != generation)
         self._build = build
         build.add_done_callback(partial(self._announce_build, generation))
 
@@ -242,7 +259,7 @@ class ReferenceListModel(QAbstractTableModel):
             self.completed.emit()
             return
         shown = [row.id if row is not None else None for row in self._blocks.get(0, [])][: self._count]
-        stored = [row.id if row is not None else None for row in self._stored_list.rows(0, len(shown))]
+        stored = [row.id if row is not None else None for row in self._searched().rows(0, len(shown))]
         self._source = _Source.STORED
         if stored == shown and count >= len(shown):
             if count > self._count:
@@ -263,12 +280,13 @@ class ReferenceListModel(QAbstractTableModel):
         number, offset = divmod(row, self.BLOCK)
         block = self._blocks.get(number)
         if block is None:
+            fetched: list[ListRow | None]
             if self._source is _Source.STORED:
-                block = self._stored_list.rows(number * self.BLOCK, self.BLOCK)
+                fetched = self._searched().rows(number * self.BLOCK, self.BLOCK)
             else:
                 with self._library.reading() as session:
-                    block = queries.list_rows(session, self._query, number * self.BLOCK, self.BLOCK)
-            self._blocks[number] = block
+                    fetched = list(queries.list_rows(session, self._query, number * self.BLOCK, self.BLOCK))
+            self._blocks[number] = block = fetched
             while len(self._blocks) > self.MAX_BLOCKS:
                 self._blocks.popitem(last=False)
         else:
@@ -313,6 +331,10 @@ class ReferenceListModel(QAbstractTableModel):
             if column == TITLE:
                 text = row.title or ""
                 return text + ("\n(stub: known only from citations)" if row.is_stub else "")
+            if column == DOI:
+                return row.doi
+            if column == ADDED and row.created_at is not None:
+                return f"Added {local_time(row.created_at):%Y-%m-%d %H:%M} (local time)"
             return None
         if role == _DECORATION:
             if column == PMC and row.free_pmc:
@@ -339,6 +361,7 @@ class ReferenceListModel(QAbstractTableModel):
             descending = order == Qt.SortOrder.DescendingOrder
             self.set_query(replace(self._query, sort=COLUMNS[column].sort, descending=descending))
 
+
 def _display(row: ListRow, column: int) -> Any:
     if column == TITLE:
         return row.title or "(untitled)"
@@ -352,9 +375,36 @@ def _display(row: ListRow, column: int) -> Any:
         return row.pmid or ""
     if column == CITED:
         return str(row.cited_count) if row.cited_count else ""
+    if column == DOI:
+        return row.doi or ""
+    if column == ADDED:
+        return local_time(row.created_at).date().isoformat() if row.created_at is not None else ""
     return ""
 
 
 def _sort_value(row: ListRow, column: int) -> Any:
-    pmid = int(row.pmid) if row.pmid else None
-    return (row.title, row.authors, row.journal, row.year, pmid, row.cited_count, row.free_pmc)[column]
+    """The column's value as SQL sorts it: native numbers and dates, DOIs in lower case."""
+    if column == TITLE:
+        return row.title
+    if column == AUTHORS:
+        return row.authors
+    if column == JOURNAL:
+        return row.journal
+    if column == YEAR:
+        return row.year
+    if column == PMID:
+        return int(row.pmid) if row.pmid else None
+    if column == CITED:
+        return row.cited_count
+    if column == PMC:
+        return row.free_pmc
+    if column == DOI:
+        return row.doi.lower() if row.doi else None
+    if column == ADDED:
+        return row.created_at
+    return None
+
+
+def local_time(utc: datetime) -> datetime:
+    """A time the library stores (UTC, without a zone) in the user's time zone."""
+    return utc.replace(tzinfo=timezone.utc).astimezone()

@@ -12,8 +12,10 @@ every hit.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from enum import Enum
 
 from sqlalchemy import (
@@ -66,6 +68,8 @@ class SortKey(str, Enum):
     PMID = "pmid"
     CITED = "cited_count"
     FREE_PMC = "free_pmc"
+    DOI = "doi_key"  # DOIs are case-insensitive: they sort by their lower-case key
+    ADDED = "created_at"
     ID = "id"
 
 
@@ -94,6 +98,8 @@ class ListRow:
     doi: str | None
     pmcid: str | None
     authors: str | None = None
+    created_at: datetime | None = None
+    """When the record entered the library, in UTC (naive, as the library stores it)."""
 
 
 def find_reference_id(session: Session, identifier: str) -> int | None:
@@ -199,6 +205,8 @@ def position_of(session: Session, query: ListQuery, reference_id: int) -> int | 
     else:
         before = or_(column.is_(None), column < value, and_(column == value, R.c.id < reference_id))
     counted = _filtered(session, query, [func.count()])
+    if counted is None:
+        return None
     return session.execute(counted.where(before)).scalar()
 
 
@@ -221,7 +229,7 @@ def list_ids(session: Session, query: ListQuery, offset: int = 0, limit: int | N
 
 _ROW_COLUMNS = (
     R.c.id, R.c.title, R.c.journal, R.c.year, R.c.pmid, R.c.cited_count, R.c.free_pmc,
-    R.c.is_stub, R.c.doi, R.c.pmcid, R.c.authors,
+    R.c.is_stub, R.c.doi, R.c.pmcid, R.c.authors, R.c.created_at,
 )
 
 
@@ -238,6 +246,7 @@ def _list_row(row) -> ListRow:
         doi=row.doi,
         pmcid=row.pmcid,
         authors=row.authors,
+        created_at=row.created_at,
     )
 
 
@@ -269,6 +278,14 @@ def search_hit_count(session: Session, user_text: str) -> int | None:
 
 _STEPS_PER_CHECK = 1000
 """SQLite virtual-machine steps between two calls of a progress handler."""
+
+
+def _sqlite_driver(connection: Connection) -> sqlite3.Connection:
+    """The sqlite3 connection under a SQLAlchemy one, for its progress handler (SQLite only)."""
+    driver = connection.connection.driver_connection
+    if not isinstance(driver, sqlite3.Connection):
+        raise TypeError(f"a SQLite connection is needed here, not {type(driver).__name__}")
+    return driver
 
 
 def first_rows(session: Session, query: ListQuery, limit: int, *, budget: int | None = None) -> list[ListRow] | None:
@@ -310,7 +327,7 @@ def first_rows(session: Session, query: ListQuery, limit: int, *, budget: int | 
         steps += period
         return steps > budget
 
-    driver = session.connection().connection.driver_connection
+    driver = _sqlite_driver(session.connection())
     driver.set_progress_handler(over_budget, period)
     try:
         return [_list_row(row) for row in session.execute(statement)]
@@ -375,7 +392,7 @@ class StoredList:
         self.query, self.count = None, 0
         if cancelled():
             return None
-        driver = connection.connection.driver_connection
+        driver = _sqlite_driver(connection)
         driver.set_progress_handler(cancelled, self.CANCEL_CHECK_STEPS)
         try:
             with connection.begin():
@@ -384,7 +401,7 @@ class StoredList:
                 if statement is not None:
                     ordered = statement.order_by(*_order(query))
                     connection.execute(insert(S).from_select([S.c.reference_id], ordered))
-                count = connection.execute(select(func.coalesce(func.max(S.c.position), 0))).scalar()
+                count = connection.execute(select(func.coalesce(func.max(S.c.position), 0))).scalar_one()
         except OperationalError:
             if cancelled():
                 return None

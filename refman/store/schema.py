@@ -72,6 +72,8 @@ class ReferenceRow(Base):
         Index("ix_reference_stub_cited", "is_stub", "cited_count"),
         Index("ix_reference_stub_free_pmc", "is_stub", "free_pmc"),
         Index("ix_reference_stub_authors", "is_stub", "authors"),
+        Index("ix_reference_stub_doi", "is_stub", "doi_key"),
+        Index("ix_reference_stub_added", "is_stub", "created_at"),
     )
 
 
