@@ -467,14 +467,6 @@ class MainWindow(QMainWindow):
         self.edits.add_to_menus(edit_menu, tools_menu)
         help_menu = menus.addMenu("&Help")
         help_menu.addAction(self.about_action)
-        # Every menu item has a shortcut; these two controllers' actions came without one.
-        missing: list[tuple[QAction | None, str]] = [
-            (self.exports.cite_actions.get("apa"), "Ctrl+Shift+A"),
-            (self.edits.check_action, "Ctrl+Shift+L"),
-        ]
-        for lacking, keys in missing:
-            if lacking is not None and lacking.shortcut().isEmpty():
-                lacking.setShortcut(QKeySequence(keys))
 
         toolbar = self.addToolBar("Main")
         toolbar.setObjectName("mainToolbar")
