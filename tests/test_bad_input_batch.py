@@ -7,6 +7,7 @@ is imported; the batch always finishes.
 from __future__ import annotations
 
 import codecs
+import os
 import random
 import subprocess
 import sys
@@ -93,14 +94,14 @@ def test_an_unreadable_file_is_refused_with_the_systems_reason(library, tmp_path
     for n in range(3):
         (folder / f"{n}.txt").write_text(good_page(n), encoding="utf-8")
     locked = folder / "1.txt"
-    real_open = Path.open
+    real_open = os.open
 
-    def guarded_open(self, *args, **kwargs):
-        if self == locked:  # tests run as root, where file modes do not stop reading
-            raise PermissionError(13, "Permission denied", str(self))
-        return real_open(self, *args, **kwargs)
+    def guarded_open(path, *args, **kwargs):
+        if Path(path) == locked:  # tests run as root, where file modes do not stop reading
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "open", guarded_open)
+    monkeypatch.setattr(os, "open", guarded_open)
     report = ImportService(library, workers=0).import_paths([folder])
     assert [(Path(o.path).name, o.reason) for o in report.refused] == [("1.txt", "cannot be read (Permission denied)")]
     assert report.count("new") == 2

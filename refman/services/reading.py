@@ -6,8 +6,10 @@ can parse pages cheaply while the importer writes.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
+import re
 import stat
 import zlib
 from collections.abc import Iterable, Iterator
@@ -25,6 +27,8 @@ MAX_PAGE_BYTES = 8 * 1024 * 1024
 """A saved article page is kilobytes and an export of a few thousand records a few
 megabytes; anything above this is refused unread."""
 
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # opening a named pipe must not wait for a writer
+
 Status = Literal["new", "updated", "unchanged", "refused"]
 
 
@@ -40,15 +44,58 @@ class FileOutcome:
     notes: tuple[str, ...] = ()
 
     def line(self) -> str:
-        """``PATH: reason`` for a refused file, as stderr and the import report show it."""
-        return f"{self.path}: {self.reason}"
+        """``PATH: reason`` for a refused file, as stderr and the import report show it: always one line."""
+        return f"{shown_text(self.path)}: {shown_text(self.reason or '')}"
+
+    @property
+    def shown_path(self) -> str:
+        """The path on one line, control characters escaped (see :func:`shown_text`)."""
+        return shown_text(self.path)
+
+
+# Lone surrogates: os.fsdecode's stand-ins for bytes of a file name that are not UTF-8.
+_SURROGATES = re.compile("[\ud800-\udfff]")
+# What would break a one-line report or hide what follows it: C0 and C1 controls,
+# Unicode's line and paragraph separators, bidirectional overrides, and surrogates.
+_UNSHOWABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:
+        return f"\\x{code - 0xDC00:02x}"  # the file name's byte, as Python's backslashreplace writes it
+    if char in _NAMED_ESCAPES:
+        return _NAMED_ESCAPES[char]
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def path_name(path: str | os.PathLike[str]) -> str:
+    """A path as the library stores it and reports name it: valid Unicode, whatever the file system gave.
+
+    A file name's bytes that are not UTF-8 come from ``os.fsdecode`` as lone
+    surrogates, which no database or UTF-8 stream accepts; each becomes
+    ``\\xNN``, the byte's value (``000_\\xff.txt``).  Everything else is kept
+    as it is, newlines included: the stored path is the truth, escaped only
+    where it is shown (:func:`shown_text`).
+    """
+    text = os.fsdecode(path)
+    return _SURROGATES.sub(_escape, text) if _SURROGATES.search(text) else text
+
+
+def shown_text(text: str) -> str:
+    """Text for a one-line report: control characters, line separators, bidirectional
+    overrides and surrogates written as ``\\n``, ``\\r``, ``\\t``, ``\\xNN`` or ``\\uNNNN``."""
+    return _UNSHOWABLE.sub(_escape, text) if _UNSHOWABLE.search(text) else text
 
 
 def iter_input_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path | FileOutcome]:
     """Files to import, in a stable order; refusals for inputs that cannot be files.
 
     Folders are walked recursively (hidden entries skipped); a folder reached
-    twice through symlinks is walked once, so link loops end.
+    twice through symlinks is walked once, so link loops end.  Named pipes,
+    devices and sockets are named for what they are and never opened.
     """
     seen_dirs: set[tuple[int, int]] = set()
     for raw in paths:
@@ -56,24 +103,24 @@ def iter_input_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path |
         try:
             info = path.stat()
         except FileNotFoundError:
-            yield FileOutcome(str(path), "refused", "no such file or folder")
+            yield _refused(path, "broken symbolic link" if path.is_symlink() else "no such file or folder")
             continue
         except OSError as error:
-            yield FileOutcome(str(path), "refused", f"cannot be read ({error.strerror or error})")
+            yield _refused(path, _unreachable(path, error))
             continue
         if stat.S_ISDIR(info.st_mode):
             yield from _walk(path, seen_dirs)
         elif stat.S_ISREG(info.st_mode):
             yield path
         else:
-            yield FileOutcome(str(path), "refused", "not a regular file")
+            yield _refused(path, _not_a_file(info.st_mode, linked=path.is_symlink()))
 
 
 def _walk(folder: Path, seen: set[tuple[int, int]]) -> Iterator[Path | FileOutcome]:
     try:
         info = folder.stat()
     except OSError as error:
-        yield FileOutcome(str(folder), "refused", f"cannot be read ({error.strerror or error})")
+        yield _refused(folder, f"cannot be read ({error.strerror or error})")
         return
     key = (info.st_dev, info.st_ino)
     if key in seen:
@@ -82,7 +129,7 @@ def _walk(folder: Path, seen: set[tuple[int, int]]) -> Iterator[Path | FileOutco
     try:
         entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
     except OSError as error:
-        yield FileOutcome(str(folder), "refused", f"folder cannot be listed ({error.strerror or error})")
+        yield _refused(folder, f"folder cannot be listed ({error.strerror or error})")
         return
     for entry in entries:
         if entry.name.startswith("."):
@@ -97,27 +144,69 @@ def _walk(folder: Path, seen: set[tuple[int, int]]) -> Iterator[Path | FileOutco
             yield from _walk(path, seen)
         elif is_file:
             yield path
-        elif entry.is_symlink():
-            yield FileOutcome(str(path), "refused", "broken symbolic link")
+        else:  # rare: a pipe, device, socket, or a link to one or to nothing; only these cost a stat
+            try:
+                mode = os.stat(path).st_mode
+            except FileNotFoundError:
+                yield _refused(path, "broken symbolic link")
+                continue
+            except OSError as error:
+                yield _refused(path, _unreachable(path, error))
+                continue
+            yield _refused(path, _not_a_file(mode, linked=entry.is_symlink()))
+
+
+_KINDS = (
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a device"),
+    (stat.S_ISBLK, "a device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _not_a_file(mode: int, *, linked: bool) -> str:
+    """What a path that is neither a file nor a folder is, in a user's words."""
+    kind = next((name for test, name in _KINDS if test(mode)), "something other than a file")
+    return f"is a symbolic link to {kind}, not a file" if linked else f"is {kind}, not a file"
+
+
+def _unreachable(path: Path, error: OSError) -> str:
+    if error.errno == errno.ELOOP:
+        return "symbolic link that leads round in a loop"
+    return f"cannot be read ({error.strerror or error})"
 
 
 def read_input_file(path: Path) -> list[IncomingPage | FileOutcome]:
-    """Read and parse one file: its records, or one refusal that says why in one line."""
+    """Read and parse one file: its records, or one refusal that says why in one line.
+
+    The file is opened without blocking and checked to be a regular file once
+    open, so a file replaced by a named pipe after the folder was listed is
+    refused rather than waited on forever.
+    """
     try:
-        with path.open("rb") as handle:
-            size = os.fstat(handle.fileno()).st_size
-            if size > MAX_PAGE_BYTES:
-                return [_refused(path, f"too large to import ({_megabytes(size)}; the limit is {_megabytes(MAX_PAGE_BYTES)})")]
-            data = handle.read(MAX_PAGE_BYTES + 1)
+        descriptor = os.open(path, os.O_RDONLY | _NONBLOCK)
     except FileNotFoundError:
         return [_refused(path, "vanished before it could be read")]
     except IsADirectoryError:
         return [_refused(path, "is a folder")]
     except OSError as error:
+        return [_refused(path, _unreachable(path, error))]
+    try:
+        with open(descriptor, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if stat.S_ISDIR(info.st_mode):
+                return [_refused(path, "is a folder")]
+            if not stat.S_ISREG(info.st_mode):
+                return [_refused(path, _not_a_file(info.st_mode, linked=path.is_symlink()))]
+            size = info.st_size
+            if size > MAX_PAGE_BYTES:
+                return [_refused(path, f"too large to import ({_megabytes(size)}; the limit is {_megabytes(MAX_PAGE_BYTES)})")]
+            data = handle.read(MAX_PAGE_BYTES + 1)
+    except OSError as error:
         return [_refused(path, f"cannot be read ({error.strerror or error})")]
     if len(data) > MAX_PAGE_BYTES:
         return [_refused(path, f"too large to import (over {_megabytes(MAX_PAGE_BYTES)})")]
-    return read_input_bytes(data, str(path.absolute()))
+    return read_input_bytes(data, path_name(path.absolute()))
 
 
 def read_input_bytes(data: bytes, label: str) -> list[IncomingPage | FileOutcome]:
@@ -174,7 +263,7 @@ def _record(item: ReadRecord, encoding: str, warning: str | None, label: str) ->
 
 
 def _refused(path: Path, reason: str) -> FileOutcome:
-    return FileOutcome(str(path), "refused", reason)
+    return FileOutcome(path_name(path), "refused", reason)
 
 
 def _megabytes(size: int) -> str:
