@@ -9,8 +9,13 @@ finishes the job without duplicates.
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
+import sys
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -98,7 +103,10 @@ def _read_in_order(inputs: Sequence[Path | list[Item]], workers: int) -> Iterato
         for item in inputs:
             yield read_input_file(item) if isinstance(item, Path) else item
         return
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+    pool = ProcessPoolExecutor(
+        workers, mp_context=multiprocessing.get_context("spawn"),
+        initializer=_die_with_parent, initargs=(os.getpid(),),
+    )
     try:
         windows = list(chunked(inputs, _WINDOW))
         pending: deque = deque()
@@ -120,6 +128,36 @@ def _read_in_order(inputs: Sequence[Path | list[Item]], workers: int) -> Iterato
                 yield next(results) if isinstance(item, Path) else item
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+_PARENT_CHECK_SECONDS = 1.0
+
+
+def _die_with_parent(parent: int) -> None:
+    """Worker initializer: end this worker when the process that started it dies.
+
+    A killed import (``kill -9``, a closed terminal) must not leave its parse
+    workers running for good.  On Linux the kernel sends SIGKILL when the
+    parent dies (``PR_SET_PDEATHSIG``); elsewhere, and as a net under it, a
+    thread polls the parent's pid.  Multiprocessing's resource tracker then
+    ends by itself: it exits once no live process holds its pipe.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass  # no prctl here: the watching thread does the job alone
+    if os.getppid() != parent:  # the parent died before the signal was armed
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), name="refman-parent-watch", daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(_PARENT_CHECK_SECONDS)
+    os._exit(1)
 
 
 class ImportService:
