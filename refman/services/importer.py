@@ -17,8 +17,9 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,10 +30,13 @@ from refman.domain.records import IncomingPage
 from refman.services.reading import (
     MAX_PAGE_BYTES,
     FileOutcome,
+    Item,
+    RecordFile,
     Status,
     iter_input_files,
     read_input_bytes,
     read_input_file,
+    read_record_file,
 )
 from refman.store.chunks import chunked
 from refman.store.library import Library
@@ -63,7 +67,12 @@ class ImportReport:
 
 @dataclass(frozen=True, slots=True)
 class ImportProgress:
-    """How far an import is; ``total`` is known once the inputs are listed."""
+    """How far an import is; ``total`` (inputs) is known once the inputs are listed.
+
+    ``done`` counts whole inputs; inside a big file of records, ``records``
+    (read so far, over all inputs) and ``file_fraction`` (how far into the
+    file being read, 0 to 1) keep moving.
+    """
 
     done: int
     total: int
@@ -72,6 +81,13 @@ class ImportProgress:
     unchanged: int
     refused: int
     written_ids: tuple[int, ...] = ()
+    records: int = 0
+    file_fraction: float = 0.0
+
+    @property
+    def fraction(self) -> float:
+        """How far the whole import is, 0 to 1, counting the part of the file being read."""
+        return min(1.0, (self.done + self.file_fraction) / self.total) if self.total else 1.0
 
 
 ProgressCallback = Callable[[ImportProgress], None]
@@ -87,21 +103,39 @@ def _default_workers() -> int:
     return max(1, (os.cpu_count() or 2) - 1)
 
 
-Item = IncomingPage | FileOutcome
+@dataclass(frozen=True, slots=True)
+class _Part:
+    """Records (or refusals) of one input, or of a chunk of a big one."""
+
+    items: list[Item]
+    ends_input: bool = True
+    file_fraction: float = 0.0  # for a chunk: how far into its file
 
 
-def _read_in_order(inputs: Sequence[Path | list[Item]], workers: int) -> Iterator[list[Item]]:
+def _parts(read: list[Item] | RecordFile) -> Iterator[_Part]:
+    """One part for a file read whole; a part per chunk for a file read as a stream."""
+    if not isinstance(read, RecordFile):
+        yield _Part(read)
+        return
+    with closing(read_record_file(read)) as chunks:
+        for items, fraction in chunks:
+            yield _Part(items, ends_input=False, file_fraction=fraction)
+    yield _Part([])
+
+
+def _read_in_order(inputs: Sequence[Path | list[Item]], workers: int) -> Generator[_Part, None, None]:
     """Read every input into its records (or its refusal), in order; with workers, parsing
     runs ahead in other processes.
 
     Workers are spawned, not forked: the window has threads, and a fork of a
     threaded process can deadlock.  One window of files is kept in flight
-    ahead of the one being written.
+    ahead of the one being written.  A big file of records is read here, as
+    a stream, while the workers go on with the files after it.
     """
     files = sum(1 for item in inputs if isinstance(item, Path))
     if workers < 1 or files < PARALLEL_FROM:
         for item in inputs:
-            yield read_input_file(item) if isinstance(item, Path) else item
+            yield from _parts(read_input_file(item)) if isinstance(item, Path) else (_Part(item),)
         return
     pool = ProcessPoolExecutor(
         workers, mp_context=multiprocessing.get_context("spawn"),
@@ -109,9 +143,9 @@ def _read_in_order(inputs: Sequence[Path | list[Item]], workers: int) -> Iterato
     )
     try:
         windows = list(chunked(inputs, _WINDOW))
-        pending: deque = deque()
+        pending: deque[tuple[Sequence[Path | list[Item]], Iterator[list[Item] | RecordFile]]] = deque()
 
-        def submit(window: Sequence) -> None:
+        def submit(window: Sequence[Path | list[Item]]) -> None:
             paths = [item for item in window if isinstance(item, Path)]
             pending.append((window, pool.map(read_input_file, paths, chunksize=32)))
 
@@ -120,12 +154,11 @@ def _read_in_order(inputs: Sequence[Path | list[Item]], workers: int) -> Iterato
         next_window = 2
         while pending:
             window, results = pending.popleft()
-            results = iter(results)
             if next_window < len(windows):
                 submit(windows[next_window])
                 next_window += 1
             for item in window:
-                yield next(results) if isinstance(item, Path) else item
+                yield from _parts(next(results)) if isinstance(item, Path) else (_Part(item),)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
@@ -175,7 +208,9 @@ class ImportService:
         progress: ProgressCallback | None = None,
         cancelled: CancelCheck | None = None,
     ) -> ImportReport:
-        inputs = [item if isinstance(item, Path) else [item] for item in iter_input_files(paths)]
+        inputs: list[Path | list[Item]] = [
+            item if isinstance(item, Path) else [item] for item in iter_input_files(paths)
+        ]
         return self._run(inputs, progress, cancelled)
 
     def import_text(self, text: str, label: str = "pasted text") -> ImportReport:
@@ -193,6 +228,8 @@ class ImportService:
         report = ImportReport()
         total = len(inputs)
         files_done = 0
+        records = 0
+        fraction = 0.0
         batch: list[IncomingPage] = []
         batch_keys: set[str] = set()
 
@@ -202,28 +239,32 @@ class ImportService:
             batch.clear()
             batch_keys.clear()
             if progress is not None:
-                progress(_progress(report, files_done, total, written))
+                progress(_progress(report, files_done, total, written, records, fraction))
 
-        for items in _read_in_order(inputs, self.workers):
-            if cancelled is not None and cancelled():
-                report.cancelled = True
-                break
-            for incoming in items:
-                if isinstance(incoming, FileOutcome):
-                    report.outcomes.append(incoming)
-                    continue
-                keys = _identity_keys(incoming)
-                if keys & batch_keys:
-                    flush()  # the same article twice in one batch: the second merges into the first
-                batch.append(incoming)
-                batch_keys.update(keys)
-                if len(batch) >= self.batch_size:
-                    flush()
-            files_done += 1
+        with closing(_read_in_order(inputs, self.workers)) as parts:
+            for part in parts:
+                if cancelled is not None and cancelled():
+                    report.cancelled = True
+                    break
+                records += len(part.items)
+                fraction = 0.0 if part.ends_input else part.file_fraction
+                for incoming in part.items:
+                    if isinstance(incoming, FileOutcome):
+                        report.outcomes.append(incoming)
+                        continue
+                    keys = _identity_keys(incoming)
+                    if keys & batch_keys:
+                        flush()  # the same article twice in one batch: the second merges into the first
+                    batch.append(incoming)
+                    batch_keys.update(keys)
+                    if len(batch) >= self.batch_size:
+                        flush()
+                if part.ends_input:
+                    files_done += 1
         if batch:
             flush()
         elif progress is not None:
-            progress(_progress(report, files_done, total, []))
+            progress(_progress(report, files_done, total, [], records, fraction))
         return report
 
     def _write_batch(self, batch: list[IncomingPage]) -> list[FileOutcome]:
@@ -279,7 +320,8 @@ def _identity_keys(incoming: IncomingPage) -> set[str]:
     return keys
 
 
-def _progress(report: ImportReport, done: int, total: int, written: list[FileOutcome]) -> ImportProgress:
+def _progress(report: ImportReport, done: int, total: int, written: list[FileOutcome], records: int = 0,
+              fraction: float = 0.0) -> ImportProgress:
     return ImportProgress(
         done=done,
         total=total,
@@ -288,4 +330,6 @@ def _progress(report: ImportReport, done: int, total: int, written: list[FileOut
         unchanged=report.count("unchanged"),
         refused=report.count("refused"),
         written_ids=tuple(o.reference_id for o in written if o.reference_id is not None),
+        records=records,
+        file_fraction=fraction,
     )

@@ -12,20 +12,25 @@ import os
 import re
 import stat
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, replace
+from importlib import import_module
 from pathlib import Path
 from typing import Literal
 
 from refman.domain.records import IncomingPage, PubMedPage, ReadRecord
-from refman.formats.decoding import DecodedText, decode_page_bytes
+from refman.formats.decoding import DecodedText, decode_head, decode_page_bytes
 from refman.formats.detect import record_reader
 from refman.formats.errors import ParseError
 from refman.formats.pubmed_text import read_decoded_page
+from refman.formats.record_stream import RECORDS_PER_CHUNK, can_stream, open_records
 
 MAX_PAGE_BYTES = 8 * 1024 * 1024
-"""A saved article page is kilobytes and an export of a few thousand records a few
-megabytes; anything above this is refused unread."""
+"""A saved article page is kilobytes: a single-record input above this is refused unread.
+Files of many records have no limit: above :data:`STREAM_FROM_BYTES` they are read as a stream."""
+STREAM_FROM_BYTES = 1024 * 1024
+"""Files of records bigger than this are read a chunk at a time (BibTeX only above :data:`MAX_PAGE_BYTES`)."""
+_HEAD_BYTES = 65536
 
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # opening a named pipe must not wait for a writer
 
@@ -51,6 +56,10 @@ class FileOutcome:
     def shown_path(self) -> str:
         """The path on one line, control characters escaped (see :func:`shown_text`)."""
         return shown_text(self.path)
+
+
+Item = IncomingPage | FileOutcome
+"""What reading an input gives: a record ready to write, or a refusal."""
 
 
 # Lone surrogates: os.fsdecode's stand-ins for bytes of a file name that are not UTF-8.
@@ -176,10 +185,12 @@ def _unreachable(path: Path, error: OSError) -> str:
     return f"cannot be read ({error.strerror or error})"
 
 
-def read_input_file(path: Path) -> list[IncomingPage | FileOutcome]:
+def read_input_file(path: Path) -> list[IncomingPage | FileOutcome] | RecordFile:
     """Read and parse one file: its records, or one refusal that says why in one line.
 
-    The file is opened without blocking and checked to be a regular file once
+    A big file of records (MEDLINE, RIS, PubMed XML, BibTeX, CSL-JSON) is not
+    read here: a :class:`RecordFile` says to read it as a stream with
+    :func:`read_record_file`.  The file is opened without blocking and checked to be a regular file once
     open, so a file replaced by a named pipe after the folder was listed is
     refused rather than waited on forever.
     """
@@ -199,14 +210,80 @@ def read_input_file(path: Path) -> list[IncomingPage | FileOutcome]:
             if not stat.S_ISREG(info.st_mode):
                 return [_refused(path, _not_a_file(info.st_mode, linked=path.is_symlink()))]
             size = info.st_size
-            if size > MAX_PAGE_BYTES:
-                return [_refused(path, f"too large to import ({_megabytes(size)}; the limit is {_megabytes(MAX_PAGE_BYTES)})")]
-            data = handle.read(MAX_PAGE_BYTES + 1)
+            label = path_name(path.absolute())
+            if size > STREAM_FROM_BYTES:
+                head = handle.read(_HEAD_BYTES)
+                streamed = _record_file(path, label, head, size)
+                if streamed is not None:
+                    return streamed
+                if size > MAX_PAGE_BYTES:
+                    return [_refused(path, f"too large to import ({_megabytes(size)}; the limit for a saved page "
+                                           f"is {_megabytes(MAX_PAGE_BYTES)})")]
+                data = head + handle.read(MAX_PAGE_BYTES + 1 - len(head))
+            else:
+                data = handle.read(MAX_PAGE_BYTES + 1)
     except OSError as error:
         return [_refused(path, f"cannot be read ({error.strerror or error})")]
     if len(data) > MAX_PAGE_BYTES:
         return [_refused(path, f"too large to import (over {_megabytes(MAX_PAGE_BYTES)})")]
-    return read_input_bytes(data, path_name(path.absolute()))
+    return read_input_bytes(data, label)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordFile:
+    """A file of many records, too big to read at once: it is read as a stream, a chunk at a time."""
+
+    path: Path
+    label: str
+    reader: str  # the reading module's name, e.g. ``refman.formats.medline``
+    size: int
+
+
+def _record_file(path: Path, label: str, head: bytes, size: int) -> RecordFile | None:
+    """A :class:`RecordFile` when the file's head shows records of a format that can be cut."""
+    try:
+        decoded = decode_head(head)
+    except ParseError:
+        return None
+    reader = record_reader(decoded.text, label)
+    if reader is None or not reader.looks_like(decoded.text[:8192].lstrip("\ufeff \t\r\n")):
+        return None
+    if not can_stream(reader.FORMAT, decoded.text):
+        return None
+    if reader.FORMAT == "bibtex" and size <= MAX_PAGE_BYTES:
+        return None  # read whole: crossrefs reach across the file, and a JabRef encoding header is honoured
+    return RecordFile(path, label, reader.__name__, size)
+
+
+def read_record_file(
+    file: RecordFile, per_chunk: int = RECORDS_PER_CHUNK
+) -> Generator[tuple[list[Item], float], None, None]:
+    """The records of a big file, a chunk at a time, each with how far into the file (0 to 1) it reached.
+
+    Memory stays flat whatever the file's size: only one chunk's text and
+    records are held.  A bad record is refused alone, as in a whole read.
+    """
+    label = file.label
+    reader = import_module(file.reader)
+    try:
+        descriptor = os.open(file.path, os.O_RDONLY | _NONBLOCK)
+    except OSError as error:
+        yield [FileOutcome(label, "refused", f"cannot be read ({error.strerror or error})")], 1.0
+        return
+    with open(descriptor, "rb") as handle:
+        try:
+            encoding, parts = open_records(handle, reader, per_chunk)
+            for part in parts:
+                items: list[Item] = [_record(item, encoding.encoding, encoding.warning, label) for item in part.records]
+                items.extend(FileOutcome(label, "refused", reason) for reason in part.skipped)
+                yield items, min(1.0, part.position / max(file.size, 1))
+        except ParseError as error:
+            yield [FileOutcome(label, "refused", error.reason)], 1.0
+        except UnicodeDecodeError as error:
+            yield [FileOutcome(label, "refused", f"invalid {encoding.encoding.upper()} text ({error.reason}); "
+                                                 "the rest of the file was not read")], 1.0
+        except OSError as error:
+            yield [FileOutcome(label, "refused", f"could not be read to the end ({error.strerror or error})")], 1.0
 
 
 def read_input_bytes(data: bytes, label: str) -> list[IncomingPage | FileOutcome]:
