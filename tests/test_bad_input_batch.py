@@ -17,7 +17,7 @@ import pytest
 
 from refman.services.importer import ImportService
 from refman.store.library import open_library
-from refman.store.queries import count_references
+from refman.store.queries import ListQuery, count_references, list_rows
 from tests.pages import citation, page
 
 BAD_KINDS = {
@@ -114,3 +114,16 @@ def test_utf16_pages_with_a_byte_order_mark_are_read(library, tmp_path: Path, en
     path.write_bytes(bom + good_page(7).encode(encoding))
     report = ImportService(library).import_paths([path])
     assert report.count("new") == 1 and not report.refused
+
+
+def test_a_json_escape_that_is_not_unicode_spoils_only_its_own_text(library, tmp_path: Path):
+    """``\\ud800`` alone is valid JSON but no text a database can store: it becomes U+FFFD, with a note."""
+    export = tmp_path / "export.json"
+    export.write_text('[{"type": "article-journal", "title": "Broken \\ud800 title", "DOI": "10.1000/one"},'
+                      ' {"type": "article-journal", "title": "Fine title", "DOI": "10.1000/two"}]', encoding="utf-8")
+    report = ImportService(library, workers=0).import_paths([export])
+    assert report.summary() == "2 new, 0 updated, 0 unchanged, 0 refused"
+    assert any("lone surrogate" in note for outcome in report.outcomes for note in outcome.notes)
+    with library.reading() as session:
+        titles = sorted(row.title for row in list_rows(session, ListQuery()))
+    assert titles == ["Broken \ufffd title", "Fine title"]

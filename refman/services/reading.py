@@ -13,10 +13,10 @@ import re
 import stat
 import zlib
 from collections.abc import Generator, Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, is_dataclass, replace
 from importlib import import_module
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar, cast
 
 from refman.domain.records import IncomingPage, PubMedPage, ReadRecord
 from refman.formats.decoding import DecodedText, decode_head, decode_page_bytes
@@ -57,6 +57,8 @@ class FileOutcome:
         """The path on one line, control characters escaped (see :func:`shown_text`)."""
         return shown_text(self.path)
 
+
+_T = TypeVar("_T")
 
 Item = IncomingPage | FileOutcome
 """What reading an input gives: a record ready to write, or a refusal."""
@@ -328,6 +330,10 @@ def _record(item: ReadRecord, encoding: str, warning: str | None, label: str) ->
     record = item.record
     if warning and warning not in record.warnings:
         record = replace(record, warnings=(*record.warnings, warning))
+    if _SURROGATE_ESCAPE.search(item.raw):  # cheap test first: only JSON's \uD800 escapes make lone surrogates
+        cleaned = _without_surrogates(record)
+        if cleaned != record:
+            record = replace(cleaned, warnings=(*cleaned.warnings, _SURROGATE_WARNING))
     raw = item.raw.encode("utf-8", "surrogatepass")
     return IncomingPage(
         page=record,
@@ -337,6 +343,26 @@ def _record(item: ReadRecord, encoding: str, warning: str | None, label: str) ->
         byte_size=len(raw),
         stored=zlib.compress(raw, 6),
     )
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE_WARNING = "invalid Unicode (a lone surrogate \\uD800-\\uDFFF escape) replaced with \ufffd"
+
+
+def _without_surrogates(value: _T) -> _T:
+    """``value`` with every lone surrogate in its text replaced by U+FFFD, which a database can store."""
+    cleaned: object
+    if isinstance(value, str):
+        cleaned = _SURROGATES.sub("\ufffd", value)
+    elif isinstance(value, tuple):
+        cleaned = tuple(_without_surrogates(part) for part in value)
+    elif isinstance(value, dict):
+        cleaned = {key: _without_surrogates(part) for key, part in value.items()}
+    elif is_dataclass(value) and not isinstance(value, type):
+        cleaned = replace(value, **{f.name: _without_surrogates(getattr(value, f.name)) for f in fields(value)})
+    else:
+        cleaned = value
+    return cast(_T, cleaned)
 
 
 def _refused(path: Path, reason: str) -> FileOutcome:
