@@ -127,3 +127,24 @@ def test_a_json_escape_that_is_not_unicode_spoils_only_its_own_text(library, tmp
     with library.reading() as session:
         titles = sorted(row.title for row in list_rows(session, ListQuery()))
     assert titles == ["Broken \ufffd title", "Fine title"]
+
+
+def test_a_reader_that_fails_unexpectedly_costs_only_its_file(library, tmp_path: Path, monkeypatch):
+    from refman.formats import medline
+
+    real_read = medline.read_records
+
+    def failing_on_one(text: str):
+        if "PMID- 2\n" in text:
+            raise KeyError("a bug deep inside a reader")
+        return real_read(text)
+
+    monkeypatch.setattr(medline, "read_records", failing_on_one)
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    for n in (1, 2, 3):
+        (folder / f"{n}.nbib").write_text(f"PMID- {n}\nTI  - Record {n}\n", encoding="utf-8")
+    report = ImportService(library, workers=0).import_paths([folder])
+    assert [(Path(o.path).name, o.reason) for o in report.refused] == [
+        ("2.nbib", "could not be read: refman failed on it (KeyError); please report this file")]
+    assert report.count("new") == 2

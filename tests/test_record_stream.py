@@ -5,6 +5,7 @@ cancel stops it midway.
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 from types import ModuleType
@@ -168,3 +169,13 @@ def test_a_big_file_that_is_not_records_is_still_refused_as_too_large(library, t
     page.write_text("A title\n- PMID: 12345\n" + "Abstract text. " * (MAX_PAGE_BYTES // 15 + 10), encoding="utf-8")
     report = ImportService(library, workers=0).import_paths([page])
     assert [o.reason for o in report.refused] == ["too large to import (8.0 MB; the limit for a saved page is 8.0 MB)"]
+
+
+def test_a_big_export_on_standard_input_streams_too(library):
+    count = STREAM_FROM_BYTES // 1200 + 300
+    text = medline_text(count, bad_at=(7,))
+    assert len(text.encode()) > STREAM_FROM_BYTES
+    report = ImportService(library, workers=0).import_stream(io.BytesIO(text.encode()), "<stdin>")
+    assert report.count("new") == count - 1
+    assert [o.line() for o in report.refused] == [f"<stdin>: {reason}" for reason in medline.read_records(text).skipped]
+    assert {o.path for o in report.outcomes} == {"<stdin>"}

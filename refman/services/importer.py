@@ -12,16 +12,19 @@ from __future__ import annotations
 import ctypes
 import multiprocessing
 import os
+import shutil
 import signal
 import sys
+import tempfile
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import closing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import BinaryIO
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -29,6 +32,7 @@ from refman.domain.identifiers import doi_key, title_key
 from refman.domain.records import IncomingPage
 from refman.services.reading import (
     MAX_PAGE_BYTES,
+    STREAM_FROM_BYTES,
     FileOutcome,
     Item,
     RecordFile,
@@ -103,6 +107,10 @@ def _default_workers() -> int:
     return max(1, (os.cpu_count() or 2) - 1)
 
 
+Input = Path | list[Item] | RecordFile
+"""A file to read, what an input was read into, or a big file to read as a stream."""
+
+
 @dataclass(frozen=True, slots=True)
 class _Part:
     """Records (or refusals) of one input, or of a chunk of a big one."""
@@ -123,7 +131,7 @@ def _parts(read: list[Item] | RecordFile) -> Iterator[_Part]:
     yield _Part([])
 
 
-def _read_in_order(inputs: Sequence[Path | list[Item]], workers: int) -> Generator[_Part, None, None]:
+def _read_in_order(inputs: Sequence[Input], workers: int) -> Generator[_Part, None, None]:
     """Read every input into its records (or its refusal), in order; with workers, parsing
     runs ahead in other processes.
 
@@ -135,7 +143,7 @@ def _read_in_order(inputs: Sequence[Path | list[Item]], workers: int) -> Generat
     files = sum(1 for item in inputs if isinstance(item, Path))
     if workers < 1 or files < PARALLEL_FROM:
         for item in inputs:
-            yield from _parts(read_input_file(item)) if isinstance(item, Path) else (_Part(item),)
+            yield from _parts(read_input_file(item) if isinstance(item, Path) else item)
         return
     pool = ProcessPoolExecutor(
         workers, mp_context=multiprocessing.get_context("spawn"),
@@ -143,9 +151,9 @@ def _read_in_order(inputs: Sequence[Path | list[Item]], workers: int) -> Generat
     )
     try:
         windows = list(chunked(inputs, _WINDOW))
-        pending: deque[tuple[Sequence[Path | list[Item]], Iterator[list[Item] | RecordFile]]] = deque()
+        pending: deque[tuple[Sequence[Input], Iterator[list[Item] | RecordFile]]] = deque()
 
-        def submit(window: Sequence[Path | list[Item]]) -> None:
+        def submit(window: Sequence[Input]) -> None:
             paths = [item for item in window if isinstance(item, Path)]
             pending.append((window, pool.map(read_input_file, paths, chunksize=32)))
 
@@ -158,7 +166,7 @@ def _read_in_order(inputs: Sequence[Path | list[Item]], workers: int) -> Generat
                 submit(windows[next_window])
                 next_window += 1
             for item in window:
-                yield from _parts(next(results)) if isinstance(item, Path) else (_Part(item),)
+                yield from _parts(next(results) if isinstance(item, Path) else item)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
@@ -208,7 +216,7 @@ class ImportService:
         progress: ProgressCallback | None = None,
         cancelled: CancelCheck | None = None,
     ) -> ImportReport:
-        inputs: list[Path | list[Item]] = [
+        inputs: list[Input] = [
             item if isinstance(item, Path) else [item] for item in iter_input_files(paths)
         ]
         return self._run(inputs, progress, cancelled)
@@ -219,9 +227,38 @@ class ImportService:
     def import_bytes(self, data: bytes, label: str) -> ImportReport:
         return self._run([read_input_bytes(data, label)], None, None)
 
+    def import_stream(
+        self,
+        source: BinaryIO,
+        label: str,
+        *,
+        progress: ProgressCallback | None = None,
+        cancelled: CancelCheck | None = None,
+    ) -> ImportReport:
+        """Import what a stream (standard input) holds: a page, or a file of records of any size.
+
+        A big stream is copied to a temporary file first, so that it is read in
+        chunks like any big file; refusals name it by ``label``.
+        """
+        data = source.read(STREAM_FROM_BYTES + 1)
+        if len(data) <= STREAM_FROM_BYTES:
+            return self.import_bytes(data, label)
+        with tempfile.TemporaryDirectory(prefix="refman-import-") as folder:
+            spooled = Path(folder) / "input"
+            with spooled.open("wb") as handle:
+                handle.write(data)
+                shutil.copyfileobj(source, handle, 1 << 20)
+            read = read_input_file(spooled)
+            relabelled: list[Item] | RecordFile
+            if isinstance(read, RecordFile):
+                relabelled = replace(read, label=label)
+            else:
+                relabelled = [replace(item, path=label) for item in read]
+            return self._run([relabelled], progress, cancelled)
+
     def _run(
         self,
-        inputs: Sequence[Path | list[Item]],
+        inputs: Sequence[Input],
         progress: ProgressCallback | None,
         cancelled: CancelCheck | None,
     ) -> ImportReport:

@@ -286,6 +286,8 @@ def read_record_file(
                                                  "the rest of the file was not read")], 1.0
         except OSError as error:
             yield [FileOutcome(label, "refused", f"could not be read to the end ({error.strerror or error})")], 1.0
+        except Exception as error:  # a reader's own bug must cost this file, not the whole import
+            yield [FileOutcome(label, "refused", _reader_failure(error))], 1.0
 
 
 def read_input_bytes(data: bytes, label: str) -> list[IncomingPage | FileOutcome]:
@@ -305,11 +307,18 @@ def read_input_bytes(data: bytes, label: str) -> list[IncomingPage | FileOutcome
             read = reader.read_records(decoded.text)
     except ParseError as error:
         return [FileOutcome(label, "refused", error.reason)]
+    except Exception as error:  # a reader's own bug must cost this file, not the whole import
+        return [FileOutcome(label, "refused", _reader_failure(error))]
     items: list[IncomingPage | FileOutcome] = [
         _record(item, decoded.encoding, decoded.warning, label) for item in read.records
     ]
     items.extend(FileOutcome(label, "refused", reason) for reason in read.skipped)
     return items
+
+
+def _reader_failure(error: Exception) -> str:
+    """A refusal for an error refman did not foresee: its kind, never a raw message from deep inside."""
+    return f"could not be read: refman failed on it ({type(error).__name__}); please report this file"
 
 
 def _page(page: PubMedPage, decoded: DecodedText, data: bytes, label: str) -> IncomingPage:
