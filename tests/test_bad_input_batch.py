@@ -148,3 +148,46 @@ def test_a_reader_that_fails_unexpectedly_costs_only_its_file(library, tmp_path:
     assert [(Path(o.path).name, o.reason) for o in report.refused] == [
         ("2.nbib", "could not be read: refman failed on it (KeyError); please report this file")]
     assert report.count("new") == 2
+
+
+def test_a_page_the_writer_fails_on_is_refused_alone(library, tmp_path: Path, monkeypatch):
+    from refman.services import importer
+
+    real_write = importer.write_pages
+
+    def failing_on_one(session, batch):
+        if any(incoming.page.pmid == "96000003" for incoming in batch):
+            raise ValueError("a value the writer cannot take")
+        return real_write(session, batch)
+
+    monkeypatch.setattr(importer, "write_pages", failing_on_one)
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    for n in range(6):
+        (folder / f"{n}.txt").write_text(good_page(n), encoding="utf-8")
+    report = ImportService(library, workers=0).import_paths([folder])
+    assert [(Path(o.path).name, o.reason) for o in report.refused] == [
+        ("3.txt", "could not be written to the library (refman failed on it: ValueError)")]
+    assert report.count("new") == 5
+
+
+def test_an_import_whose_reading_breaks_midway_keeps_what_was_read_and_says_so(library, tmp_path: Path, monkeypatch):
+    from concurrent.futures.process import BrokenProcessPool
+
+    from refman.services import importer
+
+    real_read = importer.read_input_file
+
+    def killed_worker(path: Path):
+        if path.name == "4.txt":
+            raise BrokenProcessPool("a worker was killed")
+        return real_read(path)
+
+    monkeypatch.setattr(importer, "read_input_file", killed_worker)
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    for n in range(6):
+        (folder / f"{n}.txt").write_text(good_page(n), encoding="utf-8")
+    report = ImportService(library, workers=0, batch_size=2).import_paths([folder])
+    assert report.count("new") == 4
+    assert [o.line() for o in report.refused] == ["import: stopped early (BrokenProcessPool): 2 of 6 inputs were not finished"]

@@ -278,26 +278,32 @@ class ImportService:
             if progress is not None:
                 progress(_progress(report, files_done, total, written, records, fraction))
 
-        with closing(_read_in_order(inputs, self.workers)) as parts:
-            for part in parts:
-                if cancelled is not None and cancelled():
-                    report.cancelled = True
-                    break
-                records += len(part.items)
-                fraction = 0.0 if part.ends_input else part.file_fraction
-                for incoming in part.items:
-                    if isinstance(incoming, FileOutcome):
-                        report.outcomes.append(incoming)
-                        continue
-                    keys = _identity_keys(incoming)
-                    if keys & batch_keys:
-                        flush()  # the same article twice in one batch: the second merges into the first
-                    batch.append(incoming)
-                    batch_keys.update(keys)
-                    if len(batch) >= self.batch_size:
-                        flush()
-                if part.ends_input:
-                    files_done += 1
+        try:
+            with closing(_read_in_order(inputs, self.workers)) as parts:
+                for part in parts:
+                    if cancelled is not None and cancelled():
+                        report.cancelled = True
+                        break
+                    records += len(part.items)
+                    fraction = 0.0 if part.ends_input else part.file_fraction
+                    for incoming in part.items:
+                        if isinstance(incoming, FileOutcome):
+                            report.outcomes.append(incoming)
+                            continue
+                        keys = _identity_keys(incoming)
+                        if keys & batch_keys:
+                            flush()  # the same article twice in one batch: the second merges into the first
+                        batch.append(incoming)
+                        batch_keys.update(keys)
+                        if len(batch) >= self.batch_size:
+                            flush()
+                    if part.ends_input:
+                        files_done += 1
+        except Exception as error:  # e.g. a worker killed by the system: stop cleanly, keep what was written
+            report.outcomes.append(FileOutcome(
+                "import", "refused",
+                f"stopped early ({type(error).__name__}): {total - files_done} of {total} inputs were not finished",
+            ))
         if batch:
             flush()
         elif progress is not None:
@@ -314,12 +320,18 @@ class ImportService:
                     return self._write_transaction(batch)
                 except SQLAlchemyError as error:
                     return [_write_refusal(batch[0], error)]
+                except Exception as error:
+                    return [_unwritable(batch[0], error)]
+        except Exception:
+            pass  # not the database's error but a value it was given: find the page, write the rest
         outcomes: list[FileOutcome] = []
         for incoming in batch:
             try:
                 outcomes.extend(self._write_transaction([incoming]))
             except SQLAlchemyError as error:
                 outcomes.append(_write_refusal(incoming, error))
+            except Exception as error:
+                outcomes.append(_unwritable(incoming, error))
         return outcomes
 
     def _write_transaction(self, batch: list[IncomingPage]) -> list[FileOutcome]:
@@ -336,6 +348,12 @@ def _outcome(incoming: IncomingPage, result: WriteResult) -> FileOutcome:
         reference_id=result.reference_id,
         notes=result.notes,
     )
+
+
+def _unwritable(incoming: IncomingPage, error: Exception) -> FileOutcome:
+    """A page the writer failed on for a reason of its own (not the database's): refused alone."""
+    reason = f"could not be written to the library (refman failed on it: {type(error).__name__})"
+    return FileOutcome(incoming.path or "", "refused", reason, pmid=incoming.page.pmid)
 
 
 def _write_refusal(incoming: IncomingPage, error: SQLAlchemyError) -> FileOutcome:
