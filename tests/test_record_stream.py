@@ -19,9 +19,10 @@ from refman.formats.detect import record_reader
 from refman.formats.errors import ParseError
 from refman.formats.export import write_bibtex, write_csl_json, write_ris
 from refman.formats.record_stream import can_stream, open_records
-from refman.services.importer import ImportProgress, ImportService
+from refman.services.importer import PARALLEL_FROM, ImportProgress, ImportService
 from refman.services.reading import MAX_PAGE_BYTES, STREAM_FROM_BYTES
 from refman.store.queries import count_references
+from tests.pages import page
 
 EVALDATA = Path(__file__).resolve().parents[2] / "shared" / "evaldata"
 BAD_MEDLINE = "LA  - eng\nPT  - Journal Article\n"  # neither a title nor an identifier
@@ -179,3 +180,14 @@ def test_a_big_export_on_standard_input_streams_too(library):
     assert report.count("new") == count - 1
     assert [o.line() for o in report.refused] == [f"<stdin>: {reason}" for reason in medline.read_records(text).skipped]
     assert {o.path for o in report.outcomes} == {"<stdin>"}
+
+
+def test_a_big_export_among_many_pages_streams_while_workers_read_the_pages(library, tmp_path: Path):
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    for n in range(PARALLEL_FROM):
+        (folder / f"page-{n:04}.txt").write_text(page(str(98_000_000 + n), f"Page {n}"), encoding="utf-8")
+    count = STREAM_FROM_BYTES // 1200 + 300
+    (folder / "export.nbib").write_text(medline_text(count), encoding="utf-8")
+    report = ImportService(library, workers=1).import_paths([folder])
+    assert report.summary() == f"{PARALLEL_FROM + count} new, 0 updated, 0 unchanged, 0 refused"
