@@ -125,12 +125,14 @@ def test_real_export_files_read_the_same_streamed_as_whole():
     assert compared >= 40
 
 
-def test_a_medline_export_above_the_old_limit_imports_completely_with_progress_inside_it(library, tmp_path: Path):
+@pytest.mark.parametrize("workers", [0, 1], ids=["read here", "read by a worker"])
+def test_a_medline_export_above_the_old_limit_imports_completely_with_progress_inside_it(library, tmp_path: Path,
+                                                                                         workers: int):
     export = tmp_path / "pubmed-export.nbib"
     count = write_medline_export(export, size=MAX_PAGE_BYTES + 50_000, abstract_words=900)
     assert export.stat().st_size > MAX_PAGE_BYTES
     seen: list[ImportProgress] = []
-    report = ImportService(library, workers=0).import_paths([export], progress=seen.append)
+    report = ImportService(library, workers=workers).import_paths([export], progress=seen.append)
     assert report.summary() == f"{count} new, 0 updated, 0 unchanged, 0 refused"
     with library.reading() as session:
         assert count_references(session)[0] == count

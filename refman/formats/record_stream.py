@@ -37,6 +37,7 @@ from defusedxml import DefusedXmlException, EntitiesForbidden
 from refman.domain.records import ReadRecord
 from refman.formats.decoding import FileEncoding, file_encoding
 from refman.formats.errors import ParseError
+from refman.formats.records_read import RecordsRead
 
 RECORDS_PER_CHUNK = 200
 _TEXT_BLOCK = 1 << 20  # characters of CSL-JSON read at a time
@@ -78,10 +79,16 @@ def open_records(handle: BinaryIO, reader: ModuleType,
                  per_chunk: int = RECORDS_PER_CHUNK) -> tuple[FileEncoding, Iterator[ChunkRead]]:
     """How the file decodes, and its records chunk by chunk (see :func:`read_chunks`)."""
     encoding = file_encoding(handle)
-    if reader.FORMAT == "pubmed-xml":  # XML declares its own encoding: expat reads the bytes
-        return encoding, read_chunks(_xml_chunks(handle, per_chunk), reader)
+    return encoding, read_chunks(cut_records(handle, encoding, reader.FORMAT, per_chunk), reader)
+
+
+def cut_records(handle: BinaryIO, encoding: FileEncoding, format_name: str,
+                per_chunk: int = RECORDS_PER_CHUNK) -> Iterator[RecordChunk]:
+    """The file's chunks of ``per_chunk`` records, read from ``handle`` (at its start)."""
+    if format_name == "pubmed-xml":  # XML declares its own encoding: expat reads the bytes
+        return _xml_chunks(handle, per_chunk)
     text = io.TextIOWrapper(handle, encoding=encoding.codec, newline="")
-    return encoding, read_chunks(chunks(handle, text, reader.FORMAT, per_chunk), reader)
+    return chunks(handle, text, format_name, per_chunk)
 
 
 def can_stream(format_name: str, head: str) -> bool:
@@ -115,31 +122,59 @@ def read_chunks(parts: Iterator[RecordChunk], reader: ModuleType) -> Iterator[Ch
     file (:class:`ParseError`), as reading the whole file would; a later
     chunk that cannot be read is skipped with its reason, and the rest goes on.
     """
-    records_before = 0
-    first = True
+    numbering = Numbering()
     for part in parts:
-        if part.error is not None:
-            if first:
-                raise ParseError(part.error)
-            yield ChunkRead((), (part.error,), part.position)
-            return
-        assert part.text is not None
         try:
-            read = reader.read_records(part.text if first else _with_sentinel(part.text, reader.FORMAT))
+            read = read_chunk(part, reader, first=numbering.first)
         except ParseError as error:
-            if first:
-                raise
-            reason = _renumbered(error.reason, records_before, part.line_offset)
-            yield ChunkRead((), (reason,), part.position)
-            records_before += part.records
+            yield ChunkRead((), (numbering.failed(part, error.reason),), part.position)
+            if part.error is not None:
+                return
             continue
-        records = read.records
-        if not first and records and records[-1].record.title == _SENTINEL_TITLE:
-            records = records[:-1]
-        first = False
-        skipped = tuple(_renumbered(reason, records_before, part.line_offset) for reason in read.skipped)
-        yield ChunkRead(records, skipped, part.position)
-        records_before += len(records) + sum(1 for reason in read.skipped if reason.startswith("record"))
+        yield ChunkRead(read.records, numbering.placed(part, len(read.records), read.skipped), part.position)
+
+
+def read_chunk(part: RecordChunk, reader: ModuleType, *, first: bool) -> RecordsRead:
+    """One chunk read by the format's reader, its records numbered within the chunk.
+
+    Raises :class:`ParseError` when the chunk cannot be read, or the file
+    could not be cut further (``part.error``).
+    """
+    if part.error is not None:
+        raise ParseError(part.error)
+    assert part.text is not None
+    if first:
+        return reader.read_records(part.text)
+    read = reader.read_records(_with_sentinel(part.text, reader.FORMAT))
+    records = read.records
+    if records and records[-1].record.title == _SENTINEL_TITLE:
+        records = records[:-1]
+    return RecordsRead(records, read.skipped)
+
+
+class Numbering:
+    """Names the records and lines of chunks, given in file order, by their place in the whole file."""
+
+    def __init__(self) -> None:
+        self.records_before = 0
+        self.first = True
+
+    def placed(self, part: RecordChunk, records: int, skipped: tuple[str, ...]) -> tuple[str, ...]:
+        """The chunk's reasons for skipped records, numbered as in the whole file."""
+        moved = tuple(_renumbered(reason, self.records_before, part.line_offset) for reason in skipped)
+        self.records_before += records + sum(1 for reason in skipped if reason.startswith("record"))
+        self.first = False
+        return moved
+
+    def failed(self, part: RecordChunk, reason: str) -> str:
+        """The reason a chunk could not be read; raises :class:`ParseError` for the first chunk."""
+        if self.first:
+            raise ParseError(reason)
+        if part.error is not None:
+            return reason  # the cutter's own reason names lines of the whole file already
+        moved = _renumbered(reason, self.records_before, part.line_offset)
+        self.records_before += part.records
+        return moved
 
 
 _SENTINEL_TITLE = "refman stream sentinel 7f3c"

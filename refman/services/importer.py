@@ -20,7 +20,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -33,10 +33,14 @@ from refman.domain.records import IncomingPage
 from refman.services.reading import (
     MAX_PAGE_BYTES,
     STREAM_FROM_BYTES,
+    ChunkItems,
+    ChunkJob,
+    ChunkMapper,
     FileOutcome,
     Item,
     RecordFile,
     Status,
+    in_order_here,
     iter_input_files,
     read_input_bytes,
     read_input_file,
@@ -101,6 +105,8 @@ CancelCheck = Callable[[], bool]
 PARALLEL_FROM = 256
 """Imports of at least this many files parse in worker processes while this one writes."""
 _WINDOW = 1024
+PARALLEL_STREAM_FROM_BYTES = 8 * 1024 * 1024
+"""A big file of records this size or more is read by worker processes, chunk by chunk, even alone."""
 
 
 def _default_workers() -> int:
@@ -120,36 +126,86 @@ class _Part:
     file_fraction: float = 0.0  # for a chunk: how far into its file
 
 
-def _parts(read: list[Item] | RecordFile) -> Iterator[_Part]:
-    """One part for a file read whole; a part per chunk for a file read as a stream."""
+class _Workers:
+    """The worker processes of one import, started when first needed.
+
+    Workers are spawned, not forked: the window has threads, and a fork of a
+    threaded process can deadlock.
+    """
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self._pool: ProcessPoolExecutor | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._pool is not None
+
+    @property
+    def pool(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                self.count, mp_context=multiprocessing.get_context("spawn"),
+                initializer=_die_with_parent, initargs=(os.getpid(),),
+            )
+        return self._pool
+
+    def shutdown(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def read_ahead(self, read: Callable[[ChunkJob], ChunkItems],
+                   jobs: Iterator[ChunkJob]) -> Generator[tuple[ChunkJob, ChunkItems], None, None]:
+        """A :data:`ChunkMapper` on the workers: a few chunks are read ahead while this process writes."""
+        pending: deque[tuple[ChunkJob, Future[ChunkItems]]] = deque()
+        try:
+            for job in jobs:
+                pending.append((job, self.pool.submit(read, job)))
+                if len(pending) > 2 * self.count:
+                    done, future = pending.popleft()
+                    yield done, future.result()
+            while pending:
+                done, future = pending.popleft()
+                yield done, future.result()
+        finally:
+            for _, future in pending:
+                future.cancel()
+
+
+def _parts(read: list[Item] | RecordFile, workers: _Workers) -> Generator[_Part, None, None]:
+    """One part for a file read whole; a part per chunk for a file read as a stream.
+
+    A streamed file's chunks are read by the workers when they run already,
+    or when the file is big enough to repay starting them.
+    """
     if not isinstance(read, RecordFile):
         yield _Part(read)
         return
-    with closing(read_record_file(read)) as chunks:
+    use_workers = workers.count >= 1 and (workers.running or read.size >= PARALLEL_STREAM_FROM_BYTES)
+    mapper: ChunkMapper = workers.read_ahead if use_workers else in_order_here
+    with closing(read_record_file(read, mapper=mapper)) as chunks:
         for items, fraction in chunks:
             yield _Part(items, ends_input=False, file_fraction=fraction)
     yield _Part([])
 
 
-def _read_in_order(inputs: Sequence[Input], workers: int) -> Generator[_Part, None, None]:
+def _read_in_order(inputs: Sequence[Input], count: int) -> Generator[_Part, None, None]:
     """Read every input into its records (or its refusal), in order; with workers, parsing
     runs ahead in other processes.
 
-    Workers are spawned, not forked: the window has threads, and a fork of a
-    threaded process can deadlock.  One window of files is kept in flight
-    ahead of the one being written.  A big file of records is read here, as
-    a stream, while the workers go on with the files after it.
+    One window of files is kept in flight ahead of the one being written.  A
+    big file of records is cut here, as a stream, and its chunks read by the
+    workers too, after the files already asked of them.
     """
-    files = sum(1 for item in inputs if isinstance(item, Path))
-    if workers < 1 or files < PARALLEL_FROM:
-        for item in inputs:
-            yield from _parts(read_input_file(item) if isinstance(item, Path) else item)
-        return
-    pool = ProcessPoolExecutor(
-        workers, mp_context=multiprocessing.get_context("spawn"),
-        initializer=_die_with_parent, initargs=(os.getpid(),),
-    )
+    workers = _Workers(count)
     try:
+        files = sum(1 for item in inputs if isinstance(item, Path))
+        if count < 1 or files < PARALLEL_FROM:
+            for item in inputs:
+                yield from _parts(read_input_file(item) if isinstance(item, Path) else item, workers)
+            return
+        pool = workers.pool
         windows = list(chunked(inputs, _WINDOW))
         pending: deque[tuple[Sequence[Input], Iterator[list[Item] | RecordFile]]] = deque()
 
@@ -166,9 +222,9 @@ def _read_in_order(inputs: Sequence[Input], workers: int) -> Generator[_Part, No
                 submit(windows[next_window])
                 next_window += 1
             for item in window:
-                yield from _parts(next(results) if isinstance(item, Path) else item)
+                yield from _parts(next(results) if isinstance(item, Path) else item, workers)
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        workers.shutdown()
 
 
 _PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>

@@ -12,18 +12,18 @@ import os
 import re
 import stat
 import zlib
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, fields, is_dataclass, replace
 from importlib import import_module
 from pathlib import Path
 from typing import Literal, TypeVar, cast
 
 from refman.domain.records import IncomingPage, PubMedPage, ReadRecord
-from refman.formats.decoding import DecodedText, decode_head, decode_page_bytes
+from refman.formats.decoding import DecodedText, FileEncoding, decode_head, decode_page_bytes, file_encoding
 from refman.formats.detect import record_reader
 from refman.formats.errors import ParseError
 from refman.formats.pubmed_text import read_decoded_page
-from refman.formats.record_stream import RECORDS_PER_CHUNK, can_stream, open_records
+from refman.formats.record_stream import RECORDS_PER_CHUNK, Numbering, RecordChunk, can_stream, cut_records, read_chunk
 
 MAX_PAGE_BYTES = 8 * 1024 * 1024
 """A saved article page is kilobytes: a single-record input above this is refused unread.
@@ -257,28 +257,77 @@ def _record_file(path: Path, label: str, head: bytes, size: int) -> RecordFile |
     return RecordFile(path, label, reader.__name__, size)
 
 
+@dataclass(frozen=True, slots=True)
+class ChunkJob:
+    """One chunk of a big file to read, with what reading it needs: sent to a worker process as it is."""
+
+    part: RecordChunk
+    reader: str
+    first: bool
+    encoding: FileEncoding
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkItems:
+    """A chunk read: its records ready to write, and its reasons numbered within the chunk."""
+
+    pages: list[IncomingPage]
+    skipped: tuple[str, ...] = ()
+    error: str | None = None  # why the chunk could not be read at all
+
+
+def read_record_chunk(job: ChunkJob) -> ChunkItems:
+    """Read one chunk of a big file (in a worker process, or here)."""
+    try:
+        read = read_chunk(job.part, import_module(job.reader), first=job.first)
+    except ParseError as error:
+        return ChunkItems([], error=error.reason)
+    warning = job.encoding.warning
+    return ChunkItems([_record(item, job.encoding.encoding, warning, job.label) for item in read.records], read.skipped)
+
+
+ChunkMapper = Callable[[Callable[[ChunkJob], ChunkItems], Iterator[ChunkJob]], Iterator[tuple[ChunkJob, ChunkItems]]]
+"""Runs the chunk reader over the jobs and gives each job with its result, in order."""
+
+
+def in_order_here(read: Callable[[ChunkJob], ChunkItems], jobs: Iterator[ChunkJob]) -> Iterator[tuple[ChunkJob, ChunkItems]]:
+    """The plain mapper: each chunk read in this process, one after another."""
+    return ((job, read(job)) for job in jobs)
+
+
 def read_record_file(
-    file: RecordFile, per_chunk: int = RECORDS_PER_CHUNK
+    file: RecordFile, per_chunk: int = RECORDS_PER_CHUNK, mapper: ChunkMapper = in_order_here
 ) -> Generator[tuple[list[Item], float], None, None]:
     """The records of a big file, a chunk at a time, each with how far into the file (0 to 1) it reached.
 
-    Memory stays flat whatever the file's size: only one chunk's text and
-    records are held.  A bad record is refused alone, as in a whole read.
+    Memory stays flat whatever the file's size: the file is cut here, and
+    ``mapper`` reads the chunks (in worker processes, a few ahead, or here).
+    A bad record is refused alone, named as a whole read names it.
     """
     label = file.label
-    reader = import_module(file.reader)
     try:
         descriptor = os.open(file.path, os.O_RDONLY | _NONBLOCK)
     except OSError as error:
         yield [FileOutcome(label, "refused", f"cannot be read ({error.strerror or error})")], 1.0
         return
     with open(descriptor, "rb") as handle:
+        encoding = FileEncoding("utf-8", "utf-8")
         try:
-            encoding, parts = open_records(handle, reader, per_chunk)
-            for part in parts:
-                items: list[Item] = [_record(item, encoding.encoding, encoding.warning, label) for item in part.records]
-                items.extend(FileOutcome(label, "refused", reason) for reason in part.skipped)
-                yield items, min(1.0, part.position / max(file.size, 1))
+            encoding = file_encoding(handle)
+            format_name = import_module(file.reader).FORMAT
+            parts = cut_records(handle, encoding, format_name, per_chunk)
+            jobs = (ChunkJob(part, file.reader, number == 0, encoding, label) for number, part in enumerate(parts))
+            numbering = Numbering()
+            for job, read in mapper(read_record_chunk, jobs):
+                fraction = min(1.0, job.part.position / max(file.size, 1))
+                if read.error is not None:
+                    yield [FileOutcome(label, "refused", numbering.failed(job.part, read.error))], fraction
+                    if job.part.error is not None:
+                        return
+                    continue
+                skipped = numbering.placed(job.part, len(read.pages), read.skipped)
+                yield [*read.pages, *(FileOutcome(label, "refused", reason) for reason in skipped)], fraction
         except ParseError as error:
             yield [FileOutcome(label, "refused", error.reason)], 1.0
         except UnicodeDecodeError as error:
