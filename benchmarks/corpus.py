@@ -79,3 +79,60 @@ def cached_corpus(workdir: Path, count: int, seed: int = 7) -> Path:
         write_corpus(folder, count, seed)
         complete.touch()
     return folder
+
+
+MEDLINE_BASE = 70_000_000
+
+
+def _wrapped(tag: str, text: str) -> list[str]:
+    """A MEDLINE field: the tag line, then continuation lines indented by six spaces."""
+    words = text.split()
+    lines: list[str] = []
+    line = ""
+    for word in words:
+        if line and len(line) + 1 + len(word) > 82:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    lines.append(line)
+    return [f"{tag:<4}- {lines[0]}"] + [f"      {rest}" for rest in lines[1:]]
+
+
+def medline_record(number: int, seed: int = 7, abstract_words: int = 250) -> str:
+    """One MEDLINE record as PubMed's "Send to > Citation manager" writes it (about 2.5 KB by default)."""
+    rng = random.Random(seed * 1_000_003 + number)
+    pmid = MEDLINE_BASE + number
+    journal = rng.choice(JOURNALS)
+    year = rng.randint(1995, 2025)
+    lines = [f"PMID- {pmid}", "OWN - NLM", "STAT- MEDLINE", f"DCOM- {year}0606", "IS  - 1352-4585 (Linking)",
+             f"VI  - {rng.randint(1, 400)}", f"IP  - {rng.randint(1, 12)}", f"DP  - {year} Mar"]
+    lines += _wrapped("TI", _sentence(rng, rng.randint(8, 16)) + ".")
+    lines.append(f"PG  - {rng.randint(1, 900)}-{rng.randint(901, 999)}")
+    lines.append(f"LID - 10.9999/medline.{pmid} [doi]")
+    if abstract_words:
+        lines += _wrapped("AB", " ".join(f"{label}: {_sentence(rng, max(1, abstract_words // 4))}."
+                                         for label in ("BACKGROUND", "METHODS", "RESULTS", "CONCLUSIONS")))
+    for _ in range(rng.randint(1, 6)):
+        family = _sentence(rng, 1)
+        lines += [f"FAU - {family}, {rng.choice('ABCDEFGHJKLMNPRST')}.", f"AU  - {family} {rng.choice('ABCDEFGHJKLMNPRST')}"]
+    lines += ["LA  - eng", "PT  - Journal Article", f"TA  - {journal}", f"JT  - {journal}"]
+    lines += [f"MH  - {'*' if rng.random() < 0.3 else ''}{_sentence(rng, 2)}" for _ in range(rng.randint(2, 8))]
+    lines += [f"OT  - {word}" for word in rng.sample(WORDS, 4)]
+    lines += [f"AID - 10.9999/medline.{pmid} [doi]", f"PMC - PMC{pmid}", "PST - ppublish",
+              f"SO  - {journal}. {year} Mar;1(2):3-4. doi: 10.9999/medline.{pmid}."]
+    return "\n".join(lines) + "\n"
+
+
+def write_medline_export(path: Path, *, records: int | None = None, size: int | None = None, seed: int = 7,
+                         abstract_words: int = 250) -> int:
+    """Write a PubMed MEDLINE export of ``records`` records, or of at least ``size`` bytes; return the count."""
+    count = 0
+    written = 0
+    with path.open("w", encoding="utf-8", newline="\n") as handle:
+        while (records is not None and count < records) or (size is not None and written < size):
+            text = ("\n" if count else "") + medline_record(count, seed, abstract_words)
+            handle.write(text)
+            written += len(text.encode("utf-8"))
+            count += 1
+    return count

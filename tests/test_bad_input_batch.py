@@ -7,6 +7,7 @@ is imported; the batch always finishes.
 from __future__ import annotations
 
 import codecs
+import os
 import random
 import subprocess
 import sys
@@ -16,7 +17,7 @@ import pytest
 
 from refman.services.importer import ImportService
 from refman.store.library import open_library
-from refman.store.queries import count_references
+from refman.store.queries import ListQuery, count_references, list_rows
 from tests.pages import citation, page
 
 BAD_KINDS = {
@@ -93,14 +94,14 @@ def test_an_unreadable_file_is_refused_with_the_systems_reason(library, tmp_path
     for n in range(3):
         (folder / f"{n}.txt").write_text(good_page(n), encoding="utf-8")
     locked = folder / "1.txt"
-    real_open = Path.open
+    real_open = os.open
 
-    def guarded_open(self, *args, **kwargs):
-        if self == locked:  # tests run as root, where file modes do not stop reading
-            raise PermissionError(13, "Permission denied", str(self))
-        return real_open(self, *args, **kwargs)
+    def guarded_open(path, *args, **kwargs):
+        if Path(path) == locked:  # tests run as root, where file modes do not stop reading
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "open", guarded_open)
+    monkeypatch.setattr(os, "open", guarded_open)
     report = ImportService(library, workers=0).import_paths([folder])
     assert [(Path(o.path).name, o.reason) for o in report.refused] == [("1.txt", "cannot be read (Permission denied)")]
     assert report.count("new") == 2
@@ -113,3 +114,80 @@ def test_utf16_pages_with_a_byte_order_mark_are_read(library, tmp_path: Path, en
     path.write_bytes(bom + good_page(7).encode(encoding))
     report = ImportService(library).import_paths([path])
     assert report.count("new") == 1 and not report.refused
+
+
+def test_a_json_escape_that_is_not_unicode_spoils_only_its_own_text(library, tmp_path: Path):
+    """``\\ud800`` alone is valid JSON but no text a database can store: it becomes U+FFFD, with a note."""
+    export = tmp_path / "export.json"
+    export.write_text('[{"type": "article-journal", "title": "Broken \\ud800 title", "DOI": "10.1000/one"},'
+                      ' {"type": "article-journal", "title": "Fine title", "DOI": "10.1000/two"}]', encoding="utf-8")
+    report = ImportService(library, workers=0).import_paths([export])
+    assert report.summary() == "2 new, 0 updated, 0 unchanged, 0 refused"
+    assert any("lone surrogate" in note for outcome in report.outcomes for note in outcome.notes)
+    with library.reading() as session:
+        titles = sorted(row.title for row in list_rows(session, ListQuery()))
+    assert titles == ["Broken \ufffd title", "Fine title"]
+
+
+def test_a_reader_that_fails_unexpectedly_costs_only_its_file(library, tmp_path: Path, monkeypatch):
+    from refman.formats import medline
+
+    real_read = medline.read_records
+
+    def failing_on_one(text: str):
+        if "PMID- 2\n" in text:
+            raise KeyError("a bug deep inside a reader")
+        return real_read(text)
+
+    monkeypatch.setattr(medline, "read_records", failing_on_one)
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    for n in (1, 2, 3):
+        (folder / f"{n}.nbib").write_text(f"PMID- {n}\nTI  - Record {n}\n", encoding="utf-8")
+    report = ImportService(library, workers=0).import_paths([folder])
+    assert [(Path(o.path).name, o.reason) for o in report.refused] == [
+        ("2.nbib", "could not be read: refman failed on it (KeyError); please report this file")]
+    assert report.count("new") == 2
+
+
+def test_a_page_the_writer_fails_on_is_refused_alone(library, tmp_path: Path, monkeypatch):
+    from refman.services import importer
+
+    real_write = importer.write_pages
+
+    def failing_on_one(session, batch):
+        if any(incoming.page.pmid == "96000003" for incoming in batch):
+            raise ValueError("a value the writer cannot take")
+        return real_write(session, batch)
+
+    monkeypatch.setattr(importer, "write_pages", failing_on_one)
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    for n in range(6):
+        (folder / f"{n}.txt").write_text(good_page(n), encoding="utf-8")
+    report = ImportService(library, workers=0).import_paths([folder])
+    assert [(Path(o.path).name, o.reason) for o in report.refused] == [
+        ("3.txt", "could not be written to the library (refman failed on it: ValueError)")]
+    assert report.count("new") == 5
+
+
+def test_an_import_whose_reading_breaks_midway_keeps_what_was_read_and_says_so(library, tmp_path: Path, monkeypatch):
+    from concurrent.futures.process import BrokenProcessPool
+
+    from refman.services import importer
+
+    real_read = importer.read_input_file
+
+    def killed_worker(path: Path):
+        if path.name == "4.txt":
+            raise BrokenProcessPool("a worker was killed")
+        return real_read(path)
+
+    monkeypatch.setattr(importer, "read_input_file", killed_worker)
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    for n in range(6):
+        (folder / f"{n}.txt").write_text(good_page(n), encoding="utf-8")
+    report = ImportService(library, workers=0, batch_size=2).import_paths([folder])
+    assert report.count("new") == 4
+    assert [o.line() for o in report.refused] == ["import: stopped early (BrokenProcessPool): 2 of 6 inputs were not finished"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import re
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from refman.formats.errors import ParseError
 
@@ -63,3 +64,74 @@ def _checked(decoded: DecodedText) -> DecodedText:
     if controls > max(2, len(sample) // 100):
         raise ParseError("binary file (control characters), not a saved page")
     return decoded
+
+
+def decode_head(data: bytes) -> DecodedText:
+    """Decode the first bytes of a file, which may end inside a character, as :func:`decode_page_bytes` would.
+
+    Raises :class:`ParseError` for empty or binary input.
+    """
+    if not data.strip():
+        raise ParseError("empty file")
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                text = codecs.getincrementaldecoder(encoding)().decode(data, final=False)
+            except UnicodeDecodeError as error:
+                raise ParseError(f"invalid {encoding.upper()} text at byte {error.start}") from None
+            return _checked(DecodedText(text, encoding))
+    if b"\x00" in data[:4096]:
+        raise ParseError("binary file (contains NUL bytes), not a saved page")
+    try:
+        return _checked(DecodedText(codecs.getincrementaldecoder("utf-8")().decode(data, final=False), "utf-8"))
+    except UnicodeDecodeError:
+        pass
+    encoding = "windows-1252" if _decodes(data, "cp1252") else "latin-1"
+    return _checked(DecodedText(data.decode(encoding), encoding, f"not UTF-8; read as {encoding}"))
+
+
+@dataclass(frozen=True, slots=True)
+class FileEncoding:
+    """How a whole file decodes: ``codec`` for :class:`io.TextIOWrapper`, ``encoding`` as reports name it."""
+
+    codec: str
+    encoding: str
+    warning: str | None = None
+
+
+_CHECK_BLOCK = 1 << 20
+
+
+def file_encoding(handle: BinaryIO) -> FileEncoding:
+    """The encoding :func:`decode_page_bytes` would choose for the whole file, found block by block.
+
+    A byte-order mark decides; otherwise the file is UTF-8 if every byte of it
+    is, else Windows-1252 (Latin-1 when it has bytes Windows-1252 leaves
+    undefined).  The handle is left at the start.
+    """
+    handle.seek(0)
+    head = handle.read(4)
+    handle.seek(0)
+    for bom, encoding in _BOMS:
+        if head.startswith(bom):
+            return FileEncoding(encoding, encoding)
+    for codec, encoding in (("utf-8", "utf-8"), ("cp1252", "windows-1252")):
+        decoder = codecs.getincrementaldecoder(codec)()
+        try:
+            while block := handle.read(_CHECK_BLOCK):
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            handle.seek(0)
+            continue
+        handle.seek(0)
+        return FileEncoding(codec, encoding, None if codec == "utf-8" else f"not UTF-8; read as {encoding}")
+    return FileEncoding("latin-1", "latin-1", "not UTF-8; read as latin-1")
+
+
+def _decodes(data: bytes, codec: str) -> bool:
+    try:
+        data.decode(codec)
+    except UnicodeDecodeError:
+        return False
+    return True

@@ -218,7 +218,8 @@ def _blocks(lines: list[str]) -> list[_Block]:
             continuing = True
         elif line[0].isspace() and block.fields and continuing:
             last = block.fields[-1]
-            last.value = " ".join(f"{last.value} {line}".split())
+            words = " ".join(line.split())  # the value so far is normalised already: no need to split it again
+            last.value = f"{last.value} {words}" if last.value else words
         else:
             # An indented line after an ignored one continues that line: it is ignored too.
             continuing = False

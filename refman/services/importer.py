@@ -9,13 +9,22 @@ finishes the job without duplicates.
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import closing
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import BinaryIO
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -23,11 +32,19 @@ from refman.domain.identifiers import doi_key, title_key
 from refman.domain.records import IncomingPage
 from refman.services.reading import (
     MAX_PAGE_BYTES,
+    STREAM_FROM_BYTES,
+    ChunkItems,
+    ChunkJob,
+    ChunkMapper,
     FileOutcome,
+    Item,
+    RecordFile,
     Status,
+    in_order_here,
     iter_input_files,
     read_input_bytes,
     read_input_file,
+    read_record_file,
 )
 from refman.store.chunks import chunked
 from refman.store.library import Library
@@ -58,7 +75,12 @@ class ImportReport:
 
 @dataclass(frozen=True, slots=True)
 class ImportProgress:
-    """How far an import is; ``total`` is known once the inputs are listed."""
+    """How far an import is; ``total`` (inputs) is known once the inputs are listed.
+
+    ``done`` counts whole inputs; inside a big file of records, ``records``
+    (read so far, over all inputs) and ``file_fraction`` (how far into the
+    file being read, 0 to 1) keep moving.
+    """
 
     done: int
     total: int
@@ -67,6 +89,13 @@ class ImportProgress:
     unchanged: int
     refused: int
     written_ids: tuple[int, ...] = ()
+    records: int = 0
+    file_fraction: float = 0.0
+
+    @property
+    def fraction(self) -> float:
+        """How far the whole import is, 0 to 1, counting the part of the file being read."""
+        return min(1.0, (self.done + self.file_fraction) / self.total) if self.total else 1.0
 
 
 ProgressCallback = Callable[[ImportProgress], None]
@@ -76,34 +105,111 @@ CancelCheck = Callable[[], bool]
 PARALLEL_FROM = 256
 """Imports of at least this many files parse in worker processes while this one writes."""
 _WINDOW = 1024
+PARALLEL_STREAM_FROM_BYTES = 8 * 1024 * 1024
+"""A big file of records this size or more is read by worker processes, chunk by chunk, even alone."""
 
 
 def _default_workers() -> int:
     return max(1, (os.cpu_count() or 2) - 1)
 
 
-Item = IncomingPage | FileOutcome
+Input = Path | list[Item] | RecordFile
+"""A file to read, what an input was read into, or a big file to read as a stream."""
 
 
-def _read_in_order(inputs: Sequence[Path | list[Item]], workers: int) -> Iterator[list[Item]]:
+@dataclass(frozen=True, slots=True)
+class _Part:
+    """Records (or refusals) of one input, or of a chunk of a big one."""
+
+    items: list[Item]
+    ends_input: bool = True
+    file_fraction: float = 0.0  # for a chunk: how far into its file
+
+
+class _Workers:
+    """The worker processes of one import, started when first needed.
+
+    Workers are spawned, not forked: the window has threads, and a fork of a
+    threaded process can deadlock.
+    """
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self._pool: ProcessPoolExecutor | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._pool is not None
+
+    @property
+    def pool(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                self.count, mp_context=multiprocessing.get_context("spawn"),
+                initializer=_die_with_parent, initargs=(os.getpid(),),
+            )
+        return self._pool
+
+    def shutdown(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def read_ahead(self, read: Callable[[ChunkJob], ChunkItems],
+                   jobs: Iterator[ChunkJob]) -> Generator[tuple[ChunkJob, ChunkItems], None, None]:
+        """A :data:`ChunkMapper` on the workers: a few chunks are read ahead while this process writes."""
+        pending: deque[tuple[ChunkJob, Future[ChunkItems]]] = deque()
+        try:
+            for job in jobs:
+                pending.append((job, self.pool.submit(read, job)))
+                if len(pending) > 2 * self.count:
+                    done, future = pending.popleft()
+                    yield done, future.result()
+            while pending:
+                done, future = pending.popleft()
+                yield done, future.result()
+        finally:
+            for _, future in pending:
+                future.cancel()
+
+
+def _parts(read: list[Item] | RecordFile, workers: _Workers) -> Generator[_Part, None, None]:
+    """One part for a file read whole; a part per chunk for a file read as a stream.
+
+    A streamed file's chunks are read by the workers when they run already,
+    or when the file is big enough to repay starting them.
+    """
+    if not isinstance(read, RecordFile):
+        yield _Part(read)
+        return
+    use_workers = workers.count >= 1 and (workers.running or read.size >= PARALLEL_STREAM_FROM_BYTES)
+    mapper: ChunkMapper = workers.read_ahead if use_workers else in_order_here
+    with closing(read_record_file(read, mapper=mapper)) as chunks:
+        for items, fraction in chunks:
+            yield _Part(items, ends_input=False, file_fraction=fraction)
+    yield _Part([])
+
+
+def _read_in_order(inputs: Sequence[Input], count: int) -> Generator[_Part, None, None]:
     """Read every input into its records (or its refusal), in order; with workers, parsing
     runs ahead in other processes.
 
-    Workers are spawned, not forked: the window has threads, and a fork of a
-    threaded process can deadlock.  One window of files is kept in flight
-    ahead of the one being written.
+    One window of files is kept in flight ahead of the one being written.  A
+    big file of records is cut here, as a stream, and its chunks read by the
+    workers too, after the files already asked of them.
     """
-    files = sum(1 for item in inputs if isinstance(item, Path))
-    if workers < 1 or files < PARALLEL_FROM:
-        for item in inputs:
-            yield read_input_file(item) if isinstance(item, Path) else item
-        return
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+    workers = _Workers(count)
     try:
+        files = sum(1 for item in inputs if isinstance(item, Path))
+        if count < 1 or files < PARALLEL_FROM:
+            for item in inputs:
+                yield from _parts(read_input_file(item) if isinstance(item, Path) else item, workers)
+            return
+        pool = workers.pool
         windows = list(chunked(inputs, _WINDOW))
-        pending: deque = deque()
+        pending: deque[tuple[Sequence[Input], Iterator[list[Item] | RecordFile]]] = deque()
 
-        def submit(window: Sequence) -> None:
+        def submit(window: Sequence[Input]) -> None:
             paths = [item for item in window if isinstance(item, Path)]
             pending.append((window, pool.map(read_input_file, paths, chunksize=32)))
 
@@ -112,14 +218,43 @@ def _read_in_order(inputs: Sequence[Path | list[Item]], workers: int) -> Iterato
         next_window = 2
         while pending:
             window, results = pending.popleft()
-            results = iter(results)
             if next_window < len(windows):
                 submit(windows[next_window])
                 next_window += 1
             for item in window:
-                yield next(results) if isinstance(item, Path) else item
+                yield from _parts(next(results) if isinstance(item, Path) else item, workers)
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        workers.shutdown()
+
+
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+_PARENT_CHECK_SECONDS = 1.0
+
+
+def _die_with_parent(parent: int) -> None:
+    """Worker initializer: end this worker when the process that started it dies.
+
+    A killed import (``kill -9``, a closed terminal) must not leave its parse
+    workers running for good.  On Linux the kernel sends SIGKILL when the
+    parent dies (``PR_SET_PDEATHSIG``); elsewhere, and as a net under it, a
+    thread polls the parent's pid.  Multiprocessing's resource tracker then
+    ends by itself: it exits once no live process holds its pipe.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass  # no prctl here: the watching thread does the job alone
+    if os.getppid() != parent:  # the parent died before the signal was armed
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), name="refman-parent-watch", daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(_PARENT_CHECK_SECONDS)
+    os._exit(1)
 
 
 class ImportService:
@@ -137,7 +272,9 @@ class ImportService:
         progress: ProgressCallback | None = None,
         cancelled: CancelCheck | None = None,
     ) -> ImportReport:
-        inputs = [item if isinstance(item, Path) else [item] for item in iter_input_files(paths)]
+        inputs: list[Input] = [
+            item if isinstance(item, Path) else [item] for item in iter_input_files(paths)
+        ]
         return self._run(inputs, progress, cancelled)
 
     def import_text(self, text: str, label: str = "pasted text") -> ImportReport:
@@ -146,15 +283,46 @@ class ImportService:
     def import_bytes(self, data: bytes, label: str) -> ImportReport:
         return self._run([read_input_bytes(data, label)], None, None)
 
+    def import_stream(
+        self,
+        source: BinaryIO,
+        label: str,
+        *,
+        progress: ProgressCallback | None = None,
+        cancelled: CancelCheck | None = None,
+    ) -> ImportReport:
+        """Import what a stream (standard input) holds: a page, or a file of records of any size.
+
+        A big stream is copied to a temporary file first, so that it is read in
+        chunks like any big file; refusals name it by ``label``.
+        """
+        data = source.read(STREAM_FROM_BYTES + 1)
+        if len(data) <= STREAM_FROM_BYTES:
+            return self.import_bytes(data, label)
+        with tempfile.TemporaryDirectory(prefix="refman-import-") as folder:
+            spooled = Path(folder) / "input"
+            with spooled.open("wb") as handle:
+                handle.write(data)
+                shutil.copyfileobj(source, handle, 1 << 20)
+            read = read_input_file(spooled)
+            relabelled: list[Item] | RecordFile
+            if isinstance(read, RecordFile):
+                relabelled = replace(read, label=label)
+            else:
+                relabelled = [replace(item, path=label) for item in read]
+            return self._run([relabelled], progress, cancelled)
+
     def _run(
         self,
-        inputs: Sequence[Path | list[Item]],
+        inputs: Sequence[Input],
         progress: ProgressCallback | None,
         cancelled: CancelCheck | None,
     ) -> ImportReport:
         report = ImportReport()
         total = len(inputs)
         files_done = 0
+        records = 0
+        fraction = 0.0
         batch: list[IncomingPage] = []
         batch_keys: set[str] = set()
 
@@ -164,28 +332,38 @@ class ImportService:
             batch.clear()
             batch_keys.clear()
             if progress is not None:
-                progress(_progress(report, files_done, total, written))
+                progress(_progress(report, files_done, total, written, records, fraction))
 
-        for items in _read_in_order(inputs, self.workers):
-            if cancelled is not None and cancelled():
-                report.cancelled = True
-                break
-            for incoming in items:
-                if isinstance(incoming, FileOutcome):
-                    report.outcomes.append(incoming)
-                    continue
-                keys = _identity_keys(incoming)
-                if keys & batch_keys:
-                    flush()  # the same article twice in one batch: the second merges into the first
-                batch.append(incoming)
-                batch_keys.update(keys)
-                if len(batch) >= self.batch_size:
-                    flush()
-            files_done += 1
+        try:
+            with closing(_read_in_order(inputs, self.workers)) as parts:
+                for part in parts:
+                    if cancelled is not None and cancelled():
+                        report.cancelled = True
+                        break
+                    records += len(part.items)
+                    fraction = 0.0 if part.ends_input else part.file_fraction
+                    for incoming in part.items:
+                        if isinstance(incoming, FileOutcome):
+                            report.outcomes.append(incoming)
+                            continue
+                        keys = _identity_keys(incoming)
+                        if keys & batch_keys:
+                            flush()  # the same article twice in one batch: the second merges into the first
+                        batch.append(incoming)
+                        batch_keys.update(keys)
+                        if len(batch) >= self.batch_size:
+                            flush()
+                    if part.ends_input:
+                        files_done += 1
+        except Exception as error:  # e.g. a worker killed by the system: stop cleanly, keep what was written
+            report.outcomes.append(FileOutcome(
+                "import", "refused",
+                f"stopped early ({type(error).__name__}): {total - files_done} of {total} inputs were not finished",
+            ))
         if batch:
             flush()
         elif progress is not None:
-            progress(_progress(report, files_done, total, []))
+            progress(_progress(report, files_done, total, [], records, fraction))
         return report
 
     def _write_batch(self, batch: list[IncomingPage]) -> list[FileOutcome]:
@@ -198,12 +376,18 @@ class ImportService:
                     return self._write_transaction(batch)
                 except SQLAlchemyError as error:
                     return [_write_refusal(batch[0], error)]
+                except Exception as error:
+                    return [_unwritable(batch[0], error)]
+        except Exception:
+            pass  # not the database's error but a value it was given: find the page, write the rest
         outcomes: list[FileOutcome] = []
         for incoming in batch:
             try:
                 outcomes.extend(self._write_transaction([incoming]))
             except SQLAlchemyError as error:
                 outcomes.append(_write_refusal(incoming, error))
+            except Exception as error:
+                outcomes.append(_unwritable(incoming, error))
         return outcomes
 
     def _write_transaction(self, batch: list[IncomingPage]) -> list[FileOutcome]:
@@ -220,6 +404,12 @@ def _outcome(incoming: IncomingPage, result: WriteResult) -> FileOutcome:
         reference_id=result.reference_id,
         notes=result.notes,
     )
+
+
+def _unwritable(incoming: IncomingPage, error: Exception) -> FileOutcome:
+    """A page the writer failed on for a reason of its own (not the database's): refused alone."""
+    reason = f"could not be written to the library (refman failed on it: {type(error).__name__})"
+    return FileOutcome(incoming.path or "", "refused", reason, pmid=incoming.page.pmid)
 
 
 def _write_refusal(incoming: IncomingPage, error: SQLAlchemyError) -> FileOutcome:
@@ -241,7 +431,8 @@ def _identity_keys(incoming: IncomingPage) -> set[str]:
     return keys
 
 
-def _progress(report: ImportReport, done: int, total: int, written: list[FileOutcome]) -> ImportProgress:
+def _progress(report: ImportReport, done: int, total: int, written: list[FileOutcome], records: int = 0,
+              fraction: float = 0.0) -> ImportProgress:
     return ImportProgress(
         done=done,
         total=total,
@@ -250,4 +441,6 @@ def _progress(report: ImportReport, done: int, total: int, written: list[FileOut
         unchanged=report.count("unchanged"),
         refused=report.count("refused"),
         written_ids=tuple(o.reference_id for o in written if o.reference_id is not None),
+        records=records,
+        file_fraction=fraction,
     )
