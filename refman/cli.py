@@ -33,7 +33,7 @@ from refman.services.deletion import DeleteService
 from refman.services.importer import ImportReport, ImportService
 from refman.services.json_view import reference_json, row_json
 from refman.services.library_check import LibraryCheck
-from refman.services.reading import MAX_PAGE_BYTES, FileOutcome
+from refman.services.reading import shown_text
 from refman.services.text_view import reference_text
 from refman.store.library import (
     ENV_VAR,
@@ -223,11 +223,7 @@ def _import(library: Library, paths: list[str]) -> int:
     report = ImportReport()
     files = [path for path in paths if path != "-"]
     if "-" in paths:
-        data = sys.stdin.buffer.read(MAX_PAGE_BYTES + 1)
-        if len(data) > MAX_PAGE_BYTES:
-            report.outcomes.append(FileOutcome("<stdin>", "refused", "too large to import"))
-        else:
-            report.merge(service.import_bytes(data, "<stdin>"))
+        report.merge(service.import_stream(sys.stdin.buffer, "<stdin>"))
     if files:
         report.merge(service.import_paths(files))
     print_report(report, sys.stdout, sys.stderr)
@@ -239,7 +235,7 @@ def print_report(report: ImportReport, out: TextIO, err: TextIO) -> None:
         print(outcome.line(), file=err)
     for outcome in report.outcomes:
         for note in outcome.notes:
-            print(f"{outcome.path}: note: {note}", file=err)
+            print(f"{outcome.shown_path}: note: {shown_text(note)}", file=err)
     print(report.summary(), file=out)
 
 

@@ -182,3 +182,16 @@ def test_any_text_gets_a_reader_or_a_one_line_refusal(text):
 def test_any_bytes_are_named_or_not_never_an_error(data):
     reason = refusal_for_bytes(data)
     assert reason is None or (reason.startswith("looks like ") and "\n" not in reason)
+
+
+def test_an_imported_pdf_or_zip_is_refused_by_name_not_as_binary(tmp_path):
+    from refman.services.reading import read_input_file
+
+    pdf = tmp_path / "paper.pdf"
+    pdf.write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\x00<< /Type /Catalog >>")
+    archive = tmp_path / "pages.zip"
+    archive.write_bytes(b"PK\x03\x04\x14\x00\x00\x00\x08\x00\x00\x00!\x00page.txt\x00\x00")
+    (refused_pdf,) = read_input_file(pdf)
+    (refused_zip,) = read_input_file(archive)
+    assert "PDF" in refused_pdf.reason and "binary file" not in refused_pdf.reason
+    assert "zip" in refused_zip.reason and "binary file" not in refused_zip.reason

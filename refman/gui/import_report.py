@@ -28,7 +28,7 @@ class ImportReportDialog(QDialog):
         self.report = report
         summary = QLabel(f"{report.summary()}", self)
         summary.setTextFormat(Qt.TextFormat.PlainText)
-        outcomes = sorted(report.outcomes, key=lambda o: (o.status != "refused", o.path))
+        outcomes = sorted(report.outcomes, key=lambda o: (o.status != "refused", o.shown_path))
         self.table = QTableWidget(len(outcomes), 3, self)
         self.table.setObjectName("reportTable")
         self.table.setHorizontalHeaderLabels(["File", "Result", "Reason or note"])
@@ -39,7 +39,7 @@ class ImportReportDialog(QDialog):
         self.table.setColumnWidth(0, 380)
         for row, outcome in enumerate(outcomes):
             reason = outcome.reason or "; ".join(outcome.notes)
-            for column, text in enumerate((outcome.path, outcome.status, reason)):
+            for column, text in enumerate((outcome.shown_path, outcome.status, reason)):
                 self.table.setItem(row, column, QTableWidgetItem(text))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         copy = buttons.addButton("Copy refused list", QDialogButtonBox.ButtonRole.ActionRole)

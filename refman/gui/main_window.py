@@ -918,9 +918,11 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Importing…")
 
     def _import_progress(self, progress: ImportProgress) -> None:
-        self.progress.setRange(0, max(progress.total, 1))
-        self.progress.setValue(progress.done)
-        self.progress.setFormat("%v of %m pages")
+        # Inside one big file of records the bar keeps moving: it counts the part of the file read.
+        self.progress.setRange(0, 1000)
+        self.progress.setValue(round(progress.fraction * 1000))
+        text = f"{progress.done:,} of {progress.total:,} files"
+        self.progress.setFormat(text + (f", {progress.records:,} records" if progress.records else ""))
         if progress.written_ids and not self._refresh_timer.isActive():
             self._refresh_timer.start()
 

@@ -24,6 +24,7 @@ from refman.formats.detect import record_reader
 from refman.formats.errors import ParseError
 from refman.formats.pubmed_text import read_decoded_page
 from refman.formats.record_stream import RECORDS_PER_CHUNK, Numbering, RecordChunk, can_stream, cut_records, read_chunk
+from refman.formats.unsupported import refusal_for_bytes
 
 MAX_PAGE_BYTES = 8 * 1024 * 1024
 """A saved article page is kilobytes: a single-record input above this is refused unread.
@@ -355,7 +356,8 @@ def read_input_bytes(data: bytes, label: str) -> list[IncomingPage | FileOutcome
         else:
             read = reader.read_records(decoded.text)
     except ParseError as error:
-        return [FileOutcome(label, "refused", error.reason)]
+        # A PDF, a zip or an Office file is named for what it is (read only on this refusal path).
+        return [FileOutcome(label, "refused", refusal_for_bytes(data) or error.reason)]
     except Exception as error:  # a reader's own bug must cost this file, not the whole import
         return [FileOutcome(label, "refused", _reader_failure(error))]
     items: list[IncomingPage | FileOutcome] = [
