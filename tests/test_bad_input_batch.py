@@ -22,8 +22,8 @@ from tests.pages import citation, page
 
 BAD_KINDS = {
     "empty": (b"", "empty"),
-    "png": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4, "binary"),
-    "pdf": (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n" + bytes(range(256)) * 4, "binary"),
+    "png": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4, "PNG image"),
+    "pdf": (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n" + bytes(range(256)) * 4, "PDF document"),
     "no-pmid": (b"A title\nAbstract\nSome text.\n", "PMID"),
     "bad-pmid": (b"A title\n- PMID: 12x45\nA title\nAbstract\nText.\n", "PMID"),
 }

@@ -168,7 +168,7 @@ def test_bad_files_are_refused_one_by_one_and_good_pages_kept(service, catalog, 
     refused = {Path(o.path).name: o.reason for o in report.refused}
     assert set(refused) == {"empty.txt", "image.png", "notes.txt"}
     assert "empty" in refused["empty.txt"]
-    assert "binary" in refused["image.png"]
+    assert "PNG image" in refused["image.png"]
     assert "PMID" in refused["notes.txt"]
     assert report.count("new") == 3
     assert catalog.summary().records == 3

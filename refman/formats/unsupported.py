@@ -144,6 +144,8 @@ def refusal_for_bytes(data: bytes) -> str | None:
         if data.startswith(magic):
             if what in _COMPRESSED:
                 return _NOT_READ.format(what=what, instead="unpack it and import the files inside")
+            if what.endswith(" image"):
+                return f"looks like {what}, not a saved page or a file of references"
             if what == "an SQLite database":
                 return ("looks like an SQLite database (a refman library?), which is not imported;"
                         " open it with --library instead")
