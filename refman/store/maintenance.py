@@ -279,6 +279,8 @@ def _pages_without_record(check: _Check) -> None:
 
 
 def _write_again(check: _Check, row: Any) -> bool:
+    if check.reread is None:
+        return False
     try:
         pages = list(check.reread(zlib.decompress(row.raw), row.path))
     except (zlib.error, ValueError):

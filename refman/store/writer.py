@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import Column, Table, bindparam, case, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
@@ -189,9 +189,9 @@ class _BatchWriter:
             reindex(self.session, self.reindex, new=self.new_ids)
         return [results[index] for index in range(len(self.pages))]
 
-    def _current_pages(self) -> dict[tuple[str, str], int]:
+    def _current_pages(self) -> dict[tuple[str | None, str], int]:
         """Records whose current page has one of these contents: importing it again changes nothing."""
-        found: dict[tuple[str, str], int] = {}
+        found: dict[tuple[str | None, str], int] = {}
         shas = sorted({incoming.sha256 for incoming in self.pages})
         for chunk in chunked(shas, _IN_CHUNK):
             rows = self.session.execute(
@@ -202,8 +202,9 @@ class _BatchWriter:
         # A record of another format is unchanged when that very text was imported before.
         record_shas = sorted({i.sha256 for i in self.pages if isinstance(i.page, ArticleRecord)})
         for chunk in chunked(record_shas, _IN_CHUNK):
-            for row in self.session.execute(select(P.c.reference_id, P.c.sha256).where(P.c.sha256.in_(chunk))):
-                found[(None, row.sha256)] = row.reference_id
+            stored = self.session.execute(select(P.c.reference_id, P.c.sha256).where(P.c.sha256.in_(chunk)))
+            for page_row in stored:
+                found[(None, page_row.sha256)] = page_row.reference_id
         return found
 
     def _load_identities(self, pages: Iterable[IncomingPage]) -> None:
@@ -219,13 +220,12 @@ class _BatchWriter:
         unmatched = [(pmcid, doi) for pmid, pmcid, doi in named if not pmid or pmid not in self.ids.by_pmid]
         self.ids.load(self.session, R.c.pmcid, {pmcid for pmcid, _ in unmatched if pmcid})
         self.ids.load(self.session, R.c.doi_key, {doi for _, doi in unmatched if doi})
-        anonymous = {
-            key
-            for incoming in pages
-            if isinstance(incoming.page, ArticleRecord)
-            and not (incoming.page.pmid or incoming.page.pmcid or incoming.page.doi)
-            and (key := title_key(incoming.page.title))
-        }
+        titles = (
+            title_key(record.title)
+            for record in (incoming.page for incoming in pages)
+            if isinstance(record, ArticleRecord) and not (record.pmid or record.pmcid or record.doi)
+        )
+        anonymous = {key for key in titles if key}
         self.ids.load_titles(self.session, anonymous)
 
     # -- full records -------------------------------------------------------------
@@ -323,7 +323,7 @@ class _BatchWriter:
                 b_id=known.id, doi=values["doi"], extra=merged or None, free_pmc=bool(values.get("free_pmc"))
             )
             rows.append(row)
-        fill = {name: func.coalesce(R.c[name], bindparam(name)) for name in _MERGED_COLUMNS}
+        fill: dict[str, Any] = {name: func.coalesce(R.c[name], bindparam(name)) for name in _MERGED_COLUMNS}
         fill["doi"] = case((R.c.doi_key.is_(None), bindparam("doi")), else_=R.c.doi)
         fill.update(
             extra=bindparam("extra", type_=R.c.extra.type),
@@ -477,10 +477,10 @@ class _BatchWriter:
             return
         present: set[tuple[int, str]] = set()
         for chunk in chunked(sorted(incoming), _IN_CHUNK):
-            rows = self.session.execute(
+            found = self.session.execute(
                 select(A.c.reference_id, A.c.role).where(A.c.reference_id.in_(chunk)).distinct()
             )
-            present.update((row.reference_id, row.role) for row in rows)
+            present.update((row.reference_id, row.role) for row in found)
         rows = [
             {
                 "reference_id": reference_id,
@@ -611,7 +611,9 @@ class _BatchWriter:
             row["free_pmc"] = bool(values.get("free_pmc"))
             row["b_id"] = reference_id
             rows.append(row)
-        fill = {name: func.coalesce(R.c[name], bindparam(name)) for name in (*_CITATION_FIELDS, "pmid")}
+        fill: dict[str, Any] = {
+            name: func.coalesce(R.c[name], bindparam(name)) for name in (*_CITATION_FIELDS, "pmid")
+        }
         # The DOI and its key move together: set both only where neither is set.
         fill["doi"] = case((R.c.doi_key.is_(None), bindparam("doi")), else_=R.c.doi)
         fill["doi_key"] = func.coalesce(R.c.doi_key, bindparam("doi_key"))
