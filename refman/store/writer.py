@@ -189,6 +189,9 @@ class _BatchWriter:
         self.ids = _Identities()
         self.reindex: set[int] = set()
         self.new_ids: set[int] = set()  # inserted by this batch: nothing to remove from the index
+        self.recount: set[int] = set()  # records whose citation count a step other than the links changed
+        self.absorbed: dict[int, dict] = {}  # record id -> what the stubs it took in knew of it
+        self.emptied: set[int] = set()  # stubs left with no link: forgotten at the end of the batch
 
     def run(self) -> list[WriteResult]:
         current = self._current_pages()
@@ -277,6 +280,10 @@ class _BatchWriter:
                 known = self.ids.match_title(page)
             if known is not None and not known.id:
                 raise ValueError("a batch must not hold two records of the same article")
+            if page.doi:
+                self._take_doi_from_stub(known, doi_key(page.doi))
+            if known is not None and known.is_stub:
+                known = self._record_of_stub(known, page.pmcid, doi_key(page.doi) if page.doi else None)
             pmcid = self._free_identifier(self.ids.by_pmcid, page.pmcid, known, "PMCID", notes)
             doi = self._free_identifier(
                 self.ids.by_doi, doi_key(page.doi) if page.doi else None, known, "DOI", notes
@@ -303,10 +310,9 @@ class _BatchWriter:
                 self.ids.set_identifiers(known, page.pmid, pmcid or known.pmcid, doi or known.doi_key)
             else:
                 record_updates.append((known, values))
-                # Another format only fills gaps (see _merge_records).
-                self.ids.set_identifiers(
-                    known, known.pmid or page.pmid, known.pmcid or pmcid, known.doi_key or doi
-                )
+                # Another format only fills gaps, but for a stub's DOI (see _merge_records).
+                kept_doi = (doi or known.doi_key) if known.is_stub else (known.doi_key or doi)
+                self.ids.set_identifiers(known, known.pmid or page.pmid, known.pmcid or pmcid, kept_doi)
             status: WriteStatus = "new" if known.is_stub else "updated"
             results[index] = WriteResult(status, known.id, tuple(notes))
             known.is_stub = False
@@ -314,6 +320,7 @@ class _BatchWriter:
             self._update_from_pages(page_updates)
         if record_updates:
             self._merge_records(record_updates)
+        self._enrich(self.absorbed)
         if inserts:
             new_ids = self._insert_references([values for _, values in inserts])
             self.new_ids.update(new_ids)
@@ -367,7 +374,10 @@ class _BatchWriter:
             )
             rows.append(row)
         fill: dict[str, Any] = {name: func.coalesce(R.c[name], bindparam(name)) for name in _MERGED_COLUMNS}
-        fill["doi"] = case((R.c.doi_key.is_(None), bindparam("doi")), else_=R.c.doi)
+        # A stub's DOI is only what a citation said: the record's own DOI replaces it.
+        own_doi = R.c.is_stub & bindparam("doi_key").is_not(None)
+        fill["doi"] = case((R.c.doi_key.is_(None) | own_doi, bindparam("doi")), else_=R.c.doi)
+        fill["doi_key"] = case((own_doi, bindparam("doi_key")), else_=func.coalesce(R.c.doi_key, bindparam("doi_key")))
         fill.update(
             extra=bindparam("extra", type_=R.c.extra.type),
             free_pmc=or_(R.c.free_pmc, bindparam("free_pmc")),
@@ -413,6 +423,75 @@ class _BatchWriter:
             values = [tuple(row.get(name) for name in columns) for row in rows]
         self.session.connection().exec_driver_sql(sql, values)
 
+    def _take_doi_from_stub(self, known: _Known | None, key: str) -> None:
+        """A record's own DOI wins over a stub's, which only a citation gave it.
+
+        A stub of another PMID gives the DOI up.  A stub known by no PMID is the
+        article this record is: it becomes this record (see :meth:`_absorb_stub`).
+        Either way the library ends as it would had the record come before the
+        citation, so what it holds does not depend on the order of an import.
+        """
+        stub = self.ids.by_doi.get(key)
+        if stub is None or stub is known or not stub.id or not stub.is_stub:
+            return
+        if stub.pmid is None and known is not None:
+            self._absorb_stub(known, stub)
+        elif stub.pmid is not None:
+            self.session.execute(update(R).where(R.c.id == stub.id).values(doi=None, doi_key=None))
+            del self.ids.by_doi[key]
+            stub.doi_key = None
+            stub.gaps = True
+            self.reindex.add(stub.id)
+
+    def _record_of_stub(self, stub: _Known, pmcid: str | None, doi: str | None) -> _Known:
+        """The full record a stub is, when the record written for it brings that record's PMCID or DOI.
+
+        A record with no PMID that holds the PMCID or DOI is the same article
+        as the stub of that PMID: the stub becomes that record, as it would had
+        the record and the stub's citation come in the other order.
+        """
+        for table, value in ((self.ids.by_pmcid, pmcid), (self.ids.by_doi, doi)):
+            holder = table.get(value) if value else None
+            if holder is not None and holder is not stub and holder.id and not holder.is_stub and holder.pmid is None:
+                self._absorb_stub(holder, stub)
+                return holder
+        return stub
+
+    def _absorb_stub(self, known: _Known, stub: _Known) -> None:
+        """Make a stub into the record it is (known by no PMID and a DOI the record brings, or the reverse).
+
+        Its links move to the record (one that would now link the record to
+        itself keeps its text instead) and what its citations told fills the
+        record's gaps.
+        """
+        row = self.session.execute(select(R).where(R.c.id == stub.id)).one()
+        told = {name: row._mapping[name] for name in _CITATION_FIELDS}
+        told["free_pmc"] = row.free_pmc
+        merged = self.absorbed.setdefault(known.id, {})
+        for name, value in told.items():
+            if merged.get(name) is None:
+                merged[name] = value
+        for end in ("source_id", "target_id"):
+            self.session.execute(update(L).where(L.c[end] == stub.id).values({end: known.id}))
+        page_is_source = sorted(key for key, section in LINK_SECTION_BY_KEY.items() if section.page_is_source)
+        from_page = L.c.section.in_(page_is_source)
+        self.session.execute(
+            update(L)
+            .where(L.c.source_id == known.id, L.c.target_id == known.id)
+            .values(
+                source_id=case((from_page, L.c.source_id), else_=None),
+                target_id=case((from_page, None), else_=L.c.target_id),
+                text=row.citation_text,
+            )
+        )
+        # The stub gives up its identifiers now; it is forgotten with the batch's other unneeded
+        # stubs, once every new row has its id.
+        self.session.execute(update(R).where(R.c.id == stub.id).values(pmid=None, doi=None, doi_key=None))
+        self.ids.set_identifiers(stub, None, None, None)
+        self.ids.by_id.pop(stub.id, None)
+        self.emptied.add(stub.id)
+        self.recount.add(known.id)
+
     def _free_identifier(
         self,
         table: dict[str, _Known],
@@ -425,9 +504,10 @@ class _BatchWriter:
         if value is None:
             return None
         holder = table.get(value)
-        if holder is None or (owner is not None and holder.id == owner.id):
+        if holder is None or holder is owner:
             return value
-        notes.append(f"{label} {value} already belongs to PMID {holder.pmid}; not recorded here")
+        other = f"PMID {holder.pmid}" if holder.pmid else "another record"
+        notes.append(f"{label} {value} already belongs to {other}; not recorded here")
         return None
 
     def _insert_references(self, rows: list[dict]) -> list[int]:
@@ -483,8 +563,9 @@ class _BatchWriter:
         self._insert_rows(T, terms)
         self._write_authors(todo, page_ids)
         cited = {row["target_id"] for row in links if row["kind"] == "cites" and row["target_id"]}
-        self._recount_citations(cited | touched)
-        self._drop_orphan_stubs(touched - {row["source_id"] for row in links} - {row["target_id"] for row in links})
+        self._recount_citations(cited | touched | self.recount)
+        linked = {row["source_id"] for row in links} | {row["target_id"] for row in links}
+        self._drop_orphan_stubs((touched - linked) | self.emptied)
 
     def _drop_old_assertions(self, written: list[tuple[int, PubMedPage | ArticleRecord]]) -> set[int]:
         """Remove what these records asserted before in the lists and terms they now bring items for.
@@ -593,8 +674,8 @@ class _BatchWriter:
                     for name, value in values.items():
                         if merged.get(name) is None:
                             merged[name] = value
-                    if not known.is_stub or not _citation_has_gaps(values):
-                        known.gaps = False
+                    # Only once nothing is left to fill: a later batch would fill what this one leaves.
+                    known.gaps = _still_lacking(known, merged)
         if new_stubs:
             stubs = list(new_stubs.values())
             new_ids = self._insert_references([values for _, values, _ in stubs])
@@ -820,8 +901,13 @@ def _citation_values(citation: Citation) -> dict:
     }
 
 
-def _citation_has_gaps(values: dict) -> bool:
-    return any(values.get(name) is None for name in _GAP_COLUMNS if name != "pmid")
+def _still_lacking(known: _Known, told: dict) -> bool:
+    """Whether a record may still lack something a citation could tell, after what ``told`` fills."""
+    return (
+        known.pmid is None
+        or known.doi_key is None
+        or any(told.get(name) is None for name in _GAP_COLUMNS if name not in ("pmid", "doi_key"))
+    )
 
 
 def _term_lists(record: PubMedPage | ArticleRecord) -> tuple[tuple[str, tuple[str, ...]], ...]:
