@@ -248,6 +248,8 @@ def _write_refusal(incoming: IncomingPage, error: SQLAlchemyError) -> FileOutcom
         what = "the library is busy (another program is writing to it); import it again"
     elif "full" in detail:
         what = "the disk holding the library is full"
+    elif "i/o" in detail:
+        what = "the disk holding the library failed to write (an input/output error)"
     else:
         what = "the library could not store it"
     return FileOutcome(incoming.path or "", "refused", f"could not be written: {what}", pmid=record.pmid)
