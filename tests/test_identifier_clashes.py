@@ -248,3 +248,19 @@ def test_a_record_the_library_will_not_take_is_refused_in_words_not_the_database
     report, _ = imported(paths, tmp_path / "library.sqlite", 2)
     [refused] = report.refused
     assert refused.reason == "could not be written: its PMCID PMC1 is already another record's"
+
+
+def test_a_stub_known_only_by_a_doi_becomes_the_record_that_brings_that_doi(tmp_path: Path) -> None:
+    """Page 1 cites a DOI alone; the article's own record (found by its PMID) then brings that DOI."""
+    items = [
+        Item("medline", "31000002", None, None),
+        Item("page", "31000001", None, None, (Cited("references", None, "10.1000/A"),)),
+        Item("ris", "31000002", None, "https://doi.org/10.1000/a"),
+    ]
+    paths = write_corpus(items, tmp_path)
+    report, state = imported(paths, tmp_path / "library.sqlite", 1)
+    assert [o.status for o in report.outcomes] == ["new", "new", "updated"]
+    assert all(o.notes == () for o in report.outcomes)
+    assert state["stubs"] == Counter()  # the DOI's stub is gone: it was this record
+    [link] = state["links"]
+    assert link[:3] == ("cites", (31000001, None, None), (31000002, None, "10.1000/a"))

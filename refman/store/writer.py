@@ -471,19 +471,21 @@ class _BatchWriter:
         for name, value in told.items():
             if merged.get(name) is None:
                 merged[name] = value
-        for end in ("source_id", "target_id"):
-            self.session.execute(update(L).where(L.c[end] == stub.id).values({end: known.id}))
-        page_is_source = sorted(key for key, section in LINK_SECTION_BY_KEY.items() if section.page_is_source)
-        from_page = L.c.section.in_(page_is_source)
+        between = or_(
+            (L.c.source_id == stub.id) & (L.c.target_id == known.id),
+            (L.c.source_id == known.id) & (L.c.target_id == stub.id),
+        )
         self.session.execute(
             update(L)
-            .where(L.c.source_id == known.id, L.c.target_id == known.id)
+            .where(between)
             .values(
-                source_id=case((from_page, L.c.source_id), else_=None),
-                target_id=case((from_page, None), else_=L.c.target_id),
+                source_id=case((L.c.source_id == stub.id, None), else_=L.c.source_id),
+                target_id=case((L.c.target_id == stub.id, None), else_=L.c.target_id),
                 text=row.citation_text,
             )
         )
+        for end in ("source_id", "target_id"):
+            self.session.execute(update(L).where(L.c[end] == stub.id).values({end: known.id}))
         # The stub gives up its identifiers now; it is forgotten with the batch's other unneeded
         # stubs, once every new row has its id.
         self.session.execute(update(R).where(R.c.id == stub.id).values(pmid=None, doi=None, doi_key=None))
