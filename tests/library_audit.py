@@ -258,7 +258,13 @@ class _Audit:
             this, other = (source_id, target_id) if section.page_is_source else (target_id, source_id)
             assert this == reference_id, f"{where}: {key} item {position} points the wrong way"
             label = f"{where}: {key} item {position}"
-            if citation.pmid:
+            names_itself = citation.pmid == page.pmid if citation.pmid else bool(
+                citation.doi and page.doi and doi_key(citation.doi) == doi_key(page.doi)
+            )
+            if names_itself:
+                # A record never links to itself: the item is kept as its text.
+                assert other is None and text == citation.text, f"{label} names the record itself"
+            elif citation.pmid:
                 assert other is not None and str(self.records[other][1]) == citation.pmid, (
                     f"{label} links to {other and self.records[other][1]}, the page says {citation.pmid}"
                 )
@@ -271,6 +277,7 @@ class _Audit:
         citers: dict[int, set[int]] = defaultdict(set)
         for rows in self.links.values():
             for _section, _position, kind, source_id, target_id, _text in rows:
+                assert source_id is None or source_id != target_id, f"a link from record {source_id} to itself"
                 if kind == "cites" and source_id is not None and target_id is not None:
                     citers[target_id].add(source_id)
         wrong = [(row[1], row[10], len(citers.get(row[0], ())))

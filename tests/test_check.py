@@ -55,7 +55,7 @@ def test_a_freshly_imported_library_is_consistent(seeded):
     assert report.ok and report.problems == ()
     assert report.summary() == "The library is consistent: no problems found"
     assert {f.key for f in report.findings} >= {
-        "integrity", "foreign_keys", "dangling_links", "unneeded_stubs", "cited_counts",
+        "integrity", "foreign_keys", "dangling_links", "self_links", "unneeded_stubs", "cited_counts",
         "index_missing", "index_extra", "index_stale", "index_damaged", "pages_without_record",
     }
 
@@ -181,6 +181,29 @@ def test_links_said_by_a_stub_are_removed(seeded):
     report = check(seeded)
     assert report.finding("links_of_stubs").found == 1
     assert check(seeded, repair=True).ok
+    assert check(seeded).ok
+
+
+def test_a_link_from_a_record_to_itself_is_removed(seeded):
+    sample = reference_id(seeded, SAMPLE_PMID)
+    before = Catalog(seeded).find(SAMPLE_PMID)
+    with shell(seeded) as db:
+        (count,) = db.execute("SELECT cited_count FROM reference WHERE id = ?", (sample,)).fetchone()
+        db.execute("INSERT INTO link (kind, source_id, target_id, asserted_by_id, section, position) "
+                   "VALUES ('cites', ?, ?, ?, 'references', 99)", (sample, sample, sample))
+        db.execute("UPDATE reference SET cited_count = cited_count + 1 WHERE id = ?", (sample,))
+    shown = Catalog(seeded).find(SAMPLE_PMID)
+    assert sample in [n.reference_id for n in shown.cited_by]
+    report = check(seeded)
+    finding = report.finding("self_links")
+    assert (finding.found, finding.examples) == (1, (f"PMID {SAMPLE_PMID}",))
+    assert report.finding("cited_counts").found == 1
+    repaired = check(seeded, repair=True)
+    assert repaired.finding("self_links").repaired == 1 and repaired.ok, repaired.lines()
+    after = Catalog(seeded).find(SAMPLE_PMID)
+    assert after.cited_by == before.cited_by and after.references == before.references
+    with shell(seeded) as db:
+        assert db.execute("SELECT cited_count FROM reference WHERE id = ?", (sample,)).fetchone() == (count,)
     assert check(seeded).ok
 
 

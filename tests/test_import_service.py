@@ -266,7 +266,10 @@ def test_a_page_that_fails_to_write_is_refused_alone_and_leaves_nothing_half_wri
 
     assert report.count("new") == 2
     assert [Path(o.path).name for o in report.refused] == ["2.txt"]
-    assert "disk I/O error" in report.refused[0].reason
+    # Said in the user's words: the database's own message is not shown.
+    assert report.refused[0].reason == (
+        "could not be written: the disk holding the library failed to write (an input/output error)"
+    )
     assert catalog.find("91000002") is None
     assert catalog.find("92000002") is None
     assert catalog.find("91000003").similar[0].pmid == "92000003"

@@ -413,9 +413,36 @@ def _unwritable(incoming: IncomingPage, error: Exception) -> FileOutcome:
 
 
 def _write_refusal(incoming: IncomingPage, error: SQLAlchemyError) -> FileOutcome:
-    detail = str(getattr(error, "orig", error)).strip().splitlines()
-    reason = f"could not be written to the library ({detail[0] if detail else type(error).__name__})"
-    return FileOutcome(incoming.path or "", "refused", reason, pmid=incoming.page.pmid)
+    """Refuse a record the library would not take, saying why in the user's words.
+
+    The database's own message is read only to tell what clashed or failed; it
+    never reaches the user.  The writer gives every identifier clash a note, so
+    a clash here means a bug: the reason still names the identifier.
+    """
+    from sqlalchemy.exc import IntegrityError
+
+    record = incoming.page
+    detail = str(getattr(error, "orig", error)).lower()
+    clashes = (
+        ("pmcid", "PMCID", record.pmcid),
+        ("doi_key", "DOI", record.doi),
+        ("pmid", "PMID", record.pmid),
+    )
+    if isinstance(error, IntegrityError):
+        what = next((f"its {label} {value} is already another record's"
+                     for column, label, value in clashes if column in detail and value), None)
+        what = what or "it clashes with a record already in the library"
+    elif any(word in detail for word in ("readonly", "read-only", "read only")):
+        what = "the library is read-only"
+    elif "locked" in detail or "busy" in detail:
+        what = "the library is busy (another program is writing to it); import it again"
+    elif "full" in detail:
+        what = "the disk holding the library is full"
+    elif "i/o" in detail:
+        what = "the disk holding the library failed to write (an input/output error)"
+    else:
+        what = "the library could not store it"
+    return FileOutcome(incoming.path or "", "refused", f"could not be written: {what}", pmid=record.pmid)
 
 
 def _identity_keys(incoming: IncomingPage) -> set[str]:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import Table, column, delete, func, insert, null, select, table, update
+from sqlalchemy import RowMapping, Table, column, delete, func, insert, null, select, table, update
 from sqlalchemy.orm import Session
 
 from refman.domain.identifiers import title_key
@@ -270,7 +270,7 @@ def _insert_keeping_ids(session: Session, target: Table, rows: tuple[Row, ...]) 
 def _renumbered(session: Session, snapshot: DeletionSnapshot) -> DeletionSnapshot:
     """The snapshot with new ids for removed records whose ids now belong to other articles."""
     identities = [c.name for c in R.c if c.unique]
-    taken: dict[int, Row] = {}
+    taken: dict[int, RowMapping] = {}
     for chunk in chunked(sorted(snapshot.removed_ids), IN_CHUNK):
         rows = session.execute(select(R.c.id, *(R.c[name] for name in identities)).where(R.c.id.in_(chunk)))
         taken.update((row.id, row._mapping) for row in rows)

@@ -1,7 +1,8 @@
 """What the library derives from its links, in one place: citation counts and needed stubs.
 
 ``reference.cited_count`` is how many known articles cite a record (distinct
-sources of ``cites`` links).  A stub exists only because some link names it;
+sources of ``cites`` links, the record itself never one of them: a record does
+not link to itself, see :func:`is_self_link`).  A stub exists only because some link names it;
 one that no link names any more, and that has no stored page, is forgotten.
 The delete and the library check keep both facts with these functions, by the
 same rules as the import writer.
@@ -25,11 +26,16 @@ P = page_table
 IN_CHUNK = 500
 
 
+def is_self_link() -> ColumnElement:
+    """True for a ``link`` row from a record to itself: never written, removed by the check."""
+    return L.c.source_id == L.c.target_id
+
+
 def citers_count() -> ColumnElement:
     """``cited_count`` as the links say it, correlated to the outer ``reference`` row."""
     return (
         select(func.count(func.distinct(L.c.source_id)))
-        .where(L.c.target_id == R.c.id, L.c.kind == "cites", L.c.source_id.is_not(None))
+        .where(L.c.target_id == R.c.id, L.c.kind == "cites", L.c.source_id.is_not(None), L.c.source_id != R.c.id)
         .scalar_subquery()
     )
 

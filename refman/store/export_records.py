@@ -6,7 +6,7 @@ of rows (plus what the caller keeps) in memory.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 from sqlalchemy import case, select
 from sqlalchemy.orm import Session
@@ -75,7 +75,7 @@ def _record(row, terms: dict, people: dict, links: dict) -> ArticleRecord:
     )
 
 
-def _terms(session: Session, ids: list[int]) -> dict[int, dict[str, list[str]]]:
+def _terms(session: Session, ids: Sequence[int]) -> dict[int, dict[str, list[str]]]:
     found: dict[int, dict[str, list[str]]] = {}
     rows = session.execute(
         select(T.c.reference_id, T.c.kind, T.c.value).where(T.c.reference_id.in_(ids))
@@ -86,7 +86,7 @@ def _terms(session: Session, ids: list[int]) -> dict[int, dict[str, list[str]]]:
     return found
 
 
-def _people(session: Session, ids: list[int]) -> dict[int, dict[str, list[Author]]]:
+def _people(session: Session, ids: Sequence[int]) -> dict[int, dict[str, list[Author]]]:
     found: dict[int, dict[str, list[Author]]] = {}
     rows = session.execute(select(A).where(A.c.reference_id.in_(ids)).order_by(A.c.reference_id, A.c.role, A.c.position))
     for row in rows:
@@ -94,7 +94,7 @@ def _people(session: Session, ids: list[int]) -> dict[int, dict[str, list[Author
     return found
 
 
-def _links(session: Session, ids: list[int]) -> dict[int, dict[str, list[Citation]]]:
+def _links(session: Session, ids: Sequence[int]) -> dict[int, dict[str, list[Citation]]]:
     """What each record's own sources said it links to, as citations naming the other record."""
     other = R.alias("other")
     rows = session.execute(

@@ -9,8 +9,8 @@ for each such problem in turn and returns a plain :class:`CheckReport`; with
 to fix.  SQLite's own ``integrity_check`` and ``foreign_key_check`` are
 reported, never repaired: a damaged file needs a backup.
 
-Repairs follow the writer's rules: links to records that are gone are
-dropped, stubs nothing names are forgotten, ``cited_count`` is recounted from
+Repairs follow the writer's rules: links to records that are gone, and links
+from a record to itself, are dropped, stubs nothing names are forgotten, ``cited_count`` is recounted from
 the links and the full-text index rewritten from the records.  A stored page
 whose record is missing or only a stub is read again and written like a new
 import, so an imported page is never lost.
@@ -34,6 +34,7 @@ from refman.store.derived import (
     citers_count,
     delete_records,
     has_page,
+    is_self_link,
     owned_tables,
     recount_citations,
     unneeded_stub,
@@ -181,6 +182,7 @@ def check_library(
         _integrity(check)
         foreign_keys_before = _foreign_key_problems(check)
     _dangling_links(check)
+    _self_links(check)
     _dangling_rows(check)
     _pages_without_record(check)
     _links_asserted_by_stubs(check)
@@ -234,6 +236,19 @@ def _dangling_links(check: _Check) -> None:
     )
 
 
+def _self_links(check: _Check) -> None:
+    """A record never links to itself (older refmans wrote such links for a page listing itself)."""
+    rows = check.session.execute(select(L.c.id, L.c.source_id).where(is_self_link())).all()
+    if rows and check.repair:
+        for chunk in chunked([row.id for row in rows], IN_CHUNK):
+            check.session.execute(delete(L).where(L.c.id.in_(chunk)))
+        # Counts and stubs follow from the links: the steps after this one make them right.
+    check.add(
+        "self_links", "links from a record to itself", len(rows), len(rows) if check.repair else 0,
+        examples=check.names(row.source_id for row in rows),
+    )
+
+
 def _dangling_rows(check: _Check) -> None:
     """Terms, authors and the like whose record is gone (pages are handled on their own)."""
     counts: dict[str, int] = {}
@@ -279,6 +294,8 @@ def _pages_without_record(check: _Check) -> None:
 
 
 def _write_again(check: _Check, row: Any) -> bool:
+    if check.reread is None:
+        return False
     try:
         pages = list(check.reread(zlib.decompress(row.raw), row.path))
     except (zlib.error, ValueError):

@@ -147,8 +147,9 @@ class PageRow(Base):
     imported_at: Mapped[datetime] = mapped_column(DateTime)
 
 
-reference_table = ReferenceRow.__table__
-link_table = LinkRow.__table__
-term_table = TermRow.__table__
-author_table = AuthorRow.__table__
-page_table = PageRow.__table__
+# The mapped classes' tables, as ``Table`` (``__table__`` is typed as any ``FromClause``).
+reference_table = Base.metadata.tables[ReferenceRow.__tablename__]
+link_table = Base.metadata.tables[LinkRow.__tablename__]
+term_table = Base.metadata.tables[TermRow.__tablename__]
+author_table = Base.metadata.tables[AuthorRow.__tablename__]
+page_table = Base.metadata.tables[PageRow.__tablename__]

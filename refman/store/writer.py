@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import Column, Table, bindparam, case, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
@@ -67,9 +67,14 @@ class WriteResult:
     notes: tuple[str, ...] = ()
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class _Known:
-    """What the writer needs to know of a record to match identifiers against it."""
+    """What the writer needs to know of a record to match identifiers against it.
+
+    One object per record and batch, changed in place as the batch writes it, so
+    every later page or citation of the batch sees the identifiers the record
+    holds now.  A record or stub the batch is about to insert has no id yet (0).
+    """
 
     id: int
     pmid: str | None
@@ -84,6 +89,7 @@ class _Known:
 class _Identities:
     """Records by identifier, loaded once per batch and kept current as rows are written."""
 
+    by_id: dict[int, _Known] = field(default_factory=dict)
     by_pmid: dict[str, _Known] = field(default_factory=dict)
     by_pmcid: dict[str, _Known] = field(default_factory=dict)
     by_doi: dict[str, _Known] = field(default_factory=dict)
@@ -91,6 +97,8 @@ class _Identities:
     by_title: dict[str, list[tuple[_Known, int | None, str | None]]] = field(default_factory=dict)
 
     def add(self, known: _Known) -> None:
+        if known.id:
+            self.by_id[known.id] = known
         if known.pmid:
             self.by_pmid[known.pmid] = known
         if known.pmcid:
@@ -98,14 +106,31 @@ class _Identities:
         if known.doi_key:
             self.by_doi[known.doi_key] = known
 
+    def set_identifiers(self, known: _Known, pmid: str | None, pmcid: str | None, doi: str | None) -> None:
+        """Give a record the identifiers it holds now; the ones it gave up name nothing any more."""
+        for table, old, new in ((self.by_pmid, known.pmid, pmid), (self.by_pmcid, known.pmcid, pmcid),
+                                (self.by_doi, known.doi_key, doi)):
+            if old and old != new and table.get(old) is known:
+                del table[old]
+        known.pmid, known.pmcid, known.doi_key = pmid, pmcid, doi
+        self.add(known)
+
+    def _loaded(self, row: Any, gaps: bool = True) -> _Known:
+        """The one object of a loaded row's record (a record found twice, e.g. by PMID and DOI, is one)."""
+        known = self.by_id.get(row.id)
+        if known is None:
+            pmid = str(row.pmid) if row.pmid is not None else None
+            known = _Known(row.id, pmid, row.pmcid, row.doi_key, bool(row.is_stub), gaps)
+            self.add(known)
+        return known
+
     def load(self, session: Session, column: Column, values: set) -> None:
         """Add the records whose ``column`` is one of ``values``."""
         gaps = or_(*(R.c[name].is_(None) for name in _GAP_COLUMNS)).label("gaps")
         columns = (R.c.id, R.c.pmid, R.c.pmcid, R.c.doi_key, R.c.is_stub, gaps)
         for chunk in chunked(sorted(values), _IN_CHUNK):
             for row in session.execute(select(*columns).where(column.in_(chunk))):
-                pmid = str(row.pmid) if row.pmid is not None else None
-                self.add(_Known(row.id, pmid, row.pmcid, row.doi_key, bool(row.is_stub), bool(row.gaps)))
+                self._loaded(row, bool(row.gaps))
 
     def load_titles(self, session: Session, keys: set[str]) -> None:
         """Add the records whose title key is one of ``keys``, with their year and first author."""
@@ -119,9 +144,7 @@ class _Identities:
         columns = (R.c.id, R.c.pmid, R.c.pmcid, R.c.doi_key, R.c.is_stub, R.c.title_key, R.c.year, first_author)
         for chunk in chunked(sorted(keys), _IN_CHUNK):
             for row in session.execute(select(*columns).where(R.c.title_key.in_(chunk))):
-                pmid = str(row.pmid) if row.pmid is not None else None
-                known = self.by_pmid.get(pmid) if pmid else None
-                known = known or _Known(row.id, pmid, row.pmcid, row.doi_key, bool(row.is_stub))
+                known = self._loaded(row)
                 self.by_title.setdefault(row.title_key, []).append((known, row.year, author_key(row[7])))
 
     def match_title(self, record: ArticleRecord) -> _Known | None:
@@ -166,6 +189,9 @@ class _BatchWriter:
         self.ids = _Identities()
         self.reindex: set[int] = set()
         self.new_ids: set[int] = set()  # inserted by this batch: nothing to remove from the index
+        self.recount: set[int] = set()  # records whose citation count a step other than the links changed
+        self.absorbed: dict[int, dict] = {}  # record id -> what the stubs it took in knew of it
+        self.emptied: set[int] = set()  # stubs left with no link: forgotten at the end of the batch
 
     def run(self) -> list[WriteResult]:
         current = self._current_pages()
@@ -189,9 +215,9 @@ class _BatchWriter:
             reindex(self.session, self.reindex, new=self.new_ids)
         return [results[index] for index in range(len(self.pages))]
 
-    def _current_pages(self) -> dict[tuple[str, str], int]:
+    def _current_pages(self) -> dict[tuple[str | None, str], int]:
         """Records whose current page has one of these contents: importing it again changes nothing."""
-        found: dict[tuple[str, str], int] = {}
+        found: dict[tuple[str | None, str], int] = {}
         shas = sorted({incoming.sha256 for incoming in self.pages})
         for chunk in chunked(shas, _IN_CHUNK):
             rows = self.session.execute(
@@ -202,30 +228,40 @@ class _BatchWriter:
         # A record of another format is unchanged when that very text was imported before.
         record_shas = sorted({i.sha256 for i in self.pages if isinstance(i.page, ArticleRecord)})
         for chunk in chunked(record_shas, _IN_CHUNK):
-            for row in self.session.execute(select(P.c.reference_id, P.c.sha256).where(P.c.sha256.in_(chunk))):
-                found[(None, row.sha256)] = row.reference_id
+            stored = self.session.execute(select(P.c.reference_id, P.c.sha256).where(P.c.sha256.in_(chunk)))
+            for page_row in stored:
+                found[(None, page_row.sha256)] = page_row.reference_id
         return found
 
     def _load_identities(self, pages: Iterable[IncomingPage]) -> None:
-        """Load the records the batch names: by PMID, then by PMCID or DOI only where the PMID found none."""
-        named: list[tuple[str | None, str | None, str | None]] = []
-        for incoming in pages:
-            page = incoming.page
-            named.append((page.pmid, page.pmcid, doi_key(page.doi) if page.doi else None))
-            for citations in page.links.values():
-                for citation in citations:
-                    named.append((citation.pmid, None, doi_key(citation.doi) if citation.doi else None))
-        self.ids.load(self.session, R.c.pmid, {int(pmid) for pmid, _, _ in named if pmid})
-        unmatched = [(pmcid, doi) for pmid, pmcid, doi in named if not pmid or pmid not in self.ids.by_pmid]
-        self.ids.load(self.session, R.c.pmcid, {pmcid for pmcid, _ in unmatched if pmcid})
-        self.ids.load(self.session, R.c.doi_key, {doi for _, doi in unmatched if doi})
-        anonymous = {
-            key
-            for incoming in pages
-            if isinstance(incoming.page, ArticleRecord)
-            and not (incoming.page.pmid or incoming.page.pmcid or incoming.page.doi)
-            and (key := title_key(incoming.page.title))
-        }
+        """Load the records the batch names or could clash with.
+
+        First by PMID; then every record holding a PMCID or DOI the batch's
+        records bring (a record found by its PMID may still bring an identifier
+        another record holds), and the holders of the DOIs its citations bring
+        wherever a citation could give that DOI to a record (its PMID names no
+        record, or one without a DOI).
+        """
+        records = [incoming.page for incoming in pages]
+        citations = [citation for page in records for items in page.links.values() for citation in items]
+        pmids = {int(page.pmid) for page in records if page.pmid}
+        pmids.update(int(citation.pmid) for citation in citations if citation.pmid)
+        self.ids.load(self.session, R.c.pmid, pmids)
+        pmcids = {page.pmcid for page in records if page.pmcid}
+        dois = {doi_key(page.doi) for page in records if page.doi}
+        for citation in citations:
+            if citation.doi:
+                cited = self.ids.by_pmid.get(citation.pmid) if citation.pmid else None
+                if cited is None or cited.doi_key is None:
+                    dois.add(doi_key(citation.doi))
+        self.ids.load(self.session, R.c.pmcid, pmcids)
+        self.ids.load(self.session, R.c.doi_key, dois)
+        titles = (
+            title_key(record.title)
+            for record in (incoming.page for incoming in pages)
+            if isinstance(record, ArticleRecord) and not (record.pmid or record.pmcid or record.doi)
+        )
+        anonymous = {key for key in titles if key}
         self.ids.load_titles(self.session, anonymous)
 
     # -- full records -------------------------------------------------------------
@@ -234,6 +270,7 @@ class _BatchWriter:
         inserts: list[tuple[int, dict]] = []
         page_updates: list[dict] = []
         record_updates: list[tuple[_Known, dict]] = []
+        pending_inserts: list[_Known] = []
         results: dict[int, WriteResult] = {}
         for index, incoming in todo:
             page = incoming.page
@@ -241,6 +278,12 @@ class _BatchWriter:
             known = self.ids.match(page.pmid, page.pmcid, page.doi)
             if known is None and isinstance(page, ArticleRecord) and not (page.pmid or page.pmcid or page.doi):
                 known = self.ids.match_title(page)
+            if known is not None and not known.id:
+                raise ValueError("a batch must not hold two records of the same article")
+            if page.doi:
+                self._take_doi_from_stub(known, doi_key(page.doi))
+            if known is not None and known.is_stub:
+                known = self._record_of_stub(known, page.pmcid, doi_key(page.doi) if page.doi else None)
             pmcid = self._free_identifier(self.ids.by_pmcid, page.pmcid, known, "PMCID", notes)
             doi = self._free_identifier(
                 self.ids.by_doi, doi_key(page.doi) if page.doi else None, known, "DOI", notes
@@ -253,31 +296,38 @@ class _BatchWriter:
             values["doi"] = page.doi if doi else None
             values["doi_key"] = doi
             if known is None:
+                # Held from now on, so that a later record of the batch bringing the same identifier
+                # takes the note path instead of clashing in the database.
+                pending = _Known(0, page.pmid, pmcid, doi, False)
+                self.ids.add(pending)
                 inserts.append((index, {**_new_record_defaults(self.now), **values}))
+                pending_inserts.append(pending)
                 results[index] = WriteResult("new", -1, tuple(notes))
                 continue
             if isinstance(page, PubMedPage):
                 page_updates.append({**values, "b_id": known.id})
+                # A page's PMCID and DOI replace the record's (see _update_from_pages).
+                self.ids.set_identifiers(known, page.pmid, pmcid or known.pmcid, doi or known.doi_key)
             else:
                 record_updates.append((known, values))
+                # Another format only fills gaps, but for a stub's DOI (see _merge_records).
+                kept_doi = (doi or known.doi_key) if known.is_stub else (known.doi_key or doi)
+                self.ids.set_identifiers(known, known.pmid or page.pmid, known.pmcid or pmcid, kept_doi)
             status: WriteStatus = "new" if known.is_stub else "updated"
             results[index] = WriteResult(status, known.id, tuple(notes))
             known.is_stub = False
-            known.pmid = known.pmid or page.pmid
-            known.pmcid = known.pmcid or pmcid
-            known.doi_key = known.doi_key or doi
-            self.ids.add(known)
         if page_updates:
             self._update_from_pages(page_updates)
         if record_updates:
             self._merge_records(record_updates)
+        self._enrich(self.absorbed)
         if inserts:
             new_ids = self._insert_references([values for _, values in inserts])
             self.new_ids.update(new_ids)
-            for (index, values), new_id in zip(inserts, new_ids):
+            for (index, _), pending, new_id in zip(inserts, pending_inserts, new_ids):
                 results[index] = WriteResult("new", new_id, results[index].notes)
-                pmid = str(values["pmid"]) if values["pmid"] is not None else None
-                self.ids.add(_Known(new_id, pmid, values["pmcid"], values["doi_key"], False))
+                pending.id = new_id
+                self.ids.add(pending)
         self.reindex.update(result.reference_id for result in results.values())
         return results
 
@@ -323,8 +373,11 @@ class _BatchWriter:
                 b_id=known.id, doi=values["doi"], extra=merged or None, free_pmc=bool(values.get("free_pmc"))
             )
             rows.append(row)
-        fill = {name: func.coalesce(R.c[name], bindparam(name)) for name in _MERGED_COLUMNS}
-        fill["doi"] = case((R.c.doi_key.is_(None), bindparam("doi")), else_=R.c.doi)
+        fill: dict[str, Any] = {name: func.coalesce(R.c[name], bindparam(name)) for name in _MERGED_COLUMNS}
+        # A stub's DOI is only what a citation said: the record's own DOI replaces it.
+        own_doi = R.c.is_stub & bindparam("doi_key").is_not(None)
+        fill["doi"] = case((R.c.doi_key.is_(None) | own_doi, bindparam("doi")), else_=R.c.doi)
+        fill["doi_key"] = case((own_doi, bindparam("doi_key")), else_=func.coalesce(R.c.doi_key, bindparam("doi_key")))
         fill.update(
             extra=bindparam("extra", type_=R.c.extra.type),
             free_pmc=or_(R.c.free_pmc, bindparam("free_pmc")),
@@ -370,6 +423,77 @@ class _BatchWriter:
             values = [tuple(row.get(name) for name in columns) for row in rows]
         self.session.connection().exec_driver_sql(sql, values)
 
+    def _take_doi_from_stub(self, known: _Known | None, key: str) -> None:
+        """A record's own DOI wins over a stub's, which only a citation gave it.
+
+        A stub of another PMID gives the DOI up.  A stub known by no PMID is the
+        article this record is: it becomes this record (see :meth:`_absorb_stub`).
+        Either way the library ends as it would had the record come before the
+        citation, so what it holds does not depend on the order of an import.
+        """
+        stub = self.ids.by_doi.get(key)
+        if stub is None or stub is known or not stub.id or not stub.is_stub:
+            return
+        if stub.pmid is None and known is not None:
+            self._absorb_stub(known, stub)
+        elif stub.pmid is not None:
+            self.session.execute(update(R).where(R.c.id == stub.id).values(doi=None, doi_key=None))
+            del self.ids.by_doi[key]
+            stub.doi_key = None
+            stub.gaps = True
+            self.reindex.add(stub.id)
+
+    def _record_of_stub(self, stub: _Known, pmcid: str | None, doi: str | None) -> _Known:
+        """The full record a stub is, when the record written for it brings that record's PMCID or DOI.
+
+        A record with no PMID that holds the PMCID or DOI is the same article
+        as the stub of that PMID: the stub becomes that record, as it would had
+        the record and the stub's citation come in the other order.
+        """
+        for table, value in ((self.ids.by_pmcid, pmcid), (self.ids.by_doi, doi)):
+            holder = table.get(value) if value else None
+            if holder is not None and holder is not stub and holder.id and not holder.is_stub and holder.pmid is None:
+                self._absorb_stub(holder, stub)
+                return holder
+        return stub
+
+    def _absorb_stub(self, known: _Known, stub: _Known) -> None:
+        """Make a stub into the record it is (known by no PMID and a DOI the record brings, or the reverse).
+
+        Its links move to the record (one that would now link the record to
+        itself keeps its text instead) and what its citations told fills the
+        record's gaps.
+        """
+        row = self.session.execute(select(R).where(R.c.id == stub.id)).one()
+        told = {name: row._mapping[name] for name in _CITATION_FIELDS}
+        told["free_pmc"] = row.free_pmc
+        merged = self.absorbed.setdefault(known.id, {})
+        for name, value in told.items():
+            if merged.get(name) is None:
+                merged[name] = value
+        between = or_(
+            (L.c.source_id == stub.id) & (L.c.target_id == known.id),
+            (L.c.source_id == known.id) & (L.c.target_id == stub.id),
+        )
+        self.session.execute(
+            update(L)
+            .where(between)
+            .values(
+                source_id=case((L.c.source_id == stub.id, None), else_=L.c.source_id),
+                target_id=case((L.c.target_id == stub.id, None), else_=L.c.target_id),
+                text=row.citation_text,
+            )
+        )
+        for end in ("source_id", "target_id"):
+            self.session.execute(update(L).where(L.c[end] == stub.id).values({end: known.id}))
+        # The stub gives up its identifiers now; it is forgotten with the batch's other unneeded
+        # stubs, once every new row has its id.
+        self.session.execute(update(R).where(R.c.id == stub.id).values(pmid=None, doi=None, doi_key=None))
+        self.ids.set_identifiers(stub, None, None, None)
+        self.ids.by_id.pop(stub.id, None)
+        self.emptied.add(stub.id)
+        self.recount.add(known.id)
+
     def _free_identifier(
         self,
         table: dict[str, _Known],
@@ -382,9 +506,10 @@ class _BatchWriter:
         if value is None:
             return None
         holder = table.get(value)
-        if holder is None or (owner is not None and holder.id == owner.id):
+        if holder is None or holder is owner:
             return value
-        notes.append(f"{label} {value} already belongs to PMID {holder.pmid}; not recorded here")
+        other = f"PMID {holder.pmid}" if holder.pmid else "another record"
+        notes.append(f"{label} {value} already belongs to {other}; not recorded here")
         return None
 
     def _insert_references(self, rows: list[dict]) -> list[int]:
@@ -408,7 +533,7 @@ class _BatchWriter:
         self, todo: list[tuple[int, IncomingPage]], page_ids: dict[int, int]
     ) -> None:
         touched = self._drop_old_assertions([(page_ids[index], incoming.page) for index, incoming in todo])
-        targets = self._resolve_citations([incoming.page for _, incoming in todo])
+        targets = self._resolve_citations([(page_ids[index], incoming.page) for index, incoming in todo])
         links: list[dict] = []
         terms: list[dict] = []
         for index, incoming in todo:
@@ -417,6 +542,12 @@ class _BatchWriter:
                 section = LINK_SECTION_BY_KEY[key]
                 for position, citation in enumerate(citations):
                     other = targets.get(id(citation))
+                    if other == page_id:
+                        # A record never links to itself (a page listing its own data set, say):
+                        # the item stays, as text with no link.
+                        if not citation.text:
+                            continue
+                        other = None
                     source, target = (page_id, other) if section.page_is_source else (other, page_id)
                     links.append(
                         {
@@ -434,8 +565,9 @@ class _BatchWriter:
         self._insert_rows(T, terms)
         self._write_authors(todo, page_ids)
         cited = {row["target_id"] for row in links if row["kind"] == "cites" and row["target_id"]}
-        self._recount_citations(cited | touched)
-        self._drop_orphan_stubs(touched - {row["source_id"] for row in links} - {row["target_id"] for row in links})
+        self._recount_citations(cited | touched | self.recount)
+        linked = {row["source_id"] for row in links} | {row["target_id"] for row in links}
+        self._drop_orphan_stubs((touched - linked) | self.emptied)
 
     def _drop_old_assertions(self, written: list[tuple[int, PubMedPage | ArticleRecord]]) -> set[int]:
         """Remove what these records asserted before in the lists and terms they now bring items for.
@@ -477,10 +609,10 @@ class _BatchWriter:
             return
         present: set[tuple[int, str]] = set()
         for chunk in chunked(sorted(incoming), _IN_CHUNK):
-            rows = self.session.execute(
+            found = self.session.execute(
                 select(A.c.reference_id, A.c.role).where(A.c.reference_id.in_(chunk)).distinct()
             )
-            present.update((row.reference_id, row.role) for row in rows)
+            present.update((row.reference_id, row.role) for row in found)
         rows = [
             {
                 "reference_id": reference_id,
@@ -501,66 +633,58 @@ class _BatchWriter:
         ]
         self._insert_rows(A, rows)
 
-    def _resolve_citations(self, pages: list[PubMedPage]) -> dict[int, int]:
-        """Map each citation (by object id) to a record id, creating and enriching stubs."""
+    def _resolve_citations(self, pages: list[tuple[int, PubMedPage | ArticleRecord]]) -> dict[int, int]:
+        """Map each citation (by object id) to a record id, creating and enriching stubs.
+
+        Stubs the batch creates are held in the identities as soon as a citation
+        names them, so a later citation naming the same article, by its PMID or
+        its DOI, finds it, as it would find it in a later batch.  A citation that
+        names the citing record itself resolves to it and tells it nothing.
+        """
         resolved: dict[int, _Known] = {}
-        new_stubs: dict[int, tuple[dict, list[Citation]]] = {}
+        new_stubs: dict[int, tuple[_Known, dict, list[Citation]]] = {}  # by id() of the stub's _Known
         enrich: dict[int, dict] = {}
-        pending: dict[str, int] = {}  # identifier -> key into new_stubs
-        for page in pages:
+        for page_id, page in pages:
             for citations in page.links.values():
                 for citation in citations:
                     if not citation.pmid and not citation.doi:
                         continue
                     known = self.ids.match(citation.pmid, None, citation.doi)
-                    if known is not None:
+                    if known is None:
+                        stub = self._stub_values(citation)
+                        if stub["doi_key"] is not None and stub["doi_key"] in self.ids.by_doi:
+                            stub["doi"] = stub["doi_key"] = None  # that DOI is another PMID's
+                        known = _Known(0, citation.pmid, None, stub["doi_key"], True)
+                        self.ids.add(known)
+                        new_stubs[id(known)] = (known, stub, [citation])
                         resolved[id(citation)] = known
-                        if not known.gaps:
-                            continue  # nothing a citation could add
-                        values = _citation_values(citation)
-                        self._claim_doi(known, values)
-                        if citation.pmid and known.pmid is None:
-                            values["pmid"] = int(citation.pmid)
-                            known.pmid = citation.pmid
-                            self.ids.add(known)
-                        merged = enrich.setdefault(known.id, {})
-                        for name, value in values.items():
-                            if merged.get(name) is None:
-                                merged[name] = value
-                        if not known.is_stub or not _citation_has_gaps(values):
-                            known.gaps = False
                         continue
-                    key = _pending_stub(pending, new_stubs, citation)
-                    stub = self._stub_values(citation)
-                    if stub["doi_key"] is not None and (
-                        stub["doi_key"] in self.ids.by_doi
-                        or pending.get(f"doi:{stub['doi_key']}", key) != key
-                    ):
-                        stub["doi"] = stub["doi_key"] = None  # that DOI is another PMID's
-                    if key is None:
-                        key = len(new_stubs)
-                        new_stubs[key] = (stub, [citation])
-                    else:
-                        values, members = new_stubs[key]
-                        for name, value in stub.items():
-                            if values.get(name) is None:
-                                values[name] = value
-                        members.append(citation)
-                    if citation.pmid:
-                        pending.setdefault(f"pmid:{citation.pmid}", key)
-                    if stub["doi_key"]:
-                        pending.setdefault(f"doi:{stub['doi_key']}", key)
-        targets = {citation_id: known.id for citation_id, known in resolved.items()}
+                    resolved[id(citation)] = known
+                    if known.id == page_id:
+                        continue
+                    if not known.id:
+                        self._add_to_new_stub(new_stubs[id(known)], citation)
+                        continue
+                    if not known.gaps:
+                        continue  # nothing a citation could add
+                    values = _citation_values(citation)
+                    self._claim_doi(known, values)
+                    if citation.pmid and known.pmid is None:
+                        values["pmid"] = int(citation.pmid)
+                        self.ids.set_identifiers(known, citation.pmid, known.pmcid, known.doi_key)
+                    merged = enrich.setdefault(known.id, {})
+                    for name, value in values.items():
+                        if merged.get(name) is None:
+                            merged[name] = value
+                    # Only once nothing is left to fill: a later batch would fill what this one leaves.
+                    known.gaps = _still_lacking(known, merged)
         if new_stubs:
-            rows = [values for values, _ in new_stubs.values()]
-            new_ids = self._insert_references(rows)
+            stubs = list(new_stubs.values())
+            new_ids = self._insert_references([values for _, values, _ in stubs])
             stub_terms: list[dict] = []
-            for (values, members), new_id in zip(new_stubs.values(), new_ids):
-                pmid = str(values["pmid"]) if values.get("pmid") is not None else None
-                gaps = any(values.get(name) is None for name in _GAP_COLUMNS)
-                self.ids.add(_Known(new_id, pmid, None, values.get("doi_key"), True, gaps))
-                for citation in members:
-                    targets[id(citation)] = new_id
+            for (known, _, members), new_id in zip(stubs, new_ids):
+                known.id = new_id
+                self.ids.add(known)
                 stub_terms.extend(
                     {"reference_id": new_id, "kind": "publication_type", "position": n, "value": v}
                     for n, v in enumerate(members[0].publication_types)
@@ -569,7 +693,19 @@ class _BatchWriter:
             self.reindex.update(new_ids)
             self.new_ids.update(new_ids)
         self._enrich(enrich)
-        return targets
+        return {citation_id: known.id for citation_id, known in resolved.items()}
+
+    def _add_to_new_stub(self, new_stub: tuple[_Known, dict, list[Citation]], citation: Citation) -> None:
+        """Another citation of a stub this batch creates: it fills what the first ones left empty."""
+        known, values, members = new_stub
+        stub = self._stub_values(citation)
+        self._claim_doi(known, stub)
+        if citation.pmid and known.pmid is None:
+            self.ids.set_identifiers(known, citation.pmid, None, known.doi_key)
+        for name, value in stub.items():
+            if values.get(name) is None:
+                values[name] = value
+        members.append(citation)
 
     def _claim_doi(self, known: _Known, values: dict) -> None:
         """Let a citation give a record its DOI only when no other record holds it."""
@@ -611,7 +747,9 @@ class _BatchWriter:
             row["free_pmc"] = bool(values.get("free_pmc"))
             row["b_id"] = reference_id
             rows.append(row)
-        fill = {name: func.coalesce(R.c[name], bindparam(name)) for name in (*_CITATION_FIELDS, "pmid")}
+        fill: dict[str, Any] = {
+            name: func.coalesce(R.c[name], bindparam(name)) for name in (*_CITATION_FIELDS, "pmid")
+        }
         # The DOI and its key move together: set both only where neither is set.
         fill["doi"] = case((R.c.doi_key.is_(None), bindparam("doi")), else_=R.c.doi)
         fill["doi_key"] = func.coalesce(R.c.doi_key, bindparam("doi_key"))
@@ -654,7 +792,7 @@ _KEPT_COLUMNS = ("title", "title_key", "abstract", "copyright", "authors")
 """What a page sets unless it says nothing: a page without an abstract does not erase one."""
 _MERGED_COLUMNS = (
     "pmid", "title", "title_key", "abstract", "copyright", "journal", "pub_date", "year", "volume",
-    "issue", "pages", "epub_date", "language", "doi_key", "authors",
+    "issue", "pages", "epub_date", "language", "pmcid", "doi_key", "authors",
 )
 """What a record of another format fills where the library has nothing."""
 _RECORD_EXTRA = (
@@ -765,24 +903,13 @@ def _citation_values(citation: Citation) -> dict:
     }
 
 
-def _citation_has_gaps(values: dict) -> bool:
-    return any(values.get(name) is None for name in _GAP_COLUMNS if name != "pmid")
-
-
-def _pending_stub(
-    pending: dict[str, int], new_stubs: dict[int, tuple[dict, list[Citation]]], citation: Citation
-) -> int | None:
-    """The stub this batch is already creating for the same article, if any.
-
-    Matched by PMID; by DOI only where the DOI's stub has no PMID or the same one.
-    """
-    if citation.pmid and (key := pending.get(f"pmid:{citation.pmid}")) is not None:
-        return key
-    if citation.doi and (key := pending.get(f"doi:{doi_key(citation.doi)}")) is not None:
-        stub_pmid = new_stubs[key][0].get("pmid")
-        if citation.pmid is None or stub_pmid is None or str(stub_pmid) == citation.pmid:
-            return key
-    return None
+def _still_lacking(known: _Known, told: dict) -> bool:
+    """Whether a record may still lack something a citation could tell, after what ``told`` fills."""
+    return (
+        known.pmid is None
+        or known.doi_key is None
+        or any(told.get(name) is None for name in _GAP_COLUMNS if name not in ("pmid", "doi_key"))
+    )
 
 
 def _term_lists(record: PubMedPage | ArticleRecord) -> tuple[tuple[str, tuple[str, ...]], ...]:
