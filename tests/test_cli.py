@@ -244,6 +244,12 @@ def test_a_read_only_library_can_be_read_and_nothing_extra_is_said(read_only_lib
     assert result.stderr.decode() == expected_err
 
 
+def test_a_read_only_library_is_checked_without_finding_damage(read_only_library):
+    result = run("check", "--library", str(read_only_library))
+    assert result.returncode == 0, result.stdout
+    assert b"The library is consistent: no problems found" in result.stdout
+
+
 @pytest.mark.parametrize(
     "command", [["import", "-"], ["delete", "25344374"], ["check", "--repair"]],
 )

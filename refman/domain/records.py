@@ -200,7 +200,7 @@ class ReadRecord:
 class IncomingPage:
     """A read page with where it came from and its original bytes, ready to be written."""
 
-    page: PubMedPage
+    page: PubMedPage | ArticleRecord
     path: str | None
     sha256: str
     encoding: str

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO
 
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from refman.domain.identifiers import doi_key, title_key
 from refman.domain.records import IncomingPage
@@ -419,7 +419,6 @@ def _write_refusal(incoming: IncomingPage, error: SQLAlchemyError) -> FileOutcom
     never reaches the user.  The writer gives every identifier clash a note, so
     a clash here means a bug: the reason still names the identifier.
     """
-    from sqlalchemy.exc import IntegrityError
 
     record = incoming.page
     detail = str(getattr(error, "orig", error)).lower()

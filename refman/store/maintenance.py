@@ -385,9 +385,10 @@ def _search_index(check: _Check) -> None:
     try:
         session.execute(text("INSERT INTO reference_fts(reference_fts) VALUES ('integrity-check')"))
         savepoint.commit()
-    except DBAPIError:
+    except DBAPIError as error:
         savepoint.rollback()
-        damaged = 1
+        # A read-only library refuses the check's own INSERT: that is not damage.
+        damaged = 0 if "readonly" in str(error.orig).lower() else 1
     if damaged and check.repair:
         session.execute(text("INSERT INTO reference_fts(reference_fts) VALUES ('rebuild')"))
     check.add(
