@@ -15,6 +15,7 @@ from xml.etree import ElementTree
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from sqlalchemy import text as sql
 
 from refman.formats.citation_string import CitationParts, read_citation_string
 from tests.conftest import SHARED
@@ -286,3 +287,31 @@ def test_stubs_from_reference_lists_have_the_parsed_title_journal_and_year(servi
     assert radiology.title is None
     assert (radiology.journal, radiology.year, radiology.volume, radiology.issue) == ("Radiology", 2015, "274", "1")
     assert radiology.citation_text == "Radiology. 2015 Jan;274(1):250-9"
+
+
+def test_a_stub_keeps_the_authors_its_citation_names_until_its_own_record_brings_them(service, catalog, library):
+    service.import_paths([PUBMED_XML / "metapub__metapub_38147649.xml"])
+    stein = catalog.find("11007714")
+    assert [(a.family, a.initials) for a in stein.authors] == [("Stein", "MB"), ("Kean", "YM")]
+    with library.reading() as session:
+        listed = session.execute(sql("SELECT authors FROM reference WHERE pmid = 11007714")).scalar_one()
+    assert listed == "Stein MB, Kean YM"
+
+    # The article's own record arrives: its authors replace the citation's, never mixed with them.
+    record = "\n".join([
+        "PMID- 11007714",
+        "TI  - Disability and quality of life in social phobia: epidemiologic findings.",
+        "FAU - Stein, Murray B",
+        "AU  - Stein MB",
+        "FAU - Kean, Yvonne M",
+        "AU  - Kean YM",
+        "FAU - Walker, John R",
+        "AU  - Walker JR",
+        "DP  - 2000 Oct",
+        "TA  - Am J Psychiatry",
+        "",
+    ])
+    service.import_text(record, "stein.nbib")
+    stein = catalog.find("11007714")
+    assert not stein.is_stub
+    assert [(a.family, a.given) for a in stein.authors] == [("Stein", "Murray B"), ("Kean", "Yvonne M"), ("Walker", "John R")]

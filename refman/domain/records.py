@@ -81,6 +81,8 @@ class Citation:
     publication_types: tuple[str, ...] = ()
     language: str | None = None
     flags: tuple[str, ...] = ()
+    # Read from free-text citations (reference lists); PubMed's own citation lines name none.
+    authors: tuple[Author, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -121,11 +121,11 @@ class CitationParts:
     epub_date: str | None = None
 
     def citation_fields(self) -> dict[str, Any]:
-        """The parts a :class:`~refman.domain.records.Citation` has (all but the authors)."""
+        """The parts a :class:`~refman.domain.records.Citation` has."""
         return {
             "title": self.title, "journal": self.journal, "date": self.date, "year": self.year,
             "volume": self.volume, "issue": self.issue, "pages": self.pages, "doi": self.doi,
-            "epub_date": self.epub_date,
+            "epub_date": self.epub_date, "authors": self.authors,
         }
 
 

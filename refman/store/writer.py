@@ -189,6 +189,8 @@ class _BatchWriter:
         self.ids = _Identities()
         self.reindex: set[int] = set()
         self.new_ids: set[int] = set()  # inserted by this batch: nothing to remove from the index
+        # Stubs this batch turns into records: the authors a citation gave them give way to the record's.
+        self.promoted: set[int] = set()
         self.recount: set[int] = set()  # records whose citation count a step other than the links changed
         self.absorbed: dict[int, dict] = {}  # record id -> what the stubs it took in knew of it
         self.emptied: set[int] = set()  # stubs left with no link: forgotten at the end of the batch
@@ -314,6 +316,8 @@ class _BatchWriter:
                 kept_doi = (doi or known.doi_key) if known.is_stub else (known.doi_key or doi)
                 self.ids.set_identifiers(known, known.pmid or page.pmid, known.pmcid or pmcid, kept_doi)
             status: WriteStatus = "new" if known.is_stub else "updated"
+            if known.is_stub:
+                self.promoted.add(known.id)
             results[index] = WriteResult(status, known.id, tuple(notes))
             known.is_stub = False
         if page_updates:
@@ -607,6 +611,9 @@ class _BatchWriter:
         }
         if not incoming:
             return
+        from_citations = sorted(self.promoted.intersection(incoming))
+        for chunk in chunked(from_citations, _IN_CHUNK):
+            self.session.execute(delete(A).where(A.c.reference_id.in_(chunk), A.c.role == "author"))
         present: set[tuple[int, str]] = set()
         for chunk in chunked(sorted(incoming), _IN_CHUNK):
             found = self.session.execute(
@@ -614,18 +621,7 @@ class _BatchWriter:
             )
             present.update((row.reference_id, row.role) for row in found)
         rows = [
-            {
-                "reference_id": reference_id,
-                "role": role,
-                "position": position,
-                "family": person.family,
-                "given": person.given,
-                "initials": person.initials,
-                "suffix": person.suffix,
-                "collective": person.collective,
-                "affiliations": list(person.affiliations) or None,
-                "orcid": person.orcid,
-            }
+            _author_row(reference_id, role, position, person)
             for reference_id, record in incoming.items()
             for role, people in (("author", record.authors), ("editor", getattr(record, "editors", ())))
             if (reference_id, role) not in present
@@ -682,6 +678,7 @@ class _BatchWriter:
             stubs = list(new_stubs.values())
             new_ids = self._insert_references([values for _, values, _ in stubs])
             stub_terms: list[dict] = []
+            stub_authors: list[dict] = []
             for (known, _, members), new_id in zip(stubs, new_ids):
                 known.id = new_id
                 self.ids.add(known)
@@ -689,7 +686,10 @@ class _BatchWriter:
                     {"reference_id": new_id, "kind": "publication_type", "position": n, "value": v}
                     for n, v in enumerate(members[0].publication_types)
                 )
+                named = next((member.authors for member in members if member.authors), ())
+                stub_authors.extend(_author_row(new_id, "author", n, person) for n, person in enumerate(named))
             self._insert_rows(T, stub_terms)
+            self._insert_rows(A, stub_authors)
             self.reindex.update(new_ids)
             self.new_ids.update(new_ids)
         self._enrich(enrich)
@@ -723,6 +723,7 @@ class _BatchWriter:
         values = _citation_values(citation)
         values.update(
             pmid=int(citation.pmid) if citation.pmid else None,
+            authors=author_list(citation.authors),
             is_stub=True,
             no_abstract=citation.no_abstract,
             free_pmc=citation.free_pmc,
@@ -881,6 +882,21 @@ def _new_record_defaults(now: datetime) -> dict:
         "journal": None, "pub_date": None, "year": None, "volume": None, "issue": None,
         "pages": None, "epub_date": None, "language": None, "citation_text": None,
         "cited_count": 0, "created_at": now, "authors": None, "title_key": None,
+    }
+
+
+def _author_row(reference_id: int, role: str, position: int, person: Author) -> dict:
+    return {
+        "reference_id": reference_id,
+        "role": role,
+        "position": position,
+        "family": person.family,
+        "given": person.given,
+        "initials": person.initials,
+        "suffix": person.suffix,
+        "collective": person.collective,
+        "affiliations": list(person.affiliations) or None,
+        "orcid": person.orcid,
     }
 
 
