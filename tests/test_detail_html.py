@@ -228,6 +228,14 @@ def test_a_stub_says_it_is_known_only_from_citations_and_what_they_say(imported)
     assert NO_ABSTRACT not in text
 
 
+def test_a_stub_shows_the_authors_its_citation_names_once(imported):
+    stub = dataclasses.replace(
+        imported("26187545"), authors=(Author(family="Stein", initials="MB"), Author(family="Kean", initials="Y<M>")),
+    )
+    text = visible_text(render_reference(stub))
+    assert text.count("Stein MB, Kean Y<M>") == 1
+
+
 def test_a_stub_links_to_the_pages_that_cite_it(imported):
     stub = imported("26187545")
     page = render_reference(stub)

@@ -319,7 +319,10 @@ def _provenance(reference: Reference, s: _Styles) -> str:
 
 def _stub_citation(reference: Reference, s: _Styles) -> str:
     """What the citations naming a stub say about it."""
-    blocks = [_heading("What the citation says"), _citation(reference, s), _identifiers(reference)]
+    blocks = [_heading("What the citation says")]
+    if reference.authors:
+        blocks.append(_paragraph(", ".join(author.display for author in reference.authors)))
+    blocks += [_citation(reference, s), _identifiers(reference)]
     if reference.language:
         blocks.append(_paragraph(f"Language: {reference.language}"))
     if reference.publication_types:
