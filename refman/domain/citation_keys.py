@@ -1,0 +1,142 @@
+"""Citation keys: the short, stable name a record is cited by (``lindqvist2015lymphocyte``).
+
+The formula is the first author's family name, the year and the first
+significant word of the title, each lower-cased and folded to ASCII letters and
+digits.  A key another record holds gets ``a``, ``b``, ... ``z``, ``aa``, ...
+appended: the first record keeps the bare key (JabRef's and Better BibTeX's
+rule).  Keys are compared without regard to case.  See
+docs/decisions/0021-citation-keys.md.
+"""
+
+from __future__ import annotations
+
+import itertools
+import string
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
+
+KEY_STOPWORDS = frozenset(
+    {"a", "an", "and", "are", "as", "at", "by", "for", "from", "how", "in", "is", "its", "of", "on", "or",
+     "the", "to", "with"}
+)
+"""Words the title part skips: a key named after "the" tells nothing."""
+
+# Letters NFKD does not take apart into an ASCII letter and an accent.
+_ASCII_FOLD = str.maketrans(
+    {"ø": "o", "æ": "ae", "œ": "oe", "ß": "ss", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i", "ħ": "h"}
+)
+_PART_LENGTH = 30  # longest family name or title word a generated key takes
+MAX_KEY_LENGTH = 200
+# Characters that break a BibTeX entry's key (or LaTeX's \cite) beside whitespace.
+_FORBIDDEN = set('{}(),\\"#%\'=~')
+
+
+class CitationKeyError(ValueError):
+    """A key a user or a file gave cannot be a citation key; the message says why in one line."""
+
+
+def ascii_word(text: str) -> str:
+    """Lower-case ASCII letters and digits only: safe in BibTeX, LaTeX and file names."""
+    folded = unicodedata.normalize("NFKD", text.casefold().translate(_ASCII_FOLD))
+    return "".join(ch for ch in folded if ch in string.ascii_lowercase or ch in string.digits)
+
+
+def _words(text: str) -> list[str]:
+    return [word for word in (ascii_word(part) for part in text.split()) if word]
+
+
+def key_base(family: str | None, collective: str | None, year: int | None, title: str | None) -> str | None:
+    """The key before clashes are resolved; None when nothing names the record.
+
+    ``family2015word``; a group author gives its first significant word; with no
+    author, ``word2015`` from the title; with no year, the year is left out.
+    """
+    name = ascii_word(family)[:_PART_LENGTH] if family else ""
+    if not name and collective:
+        name = next((w for w in _words(collective) if w not in KEY_STOPWORDS), "")[:_PART_LENGTH]
+    title_words = [word for word in _words(title or "") if word not in KEY_STOPWORDS]
+    word = title_words[0][:_PART_LENGTH] if title_words else ""
+    year_part = str(year) if year is not None and 0 < year < 10000 else ""
+    key = name + year_part + word if name else word + year_part
+    return key or None
+
+
+def fallback_key(reference_id: int) -> str:
+    """The key of a record nothing names (no author, title or year): ``ref`` and its id."""
+    return f"ref{reference_id}"
+
+
+def suffixes() -> Iterator[str]:
+    """"", a, b, ..., z, aa, ab, ...: the bare key first, then as many suffixes as needed."""
+    yield ""
+    for length in itertools.count(1):
+        for letters in itertools.product(string.ascii_lowercase, repeat=length):
+            yield "".join(letters)
+
+
+def first_free(base: str, is_taken: Callable[[str], bool]) -> str:
+    """``base`` or the first ``base`` + suffix that ``is_taken`` (given the lower-cased key) says is free."""
+    return next(base + s for s in suffixes() if not is_taken((base + s).lower()))
+
+
+def candidates(base: str, count: int) -> list[str]:
+    """The first ``count`` keys :func:`first_free` would try for ``base``, lower-cased."""
+    return [(base + s).lower() for s in itertools.islice(suffixes(), count)]
+
+
+def check_key(key: str) -> str:
+    """The key, stripped, if it can be a citation key; else ``CitationKeyError`` saying why."""
+    key = key.strip()
+    if not key:
+        raise CitationKeyError("a citation key cannot be empty")
+    if any(ch.isspace() for ch in key):
+        raise CitationKeyError(f"citation key {key!r} has a space in it")
+    bad = sorted(set(key) & _FORBIDDEN)
+    if bad:
+        raise CitationKeyError(f"citation key {key!r} has a character BibTeX cannot take: {''.join(bad)}")
+    if any(unicodedata.category(ch).startswith("C") for ch in key):
+        raise CitationKeyError(f"citation key {key!r} has a control character in it")
+    if len(key) > MAX_KEY_LENGTH:
+        raise CitationKeyError(f"citation key {key[:20]!r}... is longer than {MAX_KEY_LENGTH} characters")
+    return key
+
+
+def valid_key(key: str | None) -> str | None:
+    """The key if it can be a citation key, else None (for keys read from files)."""
+    if key is None:
+        return None
+    try:
+        return check_key(key)
+    except CitationKeyError:
+        return None
+
+
+def unique_keys(bases: Iterable[str], taken: set[str]) -> list[str]:
+    """A free key for each base, in order; ``taken`` (lower-cased keys) grows with each one given."""
+    keys = []
+    for base in bases:
+        key = first_free(base, taken.__contains__)
+        taken.add(key.lower())
+        keys.append(key)
+    return keys
+
+
+def exported_keys(stored: Iterable[str | None], made: Iterable[str]) -> list[str]:
+    """The entry keys of an export: each record's own key, else the one ``made`` for it.
+
+    A made key (for a record that has none, say read from a file and written
+    straight out) never takes a key another record of the export holds: it
+    gets the first free suffix instead.
+    """
+    stored = list(stored)
+    made = list(made)
+    taken = {key.lower() for key in stored if key}
+    keys: list[str] = []
+    for own, fallback in zip(stored, made):
+        if own:
+            keys.append(own)
+            continue
+        key = first_free(fallback, taken.__contains__)
+        taken.add(key.lower())
+        keys.append(key)
+    return keys
