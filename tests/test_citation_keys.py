@@ -19,20 +19,20 @@ from refman.services.importer import ImportService
 from refman.store.citation_keys import set_citation_key
 from refman.store.library import Library, open_library
 from refman.store.queries import ListQuery
-from refman.store.schema import reference_table as R
+from refman.store.schema import reference_table
 
 
 def _keys(library: Library, *, stubs: bool = True) -> dict[int, str]:
     with library.reading() as session:
-        statement = select(R.c.id, R.c.citation_key)
+        statement = select(reference_table.c.id, reference_table.c.citation_key)
         if not stubs:
-            statement = statement.where(R.c.is_stub.is_(False))
+            statement = statement.where(reference_table.c.is_stub.is_(False))
         return {row.id: row.citation_key for row in session.execute(statement)}
 
 
 def _key_of(library: Library, pmid: int) -> str:
     with library.reading() as session:
-        return session.execute(select(R.c.citation_key).where(R.c.pmid == pmid)).scalar_one()
+        return session.execute(select(reference_table.c.citation_key).where(reference_table.c.pmid == pmid)).scalar_one()
 
 
 # -- the formula --------------------------------------------------------------------------
@@ -92,7 +92,7 @@ def test_a_record_with_nothing_to_name_it_by_gets_ref_and_its_id(service, librar
 def test_a_key_is_not_changed_by_a_reimport_nor_by_its_stub_becoming_a_record(service, library, seeds: Path):
     service.import_paths([seeds / "003_no_pmcid_no_doi.txt"])
     with library.reading() as session:
-        stub = session.execute(select(R.c.is_stub, R.c.citation_key).where(R.c.pmid == 99000001)).one()
+        stub = session.execute(select(reference_table.c.is_stub, reference_table.c.citation_key).where(reference_table.c.pmid == 99000001)).one()
     assert stub.is_stub and stub.citation_key
     with library.writing() as session:  # a user's key: a re-import must not put the formula's back
         set_citation_key(session, _id_of(library, 99000003), "MyOwnKey")
@@ -100,19 +100,19 @@ def test_a_key_is_not_changed_by_a_reimport_nor_by_its_stub_becoming_a_record(se
     assert _key_of(library, 99000001) == stub.citation_key
     assert _key_of(library, 99000003) == "MyOwnKey"
     with library.reading() as session:
-        assert session.execute(select(R.c.is_stub).where(R.c.pmid == 99000001)).scalar_one() is False
+        assert session.execute(select(reference_table.c.is_stub).where(reference_table.c.pmid == 99000001)).scalar_one() is False
 
 
 def _id_of(library: Library, pmid: int) -> int:
     with library.reading() as session:
-        return session.execute(select(R.c.id).where(R.c.pmid == pmid)).scalar_one()
+        return session.execute(select(reference_table.c.id).where(reference_table.c.pmid == pmid)).scalar_one()
 
 
 def test_the_database_refuses_a_second_key_that_differs_only_in_case(service, library, seeds: Path):
     service.import_paths([seeds])
     key = _key_of(library, 99000001)
     with pytest.raises(IntegrityError), library.writing() as session:
-        session.execute(update(R).where(R.c.pmid == 99000002).values(citation_key=key.upper()))
+        session.execute(update(reference_table).where(reference_table.c.pmid == 99000002).values(citation_key=key.upper()))
 
 
 # -- BibTeX keeps keys -------------------------------------------------------------------------
@@ -159,7 +159,7 @@ def test_a_bibtex_export_reimports_with_the_same_keys(service, library, seeds: P
     service.import_paths([seeds])
     (tmp_path / "a.bib").write_text(_BIB, encoding="utf-8")
     service.import_paths([tmp_path / "a.bib"])
-    before = {key for key in _keys(library).values()}
+    before = set(_keys(library).values())
     exported = exporting.export(library, "bibtex", query=ListQuery(include_stubs=True))
     for key in before:
         assert f"{{{key}," in exported.text

@@ -79,6 +79,29 @@ def first_free(base: str, is_taken: Callable[[str], bool]) -> str:
     return next(base + s for s in suffixes() if not is_taken((base + s).lower()))
 
 
+class KeyRun:
+    """Free keys for many records in a row (a whole library's, say), first come first served.
+
+    Remembers how far each base's suffixes are taken, so the thousandth
+    record of one base does not try the 999 keys before it again.
+    """
+
+    def __init__(self, taken: set[str] | None = None) -> None:
+        self.taken: set[str] = taken if taken is not None else set()  # lower-cased
+        self._tried: dict[str, int] = {}
+
+    def give(self, base: str) -> str:
+        lower = base.lower()
+        start = self._tried.get(lower, 0)
+        for n, suffix in enumerate(itertools.islice(suffixes(), start, None), start):
+            key = base + suffix
+            if key.lower() not in self.taken:
+                self._tried[lower] = n + 1
+                self.taken.add(key.lower())
+                return key
+        raise AssertionError("suffixes never end")
+
+
 def candidates(base: str, count: int) -> list[str]:
     """The first ``count`` keys :func:`first_free` would try for ``base``, lower-cased."""
     return [(base + s).lower() for s in itertools.islice(suffixes(), count)]
@@ -111,14 +134,6 @@ def valid_key(key: str | None) -> str | None:
         return None
 
 
-def unique_keys(bases: Iterable[str], taken: set[str]) -> list[str]:
-    """A free key for each base, in order; ``taken`` (lower-cased keys) grows with each one given."""
-    keys = []
-    for base in bases:
-        key = first_free(base, taken.__contains__)
-        taken.add(key.lower())
-        keys.append(key)
-    return keys
 
 
 def exported_keys(stored: Iterable[str | None], made: Iterable[str]) -> list[str]:
@@ -129,14 +144,5 @@ def exported_keys(stored: Iterable[str | None], made: Iterable[str]) -> list[str
     gets the first free suffix instead.
     """
     stored = list(stored)
-    made = list(made)
-    taken = {key.lower() for key in stored if key}
-    keys: list[str] = []
-    for own, fallback in zip(stored, made):
-        if own:
-            keys.append(own)
-            continue
-        key = first_free(fallback, taken.__contains__)
-        taken.add(key.lower())
-        keys.append(key)
-    return keys
+    run = KeyRun({key.lower() for key in stored if key})
+    return [own or run.give(fallback) for own, fallback in zip(stored, made)]

@@ -14,7 +14,7 @@ Create Date: 2026-11-30 15:30:00
 import sqlalchemy as sa
 from alembic import op
 
-from refman.domain.citation_keys import fallback_key, first_free, key_base
+from refman.domain.citation_keys import KeyRun, fallback_key, key_base
 
 revision = "0004"
 down_revision = "0003"
@@ -37,13 +37,11 @@ def upgrade() -> None:
     with op.batch_alter_table("reference") as batch_op:
         batch_op.add_column(sa.Column("citation_key", sa.String(length=200), nullable=True))
     bind = op.get_bind()
-    taken: set[str] = set()
-    keys: list[tuple[str, int]] = []
-    for row in bind.execute(sa.text(_SOURCES)):
-        base = key_base(row.family, row.collective, row.year, row.title) or fallback_key(row.id)
-        key = first_free(base, taken.__contains__)
-        taken.add(key.lower())
-        keys.append((key, row.id))
+    run = KeyRun()
+    keys = [
+        (run.give(key_base(row.family, row.collective, row.year, row.title) or fallback_key(row.id)), row.id)
+        for row in bind.execute(sa.text(_SOURCES))
+    ]
     _write_keys(bind, keys)
     op.create_index(_INDEX, "reference", [sa.text("lower(citation_key)")], unique=True)
 
