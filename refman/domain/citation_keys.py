@@ -11,6 +11,7 @@ docs/decisions/0021-citation-keys.md.
 from __future__ import annotations
 
 import itertools
+import re
 import string
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
@@ -25,6 +26,7 @@ KEY_STOPWORDS = frozenset(
 _ASCII_FOLD = str.maketrans(
     {"ø": "o", "æ": "ae", "œ": "oe", "ß": "ss", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i", "ħ": "h"}
 )
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 _PART_LENGTH = 30  # longest family name or title word a generated key takes
 MAX_KEY_LENGTH = 200
 # Characters that break a BibTeX entry's key (or LaTeX's \cite) beside whitespace.
@@ -37,12 +39,19 @@ class CitationKeyError(ValueError):
 
 def ascii_word(text: str) -> str:
     """Lower-case ASCII letters and digits only: safe in BibTeX, LaTeX and file names."""
+    if text.isascii():  # most names and titles: no folding to do
+        return _NOT_ALNUM.sub("", text.lower())
     folded = unicodedata.normalize("NFKD", text.casefold().translate(_ASCII_FOLD))
     return "".join(ch for ch in folded if ch in string.ascii_lowercase or ch in string.digits)
 
 
-def _words(text: str) -> list[str]:
-    return [word for word in (ascii_word(part) for part in text.split()) if word]
+def _first_word(text: str) -> str:
+    """The first word of the text that is not a stop word, reduced by :func:`ascii_word`."""
+    for part in text.split():
+        word = ascii_word(part)
+        if word and word not in KEY_STOPWORDS:
+            return word
+    return ""
 
 
 def key_base(family: str | None, collective: str | None, year: int | None, title: str | None) -> str | None:
@@ -53,9 +62,8 @@ def key_base(family: str | None, collective: str | None, year: int | None, title
     """
     name = ascii_word(family)[:_PART_LENGTH] if family else ""
     if not name and collective:
-        name = next((w for w in _words(collective) if w not in KEY_STOPWORDS), "")[:_PART_LENGTH]
-    title_words = [word for word in _words(title or "") if word not in KEY_STOPWORDS]
-    word = title_words[0][:_PART_LENGTH] if title_words else ""
+        name = _first_word(collective)[:_PART_LENGTH]
+    word = _first_word(title)[:_PART_LENGTH] if title else ""
     year_part = str(year) if year is not None and 0 < year < 10000 else ""
     key = name + year_part + word if name else word + year_part
     return key or None
