@@ -19,7 +19,7 @@ from refman.store.schema import reference_table
 
 R = reference_table
 _IN_CHUNK = 500
-_LOWER_KEY = func.lower(R.c.citation_key)  # the expression the unique index is on
+lower_key = func.lower(R.c.citation_key)  # the expression the unique index is on
 
 
 class KeyBook:
@@ -37,7 +37,7 @@ class KeyBook:
     def _look_up(self, keys: set[str]) -> None:
         unknown = sorted(keys - self.checked)
         for chunk in chunked(unknown, _IN_CHUNK):
-            found = self.session.execute(select(_LOWER_KEY).where(_LOWER_KEY.in_(chunk))).scalars()
+            found = self.session.execute(select(lower_key).where(lower_key.in_(chunk))).scalars()
             self.taken.update(found)
         self.checked.update(unknown)
 
@@ -81,7 +81,7 @@ def _suffixes(depth: int, tried: int) -> list[str]:
 
 def find_by_key(session: Session, key: str) -> int | None:
     """The record with this citation key, whatever its case."""
-    return session.execute(select(R.c.id).where(key.strip().lower() == _LOWER_KEY)).scalar()
+    return session.execute(select(R.c.id).where(lower_key == key.strip().lower())).scalar()
 
 
 def keys_of(session: Session, ids: Sequence[int]) -> dict[int, str]:

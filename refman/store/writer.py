@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Literal
 
-from sqlalchemy import Column, Table, bindparam, case, delete, func, insert, or_, select, update
+from sqlalchemy import Column, Row, Table, bindparam, case, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from refman.domain.citation_keys import CitationKeyError, check_key, fallback_key, key_base
@@ -563,18 +563,15 @@ class _BatchWriter:
         new = sorted(self.new_ids)
         if not new:
             return
-        first_author = (
-            select(A.c.family, A.c.collective)
-            .where(A.c.reference_id == R.c.id, A.c.role == "author", A.c.position == 0)
+        first_author = (A.c.reference_id == R.c.id, A.c.role == "author", A.c.position == 0)
+        columns = (
+            R.c.id, R.c.title, R.c.year,
+            select(A.c.family).where(*first_author).scalar_subquery().label("family"),
+            select(A.c.collective).where(*first_author).scalar_subquery().label("collective"),
         )
-        rows = []
+        rows: list[Row] = []
         for chunk in chunked(new, _IN_CHUNK):
-            rows.extend(self.session.execute(
-                select(R.c.id, R.c.title, R.c.year,
-                       first_author.with_only_columns(A.c.family).scalar_subquery().label("family"),
-                       first_author.with_only_columns(A.c.collective).scalar_subquery().label("collective"))
-                .where(R.c.id.in_(chunk), R.c.citation_key.is_(None))
-            ))
+            rows.extend(self.session.execute(select(*columns).where(R.c.id.in_(chunk), R.c.citation_key.is_(None))))
         rows.sort(key=lambda row: row.id)
         bases = [
             self.own_keys.get(row.id) or key_base(row.family, row.collective, row.year, row.title)
