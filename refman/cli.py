@@ -258,14 +258,17 @@ def _list(library: Library, query: ListQuery, as_json: bool) -> int:
         keys = catalog.citation_keys([row.id for row in rows])
         _print_json([row_json(row, keys.get(row.id)) for row in rows])
     else:
+        # A row's ID is its PMID or DOI; a record with neither is named by its citation key.
+        keys = catalog.citation_keys([row.id for row in rows if not (row.pmid or row.doi)])
         for row in rows:
-            print(_row_line(row))
+            print(_row_line(row, keys.get(row.id)))
     return EXIT_OK
 
 
-def _row_line(row: ListRow) -> str:
+def _row_line(row: ListRow, citation_key: str | None = None) -> str:
     mark = " [stub]" if row.is_stub else ""
-    return f"{row.pmid or row.doi or '-'}\t{row.year or ''}\t{row.journal or ''}\t{row.title or ''}{mark}"
+    shown = row.pmid or row.doi or citation_key or "-"
+    return f"{shown}\t{row.year or ''}\t{row.journal or ''}\t{row.title or ''}{mark}"
 
 
 def _print_json(data: Any) -> None:

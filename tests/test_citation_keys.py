@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from refman.cli import main
 from refman.domain.citation_keys import CitationKeyError, key_base
+from refman.formats import csl_json
 from refman.formats.bibtex import read_records
 from refman.gui.detail_html import render_reference
 from refman.services import exporting
@@ -172,6 +173,29 @@ def test_a_bibtex_export_reimports_with_the_same_keys(service, library, seeds: P
         again.dispose()
 
 
+@pytest.mark.parametrize(
+    ("item", "key"),
+    [({"id": "doe2011edtf"}, "doe2011edtf"), ({"id": "item-1", "citation-key": "Doe:2011"}, "Doe:2011"),
+     ({"id": "12345"}, None), ({"id": 7}, None), ({"id": "http://zotero.org/users/1/items/ABCD"}, None)],
+)
+def test_csl_json_carries_a_key_like_id_or_its_citation_key(item: dict, key: str | None):
+    [read] = csl_json.read_records(json.dumps([{**item, "type": "article-journal", "title": "T"}])).records
+    assert read.record.citation_key == key
+
+
+def test_a_csl_json_export_reimports_with_the_same_keys(service, library, seeds: Path, tmp_path: Path):
+    service.import_paths([seeds])
+    before = set(_keys(library, stubs=False).values())
+    exported = exporting.export(library, "csl-json", query=ListQuery())
+    (tmp_path / "out.json").write_text(exported.text, encoding="utf-8")
+    again = open_library(tmp_path / "again.sqlite")
+    try:
+        ImportService(again).import_paths([tmp_path / "out.json"])
+        assert set(_keys(again, stubs=False).values()) == before
+    finally:
+        again.dispose()
+
+
 # -- setting a key ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize(
@@ -235,3 +259,14 @@ def test_the_detail_pane_shows_the_key_escaped(service, library, catalog, tmp_pa
     assert reference is not None
     page = render_reference(reference)
     assert "Citation key: x&lt;b&gt;y&amp;z" in page and "x<b>" not in page
+
+
+def test_list_names_a_record_without_pmid_or_doi_by_its_key(tmp_path: Path, capsys):
+    (tmp_path / "one.ris").write_text("TY  - JOUR\nAU  - Öberg, Eva\nPY  - 2019\nTI  - On gut flora\nER  - \n",
+                                      encoding="utf-8")
+    lib = str(tmp_path / "cli.sqlite")
+    assert main(["import", str(tmp_path / "one.ris"), "--library", lib]) == 0
+    capsys.readouterr()
+    assert main(["list", "--library", lib]) == 0
+    assert capsys.readouterr().out.startswith("oberg2019gut\t2019\t")
+    assert main(["show", "OBERG2019GUT", "--library", lib]) == 0
