@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from refman.cli import main
-from refman.domain.citation_keys import CitationKeyError, key_base
+from refman.domain.citation_keys import CitationKeyError, exported_keys, key_base
 from refman.formats import csl_json
 from refman.formats.bibtex import read_records
 from refman.gui.detail_html import render_reference
@@ -58,6 +58,12 @@ def test_the_key_is_family_year_and_first_significant_title_word(family, collect
     assert key_base(family, collective, year, title) == key
 
 
+def test_an_export_keeps_stored_keys_and_a_made_key_never_takes_one():
+    """A record with no key of its own (read from a file and written straight out) gets a free one."""
+    assert exported_keys(["Smith2020", None, None], ["x", "smith2020", "smith2020"]) == [
+        "Smith2020", "smith2020a", "smith2020b"]
+
+
 # -- given by an import -------------------------------------------------------------------
 
 def test_every_record_and_stub_of_the_seeds_has_a_unique_key(service: ImportService, library: Library, seeds: Path):
@@ -81,6 +87,19 @@ def test_clashing_keys_get_a_b_suffixes_first_come_first_served(service, library
                                          encoding="utf-8")
     service.import_paths([tmp_path / "fourth.ris"])
     assert "lindqvist2015lymphocytec" in _keys(library).values()
+
+
+def test_past_z_the_suffixes_go_on_aa_ab_in_one_batch_and_the_next(service, library, tmp_path: Path):
+    def ris(numbers: range) -> str:
+        return "".join(f"TY  - JOUR\nAU  - Ng, A\nPY  - 2001\nTI  - Cells number {n}\nER  - \n\n" for n in numbers)
+
+    (tmp_path / "many.ris").write_text(ris(range(30)), encoding="utf-8")
+    service.import_paths([tmp_path / "many.ris"])
+    letters = [chr(c) for c in range(ord("a"), ord("z") + 1)]
+    assert set(_keys(library).values()) == {"ng2001cells", *(f"ng2001cells{x}" for x in [*letters, "aa", "ab", "ac"])}
+    (tmp_path / "more.ris").write_text(ris(range(30, 32)), encoding="utf-8")
+    service.import_paths([tmp_path / "more.ris"])
+    assert {"ng2001cellsad", "ng2001cellsae"} <= set(_keys(library).values())
 
 
 def test_a_record_with_nothing_to_name_it_by_gets_ref_and_its_id(service, library, tmp_path: Path):

@@ -572,6 +572,8 @@ class _BatchWriter:
         rows: list[Row] = []
         for chunk in chunked(new, _IN_CHUNK):
             rows.extend(self.session.execute(select(*columns).where(R.c.id.in_(chunk), R.c.citation_key.is_(None))))
+        if not rows:
+            return
         rows.sort(key=lambda row: row.id)
         bases = [
             self.own_keys.get(row.id) or key_base(row.family, row.collective, row.year, row.title)
@@ -579,8 +581,6 @@ class _BatchWriter:
             for row in rows
         ]
         keys = self.keys.give(bases)
-        if not rows:
-            return
         self.session.execute(
             update(R).where(R.c.id == bindparam("b_id")).values(citation_key=bindparam("b_key")),
             [{"b_id": row.id, "b_key": key} for row, key in zip(rows, keys)],
