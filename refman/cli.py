@@ -2,7 +2,7 @@
 
     refman [PATH ...]                       open the window, importing PATHs first
     refman import PATH... [--library L]     files, folders, or - for text on stdin
-    refman show ID [--library L] [--json]   ID is a PMID, PMCID or DOI
+    refman show ID [--library L] [--json]   ID is a PMID, PMCID, DOI or citation key
     refman list [--library L] [--json] [--stubs]
     refman search QUERY [--library L] [--json] [--stubs]
     refman export --format {bibtex,ris,csl-json,medline} [--output FILE] [--library L] [QUERY]
@@ -91,7 +91,7 @@ def _parser() -> argparse.ArgumentParser:
     importer.add_argument("paths", nargs="+", metavar="PATH", help="a file, a folder, or - for standard input")
     _library_option(importer, creates=True)
 
-    show = commands.add_parser("show", help="show one record by PMID, PMCID or DOI")
+    show = commands.add_parser("show", help="show one record by PMID, PMCID, DOI or citation key")
     show.add_argument("identifier", metavar="ID")
     show.add_argument("--json", action="store_true", help="print JSON")
     _library_option(show)
@@ -115,7 +115,7 @@ def _parser() -> argparse.ArgumentParser:
     _library_option(exporter)
 
     deleter = commands.add_parser(
-        "delete", help="delete records by PMID, PMCID or DOI (a record other pages cite stays as a stub)"
+        "delete", help="delete records by PMID, PMCID, DOI or citation key (a record other pages cite stays as a stub)"
     )
     deleter.add_argument("identifiers", nargs="+", metavar="ID")
     _library_option(deleter)
@@ -252,18 +252,23 @@ def _show(library: Library, identifier: str, as_json: bool) -> int:
 
 
 def _list(library: Library, query: ListQuery, as_json: bool) -> int:
-    rows = Catalog(library).rows(query)
+    catalog = Catalog(library)
+    rows = catalog.rows(query)
     if as_json:
-        _print_json([row_json(row) for row in rows])
+        keys = catalog.citation_keys([row.id for row in rows])
+        _print_json([row_json(row, keys.get(row.id)) for row in rows])
     else:
+        # A row's ID is its PMID or DOI; a record with neither is named by its citation key.
+        keys = catalog.citation_keys([row.id for row in rows if not (row.pmid or row.doi)])
         for row in rows:
-            print(_row_line(row))
+            print(_row_line(row, keys.get(row.id)))
     return EXIT_OK
 
 
-def _row_line(row: ListRow) -> str:
+def _row_line(row: ListRow, citation_key: str | None = None) -> str:
     mark = " [stub]" if row.is_stub else ""
-    return f"{row.pmid or row.doi or '-'}\t{row.year or ''}\t{row.journal or ''}\t{row.title or ''}{mark}"
+    shown = row.pmid or row.doi or citation_key or "-"
+    return f"{shown}\t{row.year or ''}\t{row.journal or ''}\t{row.title or ''}{mark}"
 
 
 def _print_json(data: Any) -> None:

@@ -188,6 +188,8 @@ class ArticleRecord:
     other_identifiers: tuple[tuple[str, str], ...] = ()  # ("ISSN", "1234-5678"), ("bibtex key", "smith2020")
     links: dict[str, tuple[Citation, ...]] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    # The name the record is cited by: a BibTeX entry's key on import, the library's key on export.
+    citation_key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,3 +298,4 @@ class Reference:
     # Each list of another page that names this record: (that list's section key, the page).
     # ``cited_in`` holds the same pages once each, whatever the list.
     listed_in: tuple[tuple[str, Neighbour], ...] = ()
+    citation_key: str | None = None  # unique in the library, whatever its case

@@ -454,6 +454,7 @@ class _Entry:
             mesh_terms=self.terms("mesh", separators=r"[;\n]"),
             other_identifiers=self.other_identifiers(),
             warnings=tuple(self.warnings),
+            citation_key=self.key,
         )
 
     def year_and_date(self) -> tuple[int | None, str | None]:

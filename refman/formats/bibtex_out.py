@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from refman.domain.citation_keys import exported_keys
 from refman.domain.records import ArticleRecord, Author
 from refman.formats.record_fields import (
     MONTHS,
@@ -65,9 +66,10 @@ _BOOK_PARTS = frozenset({"incollection", "inproceedings"})
 
 
 def write_bibtex(records: Iterable[ArticleRecord]) -> str:
-    """Every record as one entry, keyed by :func:`citation_keys`."""
+    """Every record as one entry, keyed by its citation key (by :func:`citation_keys` when it has none)."""
     records = list(records)
-    entries = [_entry(record, key) for record, key in zip(records, citation_keys(records))]
+    keys = exported_keys((record.citation_key for record in records), citation_keys(records))
+    entries = [_entry(record, key) for record, key in zip(records, keys)]
     return HEADER + "".join(f"\n{entry}" for entry in entries)
 
 

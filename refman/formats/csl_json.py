@@ -18,6 +18,7 @@ import json
 import re
 from collections.abc import Callable
 
+from refman.domain.citation_keys import valid_key
 from refman.domain.identifiers import normalize_doi, normalize_pmcid, normalize_pmid
 from refman.domain.records import ArticleRecord, Author, ReadRecord
 from refman.formats.errors import ParseError
@@ -55,6 +56,8 @@ _ISSN = re.compile(r"([0-9]{4})-?([0-9]{3}[0-9Xx])")
 _ISBN = re.compile(r"[0-9][0-9-]{8,15}[0-9Xx]")
 _DECODER = json.JSONDecoder()
 _JSON_SPACE = re.compile(r"[ \t\n\r]*")
+# An item id that reads as a citation key: a letter, then letters, digits and _ : . + - (no numbers, no URLs).
+_KEY_LIKE_ID = re.compile(r"[A-Za-z][A-Za-z0-9_:.+-]*")
 _SAMPLE = 4096
 _MAX_SKIPPED_IN_REASON = 3
 
@@ -297,7 +300,22 @@ class _ItemReader:
             keywords=self.keywords(),
             other_identifiers=self.serial_numbers(),
             warnings=tuple(self.warnings),
+            citation_key=self.citation_key(),
         )
+
+    def citation_key(self) -> str | None:
+        """CSL's ``citation-key``, else an ``id`` that reads as one (pandoc cites items by their ``id``).
+
+        Ids that are numbers or URLs (``1``, ``http://zotero.org/...``) are
+        names of a database, not keys: the library gives such records its own.
+        """
+        key = self.values.get("citation-key")
+        if isinstance(key, str) and valid_key(key):
+            return key.strip()
+        item_id = self.values.get("id")
+        if isinstance(item_id, str) and _KEY_LIKE_ID.fullmatch(item_id.strip()):
+            return valid_key(item_id)
+        return None
 
     def entry_type(self, has_container: bool) -> str:
         entry_type = self.text("type")

@@ -15,6 +15,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from refman.domain.citation_keys import exported_keys
 from refman.domain.records import ArticleRecord, Author
 from refman.formats.csl_json import escape_rich_text
 from refman.formats.record_fields import (
@@ -33,7 +34,8 @@ _RICH_TEXT = frozenset({"title", "container-title", "abstract"})
 def write_csl_json(records: Iterable[ArticleRecord]) -> str:
     """A JSON array of CSL items, ids being the records' citation keys (as pandoc expects)."""
     records = list(records)
-    items = [_escaped(csl_item(record, key)) for record, key in zip(records, citation_keys(records))]
+    keys = exported_keys((record.citation_key for record in records), citation_keys(records))
+    items = [_escaped(csl_item(record, key)) for record, key in zip(records, keys)]
     return json.dumps(items, ensure_ascii=False, indent=2) + "\n"
 
 

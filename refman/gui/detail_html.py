@@ -207,6 +207,11 @@ def _identifiers(reference: Reference) -> str:
     return "<p>" + " &nbsp;·&nbsp; ".join(parts) + "</p>"
 
 
+def _citation_key(reference: Reference, s: _Styles) -> str:
+    """The key the record is cited by (and found by on the command line)."""
+    return _paragraph(f"Citation key: {reference.citation_key}", s.muted) if reference.citation_key else ""
+
+
 def _free_full_text(reference: Reference, s: _Styles) -> str:
     if not reference.free_pmc:
         return ""
@@ -322,7 +327,7 @@ def _stub_citation(reference: Reference, s: _Styles) -> str:
     blocks = [_heading("What the citation says")]
     if reference.authors:
         blocks.append(_paragraph(", ".join(author.display for author in reference.authors)))
-    blocks += [_citation(reference, s), _identifiers(reference)]
+    blocks += [_citation(reference, s), _identifiers(reference), _citation_key(reference, s)]
     if reference.language:
         blocks.append(_paragraph(f"Language: {reference.language}"))
     if reference.publication_types:
@@ -345,6 +350,7 @@ def _render_full(reference: Reference, s: _Styles) -> str:
             _authors(reference, s),
             _citation(reference, s),
             _identifiers(reference),
+            _citation_key(reference, s),
             _details(reference, s),
             _free_full_text(reference, s),
             _front_matter(reference),

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from refman.domain.records import Reference
 from refman.store import queries
+from refman.store.citation_keys import keys_of
 from refman.store.library import Library
 from refman.store.queries import ListQuery, ListRow
 from refman.store.schema import page_table
@@ -31,6 +32,7 @@ class Catalog:
         self.library = library
 
     def find(self, identifier: str) -> Reference | None:
+        """The record a PMID, PMCID, DOI or citation key names (case-insensitive)."""
         with self.library.reading() as session:
             reference_id = queries.find_reference_id(session, identifier)
             return queries.load_reference(session, reference_id) if reference_id is not None else None
@@ -38,6 +40,11 @@ class Catalog:
     def get(self, reference_id: int) -> Reference | None:
         with self.library.reading() as session:
             return queries.load_reference(session, reference_id)
+
+    def citation_keys(self, reference_ids: list[int]) -> dict[int, str]:
+        """The citation keys of these records, by id."""
+        with self.library.reading() as session:
+            return keys_of(session, reference_ids)
 
     def summary(self) -> LibrarySummary:
         with self.library.reading() as session:

@@ -30,6 +30,7 @@ def _person(author: Author) -> dict[str, Any]:
 
 def reference_json(reference: Reference) -> dict[str, Any]:
     return {
+        "citation_key": reference.citation_key,
         "pmid": reference.pmid,
         "pmcid": reference.pmcid,
         "doi": reference.doi,
@@ -76,8 +77,9 @@ def reference_json(reference: Reference) -> dict[str, Any]:
     }
 
 
-def row_json(row: ListRow) -> dict[str, Any]:
+def row_json(row: ListRow, citation_key: str | None = None) -> dict[str, Any]:
     return {
+        "citation_key": citation_key,
         "pmid": row.pmid,
         "pmcid": row.pmcid,
         "doi": row.doi,

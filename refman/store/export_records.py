@@ -71,6 +71,7 @@ def _record(row, terms: dict, people: dict, links: dict) -> ArticleRecord:
         copyright=row.copyright,
         other_identifiers=tuple(tuple(pair) for pair in extra.get("identifiers", ())),
         links={key: tuple(items) for key, items in links.items()},
+        citation_key=row.citation_key,
         **{field: tuple(terms.get(kind, ())) for kind, field in _TERM_FIELDS.items()},
     )
 

@@ -47,6 +47,7 @@ from refman.domain.records import (
     Source,
     UnlinkedCitation,
 )
+from refman.store.citation_keys import find_by_key
 from refman.store.record_details import details_from_extra, load_people
 from refman.store.record_links import naming_pages
 from refman.store.schema import link_table, page_table, reference_table, term_table
@@ -103,10 +104,14 @@ class ListRow:
 
 
 def find_reference_id(session: Session, identifier: str) -> int | None:
-    """The record named by a PMID, a PMCID or a DOI (case-insensitive)."""
+    """The record named by a PMID, a PMCID, a DOI or a citation key (each case-insensitive).
+
+    A key that reads as an identifier (``PMC123``) names the record of that
+    identifier first, and the key's record when no record has it.
+    """
     classified = classify_identifier(identifier)
     if classified is None:
-        return None
+        return find_by_key(session, identifier)
     kind, value = classified
     if kind == "pmid":
         condition = R.c.pmid == int(value)
@@ -114,7 +119,8 @@ def find_reference_id(session: Session, identifier: str) -> int | None:
         condition = R.c.pmcid == value
     else:
         condition = R.c.doi_key == doi_key(value)
-    return session.execute(select(R.c.id).where(condition)).scalar()
+    found = session.execute(select(R.c.id).where(condition)).scalar()
+    return found if found is not None else find_by_key(session, identifier)
 
 
 def count_references(session: Session) -> tuple[int, int]:
@@ -609,5 +615,6 @@ def load_reference(session: Session, reference_id: int) -> Reference | None:
         editors=editors,
         details=details_from_extra(extra),
         formats=tuple(extra.get("formats", ())),
+        citation_key=row.citation_key,
     )
 

@@ -21,8 +21,13 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    func,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+CITATION_KEY_INDEX = "ux_reference_citation_key"
+"""The unique index on ``lower(citation_key)``: lookups by key use the same expression."""
 
 
 class Base(DeclarativeBase):
@@ -62,8 +67,11 @@ class ReferenceRow(Base):
     page_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
+    # The name the record is cited by (``lindqvist2015lymphocyte``): given once, unique whatever its case.
+    citation_key: Mapped[str | None] = mapped_column(String(200))
 
     __table_args__ = (
+        Index(CITATION_KEY_INDEX, func.lower(text("citation_key")), unique=True),
         # One index per sort order of the reference list, stubs shown or not.
         Index("ix_reference_stub_title", "is_stub", "title"),
         Index("ix_reference_stub_journal", "is_stub", "journal"),

@@ -23,9 +23,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Literal
 
-from sqlalchemy import Column, Table, bindparam, case, delete, func, insert, or_, select, update
+from sqlalchemy import Column, Row, Table, bindparam, case, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from refman.domain.citation_keys import CitationKeyError, check_key, fallback_key, key_base
 from refman.domain.identifiers import author_key, doi_key, title_key
 from refman.domain.records import (
     LINK_SECTION_BY_HEADING,
@@ -38,6 +39,7 @@ from refman.domain.records import (
     PubMedPage,
 )
 from refman.store.chunks import chunked
+from refman.store.citation_keys import KeyBook
 from refman.store.derived import recount_citations, unneeded_stubs
 from refman.store.schema import author_table, link_table, page_table, reference_table, term_table
 from refman.store.search_index import reindex
@@ -194,6 +196,8 @@ class _BatchWriter:
         self.recount: set[int] = set()  # records whose citation count a step other than the links changed
         self.absorbed: dict[int, dict] = {}  # record id -> what the stubs it took in knew of it
         self.emptied: set[int] = set()  # stubs left with no link: forgotten at the end of the batch
+        self.keys = KeyBook(session)  # citation keys: given once, to new rows, unique in the library
+        self.own_keys: dict[int, str] = {}  # new record id -> the key its file gave it
 
     def run(self) -> list[WriteResult]:
         current = self._current_pages()
@@ -214,6 +218,8 @@ class _BatchWriter:
             page_ids = {index: written[index].reference_id for index, _ in todo}
             self._write_links_and_terms(todo, page_ids)
             self._write_page_rows(todo, page_ids)
+            self._give_citation_keys(written)
+            results.update(written)
             reindex(self.session, self.reindex, new=self.new_ids)
         return [results[index] for index in range(len(self.pages))]
 
@@ -270,6 +276,7 @@ class _BatchWriter:
 
     def _write_records(self, todo: list[tuple[int, IncomingPage]]) -> dict[int, WriteResult]:
         inserts: list[tuple[int, dict]] = []
+        own_keys: list[str | None] = []  # the key each inserted record's file gave it
         page_updates: list[dict] = []
         record_updates: list[tuple[_Known, dict]] = []
         pending_inserts: list[_Known] = []
@@ -303,6 +310,7 @@ class _BatchWriter:
                 pending = _Known(0, page.pmid, pmcid, doi, False)
                 self.ids.add(pending)
                 inserts.append((index, {**_new_record_defaults(self.now), **values}))
+                own_keys.append(self._own_key(page, notes))
                 pending_inserts.append(pending)
                 results[index] = WriteResult("new", -1, tuple(notes))
                 continue
@@ -328,7 +336,9 @@ class _BatchWriter:
         if inserts:
             new_ids = self._insert_references([values for _, values in inserts])
             self.new_ids.update(new_ids)
-            for (index, _), pending, new_id in zip(inserts, pending_inserts, new_ids):
+            for (index, _), own, pending, new_id in zip(inserts, own_keys, pending_inserts, new_ids):
+                if own:
+                    self.own_keys[new_id] = own
                 results[index] = WriteResult("new", new_id, results[index].notes)
                 pending.id = new_id
                 self.ids.add(pending)
@@ -530,6 +540,58 @@ class _BatchWriter:
         ids = list(range(first, first + len(rows)))
         self._insert_rows(R, [{**row, "id": new_id} for row, new_id in zip(rows, ids)])
         return ids
+
+    @staticmethod
+    def _own_key(page: PubMedPage | ArticleRecord, notes: list[str]) -> str | None:
+        """The key a new record's file gave it (BibTeX's entry key), if it can be one."""
+        own = page.citation_key if isinstance(page, ArticleRecord) else None
+        if own:
+            try:
+                return check_key(own)
+            except CitationKeyError as error:
+                notes.append(f"{error}; the record gets a key of its own")
+        return None
+
+    def _give_citation_keys(self, results: dict[int, WriteResult]) -> None:
+        """Key every record and stub this batch inserted, in the order of their ids.
+
+        Done once the batch has written everything, so a page's key has the
+        year that the citations of it in the same batch told (a page does not
+        say its own year).  A record keeps the key its file gave it when no
+        other record holds it; else it gets the first free suffix, and a note.
+        """
+        new = sorted(self.new_ids)
+        if not new:
+            return
+        first_author = (A.c.reference_id == R.c.id, A.c.role == "author", A.c.position == 0)
+        columns = (
+            R.c.id, R.c.title, R.c.year,
+            select(A.c.family).where(*first_author).scalar_subquery().label("family"),
+            select(A.c.collective).where(*first_author).scalar_subquery().label("collective"),
+        )
+        rows: list[Row] = []
+        for chunk in chunked(new, _IN_CHUNK):
+            rows.extend(self.session.execute(select(*columns).where(R.c.id.in_(chunk), R.c.citation_key.is_(None))))
+        if not rows:
+            return
+        rows.sort(key=lambda row: row.id)
+        bases = [
+            self.own_keys.get(row.id) or key_base(row.family, row.collective, row.year, row.title)
+            or fallback_key(row.id)
+            for row in rows
+        ]
+        keys = self.keys.give(bases)
+        self.session.execute(
+            update(R).where(R.c.id == bindparam("b_id")).values(citation_key=bindparam("b_key")),
+            [{"b_id": row.id, "b_key": key} for row, key in zip(rows, keys)],
+        )
+        by_id = {result.reference_id: index for index, result in results.items()}
+        for row, key in zip(rows, keys):
+            own = self.own_keys.get(row.id)
+            if own and key != own and row.id in by_id:
+                index = by_id[row.id]
+                note = f"citation key {own} already belongs to another record; this one is {key}"
+                results[index] = WriteResult(results[index].status, row.id, (*results[index].notes, note))
 
     # -- links, stubs and terms -----------------------------------------------------
 
