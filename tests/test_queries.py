@@ -160,19 +160,19 @@ def test_a_query_that_is_not_a_search_is_refused_with_its_reason_by_every_read(s
     """Never a silent empty list: each read raises the parser's reason, and the stored list keeps its rows."""
     stored.build(ListQuery(search="lymphocyte"))
     kept = stored.rows(0, stored.count)
-    for text in ("((", "year:abc", 'title:"x', "foo:bar", "lymphocyte OR"):
-        query = ListQuery(search=text, sort=SortKey.TITLE)
+    for typed in ("((", "year:abc", 'title:"x', "foo:bar", "lymphocyte OR"):
+        query = ListQuery(search=typed, sort=SortKey.TITLE)
         with searchable.reading() as session:
             for read in (
                 lambda q=query: queries.list_rows(session, q),
                 lambda q=query: queries.count_rows(session, q),
                 lambda q=query: queries.position_of(session, q, 1),
                 lambda q=query: queries.first_rows(session, replace(q, sort=SortKey.ID), 5),
-                lambda t=text: queries.search_hit_count(session, t),
+                lambda t=typed: queries.search_hit_count(session, t),
             ):
                 with pytest.raises(SearchError) as refused:
                     read()
-                assert refused.value.reason == parse_error(text).reason
+                assert refused.value.reason == parse_error(typed).reason
         with pytest.raises(SearchError):
             stored.build(query)
         assert stored.rows(0, len(kept)) == kept

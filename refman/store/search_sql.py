@@ -247,6 +247,11 @@ def _pure_match(query: Query) -> str | None:
     return None
 
 
+def _contains(column, like: str) -> Condition:
+    """``column ILIKE like``, false (not NULL) for an empty column: so that NOT of it holds there."""
+    return func.coalesce(column, "").ilike(like, "\\")
+
+
 class _LikeCompiler(_Compiler):
     """Databases without FTS5: every word a substring (``ILIKE``) of the field's columns."""
 
@@ -262,24 +267,24 @@ class _LikeCompiler(_Compiler):
     @staticmethod
     def _field_like(name: str | None, field: _WordField, like: str) -> Condition:
         if name == "title":
-            return R.c.title.ilike(like, "\\")
+            return _contains(R.c.title, like)
         if name == "journal":
-            return R.c.journal.ilike(like, "\\")
+            return _contains(R.c.journal, like)
         if name == "author":
             return exists().where(
                 A.c.reference_id == R.c.id,
-                or_(A.c.family.ilike(like, "\\"), A.c.given.ilike(like, "\\"), A.c.collective.ilike(like, "\\")),
+                or_(_contains(A.c.family, like), _contains(A.c.given, like), _contains(A.c.collective, like)),
             )
         if name is not None:
             kinds = field.term_kinds or ("keyword",)
             return R.c.id.in_(select(T.c.reference_id).where(T.c.kind.in_(kinds), T.c.value.ilike(like, "\\")))
         return or_(
-            R.c.title.ilike(like, "\\"),
-            R.c.abstract.ilike(like, "\\"),
-            R.c.journal.ilike(like, "\\"),
-            R.c.authors.ilike(like, "\\"),
-            R.c.doi.ilike(like, "\\"),
-            R.c.pmcid.ilike(like, "\\"),
-            func.cast(R.c.pmid, R.c.title.type).ilike(like, "\\"),
+            _contains(R.c.title, like),
+            _contains(R.c.abstract, like),
+            _contains(R.c.journal, like),
+            _contains(R.c.authors, like),
+            _contains(R.c.doi, like),
+            _contains(R.c.pmcid, like),
+            _contains(func.cast(R.c.pmid, R.c.title.type), like),
             R.c.id.in_(select(T.c.reference_id).where(T.c.value.ilike(like, "\\"))),
         )
