@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 import pytest
@@ -95,6 +96,7 @@ def test_year_abc_says_why_in_the_status_bar_and_the_list_keeps_its_rows(qtbot, 
         ("(sclerosis", "this bracket is not closed (at character 1)"),
         ("sclerosis OR", "OR needs a search term after it (at character 11)"),
         ("key:coles2016", "key: is not searchable in this version (at character 1)"),
+        ("year:<b>1</b>", "year: takes a year (year:2019), a range (year:2015..2020) or year:>=2015, not '<b>1</b>' (at character 1)"),
     ],
 )
 def test_each_malformed_query_is_named_in_the_status_bar(qtbot, make_window, known_library, query, reason):
@@ -102,7 +104,7 @@ def test_each_malformed_query_is_named_in_the_status_bar(qtbot, make_window, kno
     before = listed(window)
     type_search(qtbot, window, query)
     assert window.statusBar().currentMessage() == f"Not a search: {reason}"
-    assert window.search.toolTip() == reason
+    assert window.search.toolTip() == f"<p>{html.escape(reason)}</p>"
     assert listed(window) == before
 
 

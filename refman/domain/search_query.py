@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
 
+from refman.domain.identifiers import normalize_doi, normalize_pmcid, normalize_pmid
+
 
 class SearchError(ValueError):
     """A query that is not a search: a short reason, and the character (0-based) it is about."""
@@ -131,10 +133,6 @@ FIELDS: dict[str, FieldKind] = {
 FLAGS: dict[str, tuple[str, ...]] = {"is": ("stub", "edited"), "has": ("abstract", "doi", "pmcid", "pmid")}
 
 _YEAR = re.compile(r"(?:(\d{1,4})?\.\.(\d{1,4})?|(\d{1,4})|(>=|<=|>|<)(\d{1,4}))")
-_PMID = re.compile(r"[0-9]{1,9}")
-_PMCID = re.compile(r"(?:PMC)?([0-9]{1,9})", re.IGNORECASE)
-_DOI = re.compile(r"10\.[0-9]{3,9}/\S+")
-_DOI_PREFIXES = ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "http://dx.doi.org/")
 _FIELD_NAME = re.compile(r"([A-Za-z]+):")
 _WORD = re.compile(r"\w+")
 _LETTER_OR_DIGIT = re.compile(r"[^\W_\u19b0-\u19c9\u1cf2\u1cf3]")
@@ -384,26 +382,22 @@ def _year(value: str, position: int) -> YearRange:
 
 
 def _field_value(field: str, value: str, position: int) -> str:
-    """The value of ``pmid:`` ``pmcid:`` ``doi:`` in the form the library stores; others as typed."""
+    """The value of ``pmid:`` ``pmcid:`` ``doi:`` in the form the library stores (as on import); others as typed."""
     if field == "pmid":
-        if not _PMID.fullmatch(value) or int(value) == 0:
+        pmid = normalize_pmid(value)
+        if pmid is None:
             raise SearchError(f"pmid: takes digits (pmid:25344374), not {value!r}", position)
-        return str(int(value))
+        return pmid
     if field == "pmcid":
-        match = _PMCID.fullmatch(value)
-        if match is None or int(match.group(1)) == 0:
+        pmcid = normalize_pmcid(value)
+        if pmcid is None:
             raise SearchError(f"pmcid: takes PMC and digits (pmcid:PMC4212345), not {value!r}", position)
-        return f"PMC{int(match.group(1))}"
+        return pmcid
     if field == "doi":
-        lowered = value.lower()
-        for prefix in _DOI_PREFIXES:
-            if lowered.startswith(prefix):
-                value = value[len(prefix):]
-                break
-        value = value.rstrip(".,;")
-        if not _DOI.fullmatch(value):
+        doi = normalize_doi(value)
+        if doi is None:
             raise SearchError(f"doi: takes a DOI that starts 10. (doi:10.1000/xyz), not {value!r}", position)
-        return value
+        return doi
     if not value:
         raise SearchError(f"{field}: needs a value after the colon", position)
     return value

@@ -7,6 +7,8 @@ control), so it reads in a light palette as in a dark one (see decision 0019).
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import QEvent
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QLineEdit, QWidget
@@ -46,7 +48,7 @@ class SearchField(QLineEdit):
 
     def show_error(self, reason: str) -> None:
         self._error = reason
-        self.setToolTip(reason)
+        self.setToolTip(f"<p>{html.escape(reason)}</p>")  # the reason quotes what was typed: data, not markup
         self.setAccessibleDescription(f"Not a search: {reason}")
         self._paint_state()
 
