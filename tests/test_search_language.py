@@ -155,3 +155,12 @@ def test_a_year_range_and_an_author_sort_like_the_unsearched_list(known):
                 query = ListQuery(include_stubs=True, sort=sort, descending=descending, search="year:2015..2020 OR author:smith")
                 expected = [row for row in everything if row.pmid in {"1001", "1002", "1004", "2001", "2002"}]
                 assert queries.list_rows(session, query) == expected
+
+
+def test_the_first_rows_of_a_search_the_index_does_not_narrow_walk_only_a_fixed_share(known):
+    """The caller's budget grows with the hits (``year:2019`` counts as the whole library); the walk must not."""
+    with known.reading() as session, mock.patch.object(queries, "UNINDEXED_WALK_STEPS", 10):
+        assert queries.first_rows(session, ListQuery(search="year:2019 OR has:doi", sort=SortKey.TITLE), 5, budget=10**6) is None
+        assert queries.first_rows(session, ListQuery(search="-sclerosis", sort=SortKey.TITLE), 5, budget=10**6) is None
+        worded = ListQuery(search="sclerosis year:2014..2021", sort=SortKey.TITLE)
+        assert queries.first_rows(session, worded, 5, budget=10**6) == queries.list_rows(session, worded, 0, 5)

@@ -251,6 +251,9 @@ def search_hit_count(session: Session, user_text: str) -> int | None:
 _STEPS_PER_CHECK = 1000
 """SQLite virtual-machine steps between two calls of a progress handler."""
 
+UNINDEXED_WALK_STEPS = 300_000
+"""The most steps ``first_rows`` walks for a search the full-text index does not narrow (tens of ms)."""
+
 
 def _sqlite_driver(connection: Connection) -> sqlite3.Connection:
     """The sqlite3 connection under a SQLAlchemy one, for its progress handler (SQLite only)."""
@@ -282,6 +285,9 @@ def first_rows(session: Session, query: ListQuery, limit: int, *, budget: int | 
     include_stubs = query.include_stubs or search.shows_stubs
     if include_stubs and query.sort is not SortKey.ID:
         return None
+    if search.match is None and budget is not None:
+        # No full-text hits to gather (``year:2019``, ``-word``): the walk alone, within a fixed share.
+        budget = min(budget, UNINDEXED_WALK_STEPS)
     hit = search.condition
     statement = select(*_ROW_COLUMNS).where(hit)
     if not include_stubs:
