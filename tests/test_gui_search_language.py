@@ -10,6 +10,7 @@ import test_gui
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 from search_language_library import write_library_files
+from test_search_language import FOUND
 
 from refman.gui.colours import contrast
 from refman.gui.reference_model import COLUMNS
@@ -67,6 +68,15 @@ def test_a_field_query_typed_in_the_search_field_lists_its_records(qtbot, make_w
     assert window.search.error is None
 
 
+def test_every_example_of_the_language_lists_its_records_in_the_window(qtbot, make_window, known_library):
+    """Each field and combination of the store's tests, typed into one window (stubs hidden, as it opens)."""
+    window = make_window(known_library)
+    for query, records, _stubs in FOUND:
+        type_search(qtbot, window, query)
+        assert (query, listed(window)) == (query, records)
+        assert window.search.error is None
+
+
 def test_year_abc_says_why_in_the_status_bar_and_the_list_keeps_its_rows(qtbot, make_window, known_library):
     window = make_window(known_library)
     type_search(qtbot, window, "author:smith")
@@ -96,6 +106,9 @@ def test_year_abc_says_why_in_the_status_bar_and_the_list_keeps_its_rows(qtbot, 
         ("(sclerosis", "this bracket is not closed (at character 1)"),
         ("sclerosis OR", "OR needs a search term after it (at character 11)"),
         ("key:coles2016", "key: is not searchable in this version (at character 1)"),
+        ("sclerosis is:edited", "is:edited is not searchable in this version (at character 11)"),
+        ("foo:bar", '"foo:" is not a field (title: author: journal: keyword: mesh: type: year: pmid: pmcid: doi: lang: '
+                    'key: is: has:); quote text with a colon (at character 1)'),
         ("year:<b>1</b>", "year: takes a year (year:2019), a range (year:2015..2020) or year:>=2015, not '<b>1</b>' (at character 1)"),
     ],
 )
