@@ -5,12 +5,16 @@
     refman show ID [--library L] [--json]   ID is a PMID, PMCID, DOI or citation key
     refman list [--library L] [--json] [--stubs]
     refman search QUERY [--library L] [--json] [--stubs]
+                                            QUERY: words, "phrases", title: author: journal:
+                                            year:2015..2020 pmid: doi: mesh: type: is:stub has:pmcid
+                                            AND OR NOT - ( ); see README "Command line"
     refman export --format {bibtex,ris,csl-json,medline} [--output FILE] [--library L] [QUERY]
     refman delete ID... [--library L]       delete records (no undo here; see docs/decisions/0011)
     refman check [--repair] [--library L]   look for damage; --repair fixes what it can
 
 Exit codes: 0 success; 1 something was refused or not found (the rest is
-kept), or ``check`` left problems; 2 a usage error, a library that cannot be
+kept), or ``check`` left problems; 2 a usage error (a QUERY that is not a search
+among them, with its reason), a library that cannot be
 opened (or is missing: only ``import`` and the window create one, or is
 read-only and a write was asked), or a window that cannot open here.
 """
@@ -26,6 +30,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from refman import __version__
+from refman.domain.search_query import SearchError
 from refman.formats.export import EXPORT_FORMATS
 from refman.services import exporting
 from refman.services.catalog import Catalog
@@ -101,8 +106,12 @@ def _parser() -> argparse.ArgumentParser:
     listing.add_argument("--stubs", action="store_true", help="include stubs (articles known only from citations)")
     _library_option(listing)
 
-    search = commands.add_parser("search", help="search titles, abstracts, keywords, MeSH terms, journals, identifiers")
-    search.add_argument("query", metavar="QUERY")
+    search = commands.add_parser(
+        "search",
+        help="search the library: words and \"phrases\" anywhere, fields (title: author: journal: year:2015..2020 "
+        "pmid: pmcid: doi: mesh: keyword: type: lang: is:stub has:abstract), AND OR NOT - ( )",
+    )
+    search.add_argument("query", metavar="QUERY", help='for example: author:smith year:2015..2020 "multiple sclerosis"')
     search.add_argument("--json", action="store_true", help="print JSON")
     search.add_argument("--stubs", action="store_true", help="include stubs")
     _library_option(search)
@@ -183,6 +192,9 @@ def _main(argv: Sequence[str] | None) -> int:
         return _check(library, args.repair)
     except LibraryError as error:  # e.g. made read-only while we ran
         print(f"refman: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except SearchError as error:  # a QUERY that is not a search: its reason, before any output
+        print(f"refman: {args.command}: {error}", file=sys.stderr)
         return EXIT_USAGE
     finally:
         library.dispose()

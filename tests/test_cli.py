@@ -107,8 +107,9 @@ def test_search_finds_words_of_abstracts_and_keywords(seeds, lib, capsys):
     assert [r["pmid"] for r in json.loads(capsys.readouterr().out)] == ["99000005"]
     main(["search", "CD52", "--json", "--library", lib])
     assert "25344374" in {r["pmid"] for r in json.loads(capsys.readouterr().out)}
-    main(["search", '"NEAR( -* (', "--json", "--library", lib])
-    assert json.loads(capsys.readouterr().out) == []
+    assert main(["search", '"NEAR( -* (', "--json", "--library", lib]) == 2
+    out, err = capsys.readouterr()
+    assert (out, err) == ("", "refman: search: a quote is not closed (at character 1)\n")
 
 
 def test_refused_files_are_named_on_stderr_and_exit_is_1(seeds, lib, tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 
 import pytest
 import search_library
@@ -10,10 +11,19 @@ from pages import page
 from search_library import write_pages
 from sqlalchemy import text
 
+from refman.domain.search_query import SearchError, parse_search
 from refman.services.importer import ImportService
 from refman.store import queries
 from refman.store.library import open_library
 from refman.store.queries import ListQuery, SortKey, StoredList
+
+
+def parse_error(text: str) -> SearchError:
+    try:
+        parse_search(text)
+    except SearchError as error:
+        return error
+    raise AssertionError(f"{text!r} parsed")
 
 
 @pytest.fixture
@@ -97,7 +107,11 @@ def test_search_results_are_the_unsearched_list_filtered_in_every_order(searchab
             assert queries.count_rows(session, searched) == len(expected)
 
 
-@pytest.mark.parametrize("search", ["lymphocyte", "alpha", "thyroid lymphocyte", "nothing-like-it", "((", ""])
+@pytest.mark.parametrize(
+    "search",
+    ["lymphocyte", "alpha", "thyroid lymphocyte", "nothing-like-it", "", "lymphocyte -thyroid", "title:alpha OR thyroid",
+     "year:2010..2011", "is:stub", "journal:\"Mult Scler\" -lymphocyte"],
+)
 @pytest.mark.parametrize("include_stubs", [False, True])
 def test_a_stored_list_holds_the_plain_query_count_rows_and_positions(searchable, stored, search, include_stubs):
     with searchable.reading() as session:
@@ -140,14 +154,36 @@ def test_the_first_rows_give_up_when_no_index_serves_the_order_or_the_walk_is_to
         assert queries.first_rows(session, query, 5, budget=10) is None
         # The session is still good for the next query.
         assert queries.first_rows(session, query, 5) == queries.list_rows(session, query, 0, 5)
-        assert queries.first_rows(session, ListQuery(search="(("), 5) == []
+
+
+def test_a_query_that_is_not_a_search_is_refused_with_its_reason_by_every_read(searchable, stored):
+    """Never a silent empty list: each read raises the parser's reason, and the stored list keeps its rows."""
+    stored.build(ListQuery(search="lymphocyte"))
+    kept = stored.rows(0, stored.count)
+    for typed in ("((", "year:abc", 'title:"x', "foo:bar", "lymphocyte OR"):
+        query = ListQuery(search=typed, sort=SortKey.TITLE)
+        with searchable.reading() as session:
+            for read in (
+                lambda q=query: queries.list_rows(session, q),
+                lambda q=query: queries.count_rows(session, q),
+                lambda q=query: queries.position_of(session, q, 1),
+                lambda q=query: queries.first_rows(session, replace(q, sort=SortKey.ID), 5),
+                lambda t=typed: queries.search_hit_count(session, t),
+            ):
+                with pytest.raises(SearchError) as refused:
+                    read()
+                assert refused.value.reason == parse_error(typed).reason
+        with pytest.raises(SearchError):
+            stored.build(query)
+        assert stored.rows(0, len(kept)) == kept
 
 
 def test_a_search_counts_hits_stubs_included(searchable):
     with searchable.reading() as session:
         hits = queries.search_hit_count(session, "lymphocyte")
         assert hits == len(search_library.pages_with("lymphocyte") | search_library.stubs_with("lymphocyte"))
-        assert queries.search_hit_count(session, '"*') == 0
+        with pytest.raises(SearchError):
+            queries.search_hit_count(session, '"*')
 
 
 def test_a_cancelled_build_holds_no_list_and_the_next_build_works(searchable, stored):

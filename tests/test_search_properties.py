@@ -1,8 +1,9 @@
 """Property tests of search: whatever a user types, the list counts, lists and places records, and never raises.
 
-Search text goes to SQLite's FTS5 (where quotes, ``*``, ``NEAR``, ``-``, ``:``,
-``^`` and AND/OR/NOT are syntax) or, on other databases, to ``LIKE`` (where
-``%`` and ``_`` are).  The quick suite runs a few hundred examples; a long fuzz
+Search text is the search language (``refman.domain.search_query``): it either
+parses, or every read refuses it with the parser's reason.  What parses goes to
+SQLite's FTS5 (where quotes, ``*``, ``NEAR``, ``-``, ``:``, ``^`` and AND/OR/NOT
+are syntax) or, on other databases, to ``LIKE`` (where ``%`` and ``_`` are).  The quick suite runs a few hundred examples; a long fuzz
 run is one command::
 
     REFMAN_FUZZ=1 .venv/bin/python -m pytest tests/test_search_properties.py
@@ -17,6 +18,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from search_library import write_pages
 
+from refman.domain.search_query import SearchError, parse_search
 from refman.services.importer import ImportService
 from refman.store import queries
 from refman.store.library import open_library
@@ -27,7 +29,8 @@ QUERY_SYNTAX = [
     '"', '""', "*", "(", ")", "()", "NEAR", "NEAR(", "NEAR/2", "-", ":", "^", "+", "{", "}", "AND", "OR", "NOT",
     "and", "title:", "abstract :", "{title abstract}:", "\x00", "'", "%", "_", "\\", ",", ".", " ", "\t", "\n",
     "lymphocyte", "lymph", "alpha", "Alpha", "thyroid", "é", "Ünïcode", "中文", "ǅ", "\u0301", "٣", "ß", "🙂",
-    "\ufeff", "\u200b", "ﬁ",
+    "\ufeff", "\u200b", "ﬁ", "year:2011", "year:2010..2011", "journal:", "author:x", "is:stub", "has:abstract",
+    "pmid:95000002", "lang:", "type:", "mesh:", "-", "(lymph", "OR lymphocyte)",
 ]
 search_text = st.one_of(
     st.text(),
@@ -65,8 +68,23 @@ def stored(searchable):
     stored.close()
 
 
-def check_the_list(session, query: ListQuery, every_id: list[int]) -> list[queries.ListRow]:
-    """Count, rows and positions agree, for the rows listed and a record left out."""
+def is_search(text: str) -> bool:
+    try:
+        parse_search(text)
+    except SearchError:
+        return False
+    return True
+
+
+def check_the_list(session, query: ListQuery, every_id: list[int]) -> list[queries.ListRow] | None:
+    """Count, rows and positions agree, for the rows listed and a record left out; None for text that is not a search."""
+    if not is_search(query.search):
+        for read in (queries.list_rows, queries.count_rows):
+            with pytest.raises(SearchError):
+                read(session, query)
+        with pytest.raises(SearchError):
+            queries.position_of(session, query, every_id[0])
+        return None
     rows = queries.list_rows(session, query)
     assert queries.count_rows(session, query) == len(rows)
     assert queries.list_rows(session, query, 2, 3) == rows[2:5]
@@ -86,6 +104,14 @@ def check_the_list(session, query: ListQuery, every_id: list[int]) -> list[queri
 def test_any_search_text_lists_counts_and_places_records_with_the_full_text_index(searchable, every_id, stored, query):
     with searchable.reading() as session:
         rows = check_the_list(session, query, every_id)
+        if rows is None:
+            with pytest.raises(SearchError):
+                queries.search_hit_count(session, query.search)
+            with pytest.raises(SearchError):
+                queries.first_rows(session, query, 4)
+            with pytest.raises(SearchError):
+                stored.build(query)
+            return
         hits = queries.search_hit_count(session, query.search)
         assert hits is not None
         if query.search.strip():
@@ -103,7 +129,8 @@ def test_any_search_text_lists_counts_and_places_records_with_the_full_text_inde
 def test_any_search_text_lists_counts_and_places_records_without_the_full_text_index(searchable, every_id, query):
     """Other databases have no FTS5 table: search falls back to LIKE, which must take any text too."""
     with mock.patch.object(queries, "has_fts", lambda _session: False), searchable.reading() as session:
-        check_the_list(session, query, every_id)
+        if check_the_list(session, query, every_id) is None:
+            return
         assert queries.search_hit_count(session, query.search) is None
         assert queries.first_rows(session, query, 4) is None
 
@@ -112,11 +139,14 @@ def test_any_search_text_lists_counts_and_places_records_without_the_full_text_i
 @given(text=search_text)
 @example(text="_ 0")  # "_" was once an empty FTS5 phrase: nothing alone, ignored beside a word
 @example(text="\u19b0 lymphocyte")
-def test_every_word_typed_narrows_the_list(searchable, text):
-    """A search is every word at once: the hits of more words are among the hits of fewer."""
+@example(text="lymphocyte OR thyroid repopulation")
+def test_every_term_typed_narrows_the_list(searchable, text):
+    """Terms are ANDed: a search with one more term at the end finds some of what it found without it."""
     words = text.split()
+    shorter, longer = " ".join(words[:-1]), " ".join(words)
+    if len(words) < 2 or not is_search(shorter) or not is_search(longer):
+        return
     with searchable.reading() as session:
-        shorter = {row.id for row in queries.list_rows(session, ListQuery(include_stubs=True, search=" ".join(words[:-1])))}
-        longer = {row.id for row in queries.list_rows(session, ListQuery(include_stubs=True, search=" ".join(words)))}
-    if len(words) > 1 and queries.fts_query(" ".join(words[:-1])) is not None:
-        assert longer <= shorter
+        fewer = {row.id for row in queries.list_rows(session, ListQuery(include_stubs=True, search=shorter))}
+        more = {row.id for row in queries.list_rows(session, ListQuery(include_stubs=True, search=longer))}
+    assert more <= fewer

@@ -50,6 +50,7 @@ from PySide6.QtWidgets import (
 
 from refman import __version__
 from refman.domain.records import Reference
+from refman.domain.search_query import SearchError
 from refman.gui.detail_pane import DetailPane
 from refman.gui.drop import DropContent, read_drop
 from refman.gui.export_actions import ExportActions
@@ -70,6 +71,7 @@ from refman.gui.reference_model import (
     ReferenceListModel,
 )
 from refman.gui.resources import icon
+from refman.gui.search_field import SearchField
 from refman.gui.write_lane import ImportJob, JobFailed, WriteLane
 from refman.services.catalog import Catalog, LibrarySummary
 from refman.services.importer import ImportProgress, ImportReport, ImportService
@@ -390,9 +392,8 @@ class MainWindow(QMainWindow):
         self._select_timer = QTimer(self, singleShot=True, interval=0)
         self._select_timer.timeout.connect(self._select_pending_in_list)
 
-        self.search = QLineEdit(self)
+        self.search = SearchField(self)
         self.search.setObjectName("searchField")
-        self.search.setPlaceholderText("Search titles, abstracts, keywords, MeSH, journals, IDs  (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
         self.search.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
         self.search.setAcceptDrops(False)
@@ -769,7 +770,16 @@ class MainWindow(QMainWindow):
         self._apply_search()
 
     def _apply_search(self) -> None:
-        self.model.set_search(self.search.text())
+        """Search for the field's text; text that is not a search says why and keeps the list as it was."""
+        try:
+            self.model.set_search(self.search.text())
+        except SearchError as error:
+            self.search.show_error(str(error))
+            self.statusBar().showMessage(f"Not a search: {error}")
+            return
+        if self.search.error is not None:
+            self.search.clear_error()
+            self.statusBar().clearMessage()
 
     def refresh_list(self) -> None:
         """Read the library again: the list and the status bar's totals (after an import)."""

@@ -33,6 +33,7 @@ from refman.gui.resources import icon
 from refman.store import queries
 from refman.store.library import Library
 from refman.store.queries import ListQuery, ListRow, SortKey, StoredList
+from refman.store.search_sql import check_search
 
 _log = logging.getLogger(__name__)
 
@@ -132,6 +133,8 @@ class ReferenceListModel(QAbstractTableModel):
         self.endResetModel()
 
     def set_search(self, text: str) -> None:
+        """Raises ``SearchError`` (and the list stays as it is) when the text is not a search."""
+        check_search(text)
         self.set_query(replace(self._query, search=text))
 
     def set_include_stubs(self, include: bool) -> None:

@@ -51,7 +51,8 @@ from refman.store.citation_keys import find_by_key
 from refman.store.record_details import details_from_extra, load_people
 from refman.store.record_links import naming_pages
 from refman.store.schema import link_table, page_table, reference_table, term_table
-from refman.store.search_index import fts_query, has_fts
+from refman.store.search_index import has_fts
+from refman.store.search_sql import compile_search
 
 R = reference_table
 L = link_table
@@ -131,48 +132,14 @@ def count_references(session: Session) -> tuple[int, int]:
 
 
 def _filtered(session: Session | Connection, query: ListQuery, columns: Sequence) -> Select | None:
+    """The list's rows; raises ``SearchError`` when its search is not a search."""
     statement = select(*columns).select_from(R)
-    if not query.include_stubs:
+    search = compile_search(query.search, fts=has_fts(session))
+    if not (query.include_stubs or (search is not None and search.shows_stubs)):
         statement = statement.where(R.c.is_stub.is_(False))
-    if query.search.strip():
-        condition = _search_condition(session, query.search)
-        if condition is None:
-            return None
-        statement = statement.where(condition)
+    if search is not None:
+        statement = statement.where(search.condition)
     return statement
-
-
-def _fts_ids(match: str):
-    """The ids of the records the full-text index matches (stubs too), in id order."""
-    matching = text("SELECT rowid FROM reference_fts WHERE reference_fts MATCH :q").bindparams(q=match)
-    return matching.columns(rowid=R.c.id.type)
-
-
-def _search_condition(session: Session | Connection, user_text: str):
-    if has_fts(session):
-        match = fts_query(user_text)
-        if match is None:
-            return None
-        return R.c.id.in_(_fts_ids(match))
-    words = [word for word in user_text.split() if word]
-    if not words:
-        return None
-    term_hit = lambda like: select(T.c.reference_id).where(T.c.value.ilike(like))  # noqa: E731
-    conditions = []
-    for word in words:
-        like = f"%{word.replace('%', '').replace('_', '')}%"
-        conditions.append(
-            or_(
-                R.c.title.ilike(like),
-                R.c.abstract.ilike(like),
-                R.c.journal.ilike(like),
-                R.c.doi.ilike(like),
-                R.c.pmcid.ilike(like),
-                func.cast(R.c.pmid, R.c.title.type).ilike(like),
-                R.c.id.in_(term_hit(like)),
-            )
-        )
-    return and_(*conditions)
 
 
 def _order(query: ListQuery) -> list:
@@ -269,21 +236,29 @@ def list_rows(session: Session, query: ListQuery, offset: int = 0, limit: int | 
 # -- searches: run once, read many times ----------------------------------------------------
 
 def search_hit_count(session: Session, user_text: str) -> int | None:
-    """How many records the full-text index matches, stubs included: the cheap size of a search.
+    """How many records a search may find, stubs included: its cheap size, never less than it finds.
 
-    None where there is no full-text index (other databases search with ``LIKE``).
+    The count of the full-text match every hit must have, or, for a search
+    with none (``year:2019``), the size of the library.  None where there is
+    no full-text index (other databases search with ``LIKE``).  Raises
+    ``SearchError`` when the text is not a search.
     """
     if not has_fts(session):
         return None
-    match = fts_query(user_text)
-    if match is None:
+    search = compile_search(user_text, fts=True)
+    if search is None:
         return 0
-    counted = text("SELECT count(*) FROM reference_fts WHERE reference_fts MATCH :q").bindparams(q=match)
+    if search.match is None:
+        return session.execute(select(func.coalesce(func.max(R.c.id), 0))).scalar() or 0
+    counted = text("SELECT count(*) FROM reference_fts WHERE reference_fts MATCH :q").bindparams(q=search.match)
     return session.execute(counted).scalar() or 0
 
 
 _STEPS_PER_CHECK = 1000
 """SQLite virtual-machine steps between two calls of a progress handler."""
+
+UNINDEXED_WALK_STEPS = 300_000
+"""The most steps ``first_rows`` walks for a search the full-text index does not narrow (tens of ms)."""
 
 
 def _sqlite_driver(connection: Connection) -> sqlite3.Connection:
@@ -307,20 +282,21 @@ def first_rows(session: Session, query: ListQuery, limit: int, *, budget: int | 
     """
     if not has_fts(session) or not query.search.strip():
         return None
-    if query.include_stubs and query.sort is not SortKey.ID:
+    # ``id + 0`` keeps SQLite from starting at the hits (a lookup each, then a sort of them all):
+    # it walks the sort column's index and probes the hits instead.  In id order the hits come
+    # in the list's order: SQLite reads them in turn and stops at the limit.
+    search = compile_search(query.search, fts=True, id_column=R.c.id if query.sort is SortKey.ID else R.c.id + 0)
+    if search is None:
         return None
-    match = fts_query(query.search)
-    if match is None:
-        return []
-    if query.sort is SortKey.ID:
-        # The hits come in id order, the list's order: SQLite reads them in turn and stops at the limit.
-        hit = R.c.id.in_(_fts_ids(match))
-    else:
-        # ``id + 0`` keeps SQLite from starting at the hits (a lookup each, then a sort of them all):
-        # it walks the sort column's index and probes the hits instead.
-        hit = (R.c.id + 0).in_(_fts_ids(match))
+    include_stubs = query.include_stubs or search.shows_stubs
+    if include_stubs and query.sort is not SortKey.ID:
+        return None
+    if search.match is None and budget is not None:
+        # No full-text hits to gather (``year:2019``, ``-word``): the walk alone, within a fixed share.
+        budget = min(budget, UNINDEXED_WALK_STEPS)
+    hit = search.condition
     statement = select(*_ROW_COLUMNS).where(hit)
-    if not query.include_stubs:
+    if not include_stubs:
         statement = statement.where(R.c.is_stub.is_(False))
     statement = statement.order_by(*_order(query)).limit(limit)
     if budget is None:
@@ -393,7 +369,9 @@ class StoredList:
 
         ``cancelled`` is asked every few milliseconds while SQLite works (from
         the thread that builds), so another thread can stop a long build.
+        Raises ``SearchError`` when the query's search is not a search.
         """
+        compile_search(query.search, fts=True)  # text that is not a search leaves the table as it was
         connection = self._connect()
         self.query, self.count = None, 0
         if cancelled():

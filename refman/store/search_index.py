@@ -1,11 +1,11 @@
 """The full-text index (SQLite FTS5), kept in step by the store on every write.
 
-Other databases have no FTS table; search falls back to ``LIKE`` there.
+Other databases have no FTS table; search falls back to ``LIKE`` there.  What a
+search asks of the index is compiled in ``search_sql``.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from sqlalchemy import Connection, bindparam, text
@@ -55,27 +55,3 @@ def reindex(session: Session, ids: Iterable[int], *, new: Iterable[int] = ()) ->
         session.execute(_UNINDEX, {"ids": list(chunk)})
     for chunk in chunked(ids, 500):
         session.execute(_REINDEX, {"ids": list(chunk)})
-
-
-_WORD = re.compile(r"\w+")
-_LETTER_OR_DIGIT = re.compile(r"[^\W_\u19b0-\u19c9\u1cf2\u1cf3]")
-"""What FTS5's ``unicode61`` tokenizer keeps of a word: letters and digits.
-
-The underscore separates words for it, and so do the few characters Python
-counts as letters that SQLite's tokenizer tables do not (New Tai Lue vowel
-signs, two Vedic signs).  A quoted term with none of these would be an empty
-phrase, which FTS5 drops from an AND but which matches nothing on its own: a
-search for "_ x" would find more than one for "_".
-"""
-
-
-def fts_query(user_text: str) -> str | None:
-    """Turn what a user typed into a safe FTS5 query: every word must match, as a prefix.
-
-    Operators and quotes in the input are treated as text, so no input can raise;
-    input with no word in it is no query (None).
-    """
-    tokens = [word for word in _WORD.findall(user_text) if _LETTER_OR_DIGIT.search(word)]
-    if not tokens:
-        return None
-    return " ".join(f'"{token}"*' for token in tokens)

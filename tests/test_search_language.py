@@ -1,0 +1,166 @@
+"""The search language on a library whose every record is known: each field and combination finds exactly its records.
+
+Each query runs on SQLite's full-text index and on the ``LIKE`` fallback other
+databases use, in the list, its count, its first rows and a stored list.
+"""
+
+from __future__ import annotations
+
+from unittest import mock
+
+import pytest
+from search_language_library import write_library_files
+
+from refman.domain.search_query import SearchError
+from refman.services.importer import ImportService
+from refman.store import queries
+from refman.store.library import open_library
+from refman.store.queries import ListQuery, SortKey, StoredList
+
+EVERY_RECORD = {"1001", "1002", "1003", "1004", "1005"}
+STUBS = {"2001", "2002"}
+
+FOUND = [
+    # query, records found with stubs hidden, stubs found besides when shown
+    ("sclerosis", {"1001", "1003", "1004"}, {"2001"}),
+    ("scler", {"1001", "1003", "1004"}, {"2001"}),
+    ("relapse", {"1004", "1005"}, set()),
+    ('"multiple sclerosis"', {"1001", "1004"}, set()),
+    ("title:sclerosis", {"1001", "1003", "1004"}, {"2001"}),
+    ('title:"multiple sclerosis"', {"1001", "1004"}, set()),
+    ("title:hippocampus", {"1003"}, set()),
+    ("title:lymphocyte", set(), set()),
+    ("author:smith", {"1001", "1002", "1004"}, set()),
+    ("author:coles", {"1001"}, set()),
+    ("author:alasdair", {"1001"}, set()),
+    ('journal:"Mult Scler"', {"1001", "1004"}, {"2001"}),
+    ("journal:brain", {"1003"}, {"2002"}),
+    ("keyword:review", {"1003"}, set()),
+    ("type:review", {"1002"}, set()),
+    ("mesh:review", {"1004"}, set()),
+    ("mesh:lymphocytes", {"1001"}, set()),
+    ('mesh:"multiple sclerosis"', {"1001"}, set()),
+    ("type:trial", {"1001"}, set()),
+    ("year:2019", {"1002"}, {"2002"}),
+    ("year:2015..2020", {"1001", "1002"}, {"2001", "2002"}),
+    ("year:>=2019", {"1002", "1003"}, {"2002"}),
+    ("year:..2015", {"1004"}, {"2001"}),
+    ("year:<2016", {"1004"}, {"2001"}),
+    ("pmid:1003", {"1003"}, set()),
+    ("pmid:2001", set(), {"2001"}),
+    ("pmcid:PMC1004", {"1004"}, set()),
+    ("pmcid:1001", {"1001"}, set()),
+    ("doi:10.1000/ONE", {"1001"}, set()),
+    ("doi:https://doi.org/10.1000/two", {"1002"}, set()),
+    ("lang:eng", {"1001", "1003"}, set()),
+    ("lang:german", {"1002"}, set()),
+    ("lang:fre", {"1004"}, set()),
+    ("has:pmcid", {"1001", "1004"}, set()),
+    ("has:abstract", {"1001", "1003", "1004", "1005"}, set()),
+    ("has:doi", {"1001", "1002"}, set()),
+    ("has:pmid", EVERY_RECORD, STUBS),
+    ("-has:abstract", {"1002"}, STUBS),
+    ("author:smith year:2015..2020 sclerosis", {"1001"}, set()),
+    ('journal:"Mult Scler" -stub', {"1001"}, {"2001"}),
+    ("thyroid OR hippocampus", {"1002", "1003"}, {"2002"}),
+    ("sclerosis -natalizumab", {"1001", "1003"}, {"2001"}),
+    ("sclerosis AND NOT natalizumab", {"1001", "1003"}, {"2001"}),
+    ("NOT sclerosis", {"1002", "1005"}, {"2002"}),
+    ("(author:jones OR author:coles) has:abstract", {"1001", "1003"}, set()),
+    ("sclerosis OR year:2019", {"1001", "1002", "1003", "1004"}, {"2001", "2002"}),
+    ("-year:2019", {"1001", "1003", "1004", "1005"}, {"2001"}),
+    ("-pmcid:PMC1001", EVERY_RECORD - {"1001"}, STUBS),
+    ("type:review OR mesh:review", {"1002", "1004"}, set()),
+    ("-type:review", EVERY_RECORD - {"1002"}, STUBS),
+    ("-(thyroid OR sclerosis) has:pmid", {"1005"}, set()),
+    ("thyroid OR sclerosis title:multiple", {"1001", "1002", "1004"}, {"2002"}),
+]
+
+
+@pytest.fixture(scope="module")
+def known(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("search-language")
+    library = open_library(folder / "library.sqlite")
+    report = ImportService(library).import_paths([write_library_files(folder / "files")])
+    assert not report.refused
+    yield library
+    library.dispose()
+
+
+@pytest.fixture(params=["fts", "like"])
+def backend(request):
+    """The full-text index (SQLite), or the LIKE fallback of other databases."""
+    if request.param == "fts":
+        yield request.param
+    else:
+        with mock.patch.object(queries, "has_fts", lambda _session: False):
+            yield request.param
+
+
+def pmids(rows) -> set[str]:
+    return {row.pmid for row in rows}
+
+
+@pytest.mark.parametrize(("text", "records", "stubs"), FOUND, ids=[case[0] for case in FOUND])
+def test_each_field_and_combination_finds_exactly_its_records(known, backend, text, records, stubs):
+    for include_stubs, wanted in ((False, records), (True, records | stubs)):
+        if text.startswith("is:"):
+            continue
+        query = ListQuery(include_stubs=include_stubs, search=text)
+        with known.reading() as session:
+            rows = queries.list_rows(session, query)
+            assert pmids(rows) == wanted, (include_stubs, pmids(rows))
+            assert queries.count_rows(session, query) == len(rows)
+            if backend == "fts":
+                assert queries.first_rows(session, query, 100) == rows
+                hits = queries.search_hit_count(session, text)
+                assert hits is not None and hits >= len(rows)
+        if backend == "fts":
+            stored = StoredList(known.engine)
+            try:
+                assert stored.build(query) == len(rows)
+                assert stored.rows(0, len(rows)) == rows
+            finally:
+                stored.close()
+
+
+@pytest.mark.parametrize(
+    ("text", "wanted"), [("is:stub", STUBS), ("is:stub sclerosis", {"2001"}), ("is:stub OR pmid:1003", STUBS | {"1003"})]
+)
+def test_asking_for_stubs_lists_them_even_when_the_list_hides_stubs(known, backend, text, wanted):
+    for include_stubs in (False, True):
+        for sort in (SortKey.ID, SortKey.TITLE):
+            query = ListQuery(include_stubs=include_stubs, search=text, sort=sort)
+            with known.reading() as session:
+                assert pmids(queries.list_rows(session, query)) == wanted
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [("key:lindqvist2015lymphocyte", "key: is not searchable in this version"),
+     ("sclerosis is:edited", "is:edited is not searchable in this version")],
+)
+def test_fields_of_later_versions_are_refused_with_a_reason(known, backend, text, reason):
+    with known.reading() as session, pytest.raises(SearchError) as refused:
+        queries.list_rows(session, ListQuery(search=text))
+    assert refused.value.reason == reason
+
+
+def test_a_year_range_and_an_author_sort_like_the_unsearched_list(known):
+    """The list's order holds for field searches, in every sort."""
+    with known.reading() as session:
+        for sort in SortKey:
+            for descending in (False, True):
+                everything = queries.list_rows(session, ListQuery(include_stubs=True, sort=sort, descending=descending))
+                query = ListQuery(include_stubs=True, sort=sort, descending=descending, search="year:2015..2020 OR author:smith")
+                expected = [row for row in everything if row.pmid in {"1001", "1002", "1004", "2001", "2002"}]
+                assert queries.list_rows(session, query) == expected
+
+
+def test_the_first_rows_of_a_search_the_index_does_not_narrow_walk_only_a_fixed_share(known):
+    """The caller's budget grows with the hits (``year:2019`` counts as the whole library); the walk must not."""
+    with known.reading() as session, mock.patch.object(queries, "UNINDEXED_WALK_STEPS", 10):
+        assert queries.first_rows(session, ListQuery(search="year:2019 OR has:doi", sort=SortKey.TITLE), 5, budget=10**6) is None
+        assert queries.first_rows(session, ListQuery(search="-sclerosis", sort=SortKey.TITLE), 5, budget=10**6) is None
+        worded = ListQuery(search="sclerosis year:2014..2021", sort=SortKey.TITLE)
+        assert queries.first_rows(session, worded, 5, budget=10**6) == queries.list_rows(session, worded, 0, 5)
