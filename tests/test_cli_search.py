@@ -47,7 +47,6 @@ def test_asking_for_stubs_lists_them_without_the_stubs_flag(capsys, known):
         ("sclerosis OR", "OR needs a search term after it (at character 11)"),
         ("foo:bar", '"foo:" is not a field (title: author: journal: keyword: mesh: type: year: pmid: pmcid: doi: lang: '
                     'key: is: has:); quote text with a colon (at character 1)'),
-        ("key:coles2016alemtuzumab", "key: is not searchable in this version (at character 1)"),
     ],
 )
 def test_a_query_that_is_not_a_search_exits_2_with_its_reason_on_one_line(capsys, known, query, reason):

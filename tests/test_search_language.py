@@ -10,6 +10,7 @@ from unittest import mock
 
 import pytest
 from search_language_library import write_library_files
+from sqlalchemy import text
 
 from refman.domain.search_query import SearchError
 from refman.services.importer import ImportService
@@ -137,13 +138,25 @@ def test_asking_for_stubs_lists_them_even_when_the_list_hides_stubs(known, backe
 
 @pytest.mark.parametrize(
     ("text", "reason"),
-    [("key:lindqvist2015lymphocyte", "key: is not searchable in this version"),
-     ("sclerosis is:edited", "is:edited is not searchable in this version")],
+    [("sclerosis is:edited", "is:edited is not searchable in this version")],
 )
 def test_fields_of_later_versions_are_refused_with_a_reason(known, backend, text, reason):
     with known.reading() as session, pytest.raises(SearchError) as refused:
         queries.list_rows(session, ListQuery(search=text))
     assert refused.value.reason == reason
+
+
+def test_key_finds_the_record_with_that_citation_key_in_any_case(known, backend):
+    with known.reading() as session:
+        keyed = session.execute(text("SELECT pmid, citation_key FROM reference WHERE is_stub = 0 ORDER BY id")).all()
+    assert keyed
+    for pmid, key in keyed:
+        for include_stubs in (False, True):
+            with known.reading() as session:
+                found = queries.list_rows(session, ListQuery(include_stubs=include_stubs, search=f"key:{key.upper()}"))
+                assert pmids(found) == {str(pmid)}
+                others = queries.list_rows(session, ListQuery(include_stubs=include_stubs, search=f"-key:{key}"))
+                assert str(pmid) not in pmids(others)
 
 
 def test_a_year_range_and_an_author_sort_like_the_unsearched_list(known):

@@ -29,6 +29,7 @@ from refman.domain.search_query import (
     mentions,
     parse_search,
 )
+from refman.store.citation_keys import lower_key
 from refman.store.schema import author_table, reference_table, term_table
 
 R = reference_table
@@ -68,6 +69,8 @@ _VALUE_FIELDS: dict[str, Callable[[str], Condition]] = {
     "pmcid": lambda value: _known(R.c.pmcid, R.c.pmcid == value),
     "doi": lambda value: _known(R.c.doi_key, R.c.doi_key == doi_key(value)),
     "lang": lambda value: _known(R.c.language, func.lower(R.c.language).like(_escaped(value.lower()) + "%", "\\")),
+    # Keys are unique case-insensitively: the lookup walks the index on lower(citation_key).
+    "key": lambda value: _known(R.c.citation_key, lower_key == value.strip().lower()),
 }
 
 _FLAGS: dict[tuple[str, str], Callable[[], Condition]] = {
