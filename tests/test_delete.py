@@ -187,6 +187,18 @@ def test_undo_after_an_unrelated_import_keeps_both(filled, catalog, tmp_path):
     assert count == 3
 
 
+def test_undo_gives_a_suffix_to_a_key_another_record_took_meanwhile(filled, catalog, tmp_path):
+    service = DeleteService(filled)
+    key = catalog.find(C).citation_key
+    outcome = service.delete([id_of(catalog, C)])
+    # Another article with the same title and year comes in and gets the freed key.
+    ImportService(filled).import_paths([write(tmp_path / "more", "g.txt", page("91000005", "Gamma alone"))])
+    assert catalog.find("91000005").citation_key == key
+    assert service.undo(outcome.deletion.snapshot).refusal is None
+    assert catalog.find(C).citation_key == key + "a"
+    assert catalog.find("91000005").citation_key == key
+
+
 def test_restore_is_all_or_nothing(filled, catalog):
     with filled.writing() as session:
         deletion = delete_references(session, [id_of(catalog, C)])

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from refman.domain.identifiers import title_key
 from refman.domain.records import Citation
 from refman.store.chunks import chunked
+from refman.store.citation_keys import KeyBook
 from refman.store.derived import (
     IN_CHUNK,
     delete_records,
@@ -234,7 +235,7 @@ def restore_deleted(session: Session, snapshot: DeletionSnapshot) -> tuple[int, 
         if row["id"] in restubbed:
             values = {name: value for name, value in row.items() if name != "id"}
             session.execute(update(raw_reference).where(raw_reference.c.id == row["id"]).values(values))
-    removed = [row for row in snapshot.references if row["id"] not in restubbed]
+    removed = _with_free_keys(session, [row for row in snapshot.references if row["id"] not in restubbed])
     if removed:
         session.execute(insert(raw_reference), removed)
     tables = {owned_table.name: owned_table for owned_table, _ in owned_tables()}
@@ -356,3 +357,9 @@ def _names(snapshot: DeletionSnapshot, ids: Iterable[int]) -> str:
     ]
     shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
     return shown or "a record"
+
+
+def _with_free_keys(session: Session, rows: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Restored records keep their citation keys; one another record took meanwhile gets a suffix."""
+    keys = KeyBook(session).give([row.get("citation_key") for row in rows])
+    return [{**row, "citation_key": key} for row, key in zip(rows, keys)]
