@@ -9,12 +9,10 @@ rules here means BibTeX, RIS, MEDLINE and CSL-JSON agree with each other.
 
 from __future__ import annotations
 
-import itertools
 import re
-import string
-import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
+from refman.domain.citation_keys import key_base, suffixes
 from refman.domain.records import ArticleRecord, Author
 
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
@@ -27,13 +25,6 @@ _NAME_PART = re.compile(r"[^\W\d_]+")
 _PAGE_RANGE = re.compile(r"^\s*([A-Za-z]*)(\d+)\s*[-\u2010-\u2015]+\s*([A-Za-z]*)(\d+)\s*$")
 
 CITATION_KEY = "bibtex key"  # the name of a record's key among its other_identifiers
-_KEY_STOPWORDS = frozenset(
-    {"a", "an", "and", "as", "at", "by", "for", "from", "in", "of", "on", "the", "to", "with"}
-)
-# Letters NFKD does not take apart into an ASCII letter and an accent.
-_ASCII_FOLD = str.maketrans(
-    {"ø": "o", "æ": "ae", "œ": "oe", "ß": "ss", "ł": "l", "đ": "d", "þ": "th", "ı": "i"}
-)
 
 
 def parse_date(text: str | None) -> tuple[int, ...]:
@@ -151,40 +142,15 @@ def citation_keys(records: Sequence[ArticleRecord]) -> list[str]:
 
 
 def _first_free(key: str, taken: set[str]) -> str:
-    if key not in taken:
-        return key
-    return next(key + suffix for suffix in _letters() if key + suffix not in taken)
-
-
-def _letters() -> Iterator[str]:
-    """a, b, ..., z, aa, ab, ...: as many suffixes as needed."""
-    for length in itertools.count(1):
-        for letters in itertools.product(string.ascii_lowercase, repeat=length):
-            yield "".join(letters)
+    return next(key + suffix for suffix in suffixes() if key + suffix not in taken)
 
 
 def _made_key(record: ArticleRecord) -> str:
-    """``familyYEARword``; with no author or editor, ``wordYEAR`` from the title."""
+    """The library's formula (``familyYEARword``) for a record that is not in a library."""
     people = record.authors or record.editors
     first = people[0] if people else None
-    name = _key_word(first.family or "") if first and first.family else ""
-    if first and not name and first.collective:
-        name = next(iter(_key_words(first.collective)), "")
-    title_words = [word for word in _key_words(record.title or "") if word not in _KEY_STOPWORDS]
     parts = date_parts(record)
-    year = str(parts[0]) if parts else ""
-    word = title_words[0] if title_words else ""
-    key = name + year + word if name else word + year
-    if key:
-        return key
-    return f"pmid{record.pmid}" if record.pmid else "ref"
-
-
-def _key_words(text: str) -> list[str]:
-    return [word for word in (_key_word(part) for part in text.split()) if word]
-
-
-def _key_word(text: str) -> str:
-    """Lower-case ASCII letters and digits only: safe in BibTeX, LaTeX and file names."""
-    folded = unicodedata.normalize("NFKD", text.casefold().translate(_ASCII_FOLD))
-    return "".join(ch for ch in folded if ch in string.ascii_lowercase or ch in string.digits)
+    base = key_base(
+        first.family if first else None, first.collective if first else None, parts[0] if parts else None, record.title
+    )
+    return base or (f"pmid{record.pmid}" if record.pmid else "ref")
