@@ -33,6 +33,7 @@ from alembic.script import ScriptDirectory
 
 import refman.store
 from benchmarks.corpus import WORDS
+from refman.domain.citation_keys import KeyRun, fallback_key, key_base
 from refman.store.library import open_library
 from refman.store.search_index import INDEX_ALL_SQL
 
@@ -154,6 +155,7 @@ def _fill(connection: sqlite3.Connection, records: int, rng: random.Random) -> N
     _step("links", lambda: _insert_links(connection, fulls, stubs, rng))
     _step("terms", lambda: _insert_terms(connection, fulls, vocabulary, rng))
     _step("cited counts", lambda: _fill_cited_counts(connection))
+    _step("citation keys", lambda: _fill_citation_keys(connection))
     _step("indexes", lambda: _run_all(connection, indexes))
     _step("full-text index", lambda: _fill_search_index(connection))
     _step("analyze", lambda: connection.execute("ANALYZE"))
@@ -311,6 +313,21 @@ def _insert_terms(
 
     statement = "INSERT INTO term (reference_id, kind, position, value) VALUES (?, ?, ?, ?)"
     _load(connection, rows(), lambda chunk: connection.executemany(statement, chunk))
+
+
+def _fill_citation_keys(connection: sqlite3.Connection) -> None:
+    """Every record's key, by the formula and clash rule the writer and migration 0004 use."""
+    run = KeyRun()
+    sources = connection.execute(
+        "SELECT r.id, r.title, r.year, a.family, a.collective FROM reference r"
+        " LEFT JOIN author a ON a.reference_id = r.id AND a.role = 'author' AND a.position = 0 ORDER BY r.id"
+    )
+    keys = [
+        (run.give(key_base(family, collective, year, title) or fallback_key(reference_id)), reference_id)
+        for reference_id, title, year, family, collective in sources
+    ]
+    for chunk in _batched(iter(keys)):
+        connection.executemany("UPDATE reference SET citation_key = ? WHERE id = ?", chunk)
 
 
 def _fill_cited_counts(connection: sqlite3.Connection) -> None:

@@ -93,7 +93,7 @@ def test_a_record_with_nothing_but_an_identifier_still_reads(find):
     bare = dataclasses.replace(
         find("99000002"), title=None, authors=(), journal=None, volume=None, issue=None, pages=None,
         year=None, date=None, abstract=None,
-        no_abstract=False, pmcid=None, doi=None, publication_types=(), mesh_terms=(), substances=(),
+        no_abstract=False, pmcid=None, doi=None, citation_key=None, publication_types=(), mesh_terms=(), substances=(),
         similar=(), cited_by=(), references=(),
     )
     assert reference_text(bare) == "\n".join([
@@ -104,3 +104,11 @@ def test_a_record_with_nothing_but_an_identifier_still_reads(find):
 def test_long_words_such_as_dois_are_never_broken(find):
     reference = dataclasses.replace(find("99000002"), doi="10.1000/" + "x" * 120)
     assert any(line.endswith("x" * 120) for line in reference_text(reference, width=60).splitlines())
+
+
+def test_the_citation_key_is_printed_under_the_identifiers(find):
+    record = find("99000002")
+    assert record.citation_key
+    lines = reference_text(record).splitlines()
+    below = lines[lines.index(next(line for line in lines if line.startswith("PMID: 99000002"))) + 1]
+    assert below == f"Citation key: {record.citation_key}"

@@ -82,6 +82,8 @@ def reference_text(reference: Reference, width: int = DEFAULT_WIDTH) -> str:
                    (("PMID", reference.pmid), ("PMCID", reference.pmcid), ("DOI", reference.doi)) if value]
     if identifiers:
         lines.append("  ".join(identifiers))
+    if reference.citation_key:
+        lines.append(f"Citation key: {reference.citation_key}")
     if reference.is_stub and reference.citation_text and source is None:  # the citation was not understood
         lines += ["", *wrap(f"Cited as: {reference.citation_text}")]
     if reference.abstract:
