@@ -35,7 +35,7 @@ from refman.domain.records import ArticleRecord, Author, ReadRecord
 from refman.formats.csl_json import author_from_parts, http_url, serial_numbers, year_in
 from refman.formats.decoding import decode_page_bytes
 from refman.formats.errors import ParseError
-from refman.formats.records_read import RecordsRead
+from refman.formats.records_read import RecordsRead, no_readable_record
 
 FORMAT = "bibtex"
 
@@ -83,7 +83,6 @@ _UNESCAPED = re.compile(r"(?<!\\)([&%])")
 _PLAIN_ESCAPES = re.compile(r"\\([_%&#$])")
 _PAGE_DASH = re.compile(r"\s*(?:-{2,}|\u2013|\u2014)\s*|\s+-\s+")
 _SAMPLE = 4096
-_MAX_SKIPPED_IN_REASON = 3
 
 
 def _latex_decoder() -> LatexNodes2Text:
@@ -129,7 +128,7 @@ def read_records(text: str) -> RecordsRead:
         else:
             skipped.append(f"{where}: no title and no identifier")
     if not records:
-        raise ParseError("no readable BibTeX record: " + _summary(skipped))
+        raise no_readable_record("BibTeX", skipped)
     return RecordsRead(records=tuple(records), skipped=tuple(skipped))
 
 
@@ -167,11 +166,6 @@ def _give_keys(text: str) -> tuple[str, set[str]]:
 
     return _ENTRY_WITHOUT_KEY.sub(add_key, text), placeholders
 
-
-def _summary(skipped: list[str]) -> str:
-    shown = "; ".join(skipped[:_MAX_SKIPPED_IN_REASON])
-    more = len(skipped) - _MAX_SKIPPED_IN_REASON
-    return shown + (f"; and {more} more" if more > 0 else "")
 
 
 # --- bytes and the JabRef encoding header ------------------------------------------------

@@ -22,7 +22,7 @@ from refman.domain.citation_keys import valid_key
 from refman.domain.identifiers import normalize_doi, normalize_pmcid, normalize_pmid
 from refman.domain.records import ArticleRecord, Author, ReadRecord
 from refman.formats.errors import ParseError
-from refman.formats.records_read import RecordsRead
+from refman.formats.records_read import RecordsRead, no_readable_record
 
 FORMAT = "csl-json"
 
@@ -59,7 +59,6 @@ _JSON_SPACE = re.compile(r"[ \t\n\r]*")
 # An item id that reads as a citation key: a letter, then letters, digits and _ : . + - (no numbers, no URLs).
 _KEY_LIKE_ID = re.compile(r"[A-Za-z][A-Za-z0-9_:.+-]*")
 _SAMPLE = 4096
-_MAX_SKIPPED_IN_REASON = 3
 
 
 # --- shared with the RIS and BibTeX readers -----------------------------------------------
@@ -177,7 +176,7 @@ def read_records(text: str) -> RecordsRead:
             continue
         records.append(ReadRecord(record=record, raw=body[start:end]))
     if not records:
-        raise ParseError("no readable CSL-JSON record: " + _summary(skipped))
+        raise no_readable_record("CSL-JSON", skipped)
     return RecordsRead(records=tuple(records), skipped=tuple(skipped))
 
 
@@ -254,11 +253,6 @@ def _json_kind(value: object) -> str:
     kinds = {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}
     return kinds.get(type(value), "number")
 
-
-def _summary(skipped: list[str]) -> str:
-    shown = "; ".join(skipped[:_MAX_SKIPPED_IN_REASON])
-    more = len(skipped) - _MAX_SKIPPED_IN_REASON
-    return shown + (f"; and {more} more" if more > 0 else "")
 
 
 class _ItemReader:

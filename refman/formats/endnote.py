@@ -19,10 +19,10 @@ import re
 from dataclasses import dataclass, field
 
 from refman.domain.identifiers import normalize_doi, normalize_pmcid, normalize_pmid
-from refman.domain.records import ArticleRecord, Author, ReadRecord
+from refman.domain.records import ArticleRecord, Author
 from refman.formats.csl_json import http_url, serial_numbers, year_in
 from refman.formats.errors import ParseError
-from refman.formats.records_read import RecordsRead
+from refman.formats.records_read import RecordsRead, read_tagged_records
 from refman.formats.ris import keywords_and_mesh, page_span, person_named, tidy_date
 
 FORMAT = "endnote"
@@ -31,7 +31,6 @@ _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 # A tag: "%", one visible character, then a space (or the end of the line: "%0" with no type).
 _TAG = re.compile(r"%([^\s%])(?:[ \t](.*))?$", re.DOTALL)
 _SAMPLE_LINES = 50
-_MAX_SKIPPED_IN_REASON = 3
 _MAX_NUMBER_LENGTH = 40
 # Tags that repeat, one value a line; an untagged line below one of them is one more value.
 _LIST_TAGS = frozenset("AEKUY@")
@@ -107,17 +106,7 @@ def read_records(text: str) -> RecordsRead:
     chunks = _chunks(text.lstrip("\ufeff"))
     if not chunks:
         raise ParseError("not EndNote tagged text: no line starts with a tag such as '%0 ' or '%T '")
-    records: list[ReadRecord] = []
-    skipped: list[str] = []
-    for number, chunk in enumerate(chunks, 1):
-        record = _record(chunk)
-        if record.title or record.pmid or record.pmcid or record.doi:
-            records.append(ReadRecord(record=record, raw="".join(chunk.lines)))
-        else:
-            skipped.append(f"record {number} (line {chunk.line}): no title and no identifier")
-    if not records:
-        raise ParseError("no readable EndNote record: " + _summary(skipped))
-    return RecordsRead(records=tuple(records), skipped=tuple(skipped))
+    return read_tagged_records(chunks, _record, "EndNote")
 
 
 def _chunks(text: str) -> list[_Chunk]:
@@ -150,11 +139,6 @@ def _chunks(text: str) -> list[_Chunk]:
             chunk.lines.pop()  # the blank lines between records belong to no record
     return chunks
 
-
-def _summary(skipped: list[str]) -> str:
-    shown = "; ".join(skipped[:_MAX_SKIPPED_IN_REASON])
-    more = len(skipped) - _MAX_SKIPPED_IN_REASON
-    return shown + (f"; and {more} more" if more > 0 else "")
 
 
 class _Fields:

@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 import rispy
 
 from refman.domain.identifiers import normalize_doi, normalize_pmcid, normalize_pmid
-from refman.domain.records import ArticleRecord, Author, ReadRecord
+from refman.domain.records import ArticleRecord, Author
 from refman.formats.csl_json import author_from_parts, http_url, serial_numbers, year_in
 from refman.formats.errors import ParseError
-from refman.formats.records_read import RecordsRead
+from refman.formats.records_read import RecordsRead, read_tagged_records
 
 FORMAT = "ris"
 
@@ -32,7 +32,6 @@ _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 _START = re.compile(r"^[\s\ufeff]*TY  -")
 _END = re.compile(r"^ER  -")
 _SAMPLE_LINES = 200
-_MAX_SKIPPED_IN_REASON = 3
 _MAX_NUMBER_LENGTH = 40
 
 # Tags that repeat, one value each; an untagged line below one of them is one more value.
@@ -115,17 +114,7 @@ def read_records(text: str) -> RecordsRead:
     chunks = _chunks(text)
     if not chunks:
         raise ParseError("not RIS: no line starts a record with 'TY  - '")
-    records: list[ReadRecord] = []
-    skipped: list[str] = []
-    for number, chunk in enumerate(chunks, 1):
-        record = _record(chunk)
-        if record.title or record.pmid or record.pmcid or record.doi:
-            records.append(ReadRecord(record=record, raw="".join(chunk.lines)))
-        else:
-            skipped.append(f"record {number} (line {chunk.line}): no title and no identifier")
-    if not records:
-        raise ParseError("no readable RIS record: " + _summary(skipped))
-    return RecordsRead(records=tuple(records), skipped=tuple(skipped))
+    return read_tagged_records(chunks, _record, "RIS")
 
 
 def _chunks(text: str) -> list[_Chunk]:
@@ -146,11 +135,6 @@ def _chunks(text: str) -> list[_Chunk]:
             current = None
     return chunks
 
-
-def _summary(skipped: list[str]) -> str:
-    shown = "; ".join(skipped[:_MAX_SKIPPED_IN_REASON])
-    more = len(skipped) - _MAX_SKIPPED_IN_REASON
-    return shown + (f"; and {more} more" if more > 0 else "")
 
 
 def _tags(chunk: _Chunk) -> dict[str, str | list[str]]:
