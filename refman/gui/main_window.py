@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QEvent, QModelIndex, QObject, QRectF, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QEvent, QModelIndex, QObject, QRectF, QSettings, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -72,8 +72,11 @@ from refman.gui.reference_model import (
 from refman.gui.resources import icon
 from refman.gui.write_lane import ImportJob, JobFailed, WriteLane
 from refman.services.catalog import Catalog, LibrarySummary
-from refman.services.importer import ImportProgress, ImportReport, ImportService
+from refman.services.changes import NO_CHANGES, Aspect, LibraryChanges
+from refman.services.importer import ImportProgress, ImportReport
+from refman.services.library_writer import LibraryWriter
 from refman.services.navigation import History
+from refman.services.watching import LibraryWatch
 from refman.store.library import Library, default_library_path
 
 log = logging.getLogger(__name__)
@@ -260,7 +263,10 @@ class MainWindow(QMainWindow):
 
     files_dropped = Signal(list)  # list[Path]
     text_dropped = Signal(str)
+    library_changed = Signal(object)
+    """LibraryChanges: every write, this window's or another program's, once; every view subscribes."""
     _counted = Signal(object)  # LibrarySummary | None, from the counting thread
+    _changed_elsewhere = Signal()  # from the watch's thread
 
     def __init__(
         self,
@@ -269,7 +275,9 @@ class MainWindow(QMainWindow):
         settings: QSettings | None = None,
         threaded: bool = True,
         samples: Path | None = SAMPLES,
+        watch: bool | None = None,
     ) -> None:
+        """``watch`` (by default when ``threaded``): notice writes by other programs and show them."""
         super().__init__()
         self.setObjectName("mainWindow")
         self.library = library
@@ -283,7 +291,6 @@ class MainWindow(QMainWindow):
         self._shown_is_stub = False
         self._import_failure: JobFailed | None = None
         self._summary = self.catalog.summary()
-        self._refreshing = False
         self._counting = False
         self._count_again = False
         self._closed = False
@@ -297,16 +304,19 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(icon("refman"))
         self.setAcceptDrops(True)
 
-        self.lane = WriteLane(ImportService(library), self, threaded=threaded)
+        self.lane = WriteLane(LibraryWriter(library), self, threaded=threaded)
         self.lane.started.connect(self._import_started)
         self.lane.progress.connect(self._import_progress)
         self.lane.failed.connect(self._import_failed)
         self.lane.finished.connect(self._import_finished)
+        self.lane.changed.connect(self._written)
+        self.lane.written.connect(self._written_so_far)
+        self._unannounced: LibraryChanges = NO_CHANGES  # an import's batches, gathered for REFRESH_DELAY_MS
 
         self._build_actions()
         self._build_widgets(threaded)
         self.exports = ExportActions(self, self.library)
-        self.edits = LibraryEdits(self, self.library, self.lane)
+        self.edits = LibraryEdits(self, self.lane)
         self._build_menus_and_toolbar()
         self._build_status_bar()
         self._set_tab_order()
@@ -318,7 +328,19 @@ class MainWindow(QMainWindow):
         self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
         self._search_timer.timeout.connect(self._apply_search)
         self._refresh_timer = QTimer(self, singleShot=True, interval=REFRESH_DELAY_MS)
-        self._refresh_timer.timeout.connect(self.refresh_list)
+        self._refresh_timer.timeout.connect(self._announce_written)
+
+        # Every view takes what changed from the one signal, and decides itself what to read again.
+        self.library_changed.connect(self.model.apply_changes)
+        self.library_changed.connect(self._update_shown)
+        self.library_changed.connect(self._count_changes)
+        self._changed_elsewhere.connect(self._written_elsewhere)
+        self._watch: LibraryWatch | None = None
+        if threaded if watch is None else watch:
+            self._watch = LibraryWatch.of(library, self._changed_elsewhere.emit)
+            if self._watch is not None:
+                self.lane.set_guard(self._watch.own_writes)
+                self._watch.start()
 
         self._restore_state()
         self._update_counts()
@@ -384,6 +406,8 @@ class MainWindow(QMainWindow):
             header.resizeSection(column, width)
         self.view.setAcceptDrops(False)
         self.view.selectionModel().currentRowChanged.connect(self._current_row_changed)
+        self._scrolled_to: tuple[int, int] | None = None  # the list's place, kept over a re-read
+        self.model.modelAboutToBeReset.connect(self._model_about_to_reset)
         self.model.modelReset.connect(self._model_reset)
         self.model.completed.connect(self._search_completed)
         # Finding a record's row in a long sorted list takes a while: it runs once the record is shown.
@@ -567,6 +591,9 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self)
+        if self._watch is not None:
+            self._watch.stop()
+            self._watch = None
         self.lane.shutdown()
         self._select_timer.stop()
         self.model.close()
@@ -740,19 +767,69 @@ class MainWindow(QMainWindow):
             self.view.selectRow(0)
         return True
 
-    # -- deleted records (Edit ▸ Delete and Undo live in gui/library_edits.py) ----------------
+    # -- changes to the library (every write, this window's or another program's) ---------------
 
-    def forget_records(self, reference_ids: Iterable[int]) -> None:
-        """Records deleted from the library: out of the history, and off the panes if shown."""
-        gone = set(reference_ids)
-        for reference_id in gone:
+    def forget_visits(self, reference_ids: Iterable[int]) -> None:
+        """Records the user deleted leave the trail of Back and Forward."""
+        for reference_id in set(reference_ids):
             self.history.forget(reference_id)
-        if self._shown_id in gone:
+        self._update_history_actions()
+
+    @Slot(object)
+    def _written(self, changes: LibraryChanges) -> None:
+        """A job of this window's lane finished: announce what it wrote, with any batches not yet announced."""
+        self._refresh_timer.stop()
+        changes, self._unannounced = self._unannounced.merge(changes), NO_CHANGES
+        self.library_changed.emit(changes)
+
+    @Slot(object)
+    def _written_so_far(self, changes: LibraryChanges) -> None:
+        """An import's batches: the list fills as it goes, read again at most every REFRESH_DELAY_MS."""
+        self._unannounced = self._unannounced.merge(changes)
+        if not self._refresh_timer.isActive():
+            self._refresh_timer.start()
+
+    def _announce_written(self) -> None:
+        changes, self._unannounced = self._unannounced, NO_CHANGES
+        if not changes.is_empty:
+            self.library_changed.emit(changes)
+
+    @Slot()
+    def _written_elsewhere(self) -> None:
+        if not self._closed:
+            self.library_changed.emit(LibraryChanges.everything(external=True))
+
+    @Slot(object)
+    def _update_shown(self, changes: LibraryChanges) -> None:
+        """The detail pane and the navigator: the record shown read again if the change may touch it, or cleared if it is gone."""
+        for reference_id in changes.removed:
+            self.history.forget(reference_id)
+        if changes.removed:
+            self._update_history_actions()
+        shown = self._shown_id
+        if shown is None or not changes.touches(shown):
+            return
+        reference = None if shown in changes.removed else self.catalog.get(shown)
+        if reference is None:
+            self.history.forget(shown)
+            self._update_history_actions()
             self._shown_id = None
             self.outside_notice.hide()
             self.detail.show_message("Select an article to see its details.")
             self.navigator.set_reference(None)
-        self._update_history_actions()
+            return
+        self._display(reference)
+
+    @Slot(object)
+    def _count_changes(self, changes: LibraryChanges) -> None:
+        """The status bar's totals: counted again when records came or went (off the GUI thread when another program wrote)."""
+        if not (changes.unknown or changes.added or changes.removed or Aspect.COUNTS in changes.aspects):
+            return
+        if changes.external:
+            self._recount()
+            return
+        self._summary = self.catalog.summary()
+        self._update_counts()
 
     # -- the list ------------------------------------------------------------------
 
@@ -772,20 +849,23 @@ class MainWindow(QMainWindow):
         self.model.set_search(self.search.text())
 
     def refresh_list(self) -> None:
-        """Read the library again: the list and the status bar's totals (after an import)."""
-        self._summary = self.catalog.summary()
-        self._refreshing = True
-        try:
-            self.model.refresh()
-        finally:
-            self._refreshing = False
-        self._update_counts()
+        """Read the whole library again, as after a change made elsewhere (View ▸ Refresh, and tests)."""
+        self.library_changed.emit(LibraryChanges.everything(external=False))
+
+    def _model_about_to_reset(self) -> None:
+        if self.model.is_refreshing:
+            self._scrolled_to = (self.view.verticalScrollBar().value(), self.view.horizontalScrollBar().value())
 
     def _model_reset(self) -> None:
+        # The same list read again (the library changed): the view stays where the user left it.
+        place, self._scrolled_to = self._scrolled_to, None
+        if place is not None:
+            self.view.verticalScrollBar().setValue(place[0])
+            self.view.horizontalScrollBar().setValue(place[1])
         if self._shown_id is not None:
             self._select_in_list(self._shown_id)
         self._update_counts()
-        if not self._refreshing:
+        if not self.model.is_refreshing:
             self._recount()
 
     def _search_completed(self) -> None:
@@ -923,8 +1003,6 @@ class MainWindow(QMainWindow):
         self.progress.setValue(round(progress.fraction * 1000))
         text = f"{progress.done:,} of {progress.total:,} files"
         self.progress.setFormat(text + (f", {progress.records:,} records" if progress.records else ""))
-        if progress.written_ids and not self._refresh_timer.isActive():
-            self._refresh_timer.start()
 
     def _import_failed(self, _job: ImportJob, failure: JobFailed) -> None:
         self._import_failure = failure
@@ -935,8 +1013,6 @@ class MainWindow(QMainWindow):
         if not self.lane.busy:
             self.progress.hide()
             self.cancel_button.hide()
-        self._refresh_timer.stop()
-        self.refresh_list()
         if failure is not None:
             message = f"Import failed: {failure.message}"
             if report.outcomes:
@@ -952,10 +1028,6 @@ class MainWindow(QMainWindow):
         landed = [o.reference_id for o in report.outcomes if o.reference_id is not None]
         if self._shown_id is None and landed:
             self.show_reference(landed[0])
-        elif self._shown_id is not None:
-            reference = self.catalog.get(self._shown_id)
-            if reference is not None:
-                self._display(reference)
 
     def show_report(self) -> None:
         if self.last_report is None:

@@ -30,6 +30,7 @@ from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import QApplication
 
 from refman.gui.resources import icon
+from refman.services.changes import Aspect, LibraryChanges
 from refman.store import queries
 from refman.store.library import Library
 from refman.store.queries import ListQuery, ListRow, SortKey, StoredList
@@ -79,6 +80,10 @@ _RIGHT_ALIGNED = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 _ITEM_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
 
 
+_SHOWN_ASPECTS = frozenset({Aspect.RECORDS, Aspect.AUTHORS, Aspect.LINKS})
+"""What the list's columns show of a record (links: the Cited column)."""
+
+
 class _Source(Enum):
     """Where the rows of the list come from."""
 
@@ -115,6 +120,7 @@ class ReferenceListModel(QAbstractTableModel):
         self._build: Future | None = None
         self._worker: ThreadPoolExecutor | None = None
         self._stored.connect(self._build_ended, Qt.ConnectionType.QueuedConnection)
+        self._refreshing = False
         self._reload()
 
     # -- what is shown ---------------------------------------------------------------
@@ -138,10 +144,25 @@ class ReferenceListModel(QAbstractTableModel):
         self.set_query(replace(self._query, include_stubs=include))
 
     def refresh(self) -> None:
-        """Read the library again (after an import): the count and the visible rows."""
-        self.beginResetModel()
-        self._reload()
-        self.endResetModel()
+        """Read the library again: the count and the visible rows (the same query; a view keeps its place)."""
+        self._refreshing = True
+        try:
+            self.beginResetModel()
+            self._reload()
+            self.endResetModel()
+        finally:
+            self._refreshing = False
+
+    @property
+    def is_refreshing(self) -> bool:
+        """Whether the reset under way reads the same list again (the library changed), not a new query."""
+        return self._refreshing
+
+    @Slot(object)
+    def apply_changes(self, changes: LibraryChanges) -> None:
+        """The library changed: read the list again if what it shows may differ (rows, their fields, citation counts)."""
+        if changes.changes_rows or changes.aspects & _SHOWN_ASPECTS:
+            self.refresh()
 
     @property
     def is_complete(self) -> bool:
