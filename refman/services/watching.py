@@ -4,10 +4,11 @@
 (:mod:`refman.store.watching`) on a thread of its own every ``interval``
 seconds and calls ``on_change`` (on that thread) when another connection has
 committed.  The window's own writes also move the counter: the lane runs
-each of them inside :meth:`LibraryWatch.own_writes`, and a change seen
-during or just after one is taken as the window's own, not reported.  (An
-outside write that lands while the window itself is writing is not reported
-on its own; the window reads the library again after its write anyway.)
+each of them inside :meth:`LibraryWatch.own_writes`, whose end wakes the
+watch to read the counter at once and take that change as the window's own.
+(An outside write that lands while the window itself is writing is not
+reported on its own; the window reads the library again after its write
+anyway.)
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class LibraryWatch:
         self._on_change = on_change
         self._interval = interval
         self._stop = threading.Event()
+        self._wake = threading.Event()  # read now: stopping, or an own write just ended
         self._lock = threading.Lock()
         self._own = 0  # own writes running
         self._own_ended = False  # an own write ended since the last read
@@ -52,6 +54,7 @@ class LibraryWatch:
     def stop(self) -> None:
         """Stop watching (waits for the thread, at most one read)."""
         self._stop.set()
+        self._wake.set()
         if self._thread.is_alive():
             self._thread.join()
 
@@ -66,11 +69,16 @@ class LibraryWatch:
             with self._lock:
                 self._own -= 1
                 self._own_ended = True
+            self._wake.set()
 
     def _run(self) -> None:
         try:
             last = self._counter.read()
-            while not self._stop.wait(self._interval):
+            while True:
+                self._wake.wait(self._interval)
+                self._wake.clear()
+                if self._stop.is_set():
+                    break
                 with self._lock:
                     own = self._own > 0 or self._own_ended
                     self._own_ended = False
