@@ -71,11 +71,11 @@ from refman.gui.reference_model import (
 )
 from refman.gui.resources import icon
 from refman.gui.write_lane import ImportJob, JobFailed, WriteLane
+from refman.services.browsing import Browsing
 from refman.services.catalog import Catalog, LibrarySummary
 from refman.services.changes import NO_CHANGES, Aspect, LibraryChanges
 from refman.services.importer import ImportProgress, ImportReport
 from refman.services.library_writer import LibraryWriter
-from refman.services.navigation import History
 from refman.services.watching import LibraryWatch
 from refman.store.library import Library, default_library_path
 
@@ -282,13 +282,12 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self.library = library
         self.catalog = Catalog(library)
-        self.history = History()
+        self.browsing = Browsing()  # the record shown, Back and Forward, the row to select: no Qt
+        self.history = self.browsing.history
         self.settings = settings or QSettings()
         self.samples = samples if samples is not None and samples.is_dir() else None
         self.last_report: ImportReport | None = None
         self.read_only = bool(getattr(library, "read_only", False))
-        self._shown_id: int | None = None
-        self._shown_is_stub = False
         self._import_failure: JobFailed | None = None
         self._summary = self.catalog.summary()
         self._counting = False
@@ -296,9 +295,6 @@ class MainWindow(QMainWindow):
         self._closed = False
         self._counter = ThreadPoolExecutor(1, thread_name_prefix="refman-count") if threaded else None
         self._counted.connect(self._counted_in_background)
-        self._moving_in_history = False
-        self._selecting = False
-        self._select_pending: int | None = None  # the record the list is yet to select (see show_reference)
 
         self.setWindowTitle(library_title(library) + (" (read-only)" if self.read_only else ""))
         self.setWindowIcon(icon("refman"))
@@ -626,18 +622,16 @@ class MainWindow(QMainWindow):
             self._update_history_actions()
             return False
         self._display(reference)
+        self.browsing.show(reference.id, is_stub=reference.is_stub)
         self.outside_notice.hide()  # until the list has been asked whether it holds the record
-        if not self._moving_in_history:
-            self.history.visit(reference_id)
         self._select_timer.stop()
-        self._select_pending = None
         current = self.view.currentIndex()
         if not select_later:
             self._select_in_list(reference_id)
         elif not (current.isValid() and current.data(IdRole) == reference_id):
             # Until then nothing is selected, so no action (Delete, Copy) takes the row left behind.
             self._clear_list_selection()
-            self._select_pending = reference_id
+            self.browsing.select_later(reference_id)
             self._select_timer.start()
         self._update_history_actions()
         return True
@@ -645,22 +639,20 @@ class MainWindow(QMainWindow):
     @property
     def list_selection_pending(self) -> bool:
         """Whether the list is yet to select the record shown."""
-        return self._select_pending is not None
+        return self.browsing.pending is not None
 
     def _select_pending_in_list(self) -> None:
-        reference_id, self._select_pending = self._select_pending, None
+        reference_id = self.browsing.take_pending()
         if reference_id is not None:
             self._select_in_list(reference_id)
 
     def _display(self, reference: Reference) -> None:
-        self._shown_id = reference.id
-        self._shown_is_stub = reference.is_stub
         self.detail.show_reference(reference)
         self.navigator.set_reference(reference)
 
     @property
     def shown_reference_id(self) -> int | None:
-        return self._shown_id
+        return self.browsing.shown
 
     def _select_in_list(self, reference_id: int) -> None:
         current = self.view.currentIndex()
@@ -675,20 +667,17 @@ class MainWindow(QMainWindow):
         self.outside_notice.hide()
         selection = self.view.selectionModel()
         index = self.model.index(row, TITLE)
-        self._selecting = True
-        try:
+        with self.browsing.selecting():
             selection.setCurrentIndex(index, selection.SelectionFlag.ClearAndSelect | selection.SelectionFlag.Rows)
             self.view.scrollTo(index)
-        finally:
-            self._selecting = False
 
     def _say_outside_the_list(self) -> None:
         """The record shown is not among the list's rows: say why, and offer to bring it back."""
-        if not self.model.is_complete or self._shown_id is None:
+        if not self.model.is_complete or self.browsing.shown is None:
             self.outside_notice.hide()  # a search still being stored may yet list it
             return
         notice = self.outside_notice
-        if self._shown_is_stub and not self.model.query.include_stubs:
+        if self.browsing.shown_is_stub and not self.model.query.include_stubs:
             notice.label.setText("Not in the list: it is a stub (known only from citations), and stubs are hidden")
             notice.button.setText("Show stubs")
         elif self.model.query.search.strip():
@@ -701,41 +690,35 @@ class MainWindow(QMainWindow):
 
     def _bring_shown_into_list(self) -> None:
         """The notice's button: show stubs, or clear the search, so the list holds the record shown."""
-        if self._shown_is_stub and not self.model.query.include_stubs:
+        if self.browsing.shown_is_stub and not self.model.query.include_stubs:
             self.stubs_action.setChecked(True)
         else:
             self.clear_search()
 
     def _clear_list_selection(self) -> None:
         selection = self.view.selectionModel()
-        self._selecting = True
-        try:
+        with self.browsing.selecting():
             selection.clearSelection()
             selection.setCurrentIndex(QModelIndex(), selection.SelectionFlag.NoUpdate)
-        finally:
-            self._selecting = False
 
     def _current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        if self._selecting or not current.isValid():
+        if not current.isValid():
             return
         reference_id = current.data(IdRole)
-        if reference_id is not None and reference_id != self._shown_id:
+        if self.browsing.row_chosen(reference_id):
             self.show_reference(int(reference_id))
 
     def go_back(self) -> None:
-        self._move_in_history(self.history.back())
+        self._move_in_history(self.browsing.back())
 
     def go_forward(self) -> None:
-        self._move_in_history(self.history.forward())
+        self._move_in_history(self.browsing.forward())
 
     def _move_in_history(self, reference_id: int | None) -> None:
         if reference_id is None:
             return
-        self._moving_in_history = True
-        try:
+        with self.browsing.moving():
             self.show_reference(reference_id, select_later=True)
-        finally:
-            self._moving_in_history = False
 
     def _update_history_actions(self) -> None:
         self.back_action.setEnabled(self.history.can_go_back)
@@ -775,6 +758,12 @@ class MainWindow(QMainWindow):
             self.history.forget(reference_id)
         self._update_history_actions()
 
+    def _clear_shown(self) -> None:
+        self.browsing.clear()
+        self.outside_notice.hide()
+        self.detail.show_message("Select an article to see its details.")
+        self.navigator.set_reference(None)
+
     @Slot(object)
     def _written(self, changes: LibraryChanges) -> None:
         """A job of this window's lane finished: announce what it wrote, with any batches not yet announced."""
@@ -802,23 +791,20 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _update_shown(self, changes: LibraryChanges) -> None:
         """The detail pane and the navigator: the record shown read again if the change may touch it, or cleared if it is gone."""
-        for reference_id in changes.removed:
-            self.history.forget(reference_id)
-        if changes.removed:
-            self._update_history_actions()
-        shown = self._shown_id
+        if changes.removed and self.browsing.forget(changes.removed):
+            self._clear_shown()
+        self._update_history_actions()
+        shown = self.browsing.shown
         if shown is None or not changes.touches(shown):
             return
-        reference = None if shown in changes.removed else self.catalog.get(shown)
-        if reference is None:
-            self.history.forget(shown)
+        reference = self.catalog.get(shown)
+        if reference is None:  # gone, by another program's hand
+            self.browsing.forget([shown])
+            self._clear_shown()
             self._update_history_actions()
-            self._shown_id = None
-            self.outside_notice.hide()
-            self.detail.show_message("Select an article to see its details.")
-            self.navigator.set_reference(None)
             return
         self._display(reference)
+        self.browsing.displayed(reference.id, is_stub=reference.is_stub)
 
     @Slot(object)
     def _count_changes(self, changes: LibraryChanges) -> None:
@@ -862,16 +848,16 @@ class MainWindow(QMainWindow):
         if place is not None:
             self.view.verticalScrollBar().setValue(place[0])
             self.view.horizontalScrollBar().setValue(place[1])
-        if self._shown_id is not None:
-            self._select_in_list(self._shown_id)
+        if self.browsing.shown is not None:
+            self._select_in_list(self.browsing.shown)
         self._update_counts()
         if not self.model.is_refreshing:
             self._recount()
 
     def _search_completed(self) -> None:
         """A broad search's rows are all in: select the record shown if the list has it, and count."""
-        if self._shown_id is not None:
-            self._select_in_list(self._shown_id)
+        if self.browsing.shown is not None:
+            self._select_in_list(self.browsing.shown)
         self._update_counts()
         self._recount()
 
@@ -927,11 +913,12 @@ class MainWindow(QMainWindow):
 
     def copy_selection(self) -> None:
         """Copy the shown record as a plain citation line (title, journal, identifiers)."""
-        if self.search.hasFocus() or self._shown_id is None:
+        shown = self.browsing.shown
+        if self.search.hasFocus() or shown is None:
             if self.search.hasFocus():
                 self.search.copy()
             return
-        reference = self.catalog.get(self._shown_id)
+        reference = self.catalog.get(shown)
         if reference is None:
             return
         QGuiApplication.clipboard().setText(citation_line(reference))
@@ -1026,7 +1013,7 @@ class MainWindow(QMainWindow):
         self.report_button.setVisible(bool(report.refused))
         self.report_button.setText(f"{len(report.refused)} refused…")
         landed = [o.reference_id for o in report.outcomes if o.reference_id is not None]
-        if self._shown_id is None and landed:
+        if self.browsing.shown is None and landed:
             self.show_reference(landed[0])
 
     def show_report(self) -> None:

@@ -1,0 +1,116 @@
+"""The write API's figures: a window's idle CPU with the change watch on, and how soon a write shows.
+
+    python -m benchmarks.changes_bench LIBRARY [--idle SECONDS]
+
+Prints JSON: the process's CPU time over ``--idle`` seconds of an idle window
+(``/proc/self/stat``: user + system, as a share of one core), with the watch
+and without; the time from a delete of the shown record (a write of one
+record) until the list and the detail pane have shown it (the lane's job
+done, ``library_changed`` handled, the viewport painted); and the time from
+another connection's import of one page until the window's list holds it.
+LIBRARY is copied first: nothing is written to it.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # must be set before Qt is imported
+
+import argparse
+import json
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+
+from refman.gui.main_window import MainWindow
+from refman.services.importer import ImportService
+from refman.store.library import open_library
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds() -> float:
+    fields = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / _TICKS  # utime, stime
+
+
+def spin(app: QApplication, seconds: float, until=lambda: False) -> float:
+    start = time.perf_counter()
+    while time.perf_counter() - start < seconds and not until():
+        app.processEvents()
+        time.sleep(0.001)
+    return time.perf_counter() - start
+
+
+def idle_share(app: QApplication, seconds: float) -> float:
+    """CPU share of one core while the event loop idles (it sleeps in Qt's own wait)."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    before = cpu_seconds()
+    QTimer.singleShot(int(seconds * 1000), loop.quit)
+    loop.exec()
+    return (cpu_seconds() - before) / seconds
+
+
+def writes_shown(app: QApplication, window: MainWindow, path: Path) -> dict[str, float]:
+    """How soon the window shows a delete of its own and an import by another connection."""
+    figures: dict[str, float] = {}
+    window.view.selectRow(0)
+    spin(app, 0.5)
+    shown = window.shown_reference_id
+    rows = window.model.rowCount()
+    done: list[float] = []
+    window.lane.job_finished.connect(lambda *_: done.append(time.perf_counter()))
+    start = time.perf_counter()
+    window.edits.delete_selected()
+    spin(app, 30, lambda: bool(done))
+    window.view.viewport().repaint()
+    window.detail.viewport().repaint()
+    figures["delete_one_record_until_list_and_pane_ms"] = round((time.perf_counter() - start) * 1000, 1)
+    assert window.model.rowCount() == rows - 1 and window.shown_reference_id != shown
+    page = path.with_name("page.txt")
+    page.write_text("An article from elsewhere\n- PMID: 97999999\n\nAbstract\nWords.\n", encoding="utf-8")
+    other = open_library(path)
+    rows = window.model.rowCount()
+    start = time.perf_counter()
+    ImportService(other).import_paths([page])
+    written = time.perf_counter()
+    spin(app, 10, lambda: window.model.rowCount() > rows)
+    figures["import_elsewhere_until_listed_ms"] = round((time.perf_counter() - written) * 1000, 1)
+    figures["import_elsewhere_write_ms"] = round((written - start) * 1000, 1)
+    other.dispose()
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("library", type=Path)
+    parser.add_argument("--idle", type=float, default=60.0)
+    args = parser.parse_args()
+    app = QApplication.instance() or QApplication([])
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "library.sqlite"
+        shutil.copy(args.library, path)
+        settings = QSettings(str(Path(folder) / "settings.ini"), QSettings.Format.IniFormat)
+        figures: dict[str, float] = {}
+        for watch in (True, False):
+            library = open_library(path)
+            window = MainWindow(library, settings=settings, watch=watch)
+            window.show()
+            spin(app, 1.0)
+            figures[f"idle_cpu_share_watch_{'on' if watch else 'off'}"] = round(idle_share(app, args.idle), 4)
+            if watch:
+                figures.update(writes_shown(app, window, path))
+            window.close()
+            library.dispose()
+        print(json.dumps(figures, indent=2))
+
+
+if __name__ == "__main__":
+    main()
