@@ -593,7 +593,7 @@ class MainWindow(QMainWindow):
         self.lane.shutdown()
         self._select_timer.stop()
         self.model.close()
-        self.exports.wait()
+        self.exports.close()
         if self._counter is not None:
             self._counter.shutdown(wait=True)
             self._counter = None
