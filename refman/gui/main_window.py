@@ -73,7 +73,7 @@ from refman.gui.resources import icon
 from refman.gui.write_lane import ImportJob, JobFailed, WriteLane
 from refman.services.browsing import Browsing
 from refman.services.catalog import Catalog, LibrarySummary
-from refman.services.changes import NO_CHANGES, Aspect, LibraryChanges
+from refman.services.changes import NO_CHANGES, LibraryChanges
 from refman.services.importer import ImportProgress, ImportReport
 from refman.services.library_writer import LibraryWriter
 from refman.services.watching import LibraryWatch
@@ -306,8 +306,10 @@ class MainWindow(QMainWindow):
         self.lane.failed.connect(self._import_failed)
         self.lane.finished.connect(self._import_finished)
         self.lane.changed.connect(self._written)
+        self.lane.counted.connect(self._counted_by_lane)
         self.lane.written.connect(self._written_so_far)
         self._unannounced: LibraryChanges = NO_CHANGES  # an import's batches, gathered for REFRESH_DELAY_MS
+        self._fresh_summary = False  # the lane counted the totals after the write being announced
 
         self._build_actions()
         self._build_widgets(threaded)
@@ -807,15 +809,24 @@ class MainWindow(QMainWindow):
         self.browsing.displayed(reference.id, is_stub=reference.is_stub)
 
     @Slot(object)
+    def _counted_by_lane(self, summary: LibrarySummary) -> None:
+        self._summary = summary
+        self._fresh_summary = True
+
+    @Slot(object)
     def _count_changes(self, changes: LibraryChanges) -> None:
-        """The status bar's totals: counted again when records came or went (off the GUI thread when another program wrote)."""
-        if not (changes.unknown or changes.added or changes.removed or Aspect.COUNTS in changes.aspects):
+        """The status bar's totals, when records came or went.
+
+        As the lane counted them after its write; else (an import's batches, another
+        program's write) counted again off the GUI thread.
+        """
+        fresh, self._fresh_summary = self._fresh_summary, False
+        if not changes.counts_changed:
             return
-        if changes.external:
-            self._recount()
+        if fresh and not changes.external:
+            self._update_counts()
             return
-        self._summary = self.catalog.summary()
-        self._update_counts()
+        self._recount()
 
     # -- the list ------------------------------------------------------------------
 
@@ -835,7 +846,9 @@ class MainWindow(QMainWindow):
         self.model.set_search(self.search.text())
 
     def refresh_list(self) -> None:
-        """Read the whole library again, as after a change made elsewhere (View ▸ Refresh, and tests)."""
+        """Read the whole library again, totals included, as after a change made elsewhere (asked for: at once)."""
+        self._summary = self.catalog.summary()
+        self._fresh_summary = True
         self.library_changed.emit(LibraryChanges.everything(external=False))
 
     def _model_about_to_reset(self) -> None:

@@ -96,6 +96,7 @@ class _Worker(QObject):
     finished = Signal(object, object, object)  # ImportJob, ImportReport, JobFailed | None
     job_progress = Signal(object, str)  # WriteJob, what it is doing
     job_finished = Signal(object, object)  # WriteJob, its result or JobFailed
+    counted = Signal(object)  # LibrarySummary: the totals after a write that changed them
 
     def __init__(self, writer: LibraryWriter, cancel: threading.Event) -> None:
         super().__init__()
@@ -120,6 +121,7 @@ class _Worker(QObject):
         except Exception as error:  # any failure must still finish the job
             log.exception("The import of %s failed", job.label if job.text is not None else list(job.paths))
             failure = JobFailed(failure_message(error))
+        self._count(report.changes())
         self.finished.emit(job, report, failure)
 
     @Slot(object)
@@ -131,7 +133,19 @@ class _Worker(QObject):
         except Exception as error:  # any failure must still finish the job
             log.exception("The job %r failed", job.label)
             result = JobFailed(failure_message(error))
+        changes = getattr(result, "changes", None)
+        if isinstance(changes, LibraryChanges):
+            self._count(changes)
         self.job_finished.emit(job, result)
+
+    def _count(self, changes: LibraryChanges) -> None:
+        """Count the totals here, after a write that changed them: not on the GUI thread, and before it hears of the write."""
+        if not changes.counts_changed:
+            return
+        try:
+            self.counted.emit(self._writer.summary())
+        except Exception:  # the status bar keeps its old totals; the log says why
+            log.exception("Counting the library after a write failed")
 
 
 class WriteLane(QObject):
@@ -149,6 +163,7 @@ class WriteLane(QObject):
     job_progress = Signal(object, str)  # WriteJob, what it is doing
     job_finished = Signal(object, object)  # WriteJob, its result or JobFailed
     changed = Signal(object)  # LibraryChanges: what a finished job wrote (before its finished signal)
+    counted = Signal(object)  # LibrarySummary: the totals after a job that changed them (before ``changed``)
     written = Signal(object)  # LibraryChanges: what the batches of a running import wrote so far
     _submit = Signal(object)
     _submit_job = Signal(object)
@@ -173,6 +188,7 @@ class WriteLane(QObject):
         self._worker.progress.connect(self._import_progress)
         self._worker.finished.connect(self._job_done)
         self._submit.connect(self._worker.run)
+        self._worker.counted.connect(self.counted)
         self._worker.job_progress.connect(self.job_progress)
         self._worker.job_finished.connect(self._library_job_done)
         self._submit_job.connect(self._worker.run_job)

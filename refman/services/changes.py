@@ -75,6 +75,11 @@ class LibraryChanges:
         """Whether the list's rows may be different: records came, went or changed."""
         return self.unknown or bool(self.records)
 
+    @property
+    def counts_changed(self) -> bool:
+        """Whether the library's totals (records, stubs, pages) may be different."""
+        return self.unknown or bool(self.added or self.removed) or Aspect.COUNTS in self.aspects
+
     def touches(self, reference_id: int) -> bool:
         """Whether what is shown of a record may be out of date after this change."""
         if self.unknown or reference_id in self.records:

@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from refman.services.catalog import Catalog, LibrarySummary
 from refman.services.changes import NO_CHANGES, LibraryChanges
 from refman.services.deletion import DeleteOutcome, DeleteService
 from refman.services.importer import CancelCheck, ImportReport, ImportService, ProgressCallback
@@ -122,6 +123,10 @@ class LibraryWriter:
 
     def check_library(self, *, repair: bool = False, progress: JobProgress | None = None) -> Checked:
         return Checked(self.check.run(repair=repair, progress=progress), repair)
+
+    def summary(self) -> LibrarySummary:
+        """The library's totals (records, stubs, pages), read after a write on the writer's thread."""
+        return Catalog(self.library).summary()
 
 
 @dataclass(frozen=True, slots=True, eq=False)
