@@ -6,7 +6,8 @@ Prints JSON: the process's CPU time over ``--idle`` seconds of an idle window
 (``/proc/self/stat``: user + system, as a share of one core), with the watch
 and without; the time from a delete of the shown record (a write of one
 record) until the list and the detail pane have shown it (the lane's job
-done, ``library_changed`` handled, the viewport painted); and the time from
+done, ``library_changed`` handled, the viewport painted); (and of that, the GUI
+thread's share: reading the list and the record again, painting); and the time from
 another connection's import of one page until the window's list holds it.
 LIBRARY is copied first: nothing is written to it.
 """
@@ -66,13 +67,19 @@ def writes_shown(app: QApplication, window: MainWindow, path: Path) -> dict[str,
     shown = window.shown_reference_id
     rows = window.model.rowCount()
     done: list[float] = []
+    arrived: list[float] = []
+    window.lane.counted.connect(lambda *_: arrived.append(time.perf_counter()))
     window.lane.job_finished.connect(lambda *_: done.append(time.perf_counter()))
     start = time.perf_counter()
     window.edits.delete_selected()
     spin(app, 30, lambda: bool(done))
     window.view.viewport().repaint()
     window.detail.viewport().repaint()
-    figures["delete_one_record_until_list_and_pane_ms"] = round((time.perf_counter() - start) * 1000, 1)
+    end = time.perf_counter()
+    figures["delete_one_record_until_list_and_pane_ms"] = round((end - start) * 1000, 1)
+    if arrived:
+        # The write and the count ran on the lane; this is what the GUI thread did with the result.
+        figures["delete_one_record_gui_thread_ms"] = round((end - arrived[0]) * 1000, 1)
     assert window.model.rowCount() == rows - 1 and window.shown_reference_id != shown
     page = path.with_name("page.txt")
     page.write_text("An article from elsewhere\n- PMID: 97999999\n\nAbstract\nWords.\n", encoding="utf-8")

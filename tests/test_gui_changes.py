@@ -167,3 +167,15 @@ def test_undo_is_refused_with_a_reason_when_another_program_imported_the_page_ag
     assert message.startswith("Cannot undo the delete:") and "again" in message
     assert window.model.rowCount() == rows + 1
     assert not window.edits.undo_action.isEnabled()
+
+
+def test_an_import_in_the_window_is_announced_with_the_records_it_added(qtbot, make_window, seeds):
+    window = make_window()
+    seen = changes_seen(window)
+    with qtbot.waitSignal(window.lane.finished, timeout=10_000):
+        window.import_paths([seeds])
+    own = [c for c in seen if not c.external]
+    added = frozenset().union(*(c.added | c.changed for c in own))
+    listed = {window.model.reference_id(row) for row in range(window.model.rowCount())}
+    assert listed and listed <= added
+    assert window.count_label.text().startswith(f"{len(listed)} records")
