@@ -309,7 +309,8 @@ class MainWindow(QMainWindow):
         self.lane.counted.connect(self._counted_by_lane)
         self.lane.written.connect(self._written_so_far)
         self._unannounced: LibraryChanges = NO_CHANGES  # an import's batches, gathered for REFRESH_DELAY_MS
-        self._fresh_summary = False  # the lane counted the totals after the write being announced
+        self._fresh_summary = False  # the totals were counted just before this change was announced
+        self._lane_counts = False  # the change announced is the lane's: it counts the totals itself
 
         self._build_actions()
         self._build_widgets(threaded)
@@ -771,7 +772,11 @@ class MainWindow(QMainWindow):
         """A job of this window's lane finished: announce what it wrote, with any batches not yet announced."""
         self._refresh_timer.stop()
         changes, self._unannounced = self._unannounced.merge(changes), NO_CHANGES
-        self.library_changed.emit(changes)
+        self._lane_counts = True
+        try:
+            self.library_changed.emit(changes)
+        finally:
+            self._lane_counts = False
 
     @Slot(object)
     def _written_so_far(self, changes: LibraryChanges) -> None:
@@ -811,19 +816,20 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _counted_by_lane(self, summary: LibrarySummary) -> None:
         self._summary = summary
-        self._fresh_summary = True
+        self._update_counts()
 
     @Slot(object)
     def _count_changes(self, changes: LibraryChanges) -> None:
         """The status bar's totals, when records came or went.
 
-        As the lane counted them after its write; else (an import's batches, another
-        program's write) counted again off the GUI thread.
+        The lane counts them after its own writes and hands them over (``_counted_by_lane``);
+        after an import's batches or another program's write they are counted again off
+        the GUI thread.
         """
         fresh, self._fresh_summary = self._fresh_summary, False
-        if not changes.counts_changed:
+        if not changes.counts_changed or self._lane_counts:
             return
-        if fresh and not changes.external:
+        if fresh:
             self._update_counts()
             return
         self._recount()

@@ -96,6 +96,7 @@ class _Worker(QObject):
     finished = Signal(object, object, object)  # ImportJob, ImportReport, JobFailed | None
     job_progress = Signal(object, str)  # WriteJob, what it is doing
     job_finished = Signal(object, object)  # WriteJob, its result or JobFailed
+    wrote = Signal(object)  # LibraryChanges: what a job wrote, as soon as it is done (before counting)
     counted = Signal(object)  # LibrarySummary: the totals after a write that changed them
 
     def __init__(self, writer: LibraryWriter, cancel: threading.Event) -> None:
@@ -121,7 +122,7 @@ class _Worker(QObject):
         except Exception as error:  # any failure must still finish the job
             log.exception("The import of %s failed", job.label if job.text is not None else list(job.paths))
             failure = JobFailed(failure_message(error))
-        self._count(report.changes())
+        self._wrote(report.changes())
         self.finished.emit(job, report, failure)
 
     @Slot(object)
@@ -135,11 +136,18 @@ class _Worker(QObject):
             result = JobFailed(failure_message(error))
         changes = getattr(result, "changes", None)
         if isinstance(changes, LibraryChanges):
-            self._count(changes)
+            self._wrote(changes)
         self.job_finished.emit(job, result)
 
-    def _count(self, changes: LibraryChanges) -> None:
-        """Count the totals here, after a write that changed them: not on the GUI thread, and before it hears of the write."""
+    def _wrote(self, changes: LibraryChanges) -> None:
+        """Tell what was written at once, then count the totals here (not on the GUI thread) if they changed.
+
+        The views read the library again while this thread counts; the totals
+        arrive before the job's finished signal.
+        """
+        if changes.is_empty:
+            return
+        self.wrote.emit(changes)
         if not changes.counts_changed:
             return
         try:
@@ -163,7 +171,7 @@ class WriteLane(QObject):
     job_progress = Signal(object, str)  # WriteJob, what it is doing
     job_finished = Signal(object, object)  # WriteJob, its result or JobFailed
     changed = Signal(object)  # LibraryChanges: what a finished job wrote (before its finished signal)
-    counted = Signal(object)  # LibrarySummary: the totals after a job that changed them (before ``changed``)
+    counted = Signal(object)  # LibrarySummary: the totals after a job that changed them (after ``changed``, before finished)
     written = Signal(object)  # LibraryChanges: what the batches of a running import wrote so far
     _submit = Signal(object)
     _submit_job = Signal(object)
@@ -189,6 +197,7 @@ class WriteLane(QObject):
         self._worker.finished.connect(self._job_done)
         self._submit.connect(self._worker.run)
         self._worker.counted.connect(self.counted)
+        self._worker.wrote.connect(self.changed)
         self._worker.job_progress.connect(self.job_progress)
         self._worker.job_finished.connect(self._library_job_done)
         self._submit_job.connect(self._worker.run_job)
@@ -242,7 +251,6 @@ class WriteLane(QObject):
     @Slot(object, object, object)
     def _job_done(self, job: ImportJob, report: ImportReport, failure: JobFailed | None) -> None:
         self._pending -= 1
-        self._announce(report.changes())
         if failure is not None:
             self.failed.emit(job, failure)
         self.finished.emit(job, report)
@@ -250,11 +258,4 @@ class WriteLane(QObject):
     @Slot(object, object)
     def _library_job_done(self, job: WriteJob, result: object) -> None:
         self._pending -= 1
-        changes = getattr(result, "changes", None)
-        if isinstance(changes, LibraryChanges):
-            self._announce(changes)
         self.job_finished.emit(job, result)
-
-    def _announce(self, changes: LibraryChanges) -> None:
-        if not changes.is_empty:
-            self.changed.emit(changes)
