@@ -179,3 +179,19 @@ def test_an_import_in_the_window_is_announced_with_the_records_it_added(qtbot, m
     listed = {window.model.reference_id(row) for row in range(window.model.rowCount())}
     assert listed and listed <= added
     assert window.count_label.text().startswith(f"{len(listed)} records")
+
+
+def test_several_selected_rows_stay_selected_when_another_program_writes(qtbot, make_window, seeded_library, tmp_path):
+    from PySide6.QtCore import QItemSelectionModel
+
+    window = make_window(seeded_library)
+    model, selection = window.model, window.view.selectionModel()
+    window.view.selectRow(0)
+    for row in (1, 2):
+        selection.select(model.index(row, 0), QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows)
+    chosen = {model.reference_id(row) for row in (0, 1, 2)}
+    rows = model.rowCount()
+    write_elsewhere(seeded_library, tmp_path / "elsewhere", ("97000011", "AAA first in the list by title"))
+    qtbot.waitUntil(lambda: model.rowCount() == rows + 1, timeout=2000)
+    selected = {index.data(Qt.ItemDataRole.UserRole + 1) for index in selection.selectedRows()}
+    assert selected == chosen

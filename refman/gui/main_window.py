@@ -8,7 +8,20 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QEvent, QModelIndex, QObject, QRectF, QSettings, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import (
+    QByteArray,
+    QEvent,
+    QItemSelection,
+    QItemSelectionModel,
+    QModelIndex,
+    QObject,
+    QRectF,
+    QSettings,
+    Qt,
+    QTimer,
+    Signal,
+    Slot,
+)
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -83,6 +96,8 @@ log = logging.getLogger(__name__)
 
 SEARCH_DELAY_MS = 200
 REFRESH_DELAY_MS = 250
+KEEP_SELECTED = 500
+"""A selection of up to this many rows stays selected when the list is read again (each is found by a query)."""
 # The list's column layout; the key changes when the columns do, so an old layout is not
 # restored onto new columns.
 _HEADER_KEY = "list/header-v3"
@@ -406,6 +421,7 @@ class MainWindow(QMainWindow):
         self.view.setAcceptDrops(False)
         self.view.selectionModel().currentRowChanged.connect(self._current_row_changed)
         self._scrolled_to: tuple[int, int] | None = None  # the list's place, kept over a re-read
+        self._kept_selection: list[int] = []  # the selected records, kept over a re-read
         self.model.modelAboutToBeReset.connect(self._model_about_to_reset)
         self.model.modelReset.connect(self._model_reset)
         self.model.completed.connect(self._search_completed)
@@ -860,6 +876,9 @@ class MainWindow(QMainWindow):
     def _model_about_to_reset(self) -> None:
         if self.model.is_refreshing:
             self._scrolled_to = (self.view.verticalScrollBar().value(), self.view.horizontalScrollBar().value())
+            rows = self.view.selectionModel().selectedRows()
+            if 1 < len(rows) <= KEEP_SELECTED:
+                self._kept_selection = [int(i) for i in (index.data(IdRole) for index in rows) if i is not None]
 
     def _model_reset(self) -> None:
         # The same list read again (the library changed): the view stays where the user left it.
@@ -869,9 +888,22 @@ class MainWindow(QMainWindow):
             self.view.horizontalScrollBar().setValue(place[1])
         if self.browsing.shown is not None:
             self._select_in_list(self.browsing.shown)
+        kept, self._kept_selection = self._kept_selection, []
+        if kept:
+            self._select_again(kept)
         self._update_counts()
         if not self.model.is_refreshing:
             self._recount()
+
+    def _select_again(self, reference_ids: list[int]) -> None:
+        """Select the rows of records selected before the list was read again (those still in it)."""
+        chosen = QItemSelection()
+        for reference_id in reference_ids:
+            row = self.model.row_of(reference_id)
+            if row is not None:
+                chosen.select(self.model.index(row, 0), self.model.index(row, self.model.columnCount() - 1))
+        with self.browsing.selecting():
+            self.view.selectionModel().select(chosen, QItemSelectionModel.SelectionFlag.Select)
 
     def _search_completed(self) -> None:
         """A broad search's rows are all in: select the record shown if the list has it, and count."""
