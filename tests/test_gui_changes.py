@@ -195,3 +195,41 @@ def test_several_selected_rows_stay_selected_when_another_program_writes(qtbot, 
     qtbot.waitUntil(lambda: model.rowCount() == rows + 1, timeout=2000)
     selected = {index.data(Qt.ItemDataRole.UserRole + 1) for index in selection.selectedRows()}
     assert selected == chosen
+
+
+def test_an_edit_of_a_field_shows_at_once_and_the_selection_follows_the_record_through_the_sort(qtbot, make_window, seeded_library):
+    """What a field edit (a later job kind) announces: the list keeps its rows and the selected record its selection."""
+    from dataclasses import dataclass
+
+    from sqlalchemy import text
+
+    from refman.gui.write_lane import LibraryJob
+    from refman.services.changes import Aspect
+
+    window = make_window(seeded_library)
+    model = window.model
+    window.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    window.view.selectRow(0)
+    edited = window.shown_reference_id
+    resets: list[int] = []
+    model.modelReset.connect(lambda: resets.append(1))
+
+    @dataclass(frozen=True)
+    class Edited:
+        changes: LibraryChanges
+
+    def edit(_progress):
+        with window.library.writing() as session:
+            session.execute(text("UPDATE reference SET title = 'Zzz renamed by an edit' WHERE id = :i"), {"i": edited})
+        return Edited(LibraryChanges.of(changed=[edited], aspects=[Aspect.RECORDS]))
+
+    with qtbot.waitSignal(window.lane.job_finished, timeout=10_000):
+        window.lane.run(LibraryJob("edit", edit))
+    last = model.rowCount() - 1
+    assert model.index(last, 0).data() == "Zzz renamed by an edit"  # sorted by title: now the last row
+    assert window.view.currentIndex().row() == last
+    assert [i.row() for i in window.view.selectionModel().selectedRows()] == [last]
+    assert "Zzz renamed by an edit" in window.detail.toPlainText()
+    assert resets == []  # the list kept its rows: no reset, no count
+    QTest.qWait(800)  # and the watch did not take the window's own edit for another program's
+    assert resets == []

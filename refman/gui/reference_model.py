@@ -82,6 +82,8 @@ _ITEM_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.Item
 
 _SHOWN_ASPECTS = frozenset({Aspect.RECORDS, Aspect.AUTHORS, Aspect.LINKS})
 """What the list's columns show of a record (links: the Cited column)."""
+_FIELD_ASPECTS = frozenset({Aspect.RECORDS, Aspect.AUTHORS})
+"""A change only of these keeps which records the list holds (unless it searches): an edit."""
 
 
 class _Source(Enum):
@@ -97,6 +99,8 @@ class ReferenceListModel(QAbstractTableModel):
     MAX_BLOCKS = 64
     STORE_AT_ONCE = 5_000
     """Searches matching at most this many records are stored before the list shows them."""
+    MAX_FOLLOWED = 1_000
+    """Persistent indexes (selected rows) an edit moves with their records; more, and the list is read again."""
     FIRST_ROWS_STEPS = 300_000
     """SQLite steps (besides a few per hit) the walk for a broad search's first block may take."""
 
@@ -160,9 +164,39 @@ class ReferenceListModel(QAbstractTableModel):
 
     @Slot(object)
     def apply_changes(self, changes: LibraryChanges) -> None:
-        """The library changed: read the list again if what it shows may differ (rows, their fields, citation counts)."""
-        if changes.changes_rows or changes.aspects & _SHOWN_ASPECTS:
-            self.refresh()
+        """The library changed: read again what the list shows, if it may differ (rows, their fields, citation counts).
+
+        A change to the fields of known records (an edit) keeps the count: only
+        the rows on screen are read again, and selected rows follow their
+        records to where the sort puts them now.  Anything else (records come
+        or go, a search, links) reads the list again.
+        """
+        if not (changes.changes_rows or changes.aspects & _SHOWN_ASPECTS):
+            return
+        fields_only = not (changes.unknown or changes.added or changes.removed) and changes.aspects <= _FIELD_ASPECTS
+        if fields_only and self._source is _Source.SQL and self._rows_read_again():
+            return
+        self.refresh()
+
+    def _rows_read_again(self) -> bool:
+        """Read the rows again with the same count, moving persistent indexes (the selection) with their records.
+
+        False (nothing done) when too many indexes would have to be found again.
+        """
+        self.layoutAboutToBeChanged.emit()  # the selection keeps its rows as persistent indexes now
+        old = self.persistentIndexList()
+        if len(old) > self.MAX_FOLLOWED:
+            self.layoutChanged.emit()
+            return False
+        ids = [self.reference_id(index.row()) for index in old]
+        self._blocks.clear()
+        moved = []
+        for index, reference_id in zip(old, ids):
+            row = self.row_of(reference_id) if reference_id is not None else None
+            moved.append(self.index(row, index.column()) if row is not None else QModelIndex())
+        self.changePersistentIndexList(old, moved)
+        self.layoutChanged.emit()
+        return True
 
     @property
     def is_complete(self) -> bool:
