@@ -5,7 +5,8 @@
 Prints JSON: the process's CPU time over ``--idle`` seconds of an idle window
 (``/proc/self/stat``: user + system, as a share of one core), with the watch
 and without; the time from a delete of the shown record (a write of one
-record) until the list and the detail pane have shown it (the lane's job
+record) and from a field edit of the shown record (announced as the coming edit jobs
+will) until the list and the detail pane have shown it (the lane's job
 done, ``library_changed`` handled, the viewport painted); (and of that, the GUI
 thread's share: reading the list and the record again, painting); and the time from
 another connection's import of one page until the window's list holds it.
@@ -23,12 +24,16 @@ import json
 import shutil
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
+from sqlalchemy import text
 
 from refman.gui.main_window import MainWindow
+from refman.gui.write_lane import LibraryJob
+from refman.services.changes import Aspect, LibraryChanges
 from refman.services.importer import ImportService
 from refman.store.library import open_library
 
@@ -59,6 +64,46 @@ def idle_share(app: QApplication, seconds: float) -> float:
     return (cpu_seconds() - before) / seconds
 
 
+@dataclass(frozen=True)
+class _Edited:
+    changes: LibraryChanges
+
+
+def field_edit_shown(app: QApplication, window: MainWindow) -> dict[str, float]:
+    """A field edit of the shown record as the coming edit jobs will announce it: until the list row and pane show it."""
+    shown = window.shown_reference_id
+    assert shown is not None
+    title = f"Edited title {time.time()}"
+
+    def edit(_progress: object) -> _Edited:
+        with window.library.writing() as session:
+            session.execute(text("UPDATE reference SET title = :t, updated_at = CURRENT_TIMESTAMP WHERE id = :i"),
+                            {"t": title, "i": shown})
+        return _Edited(LibraryChanges.of(changed=[shown], aspects=[Aspect.RECORDS]))
+
+    arrived: list[float] = []
+    done: list[float] = []
+
+    def arrive(changes: object) -> None:
+        arrived.append(time.perf_counter())
+        window._written(changes)
+
+    window.lane.changed.disconnect()
+    window.lane.changed.connect(arrive)
+    window.lane.job_finished.connect(lambda *_: done.append(time.perf_counter()))
+    start = time.perf_counter()
+    window.lane.run(LibraryJob("edit", edit))
+    spin(app, 30, lambda: bool(done))
+    window.view.viewport().repaint()
+    window.detail.viewport().repaint()
+    end = time.perf_counter()
+    assert title in window.detail.toPlainText()
+    return {
+        "edit_one_field_until_list_and_pane_ms": round((end - start) * 1000, 1),
+        "edit_one_field_gui_thread_ms": round((end - arrived[0]) * 1000, 1) if arrived else -1.0,
+    }
+
+
 def writes_shown(app: QApplication, window: MainWindow, path: Path) -> dict[str, float]:
     """How soon the window shows a delete of its own and an import by another connection."""
     figures: dict[str, float] = {}
@@ -87,6 +132,7 @@ def writes_shown(app: QApplication, window: MainWindow, path: Path) -> dict[str,
         # The write ran on the lane; this is what the GUI thread did from the change's arrival.
         figures["delete_one_record_gui_thread_ms"] = round((end - arrived[0]) * 1000, 1)
     assert window.model.rowCount() == rows - 1 and window.shown_reference_id != shown
+    figures.update(field_edit_shown(app, window))
     page = path.with_name("page.txt")
     page.write_text("An article from elsewhere\n- PMID: 97999999\n\nAbstract\nWords.\n", encoding="utf-8")
     other = open_library(path)
