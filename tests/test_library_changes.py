@@ -215,3 +215,13 @@ def test_new_records_from_citations_are_counted_as_changes(writer, catalog, tmp_
     imported = writer.import_paths([str(cited)])
     assert Aspect.LINKS in imported.changes.aspects and Aspect.COUNTS in imported.changes.aspects
     assert id_of(catalog, "91000099") in imported.changes.added
+
+
+def test_the_command_lines_writes_say_what_they_changed_too(writer, catalog, pages_folder):
+    import io
+
+    imported = writer.import_stream(io.BytesIO((pages_folder / "c.txt").read_bytes()), "standard input")
+    c = id_of(catalog, C)
+    assert imported.changes.added == {c}
+    deleted = writer.delete_identifiers([C, "99999999"])
+    assert c in deleted.changes.removed and deleted.outcome.not_found == ("99999999",)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
 from refman.services.catalog import Catalog, LibrarySummary
 from refman.services.changes import NO_CHANGES, LibraryChanges
@@ -111,8 +111,18 @@ class LibraryWriter:
     def import_text(self, text: str, label: str = "pasted text") -> Imported:
         return Imported(self.importer.import_text(text, label))
 
+    def import_stream(
+        self, source: BinaryIO, label: str, *, progress: ProgressCallback | None = None, cancelled: CancelCheck | None = None
+    ) -> Imported:
+        return Imported(self.importer.import_stream(source, label, progress=progress, cancelled=cancelled))
+
     def delete(self, reference_ids: Sequence[int]) -> Deleted:
         outcome = self.deletions.delete(reference_ids)
+        return Deleted(outcome, DeleteEntry(outcome) if outcome.can_undo else None)
+
+    def delete_identifiers(self, identifiers: Sequence[str]) -> Deleted:
+        """Delete the records named by PMIDs, PMCIDs or DOIs (the command line), in one transaction."""
+        outcome = self.deletions.delete_identifiers(identifiers)
         return Deleted(outcome, DeleteEntry(outcome) if outcome.can_undo else None)
 
     def undo(self, entry: UndoEntry) -> UndoResult:
