@@ -233,3 +233,37 @@ def test_an_edit_of_a_field_shows_at_once_and_the_selection_follows_the_record_t
     assert resets == []  # the list kept its rows: no reset, no count
     QTest.qWait(800)  # and the watch did not take the window's own edit for another program's
     assert resets == []
+
+
+def test_an_edit_of_a_field_the_list_is_not_sorted_by_keeps_every_row_in_place(qtbot, make_window, seeded_library):
+    from dataclasses import dataclass
+
+    from sqlalchemy import text
+
+    from refman.gui.reference_model import JOURNAL
+    from refman.gui.write_lane import LibraryJob
+    from refman.services.changes import Aspect
+
+    window = make_window(seeded_library)
+    model = window.model
+    window.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    window.view.selectRow(2)
+    edited = window.shown_reference_id
+    moved: list[int] = []
+    model.modelReset.connect(lambda: moved.append(1))
+    model.layoutChanged.connect(lambda: moved.append(1))
+
+    @dataclass(frozen=True)
+    class Edited:
+        changes: LibraryChanges
+
+    def edit(_progress):
+        with window.library.writing() as session:
+            session.execute(text("UPDATE reference SET journal = 'J Edited' WHERE id = :i"), {"i": edited})
+        return Edited(LibraryChanges.of(changed=[edited], aspects=[Aspect.RECORDS], fields=["journal"]))
+
+    with qtbot.waitSignal(window.lane.job_finished, timeout=10_000):
+        window.lane.run(LibraryJob("edit", edit))
+    assert model.index(2, JOURNAL).data() == "J Edited"
+    assert [i.row() for i in window.view.selectionModel().selectedRows()] == [2]
+    assert moved == []  # no reset, no rows moved: nothing to count or find

@@ -225,3 +225,11 @@ def test_the_command_lines_writes_say_what_they_changed_too(writer, catalog, pag
     assert imported.changes.added == {c}
     deleted = writer.delete_identifiers([C, "99999999"])
     assert c in deleted.changes.removed and deleted.outcome.not_found == ("99999999",)
+
+
+def test_fields_are_known_after_a_merge_only_if_both_changes_knew_theirs():
+    title = LibraryChanges.of(changed=[1], aspects=[Aspect.RECORDS], fields=["title"])
+    year = LibraryChanges.of(changed=[1], aspects=[Aspect.RECORDS], fields=["year"])
+    assert title.merge(year).fields == {"title", "year"}
+    assert title.merge(LibraryChanges.of(changed=[2])).fields == frozenset()  # any field of 2 may have changed
+    assert NO_CHANGES.merge(title) == title and title.merge(NO_CHANGES) == title

@@ -84,6 +84,17 @@ _SHOWN_ASPECTS = frozenset({Aspect.RECORDS, Aspect.AUTHORS, Aspect.LINKS})
 """What the list's columns show of a record (links: the Cited column)."""
 _FIELD_ASPECTS = frozenset({Aspect.RECORDS, Aspect.AUTHORS})
 """A change only of these keeps which records the list holds (unless it searches): an edit."""
+_SORTED_BY: dict[SortKey, frozenset[str]] = {
+    SortKey.TITLE: frozenset({"title"}),
+    SortKey.AUTHORS: frozenset({"authors"}),
+    SortKey.JOURNAL: frozenset({"journal"}),
+    SortKey.YEAR: frozenset({"year", "date"}),
+    SortKey.PMID: frozenset({"pmid"}),
+    SortKey.CITED: frozenset({"cited_by"}),
+    SortKey.FREE_PMC: frozenset({"pmcid", "free_pmc"}),
+    SortKey.DOI: frozenset({"doi"}),
+}
+"""The fields (JSON keys of ``refman show``) each order sorts by; an order not named here sorts by no editable field."""
 
 
 class _Source(Enum):
@@ -174,8 +185,15 @@ class ReferenceListModel(QAbstractTableModel):
         if not (changes.changes_rows or changes.aspects & _SHOWN_ASPECTS):
             return
         fields_only = not (changes.unknown or changes.added or changes.removed) and changes.aspects <= _FIELD_ASPECTS
-        if fields_only and self._source is _Source.SQL and self._rows_read_again():
-            return
+        if fields_only and self._source is _Source.SQL:
+            if changes.fields and not changes.fields & _SORTED_BY.get(self._query.sort, frozenset()):
+                # The list's order does not depend on what changed: every record keeps its row.
+                self._blocks.clear()
+                if self._count:
+                    self.dataChanged.emit(self.index(0, 0), self.index(self._count - 1, len(COLUMNS) - 1))
+                return
+            if self._rows_read_again():
+                return
         self.refresh()
 
     def _rows_read_again(self) -> bool:
@@ -190,9 +208,11 @@ class ReferenceListModel(QAbstractTableModel):
             return False
         ids = [self.reference_id(index.row()) for index in old]
         self._blocks.clear()
+        # Each record's new row is found once (a count of the rows sorted before it), however many indexes it has.
+        rows = {i: self.row_of(i) for i in dict.fromkeys(ids) if i is not None}
         moved = []
         for index, reference_id in zip(old, ids):
-            row = self.row_of(reference_id) if reference_id is not None else None
+            row = rows.get(reference_id) if reference_id is not None else None
             moved.append(self.index(row, index.column()) if row is not None else QModelIndex())
         self.changePersistentIndexList(old, moved)
         self.layoutChanged.emit()

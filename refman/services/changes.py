@@ -32,7 +32,9 @@ class LibraryChanges:
 
     ``unknown`` means the ids are not known (a change by another program):
     every record may have changed.  ``external`` says the change came from
-    outside this window.
+    outside this window.  ``fields`` names the fields of the changed records
+    that changed (the JSON keys of ``refman show``), when the write knows
+    them (an edit); empty means any may have.
     """
 
     added: frozenset[int] = frozenset()
@@ -41,6 +43,7 @@ class LibraryChanges:
     aspects: frozenset[Aspect] = frozenset()
     unknown: bool = False
     external: bool = False
+    fields: frozenset[str] = frozenset()
 
     @classmethod
     def of(
@@ -50,11 +53,12 @@ class LibraryChanges:
         changed: Iterable[int] = (),
         removed: Iterable[int] = (),
         aspects: Iterable[Aspect] = EVERY_ASPECT,
+        fields: Iterable[str] = (),
     ) -> LibraryChanges:
         """A change naming its records; a record both added and removed counts as removed."""
         gone = frozenset(removed)
         new = frozenset(added) - gone
-        return cls(new, frozenset(changed) - gone - new, gone, frozenset(aspects))
+        return cls(new, frozenset(changed) - gone - new, gone, frozenset(aspects), fields=frozenset(fields))
 
     @classmethod
     def everything(cls, *, external: bool = True) -> LibraryChanges:
@@ -88,6 +92,10 @@ class LibraryChanges:
 
     def merge(self, other: LibraryChanges) -> LibraryChanges:
         """Both changes as one (in order: ``other`` came after ``self``)."""
+        if self.is_empty:
+            return other
+        if other.is_empty:
+            return self
         removed = (self.removed - other.added) | other.removed
         added = (self.added | other.added) - other.removed
         changed = (self.changed | other.changed) - added - removed
@@ -98,6 +106,8 @@ class LibraryChanges:
             self.aspects | other.aspects,
             self.unknown or other.unknown,
             self.external or other.external,
+            # Fields are known only if both knew theirs.
+            self.fields | other.fields if self.fields and other.fields else frozenset(),
         )
 
 
