@@ -36,7 +36,8 @@ def test_ctrl_shift_c_copies_a_vancouver_citation_of_the_selection(qtbot, make_w
     window = make_window(seeded_library)
     select_pmid(window, "99000001")
     QGuiApplication.clipboard().clear()
-    QTest.keyClick(window.view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    with qtbot.waitSignal(window.exports.cited, timeout=10_000):  # formatted off the GUI thread
+        QTest.keyClick(window.view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     copied = QGuiApplication.clipboard().mimeData()
     assert copied.text().startswith("Lindqvist AK, Ferreira T, O'Brien H, Menon R, Dubois C. Lymphocyte repopulation")
     assert "Mult Scler Relat Disord. 2021" in copied.text()
@@ -47,7 +48,8 @@ def test_ctrl_shift_c_copies_a_vancouver_citation_of_the_selection(qtbot, make_w
 def test_the_apa_citation_is_in_the_edit_menu(qtbot, make_window, seeded_library, clipboard):
     window = make_window(seeded_library)
     select_pmid(window, "99000001")
-    window.exports.cite_actions["apa"].trigger()
+    with qtbot.waitSignal(window.exports.cited, timeout=10_000):
+        window.exports.cite_actions["apa"].trigger()
     text = QGuiApplication.clipboard().text()
     assert text.startswith("Lindqvist, A. K., Ferreira, T., O'Brien, H., Menon, R., & Dubois, C. (2021).")
 
@@ -60,7 +62,8 @@ def test_ctrl_alt_c_copies_an_apa_citation_and_both_citation_keys_show_in_the_ed
     keys = {a.text(): a.shortcut().toString() for a in edit.actions() if a in window.exports.cite_actions.values()}
     assert keys == {"Copy citation (Vancouver (NLM Citing Medicine))": "Ctrl+Shift+C", "Copy citation (APA 7th edition)": "Ctrl+Alt+C"}
     select_pmid(window, "99000001")
-    QTest.keyClick(window.view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier)
+    with qtbot.waitSignal(window.exports.cited, timeout=10_000):
+        QTest.keyClick(window.view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier)
     assert clipboard.text().startswith("Lindqvist, A. K., Ferreira, T., O'Brien, H., Menon, R., & Dubois, C. (2021).")
 
 
@@ -126,3 +129,35 @@ def test_dropped_reference_files_and_copied_medline_text_are_imported(qtbot, mak
         "Cladribine and lymphocytes": "Smith J",
         "Natalizumab and PML risk": "Doe J",
     }
+
+
+def test_citations_are_formatted_off_the_gui_thread_and_a_failure_is_told_in_words(
+    qtbot, make_window, seeded_library, clipboard, monkeypatch
+):
+    import threading
+
+    from refman.services import exporting
+
+    window = make_window(seeded_library)
+    select_pmid(window, "99000001")
+    threads: list[str] = []
+    real = exporting.citations
+
+    def watched(*args, **kwargs):
+        threads.append(threading.current_thread().name)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(exporting, "citations", watched)
+    with qtbot.waitSignal(window.exports.cited, timeout=10_000):
+        window.exports.cite_actions["vancouver"].trigger()
+    assert threads and threads[0] != threading.main_thread().name
+    assert clipboard.text().startswith("Lindqvist AK")
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("internal detail nobody should read")
+
+    monkeypatch.setattr(exporting, "citations", broken)
+    with qtbot.waitSignal(window.exports.cited, timeout=10_000):
+        window.exports.cite_actions["vancouver"].trigger()
+    message = window.statusBar().currentMessage()
+    assert message.startswith("Could not copy the citation:") and "RuntimeError" not in message

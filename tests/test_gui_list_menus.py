@@ -213,7 +213,8 @@ def test_copy_citation_and_delete_in_the_menu_act_on_the_row_clicked(qtbot, open
     model = window.model
     window.view.selectRow(row_of_pmid(model, FULL))
     menu = right_click(window, row_of_pmid(model, LOWER))
-    window.exports.cite_actions["vancouver"].trigger()
+    with qtbot.waitSignal(window.exports.cited, timeout=10_000):  # formatted off the GUI thread
+        window.exports.cite_actions["vancouver"].trigger()
     assert "Delta with a lower-case DOI" in clipboard.text() and "Alpha" not in clipboard.text()
     with qtbot.waitSignal(window.lane.job_finished, timeout=10_000):
         window.edits.delete_action.trigger()

@@ -1,13 +1,16 @@
 """File ▸ Export and Edit ▸ Copy citation: the window's side of ``services.exporting``.
 
-Exports run on a worker thread (reading the library and writing a file can
-take a while for a large library); the result comes back by a queued signal.
-Citations are formatted at once: they are for the few records selected.
+Both only read the library, so they run beside the write lane, on a small
+pool of reader threads: an export of a large library takes a while, and
+formatting citations (CSL) takes long enough for a big selection to freeze
+the window.  The results come back by queued signals; the GUI thread only
+puts them on the clipboard or in the status bar.
 """
 
 from __future__ import annotations
 
-import threading
+import logging
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,13 +19,18 @@ from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu
 
 from refman.gui.reference_model import IdRole
+from refman.gui.write_lane import failure_message
 from refman.services import exporting
-from refman.services.exporting import CITATION_STYLES, EXPORT_FORMATS, Exported
+from refman.services.exporting import CITATION_STYLES, EXPORT_FORMATS, Citations, Exported
 from refman.store.library import Library
 from refman.store.queries import ListQuery
 
 if TYPE_CHECKING:
     from refman.gui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+READERS = 2
+"""Reader threads: an export and a citation can run together (SQLite's WAL lets reads run beside writes)."""
 
 CITATION_SHORTCUTS = {"vancouver": "Ctrl+Shift+C", "apa": "Ctrl+Alt+C"}
 """Copy citation's keys, by style; a style without one here gets none."""
@@ -34,13 +42,16 @@ Scope = tuple[str, dict[str, Any]]
 class ExportActions(QObject):
     """The export and citation actions of a window with a reference list ``view`` and ``model``."""
 
-    exported = Signal(object, object)  # Path, Exported | str (the error)
+    exported = Signal(object, object)  # Path, Exported | str (what went wrong, for the user)
+    cited = Signal(str, int, object)  # style, how many records, Citations | str (what went wrong)
 
     def __init__(self, window: MainWindow, library: Library) -> None:
         super().__init__(window)
         self._window = window
         self._library = library
-        self._running: threading.Thread | None = None
+        self._readers: ThreadPoolExecutor | None = ThreadPoolExecutor(READERS, thread_name_prefix="refman-read")
+        self._export: Future | None = None
+        self._pending: set[Future] = set()
         self.export_action = QAction("&Export…", window)
         self.export_action.setShortcut(QKeySequence("Ctrl+E"))
         self.export_action.setToolTip("Export the selected records, or the whole list, as BibTeX, RIS, CSL-JSON or MEDLINE")
@@ -59,6 +70,7 @@ class ExportActions(QObject):
         for action in (self.export_action, self.export_selection_action, *self.cite_actions.values()):
             window.addAction(action)
         self.exported.connect(self._finished)
+        self.cited.connect(self._copy_cited)
 
     def add_to_menus(self, file_menu: QMenu, edit_menu: QMenu) -> None:
         file_menu.addAction(self.export_action)
@@ -107,26 +119,40 @@ class ExportActions(QObject):
 
     def export_to(self, path: Path, format_name: str, scope: Scope | None = None) -> None:
         """Export ``scope`` (else the current one) to ``path`` on a worker thread; the status bar says when done."""
-        if self._running is not None and self._running.is_alive():
+        if self._export is not None and not self._export.done():
             self._window.statusBar().showMessage("An export is already running", 4000)
             return
         what, selection = scope if scope is not None else self._scope()
         self._window.statusBar().showMessage(f"Exporting {what} as {format_name}…")
+        library, exported = self._library, self.exported
 
         def work() -> None:
             try:
-                result: object = exporting.export_to_file(self._library, format_name, path, **selection)
-            except Exception as error:
-                result = f"{type(error).__name__}: {error}"
-            self.exported.emit(path, result)
+                result: object = exporting.export_to_file(library, format_name, path, **selection)
+            except Exception as error:  # the user reads words; the log has the details
+                log.exception("Exporting to %s failed", path)
+                result = failure_message(error)
+            exported.emit(path, result)
 
-        self._running = threading.Thread(target=work, name="refman-export", daemon=True)
-        self._running.start()
+        self._export = self._read(work)
+
+    def _read(self, work: Any) -> Future | None:
+        if self._readers is None:  # the window is closing
+            return None
+        future = self._readers.submit(work)
+        self._pending.add(future)
+        future.add_done_callback(self._pending.discard)
+        return future
 
     def wait(self) -> None:
-        """Block until a running export has finished (for closing the window and for tests)."""
-        if self._running is not None:
-            self._running.join()
+        """Block until running exports and citations have finished (for tests)."""
+        wait(list(self._pending))
+
+    def close(self) -> None:
+        """Let what runs finish, and stop the reader threads (the window is closing)."""
+        readers, self._readers = self._readers, None
+        if readers is not None:
+            readers.shutdown(wait=True)
 
     @Slot(object, object)
     def _finished(self, path: Path, result: object) -> None:
@@ -143,11 +169,27 @@ class ExportActions(QObject):
         if not ids:
             self._window.statusBar().showMessage("Select a record to cite", 4000)
             return
-        cited = exporting.citations(self._library, ids, style)
+        library, cited, chosen = self._library, self.cited, tuple(ids)
+
+        def work() -> None:
+            try:
+                result: object = exporting.citations(library, chosen, style)
+            except Exception as error:  # the user reads words; the log has the details
+                log.exception("Formatting citations failed")
+                result = failure_message(error)
+            cited.emit(style, len(chosen), result)
+
+        self._read(work)
+
+    @Slot(str, int, object)
+    def _copy_cited(self, style: str, count: int, result: object) -> None:
+        noun = "citation" if count == 1 else f"{count} citations"
+        if not isinstance(result, Citations):
+            self._window.statusBar().showMessage(f"Could not copy the {noun}: {result}", 10000)
+            return
         data = QMimeData()
-        data.setText("\n".join(cited.plain))
-        data.setHtml("".join(f"<p>{line}</p>" for line in cited.html))
+        data.setText("\n".join(result.plain))
+        data.setHtml("".join(f"<p>{line}</p>" for line in result.html))
         QGuiApplication.clipboard().setMimeData(data)
         label = CITATION_STYLES[style].description
-        noun = "citation" if len(ids) == 1 else f"{len(ids)} citations"
         self._window.statusBar().showMessage(f"Copied {noun} ({label})", 4000)

@@ -1,14 +1,16 @@
-"""Edit ▸ Delete and Undo, and Tools ▸ Check library…: the window's side of the delete and check services.
+"""Edit ▸ Delete, Undo and Redo, and Tools ▸ Check library…: the window's side of the write service.
 
-Every write runs on the window's write lane (one lane for database writes);
-the results come back by the lane's ``job_finished`` signal.  The undo stack
-holds the snapshots of this window's deletes, newest last, for as long as the
-window is open: Ctrl+Z restores the newest, and again the one before.
+Every write is a typed job of :mod:`refman.services.library_writer` run on
+the window's write lane; its typed result comes back by the lane's
+``job_finished``, and what it changed reaches every view by the window's
+``library_changed`` (nothing here refreshes a view).  Undo and redo go
+through one :class:`~refman.services.undo.UndoStack` of named entries, kept
+while the window is open: Ctrl+Z takes back the newest, Ctrl+Shift+Z does it
+again.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Slot
@@ -17,17 +19,14 @@ from PySide6.QtWidgets import QMenu
 
 from refman.gui.check_report import CheckReportDialog
 from refman.gui.reference_model import IdRole
-from refman.gui.write_lane import JobFailed, LibraryJob, WriteLane
-from refman.services.deletion import DeleteOutcome, DeleteService, UndoOutcome
-from refman.services.library_check import CheckReport, LibraryCheck
-from refman.store.library import Library
+from refman.gui.write_lane import JobFailed, WriteLane
+from refman.services.library_writer import Checked, CheckJob, Deleted, DeleteJob, UndoJob, UndoResult, WriteJob
+from refman.services.undo import UNDO_LIMIT, UndoStack
 
 if TYPE_CHECKING:
     from refman.gui.main_window import MainWindow
 
-UNDO_LIMIT = 100
-"""Deletes kept for undo; each holds the rows it removed (stored pages included)."""
-
+__all__ = ["UNDO_LIMIT", "LibraryEdits"]
 
 CHECK_SHORTCUT = "Ctrl+Shift+K"
 
@@ -41,26 +40,16 @@ def _shortcut_text(action: QAction) -> str:
     return action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
 
 
-@dataclass(frozen=True, slots=True)
-class _Undone:
-    """An undo's result: the delete it undid, and what the undo restored."""
-
-    deleted: DeleteOutcome
-    undo: UndoOutcome
-
-
 class LibraryEdits(QObject):
-    """The delete, undo and check actions of a window; writes go through ``lane``."""
+    """The delete, undo, redo and check actions of a window; writes go through ``lane``."""
 
-    def __init__(self, window: MainWindow, library: Library, lane: WriteLane) -> None:
+    def __init__(self, window: MainWindow, lane: WriteLane) -> None:
         super().__init__(window)
         self._window = window
         self._lane = lane
-        self._deletions = DeleteService(library)
-        self._check = LibraryCheck(library)
-        self._undo: list[DeleteOutcome] = []
-        self._jobs: dict[LibraryJob, int | None] = {}  # this controller's jobs -> the row to select after
-        self._undoing = False
+        self.undo_stack = UndoStack()
+        # This controller's jobs -> the first selected row and the record shown when it was asked for.
+        self._jobs: dict[WriteJob, tuple[int | None, int | None]] = {}
         self.dialog: CheckReportDialog | None = None
 
         self.delete_action = QAction("&Delete", window)
@@ -72,9 +61,16 @@ class LibraryEdits(QObject):
         window.view.addAction(self.delete_action)
 
         self.undo_action = QAction("&Undo", window)
+        self.undo_action.setObjectName("undo")
         self.undo_action.setShortcuts(_keys(QKeySequence.StandardKey.Undo, "Ctrl+Z"))
         self.undo_action.triggered.connect(self.undo)
         window.addAction(self.undo_action)
+
+        self.redo_action = QAction("&Redo", window)
+        self.redo_action.setObjectName("redo")
+        self.redo_action.setShortcuts(_keys(QKeySequence.StandardKey.Redo, "Ctrl+Shift+Z"))
+        self.redo_action.triggered.connect(self.redo)
+        window.addAction(self.redo_action)
 
         self.check_action = QAction("&Check library…", window)
         self.check_action.setShortcut(QKeySequence(CHECK_SHORTCUT))
@@ -84,25 +80,27 @@ class LibraryEdits(QObject):
 
         lane.job_progress.connect(self._job_progress)
         lane.job_finished.connect(self._job_finished)
-        self._update_undo_action()
+        self._update_undo_actions()
 
     def add_to_menus(self, edit_menu: QMenu, tools_menu: QMenu) -> None:
-        """Undo first in the Edit menu, Delete last; the check in Tools."""
+        """Undo and Redo first in the Edit menu, Delete last; the check in Tools."""
         existing = edit_menu.actions()
         if existing:
             edit_menu.insertAction(existing[0], self.undo_action)
+            edit_menu.insertAction(existing[0], self.redo_action)
             edit_menu.insertSeparator(existing[0])
         else:
             edit_menu.addAction(self.undo_action)
+            edit_menu.addAction(self.redo_action)
         edit_menu.addSeparator()
         edit_menu.addAction(self.delete_action)
         tools_menu.addAction(self.check_action)
 
     @property
     def undo_depth(self) -> int:
-        return len(self._undo)
+        return self.undo_stack.undo_depth
 
-    # -- delete and undo -------------------------------------------------------------
+    # -- delete, undo and redo -------------------------------------------------------
 
     def selected_ids(self) -> tuple[list[int], int | None]:
         """The selected rows' records, and the first selected row; else the record shown."""
@@ -121,59 +119,55 @@ class LibraryEdits(QObject):
             self._status("Select the records to delete", 4000)
             return
         self._status(f"Deleting {len(ids)} record{'s' if len(ids) != 1 else ''}…")
-        service, chosen = self._deletions, tuple(ids)
-        self._submit(LibraryJob("delete", lambda _progress: service.delete(chosen)), first_row)
+        self._submit(DeleteJob(tuple(ids)), first_row)
 
     def undo(self) -> None:
-        if not self._undo or self._undoing:
+        entry = self.undo_stack.take_undo()
+        if entry is None:
             return
-        outcome = self._undo.pop()
-        self._undoing = True
-        self._update_undo_action()
-        self._status("Undoing the delete…")
-        service, snapshot = self._deletions, outcome.deletion.snapshot
-        self._submit(LibraryJob("undo", lambda _progress: _Undone(outcome, service.undo(snapshot))), None)
+        self._update_undo_actions()
+        self._status(f"Undoing the {entry.name[0].lower()}{entry.name[1:]}…")
+        self._submit(UndoJob(entry), None)
 
-    def _deleted(self, outcome: DeleteOutcome, first_row: int | None) -> None:
-        deletion = outcome.deletion
-        if outcome.can_undo:
-            self._undo.append(outcome)
-            del self._undo[:-UNDO_LIMIT]
+    def redo(self) -> None:
+        entry = self.undo_stack.take_redo()
+        if entry is None:
+            return
+        self._update_undo_actions()
+        self._status(f"Redoing the {entry.name[0].lower()}{entry.name[1:]}…")
+        self._submit(UndoJob(entry, redo=True), None)
+
+    def _deleted(self, result: Deleted, first_row: int | None, shown: int | None) -> None:
+        deletion = result.outcome.deletion
+        if result.entry is not None:
+            self.undo_stack.push(result.entry)
+        # The records the user deleted leave the trail of Back and Forward, stubs or not.
+        self._window.forget_visits(deletion.deleted)
         window = self._window
-        shown = window.shown_reference_id
-        window.forget_records(set(deletion.deleted) | set(deletion.gone))
-        window.refresh_list()
         if shown is not None and shown in set(deletion.deleted) | set(deletion.gone):
             row = min(first_row if first_row is not None else 0, window.model.rowCount() - 1)
             if row >= 0:
                 window.view.selectRow(row)
-        elif shown is not None:
-            window.show_reference(shown)  # its neighbours may have changed
-        message = outcome.summary()
-        if outcome.can_undo:
+        message = result.outcome.summary()
+        if result.entry is not None:
             message += f" · Undo with {_shortcut_text(self.undo_action)}"
         self._status(message, 15000)
-        self._update_undo_action()
+        self._update_undo_actions()
 
-    def _undone(self, deleted: DeleteOutcome, undo: UndoOutcome) -> None:
-        self._undoing = False
-        self._update_undo_action()
-        self._status(undo.summary(), 10000 if undo.refusal is None else 15000)
-        if undo.refusal is not None:
-            return
-        self._window.refresh_list()
-        restored = set(undo.restored)
-        first = next((i for i in deletion_order(deleted) if i in restored), None)
-        if first is not None or undo.restored:
-            self._window.show_reference(first if first is not None else undo.restored[0])
+    def _reverted(self, result: UndoResult) -> None:
+        reverted = result.reverted
+        self.undo_stack.finished(reverted)
+        self._update_undo_actions()
+        self._status(reverted.message, 10000 if reverted.refusal is None else 15000)
+        if reverted.show is not None:
+            self._window.show_reference(reverted.show)
 
-    def _update_undo_action(self) -> None:
-        self.undo_action.setEnabled(bool(self._undo) and not self._undoing)
-        if self._undo:
-            count = self._undo[-1].deleted_count or len(self._undo[-1].deletion.orphans)
-            self.undo_action.setText(f"&Undo Delete of {count} record{'s' if count != 1 else ''}")
-        else:
-            self.undo_action.setText("&Undo")
+    def _update_undo_actions(self) -> None:
+        stack = self.undo_stack
+        self.undo_action.setEnabled(stack.can_undo)
+        self.redo_action.setEnabled(stack.can_redo)
+        self.undo_action.setText(f"&Undo {stack.undo_name}" if stack.undo_name else "&Undo")
+        self.redo_action.setText(f"&Redo {stack.redo_name}" if stack.redo_name else "&Redo")
 
     # -- the library check -------------------------------------------------------------
 
@@ -184,33 +178,26 @@ class LibraryEdits(QObject):
         window.progress.show()
         self._status("Repairing the library…" if repair else "Checking the library…")
         self.check_action.setEnabled(False)
-        check = self._check
-        job = LibraryJob("repair" if repair else "check", lambda progress: check.run(repair=repair, progress=progress))
-        self._submit(job, None)
+        self._submit(CheckJob(repair), None)
 
     def repair_library(self) -> None:
         self.check_library(repair=True)
 
-    def _checked(self, report: CheckReport, repaired: bool) -> None:
+    def _checked(self, report: Checked) -> None:
         window = self._window
         self.check_action.setEnabled(True)
         if not self._lane.busy:
             window.progress.hide()
-        self._status(report.summary(), 15000)
+        self._status(report.report.summary(), 15000)
         if self.dialog is None:
-            self.dialog = CheckReportDialog(report, window)
+            self.dialog = CheckReportDialog(report.report, window)
             self.dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             self.dialog.repair_requested.connect(self.repair_library)
             self.dialog.destroyed.connect(self._dialog_closed)
             self.dialog.show()
         else:
-            self.dialog.set_report(report)
+            self.dialog.set_report(report.report)
             self.dialog.raise_()
-        if repaired and report.repaired:
-            window.refresh_list()
-            shown = window.shown_reference_id
-            if shown is not None:
-                window.show_reference(shown)
 
     @Slot()
     def _dialog_closed(self) -> None:
@@ -218,41 +205,37 @@ class LibraryEdits(QObject):
 
     # -- the lane ----------------------------------------------------------------------
 
-    def _submit(self, job: LibraryJob, row: int | None) -> None:
-        self._jobs[job] = row
+    def _submit(self, job: WriteJob, row: int | None) -> None:
+        self._jobs[job] = (row, self._window.shown_reference_id)
         self._lane.run(job)
 
     @Slot(object, str)
-    def _job_progress(self, job: LibraryJob, text: str) -> None:
+    def _job_progress(self, job: WriteJob, text: str) -> None:
         if job in self._jobs:
             self._status(f"{text}…")
 
     @Slot(object, object)
-    def _job_finished(self, job: LibraryJob, result: object) -> None:
+    def _job_finished(self, job: WriteJob, result: object) -> None:
         if job not in self._jobs:
             return
-        row = self._jobs.pop(job)
+        row, shown = self._jobs.pop(job)
         if isinstance(result, JobFailed):
-            if job.label == "undo":
-                self._undoing = False
-                self._update_undo_action()
-            if job.label in ("check", "repair"):
+            if isinstance(job, UndoJob):
+                self.undo_stack.failed()
+                self._update_undo_actions()
+            if isinstance(job, CheckJob):
                 self.check_action.setEnabled(True)
                 if not self._lane.busy:
                     self._window.progress.hide()
             self._status(f"Could not {job.label}: {result.message}", 20000)
             return
-        if isinstance(result, DeleteOutcome):
-            self._deleted(result, row)
-        elif isinstance(result, _Undone):
-            self._undone(result.deleted, result.undo)
-        elif isinstance(result, CheckReport):
-            self._checked(result, job.label == "repair")
+        if isinstance(result, Deleted):
+            self._deleted(result, row, shown)
+        elif isinstance(result, UndoResult):
+            self._reverted(result)
+        elif isinstance(result, Checked):
+            self._checked(result)
 
     def _status(self, text: str, timeout: int = 0) -> None:
         self._window.statusBar().showMessage(text, timeout)
 
-
-def deletion_order(outcome: DeleteOutcome) -> tuple[int, ...]:
-    """The records a delete removed or turned into stubs, then the stubs it took along."""
-    return outcome.deletion.deleted + outcome.deletion.orphans

@@ -8,7 +8,20 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QEvent, QModelIndex, QObject, QRectF, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QByteArray,
+    QEvent,
+    QItemSelection,
+    QItemSelectionModel,
+    QModelIndex,
+    QObject,
+    QRectF,
+    QSettings,
+    Qt,
+    QTimer,
+    Signal,
+    Slot,
+)
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -73,15 +86,20 @@ from refman.gui.reference_model import (
 from refman.gui.resources import icon
 from refman.gui.search_field import SearchField
 from refman.gui.write_lane import ImportJob, JobFailed, WriteLane
+from refman.services.browsing import Browsing
 from refman.services.catalog import Catalog, LibrarySummary
-from refman.services.importer import ImportProgress, ImportReport, ImportService
-from refman.services.navigation import History
+from refman.services.changes import NO_CHANGES, LibraryChanges
+from refman.services.importer import ImportProgress, ImportReport
+from refman.services.library_writer import LibraryWriter
+from refman.services.watching import LibraryWatch
 from refman.store.library import Library, default_library_path
 
 log = logging.getLogger(__name__)
 
 SEARCH_DELAY_MS = 200
 REFRESH_DELAY_MS = 250
+KEEP_SELECTED = 500
+"""A selection of up to this many rows stays selected when the list is read again (each is found by a query)."""
 # The list's column layout; the key changes when the columns do, so an old layout is not
 # restored onto new columns.
 _HEADER_KEY = "list/header-v3"
@@ -262,7 +280,10 @@ class MainWindow(QMainWindow):
 
     files_dropped = Signal(list)  # list[Path]
     text_dropped = Signal(str)
+    library_changed = Signal(object)
+    """LibraryChanges: every write, this window's or another program's, once; every view subscribes."""
     _counted = Signal(object)  # LibrarySummary | None, from the counting thread
+    _changed_elsewhere = Signal()  # from the watch's thread
 
     def __init__(
         self,
@@ -271,44 +292,47 @@ class MainWindow(QMainWindow):
         settings: QSettings | None = None,
         threaded: bool = True,
         samples: Path | None = SAMPLES,
+        watch: bool | None = None,
     ) -> None:
+        """``watch`` (by default when ``threaded``): notice writes by other programs and show them."""
         super().__init__()
         self.setObjectName("mainWindow")
         self.library = library
         self.catalog = Catalog(library)
-        self.history = History()
+        self.browsing = Browsing()  # the record shown, Back and Forward, the row to select: no Qt
+        self.history = self.browsing.history
         self.settings = settings or QSettings()
         self.samples = samples if samples is not None and samples.is_dir() else None
         self.last_report: ImportReport | None = None
         self.read_only = bool(getattr(library, "read_only", False))
-        self._shown_id: int | None = None
-        self._shown_is_stub = False
         self._import_failure: JobFailed | None = None
         self._summary = self.catalog.summary()
-        self._refreshing = False
         self._counting = False
         self._count_again = False
         self._closed = False
         self._counter = ThreadPoolExecutor(1, thread_name_prefix="refman-count") if threaded else None
         self._counted.connect(self._counted_in_background)
-        self._moving_in_history = False
-        self._selecting = False
-        self._select_pending: int | None = None  # the record the list is yet to select (see show_reference)
 
         self.setWindowTitle(library_title(library) + (" (read-only)" if self.read_only else ""))
         self.setWindowIcon(icon("refman"))
         self.setAcceptDrops(True)
 
-        self.lane = WriteLane(ImportService(library), self, threaded=threaded)
+        self.lane = WriteLane(LibraryWriter(library), self, threaded=threaded)
         self.lane.started.connect(self._import_started)
         self.lane.progress.connect(self._import_progress)
         self.lane.failed.connect(self._import_failed)
         self.lane.finished.connect(self._import_finished)
+        self.lane.changed.connect(self._written)
+        self.lane.counted.connect(self._counted_by_lane)
+        self.lane.written.connect(self._written_so_far)
+        self._unannounced: LibraryChanges = NO_CHANGES  # an import's batches, gathered for REFRESH_DELAY_MS
+        self._fresh_summary = False  # the totals were counted just before this change was announced
+        self._lane_counts = False  # the change announced is the lane's: it counts the totals itself
 
         self._build_actions()
         self._build_widgets(threaded)
         self.exports = ExportActions(self, self.library)
-        self.edits = LibraryEdits(self, self.library, self.lane)
+        self.edits = LibraryEdits(self, self.lane)
         self._build_menus_and_toolbar()
         self._build_status_bar()
         self._set_tab_order()
@@ -320,7 +344,19 @@ class MainWindow(QMainWindow):
         self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
         self._search_timer.timeout.connect(self._apply_search)
         self._refresh_timer = QTimer(self, singleShot=True, interval=REFRESH_DELAY_MS)
-        self._refresh_timer.timeout.connect(self.refresh_list)
+        self._refresh_timer.timeout.connect(self._announce_written)
+
+        # Every view takes what changed from the one signal, and decides itself what to read again.
+        self.library_changed.connect(self.model.apply_changes)
+        self.library_changed.connect(self._update_shown)
+        self.library_changed.connect(self._count_changes)
+        self._changed_elsewhere.connect(self._written_elsewhere)
+        self._watch: LibraryWatch | None = None
+        if threaded if watch is None else watch:
+            self._watch = LibraryWatch.of(library, self._changed_elsewhere.emit)
+            if self._watch is not None:
+                self.lane.set_guard(self._watch.own_writes)
+                self._watch.start()
 
         self._restore_state()
         self._update_counts()
@@ -386,6 +422,9 @@ class MainWindow(QMainWindow):
             header.resizeSection(column, width)
         self.view.setAcceptDrops(False)
         self.view.selectionModel().currentRowChanged.connect(self._current_row_changed)
+        self._scrolled_to: tuple[int, int] | None = None  # the list's place, kept over a re-read
+        self._kept_selection: list[int] = []  # the selected records, kept over a re-read
+        self.model.modelAboutToBeReset.connect(self._model_about_to_reset)
         self.model.modelReset.connect(self._model_reset)
         self.model.completed.connect(self._search_completed)
         # Finding a record's row in a long sorted list takes a while: it runs once the record is shown.
@@ -568,10 +607,13 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self)
+        if self._watch is not None:
+            self._watch.stop()
+            self._watch = None
         self.lane.shutdown()
         self._select_timer.stop()
         self.model.close()
-        self.exports.wait()
+        self.exports.close()
         if self._counter is not None:
             self._counter.shutdown(wait=True)
             self._counter = None
@@ -600,18 +642,16 @@ class MainWindow(QMainWindow):
             self._update_history_actions()
             return False
         self._display(reference)
+        self.browsing.show(reference.id, is_stub=reference.is_stub)
         self.outside_notice.hide()  # until the list has been asked whether it holds the record
-        if not self._moving_in_history:
-            self.history.visit(reference_id)
         self._select_timer.stop()
-        self._select_pending = None
         current = self.view.currentIndex()
         if not select_later:
             self._select_in_list(reference_id)
         elif not (current.isValid() and current.data(IdRole) == reference_id):
             # Until then nothing is selected, so no action (Delete, Copy) takes the row left behind.
             self._clear_list_selection()
-            self._select_pending = reference_id
+            self.browsing.select_later(reference_id)
             self._select_timer.start()
         self._update_history_actions()
         return True
@@ -619,22 +659,20 @@ class MainWindow(QMainWindow):
     @property
     def list_selection_pending(self) -> bool:
         """Whether the list is yet to select the record shown."""
-        return self._select_pending is not None
+        return self.browsing.pending is not None
 
     def _select_pending_in_list(self) -> None:
-        reference_id, self._select_pending = self._select_pending, None
+        reference_id = self.browsing.take_pending()
         if reference_id is not None:
             self._select_in_list(reference_id)
 
     def _display(self, reference: Reference) -> None:
-        self._shown_id = reference.id
-        self._shown_is_stub = reference.is_stub
         self.detail.show_reference(reference)
         self.navigator.set_reference(reference)
 
     @property
     def shown_reference_id(self) -> int | None:
-        return self._shown_id
+        return self.browsing.shown
 
     def _select_in_list(self, reference_id: int) -> None:
         current = self.view.currentIndex()
@@ -649,20 +687,17 @@ class MainWindow(QMainWindow):
         self.outside_notice.hide()
         selection = self.view.selectionModel()
         index = self.model.index(row, TITLE)
-        self._selecting = True
-        try:
+        with self.browsing.selecting():
             selection.setCurrentIndex(index, selection.SelectionFlag.ClearAndSelect | selection.SelectionFlag.Rows)
             self.view.scrollTo(index)
-        finally:
-            self._selecting = False
 
     def _say_outside_the_list(self) -> None:
         """The record shown is not among the list's rows: say why, and offer to bring it back."""
-        if not self.model.is_complete or self._shown_id is None:
+        if not self.model.is_complete or self.browsing.shown is None:
             self.outside_notice.hide()  # a search still being stored may yet list it
             return
         notice = self.outside_notice
-        if self._shown_is_stub and not self.model.query.include_stubs:
+        if self.browsing.shown_is_stub and not self.model.query.include_stubs:
             notice.label.setText("Not in the list: it is a stub (known only from citations), and stubs are hidden")
             notice.button.setText("Show stubs")
         elif self.model.query.search.strip():
@@ -675,41 +710,35 @@ class MainWindow(QMainWindow):
 
     def _bring_shown_into_list(self) -> None:
         """The notice's button: show stubs, or clear the search, so the list holds the record shown."""
-        if self._shown_is_stub and not self.model.query.include_stubs:
+        if self.browsing.shown_is_stub and not self.model.query.include_stubs:
             self.stubs_action.setChecked(True)
         else:
             self.clear_search()
 
     def _clear_list_selection(self) -> None:
         selection = self.view.selectionModel()
-        self._selecting = True
-        try:
+        with self.browsing.selecting():
             selection.clearSelection()
             selection.setCurrentIndex(QModelIndex(), selection.SelectionFlag.NoUpdate)
-        finally:
-            self._selecting = False
 
     def _current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        if self._selecting or not current.isValid():
+        if not current.isValid():
             return
         reference_id = current.data(IdRole)
-        if reference_id is not None and reference_id != self._shown_id:
+        if self.browsing.row_chosen(reference_id):
             self.show_reference(int(reference_id))
 
     def go_back(self) -> None:
-        self._move_in_history(self.history.back())
+        self._move_in_history(self.browsing.back())
 
     def go_forward(self) -> None:
-        self._move_in_history(self.history.forward())
+        self._move_in_history(self.browsing.forward())
 
     def _move_in_history(self, reference_id: int | None) -> None:
         if reference_id is None:
             return
-        self._moving_in_history = True
-        try:
+        with self.browsing.moving():
             self.show_reference(reference_id, select_later=True)
-        finally:
-            self._moving_in_history = False
 
     def _update_history_actions(self) -> None:
         self.back_action.setEnabled(self.history.can_go_back)
@@ -741,19 +770,86 @@ class MainWindow(QMainWindow):
             self.view.selectRow(0)
         return True
 
-    # -- deleted records (Edit ▸ Delete and Undo live in gui/library_edits.py) ----------------
+    # -- changes to the library (every write, this window's or another program's) ---------------
 
-    def forget_records(self, reference_ids: Iterable[int]) -> None:
-        """Records deleted from the library: out of the history, and off the panes if shown."""
-        gone = set(reference_ids)
-        for reference_id in gone:
+    def forget_visits(self, reference_ids: Iterable[int]) -> None:
+        """Records the user deleted leave the trail of Back and Forward."""
+        for reference_id in set(reference_ids):
             self.history.forget(reference_id)
-        if self._shown_id in gone:
-            self._shown_id = None
-            self.outside_notice.hide()
-            self.detail.show_message("Select an article to see its details.")
-            self.navigator.set_reference(None)
         self._update_history_actions()
+
+    def _clear_shown(self) -> None:
+        self.browsing.clear()
+        self.outside_notice.hide()
+        self.detail.show_message("Select an article to see its details.")
+        self.navigator.set_reference(None)
+
+    @Slot(object)
+    def _written(self, changes: LibraryChanges) -> None:
+        """A job of this window's lane finished: announce what it wrote, with any batches not yet announced."""
+        self._refresh_timer.stop()
+        changes, self._unannounced = self._unannounced.merge(changes), NO_CHANGES
+        self._lane_counts = True
+        try:
+            self.library_changed.emit(changes)
+        finally:
+            self._lane_counts = False
+
+    @Slot(object)
+    def _written_so_far(self, changes: LibraryChanges) -> None:
+        """An import's batches: the list fills as it goes, read again at most every REFRESH_DELAY_MS."""
+        self._unannounced = self._unannounced.merge(changes)
+        if not self._refresh_timer.isActive():
+            self._refresh_timer.start()
+
+    def _announce_written(self) -> None:
+        changes, self._unannounced = self._unannounced, NO_CHANGES
+        if not changes.is_empty:
+            self.library_changed.emit(changes)
+
+    @Slot()
+    def _written_elsewhere(self) -> None:
+        if not self._closed:
+            self.library_changed.emit(LibraryChanges.everything(external=True))
+
+    @Slot(object)
+    def _update_shown(self, changes: LibraryChanges) -> None:
+        """The detail pane and the navigator: the record shown read again if the change may touch it, or cleared if it is gone."""
+        if changes.removed and self.browsing.forget(changes.removed):
+            self._clear_shown()
+        self._update_history_actions()
+        shown = self.browsing.shown
+        if shown is None or not changes.touches(shown):
+            return
+        reference = self.catalog.get(shown)
+        if reference is None:  # gone, by another program's hand
+            self.browsing.forget([shown])
+            self._clear_shown()
+            self._update_history_actions()
+            return
+        self._display(reference)
+        self.browsing.displayed(reference.id, is_stub=reference.is_stub)
+
+    @Slot(object)
+    def _counted_by_lane(self, summary: LibrarySummary) -> None:
+        self._summary = summary
+        self._update_counts()
+
+    @Slot(object)
+    def _count_changes(self, changes: LibraryChanges) -> None:
+        """The status bar's totals, when records came or went.
+
+        The lane counts them after its own writes and hands them over (``_counted_by_lane``);
+        after an import's batches or another program's write they are counted again off
+        the GUI thread.
+        """
+        fresh, self._fresh_summary = self._fresh_summary, False
+        if not changes.counts_changed or self._lane_counts:
+            return
+        if fresh:
+            self._update_counts()
+            return
+        self._recount()
 
     # -- the list ------------------------------------------------------------------
 
@@ -782,26 +878,47 @@ class MainWindow(QMainWindow):
             self.statusBar().clearMessage()
 
     def refresh_list(self) -> None:
-        """Read the library again: the list and the status bar's totals (after an import)."""
+        """Read the whole library again, totals included, as after a change made elsewhere (asked for: at once)."""
         self._summary = self.catalog.summary()
-        self._refreshing = True
-        try:
-            self.model.refresh()
-        finally:
-            self._refreshing = False
-        self._update_counts()
+        self._fresh_summary = True
+        self.library_changed.emit(LibraryChanges.everything(external=False))
+
+    def _model_about_to_reset(self) -> None:
+        if self.model.is_refreshing:
+            self._scrolled_to = (self.view.verticalScrollBar().value(), self.view.horizontalScrollBar().value())
+            rows = self.view.selectionModel().selectedRows()
+            if 1 < len(rows) <= KEEP_SELECTED:
+                self._kept_selection = [int(i) for i in (index.data(IdRole) for index in rows) if i is not None]
 
     def _model_reset(self) -> None:
-        if self._shown_id is not None:
-            self._select_in_list(self._shown_id)
+        # The same list read again (the library changed): the view stays where the user left it.
+        place, self._scrolled_to = self._scrolled_to, None
+        if place is not None:
+            self.view.verticalScrollBar().setValue(place[0])
+            self.view.horizontalScrollBar().setValue(place[1])
+        if self.browsing.shown is not None:
+            self._select_in_list(self.browsing.shown)
+        kept, self._kept_selection = self._kept_selection, []
+        if kept:
+            self._select_again(kept)
         self._update_counts()
-        if not self._refreshing:
+        if not self.model.is_refreshing:
             self._recount()
+
+    def _select_again(self, reference_ids: list[int]) -> None:
+        """Select the rows of records selected before the list was read again (those still in it)."""
+        chosen = QItemSelection()
+        for reference_id in reference_ids:
+            row = self.model.row_of(reference_id)
+            if row is not None:
+                chosen.select(self.model.index(row, 0), self.model.index(row, self.model.columnCount() - 1))
+        with self.browsing.selecting():
+            self.view.selectionModel().select(chosen, QItemSelectionModel.SelectionFlag.Select)
 
     def _search_completed(self) -> None:
         """A broad search's rows are all in: select the record shown if the list has it, and count."""
-        if self._shown_id is not None:
-            self._select_in_list(self._shown_id)
+        if self.browsing.shown is not None:
+            self._select_in_list(self.browsing.shown)
         self._update_counts()
         self._recount()
 
@@ -857,11 +974,12 @@ class MainWindow(QMainWindow):
 
     def copy_selection(self) -> None:
         """Copy the shown record as a plain citation line (title, journal, identifiers)."""
-        if self.search.hasFocus() or self._shown_id is None:
+        shown = self.browsing.shown
+        if self.search.hasFocus() or shown is None:
             if self.search.hasFocus():
                 self.search.copy()
             return
-        reference = self.catalog.get(self._shown_id)
+        reference = self.catalog.get(shown)
         if reference is None:
             return
         QGuiApplication.clipboard().setText(citation_line(reference))
@@ -933,8 +1051,6 @@ class MainWindow(QMainWindow):
         self.progress.setValue(round(progress.fraction * 1000))
         text = f"{progress.done:,} of {progress.total:,} files"
         self.progress.setFormat(text + (f", {progress.records:,} records" if progress.records else ""))
-        if progress.written_ids and not self._refresh_timer.isActive():
-            self._refresh_timer.start()
 
     def _import_failed(self, _job: ImportJob, failure: JobFailed) -> None:
         self._import_failure = failure
@@ -945,8 +1061,6 @@ class MainWindow(QMainWindow):
         if not self.lane.busy:
             self.progress.hide()
             self.cancel_button.hide()
-        self._refresh_timer.stop()
-        self.refresh_list()
         if failure is not None:
             message = f"Import failed: {failure.message}"
             if report.outcomes:
@@ -960,12 +1074,8 @@ class MainWindow(QMainWindow):
         self.report_button.setVisible(bool(report.refused))
         self.report_button.setText(f"{len(report.refused)} refused…")
         landed = [o.reference_id for o in report.outcomes if o.reference_id is not None]
-        if self._shown_id is None and landed:
+        if self.browsing.shown is None and landed:
             self.show_reference(landed[0])
-        elif self._shown_id is not None:
-            reference = self.catalog.get(self._shown_id)
-            if reference is not None:
-                self._display(reference)
 
     def show_report(self) -> None:
         if self.last_report is None:

@@ -30,6 +30,7 @@ from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import QApplication
 
 from refman.gui.resources import icon
+from refman.services.changes import Aspect, LibraryChanges
 from refman.store import queries
 from refman.store.library import Library
 from refman.store.queries import ListQuery, ListRow, SortKey, StoredList
@@ -80,6 +81,23 @@ _RIGHT_ALIGNED = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 _ITEM_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
 
 
+_SHOWN_ASPECTS = frozenset({Aspect.RECORDS, Aspect.AUTHORS, Aspect.LINKS})
+"""What the list's columns show of a record (links: the Cited column)."""
+_FIELD_ASPECTS = frozenset({Aspect.RECORDS, Aspect.AUTHORS})
+"""A change only of these keeps which records the list holds (unless it searches): an edit."""
+_SORTED_BY: dict[SortKey, frozenset[str]] = {
+    SortKey.TITLE: frozenset({"title"}),
+    SortKey.AUTHORS: frozenset({"authors"}),
+    SortKey.JOURNAL: frozenset({"journal"}),
+    SortKey.YEAR: frozenset({"year", "date"}),
+    SortKey.PMID: frozenset({"pmid"}),
+    SortKey.CITED: frozenset({"cited_by"}),
+    SortKey.FREE_PMC: frozenset({"pmcid", "free_pmc"}),
+    SortKey.DOI: frozenset({"doi"}),
+}
+"""The fields (JSON keys of ``refman show``) each order sorts by; an order not named here sorts by no editable field."""
+
+
 class _Source(Enum):
     """Where the rows of the list come from."""
 
@@ -93,6 +111,8 @@ class ReferenceListModel(QAbstractTableModel):
     MAX_BLOCKS = 64
     STORE_AT_ONCE = 5_000
     """Searches matching at most this many records are stored before the list shows them."""
+    MAX_FOLLOWED = 1_000
+    """Persistent indexes (selected rows) an edit moves with their records; more, and the list is read again."""
     FIRST_ROWS_STEPS = 300_000
     """SQLite steps (besides a few per hit) the walk for a broad search's first block may take."""
 
@@ -116,6 +136,7 @@ class ReferenceListModel(QAbstractTableModel):
         self._build: Future | None = None
         self._worker: ThreadPoolExecutor | None = None
         self._stored.connect(self._build_ended, Qt.ConnectionType.QueuedConnection)
+        self._refreshing = False
         self._reload()
 
     # -- what is shown ---------------------------------------------------------------
@@ -141,10 +162,64 @@ class ReferenceListModel(QAbstractTableModel):
         self.set_query(replace(self._query, include_stubs=include))
 
     def refresh(self) -> None:
-        """Read the library again (after an import): the count and the visible rows."""
-        self.beginResetModel()
-        self._reload()
-        self.endResetModel()
+        """Read the library again: the count and the visible rows (the same query; a view keeps its place)."""
+        self._refreshing = True
+        try:
+            self.beginResetModel()
+            self._reload()
+            self.endResetModel()
+        finally:
+            self._refreshing = False
+
+    @property
+    def is_refreshing(self) -> bool:
+        """Whether the reset under way reads the same list again (the library changed), not a new query."""
+        return self._refreshing
+
+    @Slot(object)
+    def apply_changes(self, changes: LibraryChanges) -> None:
+        """The library changed: read again what the list shows, if it may differ (rows, their fields, citation counts).
+
+        A change to the fields of known records (an edit) keeps the count: only
+        the rows on screen are read again, and selected rows follow their
+        records to where the sort puts them now.  Anything else (records come
+        or go, a search, links) reads the list again.
+        """
+        if not (changes.changes_rows or changes.aspects & _SHOWN_ASPECTS):
+            return
+        fields_only = not (changes.unknown or changes.added or changes.removed) and changes.aspects <= _FIELD_ASPECTS
+        if fields_only and self._source is _Source.SQL:
+            if changes.fields and not changes.fields & _SORTED_BY.get(self._query.sort, frozenset()):
+                # The list's order does not depend on what changed: every record keeps its row.
+                self._blocks.clear()
+                if self._count:
+                    self.dataChanged.emit(self.index(0, 0), self.index(self._count - 1, len(COLUMNS) - 1))
+                return
+            if self._rows_read_again():
+                return
+        self.refresh()
+
+    def _rows_read_again(self) -> bool:
+        """Read the rows again with the same count, moving persistent indexes (the selection) with their records.
+
+        False (nothing done) when too many indexes would have to be found again.
+        """
+        self.layoutAboutToBeChanged.emit()  # the selection keeps its rows as persistent indexes now
+        old = self.persistentIndexList()
+        if len(old) > self.MAX_FOLLOWED:
+            self.layoutChanged.emit()
+            return False
+        ids = [self.reference_id(index.row()) for index in old]
+        self._blocks.clear()
+        # Each record's new row is found once (a count of the rows sorted before it), however many indexes it has.
+        rows = {i: self.row_of(i) for i in dict.fromkeys(ids) if i is not None}
+        moved = []
+        for index, reference_id in zip(old, ids):
+            row = rows.get(reference_id) if reference_id is not None else None
+            moved.append(self.index(row, index.column()) if row is not None else QModelIndex())
+        self.changePersistentIndexList(old, moved)
+        self.layoutChanged.emit()
+        return True
 
     @property
     def is_complete(self) -> bool:

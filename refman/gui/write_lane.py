@@ -1,12 +1,15 @@
-"""The one lane for database writes: a worker thread that runs import jobs in turn.
+"""The one lane for database writes: a worker thread that runs write jobs in turn.
 
 Jobs go in by method call on the GUI thread; progress and reports come back by
 signal (queued across threads), so nothing polls and no widget is touched from
 the worker.  Between threads pass only paths, text and frozen results.
 
-Other writes (deleting, undoing a delete, the library check) go through the
-same lane as :class:`LibraryJob`: a frozen value naming a service call, run
-in turn with the imports, its result coming back by ``job_finished``.
+Imports are :class:`ImportJob` (their progress streams, they can be
+cancelled).  Every other write (delete, undo and redo, the library check) is
+a job of :mod:`refman.services.library_writer` — a frozen value with
+``run(writer, progress)`` — run in turn with the imports, its typed result
+coming back by ``job_finished``.  Whatever a write changed comes out once, by
+``changed(LibraryChanges)``, just before the job's own finished signal.
 
 A job never hangs the lane: whatever a job raises is logged with its
 traceback, and the job finishes with a one-line message for the user
@@ -19,12 +22,15 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from refman.services.importer import ImportReport, ImportService
+from refman.services.changes import LibraryChanges
+from refman.services.importer import ImportProgress, ImportReport, ImportService
+from refman.services.library_writer import JobProgress, LibraryWriter, WriteJob
 
 log = logging.getLogger(__name__)
 
@@ -38,19 +44,23 @@ class ImportJob:
     label: str = "dropped text"
 
 
-JobProgress = Callable[[str], None]
+WriteGuard = Callable[[], AbstractContextManager[object]]
+"""Entered on the lane's thread around every job: tells a watcher the writes coming are this window's own."""
 
 
 @dataclass(frozen=True, slots=True)
 class LibraryJob:
-    """A write other than an import: ``work(progress)`` runs on the lane and returns a frozen result.
+    """Any callable as a job: ``work(progress)`` runs on the lane and returns a frozen result.
 
-    ``work`` wraps a service call, e.g. ``lambda progress: service.delete(ids)``;
-    ``progress`` takes a short line saying what the job is doing.
+    For one-off work and tests; the writes a user makes are the typed jobs of
+    :mod:`refman.services.library_writer`.
     """
 
     label: str
     work: Callable[[JobProgress], object]
+
+    def run(self, _writer: LibraryWriter, progress: JobProgress) -> object:
+        return self.work(progress)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,13 +94,16 @@ def printable_name(name: str | bytes) -> str:
 class _Worker(QObject):
     progress = Signal(object)  # ImportProgress
     finished = Signal(object, object, object)  # ImportJob, ImportReport, JobFailed | None
-    job_progress = Signal(object, str)  # LibraryJob, what it is doing
-    job_finished = Signal(object, object)  # LibraryJob, its result or JobFailed
+    job_progress = Signal(object, str)  # WriteJob, what it is doing
+    job_finished = Signal(object, object)  # WriteJob, its result or JobFailed
+    wrote = Signal(object)  # LibraryChanges: what a job wrote, as soon as it is done (before counting)
+    counted = Signal(object)  # LibrarySummary: the totals after a write that changed them
 
-    def __init__(self, service: ImportService, cancel: threading.Event) -> None:
+    def __init__(self, writer: LibraryWriter, cancel: threading.Event) -> None:
         super().__init__()
-        self._service = service
+        self._writer = writer
         self._cancel = cancel
+        self.guard: WriteGuard = nullcontext
 
     @Slot(object)
     def run(self, job: ImportJob) -> None:
@@ -98,32 +111,53 @@ class _Worker(QObject):
         report = ImportReport()
         failure: JobFailed | None = None
         try:
-            if job.text is not None:
-                report.merge(self._service.import_text(job.text, job.label))
-            if job.paths:
-                report.merge(
-                    self._service.import_paths(
+            with self.guard():
+                if job.text is not None:
+                    report.merge(self._writer.import_text(job.text, job.label).report)
+                if job.paths:
+                    imported = self._writer.import_paths(
                         job.paths, progress=self.progress.emit, cancelled=self._cancel.is_set
                     )
-                )
+                    report.merge(imported.report)
         except Exception as error:  # any failure must still finish the job
             log.exception("The import of %s failed", job.label if job.text is not None else list(job.paths))
             failure = JobFailed(failure_message(error))
+        self._wrote(report.changes())
         self.finished.emit(job, report, failure)
 
     @Slot(object)
-    def run_job(self, job: LibraryJob) -> None:
+    def run_job(self, job: WriteJob) -> None:
         result: object
         try:
-            result = job.work(lambda text: self.job_progress.emit(job, text))
+            with self.guard():
+                result = job.run(self._writer, lambda text: self.job_progress.emit(job, text))
         except Exception as error:  # any failure must still finish the job
             log.exception("The job %r failed", job.label)
             result = JobFailed(failure_message(error))
+        changes = getattr(result, "changes", None)
+        if isinstance(changes, LibraryChanges):
+            self._wrote(changes)
         self.job_finished.emit(job, result)
+
+    def _wrote(self, changes: LibraryChanges) -> None:
+        """Tell what was written at once, then count the totals here (not on the GUI thread) if they changed.
+
+        The views read the library again while this thread counts; the totals
+        arrive before the job's finished signal.
+        """
+        if changes.is_empty:
+            return
+        self.wrote.emit(changes)
+        if not changes.counts_changed:
+            return
+        try:
+            self.counted.emit(self._writer.summary())
+        except Exception:  # the status bar keeps its old totals; the log says why
+            log.exception("Counting the library after a write failed")
 
 
 class WriteLane(QObject):
-    """Runs import jobs one after another off the GUI thread.
+    """Runs write jobs one after another off the GUI thread.
 
     ``threaded=False`` runs each job at once in the caller's thread, which makes
     tests deterministic; the signals are the same.
@@ -133,16 +167,24 @@ class WriteLane(QObject):
     progress = Signal(object)  # ImportProgress
     failed = Signal(object, object)  # ImportJob, JobFailed: sent just before its ``finished``
     finished = Signal(object, object)  # ImportJob, ImportReport (what was done before a failure)
-    job_started = Signal(object)  # LibraryJob
-    job_progress = Signal(object, str)  # LibraryJob, what it is doing
-    job_finished = Signal(object, object)  # LibraryJob, its result or JobFailed
+    job_started = Signal(object)  # WriteJob
+    job_progress = Signal(object, str)  # WriteJob, what it is doing
+    job_finished = Signal(object, object)  # WriteJob, its result or JobFailed
+    changed = Signal(object)  # LibraryChanges: what a finished job wrote (before its finished signal)
+    counted = Signal(object)  # LibrarySummary: the totals after a job that changed them (after ``changed``, before finished)
+    written = Signal(object)  # LibraryChanges: what the batches of a running import wrote so far
     _submit = Signal(object)
     _submit_job = Signal(object)
 
-    def __init__(self, service: ImportService, parent: QObject | None = None, *, threaded: bool = True) -> None:
+    def __init__(
+        self, writer: LibraryWriter | ImportService, parent: QObject | None = None, *, threaded: bool = True
+    ) -> None:
         super().__init__(parent)
+        if isinstance(writer, ImportService):
+            writer = LibraryWriter(writer.library, writer)
+        self.writer = writer
         self._cancel = threading.Event()
-        self._worker = _Worker(service, self._cancel)
+        self._worker = _Worker(writer, self._cancel)
         self._pending = 0
         self._thread: QThread | None = None
         if threaded:
@@ -151,9 +193,11 @@ class WriteLane(QObject):
             self._worker.moveToThread(self._thread)
             self._thread.finished.connect(self._worker.deleteLater)
             self._thread.start()
-        self._worker.progress.connect(self.progress)
+        self._worker.progress.connect(self._import_progress)
         self._worker.finished.connect(self._job_done)
         self._submit.connect(self._worker.run)
+        self._worker.counted.connect(self.counted)
+        self._worker.wrote.connect(self.changed)
         self._worker.job_progress.connect(self.job_progress)
         self._worker.job_finished.connect(self._library_job_done)
         self._submit_job.connect(self._worker.run_job)
@@ -168,7 +212,11 @@ class WriteLane(QObject):
     def import_text(self, text: str, label: str = "dropped text") -> ImportJob:
         return self._enqueue(ImportJob(text=text, label=label))
 
-    def run(self, job: LibraryJob) -> LibraryJob:
+    def set_guard(self, guard: WriteGuard) -> None:
+        """Enter ``guard()`` around every job, on the lane's thread (set before the first job)."""
+        self._worker.guard = guard
+
+    def run(self, job: WriteJob) -> WriteJob:
         """Queue a job behind whatever the lane is doing; ``job_finished`` brings its result."""
         self._pending += 1
         self.job_started.emit(job)
@@ -193,6 +241,13 @@ class WriteLane(QObject):
         self._submit.emit(job)
         return job
 
+    @Slot(object)
+    def _import_progress(self, progress: ImportProgress) -> None:
+        self.progress.emit(progress)
+        written = progress.changes()
+        if not written.is_empty:
+            self.written.emit(written)
+
     @Slot(object, object, object)
     def _job_done(self, job: ImportJob, report: ImportReport, failure: JobFailed | None) -> None:
         self._pending -= 1
@@ -201,6 +256,6 @@ class WriteLane(QObject):
         self.finished.emit(job, report)
 
     @Slot(object, object)
-    def _library_job_done(self, job: LibraryJob, result: object) -> None:
+    def _library_job_done(self, job: WriteJob, result: object) -> None:
         self._pending -= 1
         self.job_finished.emit(job, result)

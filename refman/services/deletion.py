@@ -11,8 +11,18 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from refman.formats.citation import parse_citation
+from refman.services.changes import LibraryChanges
 from refman.store import queries
-from refman.store.deletion import Deletion, DeletionSnapshot, RestoreConflict, delete_references, restore_deleted
+from refman.store.deletion import (
+    Deletion,
+    DeletionSnapshot,
+    RecordStamps,
+    RestoreConflict,
+    check_stamps,
+    delete_references,
+    record_stamps,
+    restore_deleted,
+)
 from refman.store.library import Library
 
 
@@ -34,6 +44,12 @@ class DeleteOutcome:
     @property
     def can_undo(self) -> bool:
         return bool(self.deletion.deleted or self.deletion.orphans)
+
+    @property
+    def changes(self) -> LibraryChanges:
+        """Records gone from the library, and those turned back into stubs (changed, not gone)."""
+        deletion = self.deletion
+        return LibraryChanges.of(removed=deletion.gone, changed=deletion.restubbed)
 
     def summary(self) -> str:
         """One line for the status bar or the terminal, e.g. ``Deleted 3 records``."""
@@ -59,6 +75,11 @@ class UndoOutcome:
     restored: tuple[int, ...] = ()  # every record written back, stubs the delete took along included
     refusal: str | None = None
     deleted_count: int = 0  # the records the user had deleted
+    stamps: RecordStamps = ()  # the restored records as the undo left them: a redo checks them
+
+    @property
+    def changes(self) -> LibraryChanges:
+        return LibraryChanges.of(added=self.restored)
 
     def summary(self) -> str:
         if self.refusal is not None:
@@ -95,6 +116,21 @@ class DeleteService:
         try:
             with self.library.writing() as session:
                 restored = restore_deleted(session, snapshot)
+                stamps = record_stamps(session, restored)
         except RestoreConflict as conflict:
             return UndoOutcome(refusal=str(conflict))
-        return UndoOutcome(restored, deleted_count=snapshot.deleted_count)
+        return UndoOutcome(restored, deleted_count=snapshot.deleted_count, stamps=stamps)
+
+    def redo(self, reference_ids: Sequence[int], stamps: RecordStamps) -> DeleteOutcome | str:
+        """Delete again what an undo restored; or, when a record changed since (``stamps``), why not.
+
+        The check and the delete are one transaction: nothing another program
+        wrote after the undo is deleted blindly.
+        """
+        try:
+            with self.library.writing() as session:
+                check_stamps(session, stamps)
+                deletion = delete_references(session, reference_ids, read_citation=parse_citation)
+        except RestoreConflict as conflict:
+            return str(conflict)
+        return DeleteOutcome(deletion)

@@ -30,6 +30,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from refman.domain.identifiers import doi_key, title_key
 from refman.domain.records import IncomingPage
+from refman.services.changes import NO_CHANGES, LibraryChanges
 from refman.services.reading import (
     MAX_PAGE_BYTES,
     STREAM_FROM_BYTES,
@@ -72,6 +73,12 @@ class ImportReport:
         self.outcomes.extend(other.outcomes)
         self.cancelled = self.cancelled or other.cancelled
 
+    def changes(self) -> LibraryChanges:
+        """What the import changed: records new and updated, with their links and the counts."""
+        added = [o.reference_id for o in self.outcomes if o.status == "new" and o.reference_id is not None]
+        changed = [o.reference_id for o in self.outcomes if o.status == "updated" and o.reference_id is not None]
+        return LibraryChanges.of(added=added, changed=changed) if added or changed else NO_CHANGES
+
 
 @dataclass(frozen=True, slots=True)
 class ImportProgress:
@@ -91,6 +98,10 @@ class ImportProgress:
     written_ids: tuple[int, ...] = ()
     records: int = 0
     file_fraction: float = 0.0
+
+    def changes(self) -> LibraryChanges:
+        """What the batches written since the last progress changed (new or updated: not told apart)."""
+        return LibraryChanges.of(changed=self.written_ids) if self.written_ids else NO_CHANGES
 
     @property
     def fraction(self) -> float:

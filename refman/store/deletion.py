@@ -108,6 +108,36 @@ class RestoreConflict(Exception):
     """The library changed since the delete so that undoing it would be wrong; nothing was written."""
 
 
+RecordStamps = tuple[tuple[int, str | None, Any], ...]
+"""Records as a write left them: (id, PMID, ``updated_at`` as stored), to tell later whether anyone changed them."""
+
+
+def record_stamps(session: Session, ids: Iterable[int]) -> RecordStamps:
+    """The stamps of records, read in the caller's transaction (so, as its write leaves them)."""
+    raw = _raw(R)
+    stamps: list[tuple[int, str | None, Any]] = []
+    for chunk in chunked(sorted(set(ids)), IN_CHUNK):
+        rows = session.execute(select(raw.c.id, raw.c.pmid, raw.c.updated_at).where(raw.c.id.in_(chunk)))
+        stamps.extend((row.id, row.pmid, row.updated_at) for row in rows)
+    return tuple(stamps)
+
+
+def check_stamps(session: Session, stamps: RecordStamps) -> None:
+    """Raise :class:`RestoreConflict` if any of the records is gone or was written since its stamp."""
+    now = {stamp[0]: stamp for stamp in record_stamps(session, (stamp[0] for stamp in stamps))}
+    gone = [stamp for stamp in stamps if stamp[0] not in now]
+    changed = [stamp for stamp in stamps if stamp[0] in now and not _same(now[stamp[0]][2], stamp[2])]
+
+    def named(found: list[tuple[int, str | None, Any]]) -> str:
+        names = [f"PMID {pmid}" if pmid is not None else f"record {i}" for i, pmid, _ in found]
+        return ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+
+    if gone:
+        raise RestoreConflict(f"{named(gone)} {'is' if len(gone) == 1 else 'are'} no longer in the library")
+    if changed:
+        raise RestoreConflict(f"{named(changed)} changed since (another program wrote to {'it' if len(changed) == 1 else 'them'})")
+
+
 def _now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 

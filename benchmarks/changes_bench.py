@@ -1,0 +1,183 @@
+"""The write API's figures: a window's idle CPU with the change watch on, and how soon a write shows.
+
+    python -m benchmarks.changes_bench LIBRARY [--idle SECONDS]
+
+Prints JSON: the process's CPU time over ``--idle`` seconds of an idle window
+(``/proc/self/stat``: user + system, as a share of one core), with the watch
+and without; the time from a delete of the shown record (a write of one
+record) and from a field edit of the shown record (announced as the coming edit jobs
+will) until the list and the detail pane have shown it (the lane's job
+done, ``library_changed`` handled, the viewport painted); (and of that, the GUI
+thread's share: reading the list and the record again, painting); and the time from
+another connection's import of one page until the window's list holds it.
+LIBRARY is copied first: nothing is written to it.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # must be set before Qt is imported
+
+import argparse
+import json
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+from sqlalchemy import text
+
+from refman.gui.main_window import MainWindow
+from refman.gui.write_lane import LibraryJob
+from refman.services.changes import Aspect, LibraryChanges
+from refman.services.importer import ImportService
+from refman.store.library import open_library
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds() -> float:
+    fields = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / _TICKS  # utime, stime
+
+
+def spin(app: QApplication, seconds: float, until=lambda: False) -> float:
+    start = time.perf_counter()
+    while time.perf_counter() - start < seconds and not until():
+        app.processEvents()
+        time.sleep(0.001)
+    return time.perf_counter() - start
+
+
+def idle_share(app: QApplication, seconds: float) -> float:
+    """CPU share of one core while the event loop idles (it sleeps in Qt's own wait)."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    before = cpu_seconds()
+    QTimer.singleShot(int(seconds * 1000), loop.quit)
+    loop.exec()
+    return (cpu_seconds() - before) / seconds
+
+
+@dataclass(frozen=True)
+class _Edited:
+    changes: LibraryChanges
+
+
+_EDITABLE = {"title": "title", "journal": "journal"}  # field -> column, for this benchmark
+
+
+def field_edit_shown(app: QApplication, window: MainWindow, field: str = "title") -> dict[str, float]:
+    """A field edit of the shown record as the coming edit jobs will announce it: until the list row and pane show it.
+
+    The list is sorted by title: a title edit moves the row (its new place is looked up), a journal edit does not.
+    """
+    shown = window.shown_reference_id
+    assert shown is not None
+    title = f"Edited {field} {time.time()}"
+    column = _EDITABLE[field]
+
+    def edit(_progress: object) -> _Edited:
+        with window.library.writing() as session:
+            session.execute(text(f"UPDATE reference SET {column} = :t, updated_at = CURRENT_TIMESTAMP WHERE id = :i"),
+                            {"t": title, "i": shown})
+        return _Edited(LibraryChanges.of(changed=[shown], aspects=[Aspect.RECORDS], fields=[field]))
+
+    arrived: list[float] = []
+    done: list[float] = []
+
+    def arrive(changes: object) -> None:
+        arrived.append(time.perf_counter())
+        window._written(changes)
+
+    window.lane.changed.disconnect()
+    window.lane.changed.connect(arrive)
+    window.lane.job_finished.connect(lambda *_: done.append(time.perf_counter()))
+    start = time.perf_counter()
+    window.lane.run(LibraryJob("edit", edit))
+    spin(app, 30, lambda: bool(done))
+    window.view.viewport().repaint()
+    window.detail.viewport().repaint()
+    end = time.perf_counter()
+    assert title in window.detail.toPlainText()
+    return {
+        f"edit_{field}_until_list_and_pane_ms": round((end - start) * 1000, 1),
+        f"edit_{field}_gui_thread_ms": round((end - arrived[0]) * 1000, 1) if arrived else -1.0,
+    }
+
+
+def writes_shown(app: QApplication, window: MainWindow, path: Path) -> dict[str, float]:
+    """How soon the window shows a delete of its own and an import by another connection."""
+    figures: dict[str, float] = {}
+    window.view.selectRow(0)
+    spin(app, 0.5)
+    shown = window.shown_reference_id
+    rows = window.model.rowCount()
+    done: list[float] = []
+    arrived: list[float] = []
+
+    def arrive(changes: object) -> None:
+        arrived.append(time.perf_counter())
+        window._written(changes)  # the window's own slot, timed from the change's arrival
+
+    window.lane.changed.disconnect(window._written)
+    window.lane.changed.connect(arrive)
+    window.lane.job_finished.connect(lambda *_: done.append(time.perf_counter()))
+    start = time.perf_counter()
+    window.edits.delete_selected()
+    spin(app, 30, lambda: bool(done))
+    window.view.viewport().repaint()
+    window.detail.viewport().repaint()
+    end = time.perf_counter()
+    figures["delete_one_record_until_list_and_pane_ms"] = round((end - start) * 1000, 1)
+    if arrived:
+        # The write ran on the lane; this is what the GUI thread did from the change's arrival.
+        figures["delete_one_record_gui_thread_ms"] = round((end - arrived[0]) * 1000, 1)
+    assert window.model.rowCount() == rows - 1 and window.shown_reference_id != shown
+    figures.update(field_edit_shown(app, window, "journal"))
+    figures.update(field_edit_shown(app, window, "title"))
+    page = path.with_name("page.txt")
+    page.write_text("An article from elsewhere\n- PMID: 97999999\n\nAbstract\nWords.\n", encoding="utf-8")
+    other = open_library(path)
+    rows = window.model.rowCount()
+    start = time.perf_counter()
+    ImportService(other).import_paths([page])
+    written = time.perf_counter()
+    spin(app, 10, lambda: window.model.rowCount() > rows)
+    figures["import_elsewhere_until_listed_ms"] = round((time.perf_counter() - written) * 1000, 1)
+    figures["import_elsewhere_write_ms"] = round((written - start) * 1000, 1)
+    other.dispose()
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("library", type=Path)
+    parser.add_argument("--idle", type=float, default=60.0)
+    args = parser.parse_args()
+    app = QApplication.instance() or QApplication([])
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "library.sqlite"
+        shutil.copy(args.library, path)
+        settings = QSettings(str(Path(folder) / "settings.ini"), QSettings.Format.IniFormat)
+        figures: dict[str, float] = {}
+        for watch in (True, False):
+            library = open_library(path)
+            window = MainWindow(library, settings=settings, watch=watch)
+            window.show()
+            spin(app, 1.0)
+            figures[f"idle_cpu_share_watch_{'on' if watch else 'off'}"] = round(idle_share(app, args.idle), 4)
+            if watch:
+                figures.update(writes_shown(app, window, path))
+            window.close()
+            library.dispose()
+        print(json.dumps(figures, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,173 @@
+"""The one way to change a library: typed write jobs, each returning a typed result with its changes.
+
+Every write a user can make — import, delete, undo and redo, the check's
+repair, and later edits, tags, notes and merges — is a frozen job value with
+a ``run(writer, progress)`` method.  The window's write lane runs jobs one
+after another on its worker thread and broadcasts each result's
+:class:`~refman.services.changes.LibraryChanges`; the command line calls the
+same :class:`LibraryWriter` methods directly.  No Qt here.
+
+A new kind of write is a new job class and a new result class carrying
+``changes`` (Anki's ``CollectionOp`` returning ``OpChanges``); the lane and
+the views need no change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import BinaryIO, Protocol
+
+from refman.services.catalog import Catalog, LibrarySummary
+from refman.services.changes import NO_CHANGES, LibraryChanges
+from refman.services.deletion import DeleteOutcome, DeleteService
+from refman.services.importer import CancelCheck, ImportReport, ImportService, ProgressCallback
+from refman.services.library_check import CheckReport, LibraryCheck
+from refman.services.undo import DeleteEntry, Reverted, UndoEntry
+from refman.store.library import Library
+
+JobProgress = Callable[[str], None]
+"""Takes a short line saying what a job is doing."""
+
+
+class WriteResult(Protocol):
+    """What every write returns: at least what it changed."""
+
+    @property
+    def changes(self) -> LibraryChanges: ...
+
+
+class WriteJob(Protocol):
+    """A write to run on the lane: a frozen value naming what to do."""
+
+    @property
+    def label(self) -> str: ...
+
+    def run(self, writer: LibraryWriter, progress: JobProgress) -> object: ...
+
+
+# The jobs below compare by identity (``eq=False``): two deletes of the same records are two jobs.
+
+
+@dataclass(frozen=True, slots=True)
+class Imported:
+    report: ImportReport
+
+    @property
+    def changes(self) -> LibraryChanges:
+        return self.report.changes()
+
+
+@dataclass(frozen=True, slots=True)
+class Deleted:
+    """A delete's outcome, and the entry that undoes it (None when nothing was deleted)."""
+
+    outcome: DeleteOutcome
+    entry: DeleteEntry | None
+
+    @property
+    def changes(self) -> LibraryChanges:
+        return self.outcome.changes
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    report: CheckReport
+    repaired: bool
+
+    @property
+    def changes(self) -> LibraryChanges:
+        # A repair may touch any record (stubs made, links dropped, pages read again).
+        return LibraryChanges.everything(external=False) if self.repaired and self.report.repaired else NO_CHANGES
+
+
+@dataclass(frozen=True, slots=True)
+class UndoResult:
+    """An undo or redo: the entry taken back or done again, and what that did."""
+
+    entry: UndoEntry
+    redo: bool
+    reverted: Reverted
+
+    @property
+    def changes(self) -> LibraryChanges:
+        return self.reverted.changes
+
+
+class LibraryWriter:
+    """Every write to one library.  Not thread-safe: in the window, only the write lane calls it."""
+
+    def __init__(self, library: Library, importer: ImportService | None = None) -> None:
+        self.library = library
+        self.importer = importer or ImportService(library)
+        self.deletions = DeleteService(library)
+        self.check = LibraryCheck(library)
+
+    def import_paths(
+        self, paths: Sequence[str], *, progress: ProgressCallback | None = None, cancelled: CancelCheck | None = None
+    ) -> Imported:
+        return Imported(self.importer.import_paths(paths, progress=progress, cancelled=cancelled))
+
+    def import_text(self, text: str, label: str = "pasted text") -> Imported:
+        return Imported(self.importer.import_text(text, label))
+
+    def import_stream(
+        self, source: BinaryIO, label: str, *, progress: ProgressCallback | None = None, cancelled: CancelCheck | None = None
+    ) -> Imported:
+        return Imported(self.importer.import_stream(source, label, progress=progress, cancelled=cancelled))
+
+    def delete(self, reference_ids: Sequence[int]) -> Deleted:
+        outcome = self.deletions.delete(reference_ids)
+        return Deleted(outcome, DeleteEntry(outcome) if outcome.can_undo else None)
+
+    def delete_identifiers(self, identifiers: Sequence[str]) -> Deleted:
+        """Delete the records named by PMIDs, PMCIDs or DOIs (the command line), in one transaction."""
+        outcome = self.deletions.delete_identifiers(identifiers)
+        return Deleted(outcome, DeleteEntry(outcome) if outcome.can_undo else None)
+
+    def undo(self, entry: UndoEntry) -> UndoResult:
+        return UndoResult(entry, False, entry.undo(self.library))
+
+    def redo(self, entry: UndoEntry) -> UndoResult:
+        return UndoResult(entry, True, entry.redo(self.library))
+
+    def check_library(self, *, repair: bool = False, progress: JobProgress | None = None) -> Checked:
+        return Checked(self.check.run(repair=repair, progress=progress), repair)
+
+    def summary(self) -> LibrarySummary:
+        """The library's totals (records, stubs, pages), read after a write on the writer's thread."""
+        return Catalog(self.library).summary()
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class DeleteJob:
+    reference_ids: tuple[int, ...]
+    label: str = "delete"
+
+    def run(self, writer: LibraryWriter, progress: JobProgress) -> Deleted:
+        return writer.delete(self.reference_ids)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class UndoJob:
+    entry: UndoEntry
+    redo: bool = False
+
+    @property
+    def label(self) -> str:
+        return "redo" if self.redo else "undo"
+
+    def run(self, writer: LibraryWriter, progress: JobProgress) -> UndoResult:
+        return writer.redo(self.entry) if self.redo else writer.undo(self.entry)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class CheckJob:
+    repair: bool = False
+
+    @property
+    def label(self) -> str:
+        return "repair" if self.repair else "check"
+
+    def run(self, writer: LibraryWriter, progress: JobProgress) -> Checked:
+        return writer.check_library(repair=self.repair, progress=progress)
