@@ -34,10 +34,9 @@ from refman.domain.search_query import SearchError
 from refman.formats.export import EXPORT_FORMATS
 from refman.services import exporting
 from refman.services.catalog import Catalog
-from refman.services.deletion import DeleteService
-from refman.services.importer import ImportReport, ImportService
+from refman.services.importer import ImportReport
 from refman.services.json_view import reference_json, row_json
-from refman.services.library_check import LibraryCheck
+from refman.services.library_writer import LibraryWriter
 from refman.services.reading import shown_text
 from refman.services.text_view import reference_text
 from refman.store.library import (
@@ -202,14 +201,14 @@ def _main(argv: Sequence[str] | None) -> int:
 
 def _delete(library: Library, identifiers: list[str]) -> int:
     """Exit 1 when an identifier names no record or a cited stub was kept (the rest is deleted)."""
-    outcome = DeleteService(library).delete_identifiers(identifiers)
+    outcome = LibraryWriter(library).delete_identifiers(identifiers).outcome
     print(outcome.summary())
     return EXIT_REFUSED if outcome.not_found or outcome.deletion.kept_stubs else EXIT_OK
 
 
 def _check(library: Library, repair: bool) -> int:
     """Exit 1 when problems remain."""
-    report = LibraryCheck(library).run(repair=repair)
+    report = LibraryWriter(library).check_library(repair=repair).report
     print("\n".join(report.lines()))
     return EXIT_OK if report.ok else EXIT_REFUSED
 
@@ -231,13 +230,14 @@ def _export(library: Library, format_name: str, query: ListQuery, output: str | 
 
 
 def _import(library: Library, paths: list[str]) -> int:
-    service = ImportService(library)
+    # The command line writes through the same API as the window.
+    writer = LibraryWriter(library)
     report = ImportReport()
     files = [path for path in paths if path != "-"]
     if "-" in paths:
-        report.merge(service.import_stream(sys.stdin.buffer, "<stdin>"))
+        report.merge(writer.import_stream(sys.stdin.buffer, "<stdin>").report)
     if files:
-        report.merge(service.import_paths(files))
+        report.merge(writer.import_paths(files).report)
     print_report(report, sys.stdout, sys.stderr)
     return EXIT_REFUSED if report.refused else EXIT_OK
 
