@@ -70,6 +70,7 @@ def reference_json(reference: Reference) -> dict[str, Any]:
         "authors_and_affiliations": list(reference.front_matter),
         "other_identifiers": dict(reference.other_identifiers),
         "citation_text": reference.citation_text,
+        "edited_fields": sorted(reference.edited_fields),
         "sources": [
             {"path": s.path, "sha256": s.sha256, "imported_at": s.imported_at, "encoding": s.encoding}
             for s in reference.sources
