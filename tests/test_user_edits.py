@@ -209,7 +209,37 @@ def test_clearing_a_field_and_editing_url_and_publication_types(capsys, library)
     record = shown(capsys, library, "25344374")
     assert record["abstract"] is None
     assert record["publication_types"] == ["Review", "Editorial"]
-    assert record["details"]["URL"] == "https://example.org/a"
+    assert record["details"]["URL"] == record["url"] == "https://example.org/a"
     assert record["edited_fields"] == ["abstract", "publication_types", "url"]
     code, out, _ = cli(capsys, "search", "type:editorial", "--library", library)
     assert out.startswith("25344374\t")
+
+
+def test_an_edit_result_says_enough_to_undo_it(capsys, library):
+    """What the write API needs for its change event and its undo: the fields changed and what they held."""
+    from refman.store.edits import edit_fields, revert_fields
+
+    opened = open_library(library)
+    try:
+        catalog = Catalog(opened)
+        reference = catalog.find("25344374")
+        assert reference is not None
+        with opened.writing() as session:
+            first = edit_fields(session, reference.id, {"title": "First", "volume": "7"})
+        assert (first.changed, first.previous) == (("title", "volume"), {"title": PAGE_TITLE, "volume": "21"})
+        assert first.previously_edited == frozenset()
+        with opened.writing() as session:
+            second = edit_fields(session, reference.id, {"title": "Second", "journal": "Lancet"})
+        assert second.previous == {"title": "First", "journal": "Mult Scler"}
+        assert second.previously_edited == {"title"}
+        for done in (second, first):  # undo, newest first
+            with opened.writing() as session:
+                edit_fields(session, done.reference_id, {n: done.previous[n] for n in done.previously_edited})
+                revert_fields(session, done.reference_id, set(done.changed) - done.previously_edited)
+        after = catalog.find("25344374")
+        assert after is not None
+        assert (after.title, after.volume, after.journal, after.edited_fields) == (
+            reference.title, reference.volume, reference.journal, ())
+    finally:
+        opened.dispose()
+    assert shown(capsys, library, "25344374")["url"] is None

@@ -46,6 +46,7 @@ def reference_json(reference: Reference) -> dict[str, Any]:
         "pages": reference.pages,
         "epub_date": reference.epub_date,
         "language": reference.language,
+        "url": dict(reference.details).get("URL"),
         "publication_types": list(reference.publication_types),
         "mesh_terms": list(reference.mesh_terms),
         "substances": list(reference.substances),

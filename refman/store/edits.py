@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
@@ -58,10 +58,18 @@ class RecordMissing(LookupError):
 
 @dataclass(frozen=True, slots=True)
 class EditResult:
-    """What an edit or a revert did: the record and the fields whose value or edited state changed."""
+    """What an edit or a revert did: the record and the fields whose value or edited state changed.
+
+    ``previous`` holds the changed fields' values before, and ``previously_edited``
+    those of them that were the user's: undoing is ``edit_fields`` of the
+    previously edited ones and ``revert_fields`` of the others (an unedited
+    field's value is its imported value).
+    """
 
     reference_id: int
     changed: tuple[str, ...] = ()
+    previous: dict[str, Any] = field(default_factory=dict)
+    previously_edited: frozenset[str] = frozenset()
 
 
 def _now() -> datetime:
@@ -200,7 +208,7 @@ def edit_fields(session: Session, reference_id: int, values: Mapping[str, object
             write_field(session, reference_id, name, value)
         if current[name] != value or name not in owned:
             changed.append(name)
-    return _finish(session, reference_id, changed, now)
+    return _finish(session, reference_id, changed, now, current, owned)
 
 
 def revert_fields(session: Session, reference_id: int, fields: Iterable[str]) -> EditResult:
@@ -227,14 +235,26 @@ def revert_fields(session: Session, reference_id: int, fields: Iterable[str]) ->
             write_field(session, reference_id, name, imported)
         session.execute(delete(E).where(E.c.reference_id == reference_id, E.c.field == name))
         changed.append(name)
-    return _finish(session, reference_id, changed, _now())
+    return _finish(session, reference_id, changed, _now(), current, owned)
 
 
-def _finish(session: Session, reference_id: int, changed: Sequence[str], now: datetime) -> EditResult:
+def _finish(
+    session: Session,
+    reference_id: int,
+    changed: Sequence[str],
+    now: datetime,
+    before: Mapping[str, Any],
+    owned: Mapping[str, Any],
+) -> EditResult:
     if changed:
         session.execute(update(R).where(R.c.id == reference_id).values(updated_at=now))
         reindex(session, [reference_id])
-    return EditResult(reference_id, tuple(changed))
+    return EditResult(
+        reference_id,
+        tuple(changed),
+        {name: before[name] for name in changed},
+        frozenset(name for name in changed if name in owned),
+    )
 
 
 def edited_field_names(session: Session, reference_id: int) -> tuple[str, ...]:
