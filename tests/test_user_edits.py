@@ -243,3 +243,26 @@ def test_an_edit_result_says_enough_to_undo_it(capsys, library):
     finally:
         opened.dispose()
     assert shown(capsys, library, "25344374")["url"] is None
+
+
+def test_a_citation_of_an_edited_stub_fills_only_what_the_import_left_empty(capsys, library, tmp_path):
+    from pages import citation, page
+
+    cited = shown(capsys, library, STUB_PMID)
+    assert main(["edit", STUB_PMID, "--set", "year=1999", "--set", "volume=", "--set", "pages=",
+                 "--library", library]) == 0
+    folder = tmp_path / "citing"
+    folder.mkdir()
+    item = citation(STUB_PMID, "A title the citing page gives", journal="Other J", year=2011)
+    (folder / "citing.txt").write_text(page("91000009", "A page citing the trial", references=[item]),
+                                       encoding="utf-8")
+    code, out, _ = cli(capsys, "import", str(folder), "--library", library)
+    assert code == 0 and "1 new" in out
+    record = shown(capsys, library, STUB_PMID)
+    assert (record["year"], record["volume"], record["pages"], record["title"]) == (1999, None, None, cited["title"])
+    assert record["edited_fields"] == ["pages", "volume", "year"]
+    assert "91000009" in record["cited_by"]
+    assert main(["edit", STUB_PMID, "--revert", "year", "--revert", "volume", "--revert", "pages",
+                 "--library", library]) == 0
+    record = shown(capsys, library, STUB_PMID)
+    assert (record["year"], record["volume"], record["pages"]) == (cited["year"], cited["volume"], cited["pages"])
