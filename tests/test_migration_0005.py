@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import text
 
 from refman.services.catalog import Catalog
+from refman.services.deletion import DeleteService
 from refman.services.editing import EditService
 from refman.services.importer import ImportService
 from refman.store.library import _known_revisions, open_library
@@ -66,5 +67,30 @@ def test_deleting_a_record_takes_its_edits_along(tmp_path: Path):
         with library.writing() as session:
             session.execute(text("DELETE FROM reference WHERE id = :id"), {"id": reference_id})
         assert _rows(tmp_path / "library.sqlite", "SELECT count(*) FROM user_edit") == [(0,)]
+    finally:
+        library.dispose()
+
+
+def test_undoing_a_delete_brings_the_edits_back_and_a_record_kept_as_a_stub_drops_them(tmp_path: Path):
+    library = open_library(tmp_path / "library.sqlite")
+    try:
+        ImportService(library).import_paths([SEEDS])
+        service = EditService(library)
+        for pmid in ("99000004", "25344374"):
+            reference_id = service.find(pmid)
+            assert reference_id is not None
+            service.edit(reference_id, {"title": f"Edited {pmid}"})
+        catalog = Catalog(library)
+        deleted = DeleteService(library).delete_identifiers(["99000004", "25344374"])
+        assert deleted.deletion.restubbed  # cited by other seed pages: kept as stubs, without the edits
+        for pmid in ("99000004", "25344374"):
+            stub = catalog.find(pmid)
+            assert stub is not None and stub.is_stub and stub.edited_fields == ()
+            assert stub.title != f"Edited {pmid}"
+        assert DeleteService(library).undo(deleted.deletion.snapshot).refusal is None
+        for pmid in ("99000004", "25344374"):
+            record = catalog.find(pmid)
+            assert record is not None
+            assert (record.title, record.edited_fields) == (f"Edited {pmid}", ("title",))
     finally:
         library.dispose()
