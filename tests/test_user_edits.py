@@ -116,6 +116,7 @@ def test_an_edit_is_found_by_search_and_sorts_in_the_list(capsys, library):
         ("authors=Lindqvist, Anna, 1234", "authors: '1234' is not an ORCID (0000-0002-1825-0097)"),
         ("colour=red", "colour: is not a field you can edit (title, authors, journal, year, volume, issue, pages, "
                        "pmid, pmcid, doi, abstract, keywords, publication_types, language, url, citation_key)"),
+        ("volume=" + "9" * 61, "volume: is longer than 60 characters"),
         ("title", "title: expected FIELD=VALUE, like title=\"A better title\""),
         (f"pmid={OTHER_PMID}", f"pmid: PMID {OTHER_PMID} already belongs to PMID {OTHER_PMID} ({OTHER_TITLE})"),
         ("doi=https://doi.org/10.99999/MSJ.2016.0003",

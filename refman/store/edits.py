@@ -40,6 +40,12 @@ E = user_edit_table
 
 YEARS = range(1000, 2101)
 _ORCID = re.compile(r"[0-9]{4}-[0-9]{4}-[0-9]{4}-[0-9]{3}[0-9X]")
+# The columns of fixed length (PostgreSQL enforces them).
+_LENGTHS: dict[str, int] = {
+    name: length
+    for name in ("journal", "volume", "issue", "pages", "language")
+    if isinstance(length := getattr(R.c[name].type, "length", None), int)
+}
 _ORCID_PREFIXES = ("https://orcid.org/", "http://orcid.org/", "orcid.org/")
 
 
@@ -106,6 +112,9 @@ def checked_value(name: str, value: object) -> Any:
             raise EditRefused(name, str(error)) from None
     if text is None:
         return None
+    limit = _LENGTHS.get(name)
+    if limit is not None and len(text) > limit:
+        raise EditRefused(name, f"is longer than {limit} characters")
     if name == "year":
         if not text.isdigit() or int(text) not in YEARS:
             raise EditRefused(name, f"{text!r} is not a year")
