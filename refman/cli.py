@@ -9,6 +9,8 @@
                                             year:2015..2020 pmid: doi: mesh: type: is:stub has:pmcid
                                             AND OR NOT - ( ); see README "Command line"
     refman export --format {bibtex,ris,csl-json,medline} [--output FILE] [--library L] [QUERY]
+    refman edit ID --set FIELD=VALUE ... [--revert FIELD ...] [--library L]
+                                            edit fields (the JSON keys of show); imports keep them
     refman delete ID... [--library L]       delete records (no undo here; see docs/decisions/0011)
     refman check [--repair] [--library L]   look for damage; --repair fixes what it can
 
@@ -34,6 +36,7 @@ from refman.domain.search_query import SearchError
 from refman.formats.export import EXPORT_FORMATS
 from refman.services import exporting
 from refman.services.catalog import Catalog
+from refman.services.editing import EDITABLE_FIELDS, EditRefused, EditService, RecordMissing
 from refman.services.importer import ImportReport
 from refman.services.json_view import reference_json, row_json
 from refman.services.library_writer import LibraryWriter
@@ -50,10 +53,10 @@ from refman.store.library import (
 from refman.store.queries import ListQuery, ListRow, SortKey
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
-COMMANDS = ("import", "show", "list", "search", "export", "delete", "check")
+COMMANDS = ("import", "show", "list", "search", "export", "edit", "delete", "check")
 # What a command may do to its library: create it when missing (import only), or write to it.
 CREATES = {"import"}
-WRITES = {"import", "delete"}
+WRITES = {"import", "edit", "delete"}
 
 FORMATS_READ = (
     "saved PubMed pages (the text of an article's page), MEDLINE (.nbib, PubMed's 'Send to > Citation manager'), "
@@ -122,6 +125,22 @@ def _parser() -> argparse.ArgumentParser:
     exporter.add_argument("--stubs", action="store_true", help="include stubs (articles known only from citations)")
     _library_option(exporter)
 
+    editor = commands.add_parser(
+        "edit",
+        help="edit fields of a record by PMID, PMCID, DOI or citation key; a later import keeps the edits",
+        description="Edit fields of a record. FIELD is one of: " + ", ".join(EDITABLE_FIELDS) + ". "
+        "authors takes 'Family, Given; Family, Given' (an ORCID as 'Family, Given, 0000-0002-1825-0097'); "
+        "keywords and publication_types take 'a; b'; an empty VALUE clears a field. An edited field is the "
+        "user's: a later import never overwrites it, and --revert FIELD puts back what the latest import said. "
+        "Prints what changed; exit 1 when ID names no record, 2 on a bad field or value.",
+    )
+    editor.add_argument("identifier", metavar="ID")
+    editor.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE", dest="assignments",
+                        help="set FIELD to VALUE (repeatable)")
+    editor.add_argument("--revert", action="append", default=[], metavar="FIELD",
+                        help="put back the imported value of FIELD (repeatable)")
+    _library_option(editor)
+
     deleter = commands.add_parser(
         "delete", help="delete records by PMID, PMCID, DOI or citation key (a record other pages cite stays as a stub)"
     )
@@ -186,6 +205,8 @@ def _main(argv: Sequence[str] | None) -> int:
         if args.command == "export":
             query = ListQuery(include_stubs=args.stubs, search=args.query, sort=SortKey.ID)
             return _export(library, args.format, query, args.output)
+        if args.command == "edit":
+            return _edit(library, args.identifier, args.assignments, args.revert)
         if args.command == "delete":
             return _delete(library, args.identifiers)
         return _check(library, args.repair)
@@ -197,6 +218,29 @@ def _main(argv: Sequence[str] | None) -> int:
         return EXIT_USAGE
     finally:
         library.dispose()
+
+
+def _edit(library: Library, identifier: str, assignments: list[str], revert: list[str]) -> int:
+    """Exit 1 when ID names no record, 2 on a bad field or value (nothing is written then)."""
+    if not assignments and not revert:
+        print("refman: edit: nothing to do: give --set FIELD=VALUE or --revert FIELD", file=sys.stderr)
+        return EXIT_USAGE
+    service = EditService(library)
+    reference_id = service.find(identifier)
+    if reference_id is None:
+        print(f"refman: {identifier}: not in the library", file=sys.stderr)
+        return EXIT_REFUSED
+    try:
+        outcome = service.edit_text(reference_id, assignments, revert)
+    except EditRefused as refused:
+        print(f"refman: edit: {shown_text(str(refused))}", file=sys.stderr)
+        return EXIT_USAGE
+    except RecordMissing:
+        print(f"refman: {identifier}: not in the library", file=sys.stderr)
+        return EXIT_REFUSED
+    for line in outcome.lines():
+        print(shown_text(f"{identifier}: {line}"))
+    return EXIT_OK
 
 
 def _delete(library: Library, identifiers: list[str]) -> int:

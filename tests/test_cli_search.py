@@ -34,6 +34,17 @@ def test_each_search_language_example_finds_its_records(capsys, known, query, re
     assert found(capsys, known, query, "--stubs") == records | stubs
 
 
+def test_is_edited_finds_what_refman_edit_changed(capsys, tmp_path):
+    library = str(tmp_path / "library.sqlite")
+    assert main(["import", str(write_library_files(tmp_path / "files")), "--library", library]) == 0
+    assert found(capsys, library, "is:edited") == set()
+    assert main(["edit", "1004", "--set", "volume=99", "--library", library]) == 0
+    assert found(capsys, library, "is:edited") == {"1004"}
+    assert found(capsys, library, "sclerosis -is:edited") == {"1001", "1003"}
+    assert main(["edit", "1004", "--revert", "volume", "--library", library]) == 0
+    assert found(capsys, library, "is:edited") == set()
+
+
 def test_asking_for_stubs_lists_them_without_the_stubs_flag(capsys, known):
     assert found(capsys, known, "is:stub sclerosis") == {"2001"}
 

@@ -15,6 +15,7 @@ from test_search_language import FOUND
 from refman.gui.colours import contrast
 from refman.gui.reference_model import COLUMNS
 from refman.gui.search_field import FRAME_CONTRAST
+from refman.services.editing import EditService
 from refman.services.importer import ImportService
 from refman.store.library import open_library
 
@@ -77,6 +78,23 @@ def test_every_example_of_the_language_lists_its_records_in_the_window(qtbot, ma
         assert window.search.error is None
 
 
+def test_is_edited_lists_the_records_the_user_edited(qtbot, make_window, known_library):
+    library = open_library(known_library)
+    try:
+        service = EditService(library)
+        reference_id = service.find("1003")
+        assert reference_id is not None
+        service.edit(reference_id, {"volume": "99"})
+    finally:
+        library.dispose()
+    window = make_window(known_library)
+    type_search(qtbot, window, "is:edited")
+    assert listed(window) == {"1003"}
+    assert window.search.error is None
+    type_search(qtbot, window, "-is:edited sclerosis")
+    assert listed(window) == {"1001", "1004"}
+
+
 def test_year_abc_says_why_in_the_status_bar_and_the_list_keeps_its_rows(qtbot, make_window, known_library):
     window = make_window(known_library)
     type_search(qtbot, window, "author:smith")
@@ -105,7 +123,6 @@ def test_year_abc_says_why_in_the_status_bar_and_the_list_keeps_its_rows(qtbot, 
         ('title:"multiple', "a quote is not closed (at character 7)"),
         ("(sclerosis", "this bracket is not closed (at character 1)"),
         ("sclerosis OR", "OR needs a search term after it (at character 11)"),
-        ("sclerosis is:edited", "is:edited is not searchable in this version (at character 11)"),
         ("foo:bar", '"foo:" is not a field (title: author: journal: keyword: mesh: type: year: pmid: pmcid: doi: lang: '
                     'key: is: has:); quote text with a colon (at character 1)'),
         ("year:<b>1</b>", "year: takes a year (year:2019), a range (year:2015..2020) or year:>=2015, not '<b>1</b>' (at character 1)"),

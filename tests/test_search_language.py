@@ -12,7 +12,7 @@ import pytest
 from search_language_library import write_library_files
 from sqlalchemy import text
 
-from refman.domain.search_query import SearchError
+from refman.services.editing import EditService
 from refman.services.importer import ImportService
 from refman.store import queries
 from refman.store.library import open_library
@@ -136,14 +136,38 @@ def test_asking_for_stubs_lists_them_even_when_the_list_hides_stubs(known, backe
                 assert pmids(queries.list_rows(session, query)) == wanted
 
 
+@pytest.fixture(scope="module")
+def edited(tmp_path_factory):
+    """The known library with two edits: record 1003's volume and stub 2001's language."""
+    folder = tmp_path_factory.mktemp("search-edited")
+    library = open_library(folder / "library.sqlite")
+    assert not ImportService(library).import_paths([write_library_files(folder / "files")]).refused
+    service = EditService(library)
+    for pmid, values in (("1003", {"volume": "99"}), ("2001", {"language": "Latin"})):
+        reference_id = service.find(pmid)
+        assert reference_id is not None
+        service.edit(reference_id, values)
+    yield library
+    library.dispose()
+
+
 @pytest.mark.parametrize(
-    ("text", "reason"),
-    [("sclerosis is:edited", "is:edited is not searchable in this version")],
+    ("text", "records", "stubs"),
+    [
+        ("is:edited", {"1003"}, {"2001"}),
+        ("is:edited sclerosis", {"1003"}, {"2001"}),
+        ("is:edited thyroid", set(), set()),
+        ("-is:edited", EVERY_RECORD - {"1003"}, {"2002"}),
+        ("is:edited OR pmid:1001", {"1001", "1003"}, {"2001"}),
+    ],
 )
-def test_fields_of_later_versions_are_refused_with_a_reason(known, backend, text, reason):
-    with known.reading() as session, pytest.raises(SearchError) as refused:
-        queries.list_rows(session, ListQuery(search=text))
-    assert refused.value.reason == reason
+def test_is_edited_finds_the_records_the_user_edited(edited, backend, text, records, stubs):
+    for include_stubs, wanted in ((False, records), (True, records | stubs)):
+        query = ListQuery(include_stubs=include_stubs, search=text)
+        with edited.reading() as session:
+            rows = queries.list_rows(session, query)
+            assert pmids(rows) == wanted, (include_stubs, pmids(rows))
+            assert queries.count_rows(session, query) == len(rows)
 
 
 def test_key_finds_the_record_with_that_citation_key_in_any_case(known, backend):

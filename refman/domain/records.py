@@ -299,3 +299,4 @@ class Reference:
     # ``cited_in`` holds the same pages once each, whatever the list.
     listed_in: tuple[tuple[str, Neighbour], ...] = ()
     citation_key: str | None = None  # unique in the library, whatever its case
+    edited_fields: tuple[str, ...] = ()  # the fields the user edited (JSON keys of ``show --json``), sorted

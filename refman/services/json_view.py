@@ -46,6 +46,7 @@ def reference_json(reference: Reference) -> dict[str, Any]:
         "pages": reference.pages,
         "epub_date": reference.epub_date,
         "language": reference.language,
+        "url": dict(reference.details).get("URL"),
         "publication_types": list(reference.publication_types),
         "mesh_terms": list(reference.mesh_terms),
         "substances": list(reference.substances),
@@ -70,6 +71,7 @@ def reference_json(reference: Reference) -> dict[str, Any]:
         "authors_and_affiliations": list(reference.front_matter),
         "other_identifiers": dict(reference.other_identifiers),
         "citation_text": reference.citation_text,
+        "edited_fields": sorted(reference.edited_fields),
         "sources": [
             {"path": s.path, "sha256": s.sha256, "imported_at": s.imported_at, "encoding": s.encoding}
             for s in reference.sources

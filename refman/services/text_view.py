@@ -47,11 +47,11 @@ def nlm_source(
 
 
 def reference_source(reference: Reference) -> str | None:
-    """The NLM journal citation of a record (its date, else its year)."""
-    return nlm_source(
-        reference.journal, reference.date or reference.year, reference.volume, reference.issue, reference.pages,
-        reference.epub_date,
-    )
+    """The NLM journal citation of a record (its date, else its year; the year when the user edited it)."""
+    date: str | int | None = reference.date or reference.year
+    if "year" in reference.edited_fields and not str(reference.date or "").startswith(str(reference.year or "")):
+        date = reference.year
+    return nlm_source(reference.journal, date, reference.volume, reference.issue, reference.pages, reference.epub_date)
 
 
 def author_list(authors: Iterable[Author]) -> str:
@@ -84,6 +84,8 @@ def reference_text(reference: Reference, width: int = DEFAULT_WIDTH) -> str:
         lines.append("  ".join(identifiers))
     if reference.citation_key:
         lines.append(f"Citation key: {reference.citation_key}")
+    if reference.edited_fields:
+        lines += wrap(f"Edited by you: {', '.join(sorted(reference.edited_fields))}")
     if reference.is_stub and reference.citation_text and source is None:  # the citation was not understood
         lines += ["", *wrap(f"Cited as: {reference.citation_text}")]
     if reference.abstract:

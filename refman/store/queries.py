@@ -48,6 +48,7 @@ from refman.domain.records import (
     UnlinkedCitation,
 )
 from refman.store.citation_keys import find_by_key
+from refman.store.edits import edited_field_names
 from refman.store.record_details import details_from_extra, load_people
 from refman.store.record_links import naming_pages
 from refman.store.schema import link_table, page_table, reference_table, term_table
@@ -594,5 +595,6 @@ def load_reference(session: Session, reference_id: int) -> Reference | None:
         details=details_from_extra(extra),
         formats=tuple(extra.get("formats", ())),
         citation_key=row.citation_key,
+        edited_fields=edited_field_names(session, reference_id),
     )
 

@@ -141,6 +141,23 @@ class AuthorRow(Base):
     __table_args__ = (Index("ix_author_family", "family"),)
 
 
+class UserEditRow(Base):
+    """A field the user edited: the record's column holds the user's value, ``imported`` the latest import's.
+
+    Imports write into ``imported`` instead of the record (see ``refman.store.user_fields``);
+    reverting puts ``imported`` back.  ``field`` is the JSON key of ``refman show --json``.
+    """
+
+    __tablename__ = "user_edit"
+
+    reference_id: Mapped[int] = mapped_column(
+        ForeignKey("reference.id", ondelete="CASCADE"), primary_key=True
+    )
+    field: Mapped[str] = mapped_column(String(40), primary_key=True)
+    imported: Mapped[object | None] = mapped_column(JSON(none_as_null=True))
+    edited_at: Mapped[datetime] = mapped_column(DateTime)
+
+
 class PageRow(Base):
     __tablename__ = "page"
 
@@ -161,3 +178,4 @@ link_table = Base.metadata.tables[LinkRow.__tablename__]
 term_table = Base.metadata.tables[TermRow.__tablename__]
 author_table = Base.metadata.tables[AuthorRow.__tablename__]
 page_table = Base.metadata.tables[PageRow.__tablename__]
+user_edit_table = Base.metadata.tables[UserEditRow.__tablename__]

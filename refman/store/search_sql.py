@@ -30,7 +30,7 @@ from refman.domain.search_query import (
     parse_search,
 )
 from refman.store.citation_keys import lower_key
-from refman.store.schema import author_table, reference_table, term_table
+from refman.store.schema import author_table, reference_table, term_table, user_edit_table
 
 R = reference_table
 T = term_table
@@ -75,6 +75,7 @@ _VALUE_FIELDS: dict[str, Callable[[str], Condition]] = {
 
 _FLAGS: dict[tuple[str, str], Callable[[], Condition]] = {
     ("is", "stub"): lambda: R.c.is_stub.is_(True),
+    ("is", "edited"): lambda: exists().where(user_edit_table.c.reference_id == R.c.id),
     ("has", "abstract"): lambda: and_(R.c.abstract.is_not(None), R.c.abstract != ""),
     ("has", "doi"): lambda: R.c.doi.is_not(None),
     ("has", "pmcid"): lambda: R.c.pmcid.is_not(None),

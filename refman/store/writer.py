@@ -14,6 +14,10 @@ Rules kept here:
   never overwrites what a record already says.
 - A page's link assertions are replaced whole when a changed page is imported;
   what other pages asserted is left alone.
+- A field the user edited is never overwritten: the batch swaps the latest
+  imported values of an edited record in, writes as if there were no edit, and
+  keeps what it wrote as the new imported value while the user's comes back
+  (:meth:`_BatchWriter._swap_in_imported`; see docs/decisions/0023).
 """
 
 from __future__ import annotations
@@ -41,14 +45,16 @@ from refman.domain.records import (
 from refman.store.chunks import chunked
 from refman.store.citation_keys import KeyBook
 from refman.store.derived import recount_citations, unneeded_stubs
-from refman.store.schema import author_table, link_table, page_table, reference_table, term_table
+from refman.store.schema import author_table, link_table, page_table, reference_table, term_table, user_edit_table
 from refman.store.search_index import reindex
+from refman.store.user_fields import IDENTIFIER_FIELDS, author_list, edited_fields, read_fields, write_field
 
 R = reference_table
 L = link_table
 T = term_table
 P = page_table
 A = author_table
+E = user_edit_table
 
 _IN_CHUNK = 500
 _CITATION_FIELDS = (
@@ -213,15 +219,71 @@ class _BatchWriter:
                 todo.append((index, incoming))
         if todo:
             self._load_identities([incoming for _, incoming in todo])
+            users = self._swap_in_imported()
             written = self._write_records(todo)
             results.update(written)
             page_ids = {index: written[index].reference_id for index, _ in todo}
             self._write_links_and_terms(todo, page_ids)
             self._write_page_rows(todo, page_ids)
             self._give_citation_keys(written)
+            self._swap_back_edits(users)
             results.update(written)
             reindex(self.session, self.reindex, new=self.new_ids)
         return [results[index] for index in range(len(self.pages))]
+
+    def _swap_in_imported(self) -> dict[int, dict[str, Any]]:
+        """Put the latest imported values of the records the batch may touch in place of the user's edits.
+
+        Returns the user's values, by record, for :meth:`_swap_back_edits`.  One
+        query when the library has no edits at all (the usual case), one per 500
+        loaded records otherwise.  Identifiers stay as the user set them: the
+        batch matched records by them.
+        """
+        if self.session.execute(select(E.c.reference_id).limit(1)).first() is None:
+            return {}
+        users: dict[int, dict[str, Any]] = {}
+        for reference_id, fields in edited_fields(self.session, self.ids.by_id).items():
+            users[reference_id] = read_fields(self.session, reference_id, fields)
+            for name, imported in fields.items():
+                if name not in IDENTIFIER_FIELDS:
+                    write_field(self.session, reference_id, name, imported)
+            self.ids.by_id[reference_id].gaps = True  # the imported values may have gaps the user filled
+            self.reindex.add(reference_id)
+        return users
+
+    def _swap_back_edits(self, users: dict[int, dict[str, Any]]) -> None:
+        """Keep what the batch wrote in edited fields as their imported values; put the user's values back.
+
+        An identifier the user set that the batch gave another record (a page
+        bringing it) stays with that record, and the field stops being an edit.
+        """
+        for reference_id, values in users.items():
+            if self.session.execute(select(R.c.id).where(R.c.id == reference_id)).first() is None:
+                continue  # a stub the batch forgot
+            written = read_fields(self.session, reference_id, values)
+            stored = edited_fields(self.session, [reference_id]).get(reference_id, {})
+            for name, value in values.items():
+                imported = written[name]
+                if name in IDENTIFIER_FIELDS and imported == value:
+                    imported = stored.get(name)  # the batch said nothing new of it
+                elif name in IDENTIFIER_FIELDS and value is not None and self._held_elsewhere(reference_id, name, value):
+                    self.session.execute(delete(E).where(E.c.reference_id == reference_id, E.c.field == name))
+                    continue
+                if written[name] != value:
+                    write_field(self.session, reference_id, name, value)
+                self.session.execute(
+                    update(E).where(E.c.reference_id == reference_id, E.c.field == name).values(imported=imported)
+                )
+
+    def _held_elsewhere(self, reference_id: int, name: str, value: Any) -> bool:
+        column, wanted = {
+            "pmid": (R.c.pmid, int(value) if name == "pmid" else None),
+            "pmcid": (R.c.pmcid, value),
+            "doi": (R.c.doi_key, doi_key(value) if name == "doi" else None),
+            "citation_key": (func.lower(R.c.citation_key), str(value).lower()),
+        }[name]
+        held = self.session.execute(select(R.c.id).where(column == wanted, R.c.id != reference_id).limit(1))
+        return held.first() is not None
 
     def _current_pages(self) -> dict[tuple[str | None, str], int]:
         """Records whose current page has one of these contents: importing it again changes nothing."""
@@ -924,14 +986,6 @@ def _record_values(record: ArticleRecord, sha256: str, now: datetime) -> dict:
         "updated_at": now,
         "free_pmc": bool(record.pmcid),
     }
-
-
-def author_list(authors: Sequence[Author], shown: int = 3) -> str | None:
-    """The list's Authors column: the first few in Vancouver form, then "et al."."""
-    names = [author.display for author in authors if author.display]
-    if not names:
-        return None
-    return ", ".join(names[:shown]) + (", et al." if len(names) > shown else "")
 
 
 def _new_record_defaults(now: datetime) -> dict:
