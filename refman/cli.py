@@ -36,7 +36,7 @@ from refman.domain.search_query import SearchError
 from refman.formats.export import EXPORT_FORMATS
 from refman.services import exporting
 from refman.services.catalog import Catalog
-from refman.services.editing import EDITABLE_FIELDS, EditRefused, EditService, RecordMissing
+from refman.services.editing import EDITABLE_FIELDS, EditRefused, RecordMissing
 from refman.services.importer import ImportReport
 from refman.services.json_view import reference_json, row_json
 from refman.services.library_writer import LibraryWriter
@@ -111,7 +111,7 @@ def _parser() -> argparse.ArgumentParser:
     search = commands.add_parser(
         "search",
         help="search the library: words and \"phrases\" anywhere, fields (title: author: journal: year:2015..2020 "
-        "pmid: pmcid: doi: mesh: keyword: type: lang: is:stub has:abstract), AND OR NOT - ( )",
+        "pmid: pmcid: doi: mesh: keyword: type: lang: key: is:stub is:edited has:abstract), AND OR NOT - ( )",
     )
     search.add_argument("query", metavar="QUERY", help='for example: author:smith year:2015..2020 "multiple sclerosis"')
     search.add_argument("--json", action="store_true", help="print JSON")
@@ -225,13 +225,13 @@ def _edit(library: Library, identifier: str, assignments: list[str], revert: lis
     if not assignments and not revert:
         print("refman: edit: nothing to do: give --set FIELD=VALUE or --revert FIELD", file=sys.stderr)
         return EXIT_USAGE
-    service = EditService(library)
-    reference_id = service.find(identifier)
+    writer = LibraryWriter(library)
+    reference_id = writer.edits.find(identifier)
     if reference_id is None:
         print(f"refman: {identifier}: not in the library", file=sys.stderr)
         return EXIT_REFUSED
     try:
-        outcome = service.edit_text(reference_id, assignments, revert)
+        outcome = writer.edit_text(reference_id, assignments, revert).outcome
     except EditRefused as refused:
         print(f"refman: edit: {shown_text(str(refused))}", file=sys.stderr)
         return EXIT_USAGE

@@ -13,6 +13,7 @@ from test_delete import S1, A, B, C, id_of, pages_folder, write
 
 from refman.services.changes import EVERY_ASPECT, NO_CHANGES, Aspect, LibraryChanges
 from refman.services.deletion import DeleteService
+from refman.services.editing import EditRefused
 from refman.services.importer import ImportService
 from refman.services.library_writer import LibraryWriter
 from refman.services.undo import DeleteEntry, Reverted, UndoStack
@@ -233,3 +234,17 @@ def test_fields_are_known_after_a_merge_only_if_both_changes_knew_theirs():
     assert title.merge(year).fields == {"title", "year"}
     assert title.merge(LibraryChanges.of(changed=[2])).fields == frozenset()  # any field of 2 may have changed
     assert NO_CHANGES.merge(title) == title and title.merge(NO_CHANGES) == title
+
+
+def test_an_edit_names_its_record_and_fields_and_a_refused_one_writes_nothing(writer, catalog, pages_folder):
+    writer.import_paths([pages_folder])
+    record = id_of(catalog, A)
+    edited = writer.edit_text(record, ["title=Edited title", "authors=Lindqvist, Anna; Ferreira, Tomas"])
+    assert edited.changes.changed == {record}
+    assert edited.changes.fields == {"title", "authors"}
+    assert Aspect.AUTHORS in edited.changes.aspects
+    assert catalog.find(A).title == "Edited title"
+    assert writer.edit_text(record, ["title=Edited title"]).changes.is_empty  # nothing changed
+    with pytest.raises(EditRefused, match=r"year: 'abc' is not a year"):
+        writer.edit_text(record, ["journal=Other", "year=abc"])
+    assert catalog.find(A).journal != "Other"

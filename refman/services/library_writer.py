@@ -14,13 +14,14 @@ the views need no change.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import BinaryIO, Protocol
 
 from refman.services.catalog import Catalog, LibrarySummary
-from refman.services.changes import NO_CHANGES, LibraryChanges
+from refman.services.changes import NO_CHANGES, Aspect, LibraryChanges
 from refman.services.deletion import DeleteOutcome, DeleteService
+from refman.services.editing import EditOutcome, EditService
 from refman.services.importer import CancelCheck, ImportReport, ImportService, ProgressCallback
 from refman.services.library_check import CheckReport, LibraryCheck
 from refman.services.undo import DeleteEntry, Reverted, UndoEntry
@@ -71,6 +72,20 @@ class Deleted:
 
 
 @dataclass(frozen=True, slots=True)
+class Edited:
+    """A user's edit (or revert) of one record's fields."""
+
+    outcome: EditOutcome
+
+    @property
+    def changes(self) -> LibraryChanges:
+        if not self.outcome.changed:
+            return NO_CHANGES
+        aspects = {Aspect.RECORDS, Aspect.AUTHORS} if "authors" in self.outcome.changed else {Aspect.RECORDS}
+        return LibraryChanges.of(changed=[self.outcome.reference_id], aspects=aspects, fields=self.outcome.changed)
+
+
+@dataclass(frozen=True, slots=True)
 class Checked:
     report: CheckReport
     repaired: bool
@@ -102,6 +117,7 @@ class LibraryWriter:
         self.importer = importer or ImportService(library)
         self.deletions = DeleteService(library)
         self.check = LibraryCheck(library)
+        self.edits = EditService(library)
 
     def import_paths(
         self, paths: Sequence[str], *, progress: ProgressCallback | None = None, cancelled: CancelCheck | None = None
@@ -130,6 +146,14 @@ class LibraryWriter:
 
     def redo(self, entry: UndoEntry) -> UndoResult:
         return UndoResult(entry, True, entry.redo(self.library))
+
+    def edit(self, reference_id: int, values: Mapping[str, object], revert: Sequence[str] = ()) -> Edited:
+        """Set and revert fields of one record, all or nothing (``EditRefused`` says why not)."""
+        return Edited(self.edits.edit(reference_id, values, revert))
+
+    def edit_text(self, reference_id: int, assignments: Sequence[str], revert: Sequence[str] = ()) -> Edited:
+        """The command line's ``FIELD=VALUE`` form of :meth:`edit`."""
+        return Edited(self.edits.edit_text(reference_id, assignments, revert))
 
     def check_library(self, *, repair: bool = False, progress: JobProgress | None = None) -> Checked:
         return Checked(self.check.run(repair=repair, progress=progress), repair)
