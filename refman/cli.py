@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from refman import __version__
+from refman.domain.listing import ListQuery, ListRow, SortKey
 from refman.domain.search_query import SearchError
 from refman.formats.export import EXPORT_FORMATS
 from refman.services import exporting
@@ -47,7 +48,6 @@ from refman.store.library import (
     is_default_location,
     open_library,
 )
-from refman.store.queries import ListQuery, ListRow, SortKey
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 COMMANDS = ("import", "show", "list", "search", "export", "delete", "check")

@@ -1,6 +1,6 @@
 """The reference list's model: a count and the rows that are on screen, nothing more.
 
-Sorting and filtering happen in SQL (``refman.store.queries``); the model asks
+Sorting and filtering happen in SQL (``refman.store.listing``); the model asks
 for blocks of rows as the view paints them and keeps a few recent blocks.  A
 million-record library costs the same as a small one.
 
@@ -8,7 +8,7 @@ A search (with the library's full-text index) is run once into a
 ``StoredList``, a temporary table of the hits in the list's order, so the
 count, the selection's position and every block are cheap reads of it.  A
 narrow search is stored at once.  A broad one would take a lookup and a sort
-of every hit: the model first shows its first block (``queries.first_rows``
+of every hit: the model first shows its first block (``listing.first_rows``
 walks the sort index and keeps the hits) and stores the rest on a worker
 thread, then appends the remaining rows and emits ``completed``.
 """
@@ -29,12 +29,13 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import QApplication
 
+from refman.domain.listing import ListQuery, ListRow, SortKey
 from refman.gui.resources import icon
 from refman.services.changes import Aspect, LibraryChanges
-from refman.store import queries
+from refman.store import listing
 from refman.store.library import Library
-from refman.store.queries import ListQuery, ListRow, SortKey, StoredList
 from refman.store.search_sql import check_search
+from refman.store.stored_lists import StoredList
 
 _log = logging.getLogger(__name__)
 
@@ -234,7 +235,7 @@ class ReferenceListModel(QAbstractTableModel):
             first = self._blocks.get(0, [])
             return next((n for n, row in enumerate(first) if row is not None and row.id == reference_id), None)
         with self._library.reading() as session:
-            return queries.position_of(session, self._query, reference_id)
+            return listing.position_of(session, self._query, reference_id)
 
     def reference_id(self, row: int) -> int | None:
         found = self._row(row)
@@ -274,17 +275,17 @@ class ReferenceListModel(QAbstractTableModel):
                 self._stored_list.close()
             self._source = _Source.SQL
             with self._library.reading() as session:
-                self._count = queries.count_rows(session, query)
+                self._count = listing.count_rows(session, query)
             return
         if self._background:
             with self._library.reading() as session:
-                hits = queries.search_hit_count(session, query.search) or 0
+                hits = listing.search_hit_count(session, query.search) or 0
                 broad = hits > self.STORE_AT_ONCE
                 first = None
                 if broad:
                     # Gathering the hits for the walk costs a few steps each; the rest is the walk.
                     budget = self.FIRST_ROWS_STEPS + 4 * hits
-                    first = queries.first_rows(session, query, self.BLOCK, budget=budget)
+                    first = listing.first_rows(session, query, self.BLOCK, budget=budget)
             if broad and (first is None or len(first) == self.BLOCK):
                 # Show the first block (or, when the walk gave up, nothing yet) and store the rest.
                 self._source = _Source.FIRST_ROWS
@@ -332,7 +333,7 @@ class ReferenceListModel(QAbstractTableModel):
             self._blocks.clear()
             self._source = _Source.SQL
             with self._library.reading() as session:
-                self._count = queries.count_rows(session, self._query)
+                self._count = listing.count_rows(session, self._query)
             self.endResetModel()
             self.completed.emit()
             return
@@ -363,7 +364,7 @@ class ReferenceListModel(QAbstractTableModel):
                 fetched = self._searched().rows(number * self.BLOCK, self.BLOCK)
             else:
                 with self._library.reading() as session:
-                    fetched = list(queries.list_rows(session, self._query, number * self.BLOCK, self.BLOCK))
+                    fetched = list(listing.list_rows(session, self._query, number * self.BLOCK, self.BLOCK))
             self._blocks[number] = block = fetched
             while len(self._blocks) > self.MAX_BLOCKS:
                 self._blocks.popitem(last=False)
