@@ -37,10 +37,7 @@ from refman.services import exporting
 from refman.services.catalog import Catalog
 from refman.services.importer import ImportReport
 from refman.services.json_view import reference_json, row_json
-from refman.services.library_writer import LibraryWriter
-from refman.services.reading import shown_text
-from refman.services.text_view import reference_text
-from refman.store.library import (
+from refman.services.library import (
     ENV_VAR,
     Library,
     LibraryError,
@@ -48,6 +45,9 @@ from refman.store.library import (
     is_default_location,
     open_library,
 )
+from refman.services.library_writer import LibraryWriter
+from refman.services.reading import shown_text
+from refman.services.text_view import reference_text
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 COMMANDS = ("import", "show", "list", "search", "export", "delete", "check")

@@ -23,7 +23,7 @@ from refman.gui.reference_model import IdRole
 from refman.gui.write_lane import failure_message
 from refman.services import exporting
 from refman.services.exporting import CITATION_STYLES, EXPORT_FORMATS, Citations, Exported
-from refman.store.library import Library
+from refman.services.library import Library
 
 if TYPE_CHECKING:
     from refman.gui.main_window import MainWindow
