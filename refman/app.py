@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from refman.gui.main_window import MainWindow
 from refman.gui.resources import icon
-from refman.store.library import Library, LibraryError, LibraryMissing, open_library
+from refman.services.library import Library, LibraryError, LibraryMissing, open_library
 
 APP_NAME = "refman"
 

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from refman import __version__
+from refman.domain.listing import ListQuery, ListRow, SortKey
 from refman.domain.search_query import SearchError
 from refman.formats.export import EXPORT_FORMATS
 from refman.services import exporting
@@ -39,10 +40,7 @@ from refman.services.catalog import Catalog
 from refman.services.editing import EDITABLE_FIELDS, EditRefused, RecordMissing
 from refman.services.importer import ImportReport
 from refman.services.json_view import reference_json, row_json
-from refman.services.library_writer import LibraryWriter
-from refman.services.reading import shown_text
-from refman.services.text_view import reference_text
-from refman.store.library import (
+from refman.services.library import (
     ENV_VAR,
     Library,
     LibraryError,
@@ -50,7 +48,9 @@ from refman.store.library import (
     is_default_location,
     open_library,
 )
-from refman.store.queries import ListQuery, ListRow, SortKey
+from refman.services.library_writer import LibraryWriter
+from refman.services.reading import shown_text
+from refman.services.text_view import reference_text
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 COMMANDS = ("import", "show", "list", "search", "export", "edit", "delete", "check")

@@ -15,9 +15,11 @@ from pathlib import Path
 
 import pytest
 
+from refman.domain.listing import ListQuery
 from refman.services.importer import ImportService
 from refman.store.library import open_library
-from refman.store.queries import ListQuery, count_references, list_rows
+from refman.store.listing import list_rows
+from refman.store.queries import count_references
 from tests.pages import citation, page
 
 BAD_KINDS = {

@@ -11,11 +11,11 @@ import pytest
 from dumps import database_file, dump
 
 from refman.cli import main
+from refman.domain.listing import ListQuery
 from refman.services.catalog import Catalog
 from refman.services.importer import ImportService
 from refman.services.library_check import LibraryCheck
 from refman.store.library import Library
-from refman.store.queries import ListQuery
 
 SAMPLE_PMID = "25344374"
 

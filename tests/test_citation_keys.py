@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from refman.cli import main
 from refman.domain.citation_keys import CitationKeyError, exported_keys, key_base
+from refman.domain.listing import ListQuery
 from refman.formats import csl_json
 from refman.formats.bibtex import read_records
 from refman.gui.detail_html import render_reference
@@ -19,7 +20,6 @@ from refman.services.catalog import Catalog
 from refman.services.importer import ImportService
 from refman.store.citation_keys import set_citation_key
 from refman.store.library import Library, open_library
-from refman.store.queries import ListQuery
 from refman.store.schema import reference_table
 
 

@@ -14,11 +14,11 @@ import pytest
 from sqlalchemy import select
 
 from refman.cli import main
+from refman.domain.listing import ListQuery
 from refman.services import exporting
 from refman.services.catalog import Catalog
 from refman.services.importer import ImportService
 from refman.store.library import Library, open_library
-from refman.store.queries import ListQuery
 from refman.store.schema import reference_table
 
 EVALDATA = Path(__file__).resolve().parents[2] / "shared" / "evaldata"

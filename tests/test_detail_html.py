@@ -368,7 +368,7 @@ def test_only_web_and_refman_links_are_ever_written(imported, is_stub):
 
 
 def test_every_seed_record_and_stub_renders_with_safe_links_only(imported, catalog):
-    from refman.store.queries import ListQuery
+    from refman.domain.listing import ListQuery
 
     for row in catalog.rows(ListQuery(include_stubs=True)):
         page = render_reference(catalog.get(row.id))

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from refman.domain.listing import ListQuery
 from refman.domain.records import ArticleRecord
 from refman.formats.ris_out import write_ris
 from refman.services import exporting
 from refman.services.importer import ImportService
 from refman.store.library import Library, open_library
-from refman.store.queries import ListQuery
 from tests.conftest import SHARED
 
 MEDLINE_SAMPLE = SHARED / "evaldata" / "medline" / "biopython__pubmed_result2.txt"

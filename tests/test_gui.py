@@ -20,7 +20,7 @@ from refman.gui.main_window import MainWindow
 from refman.gui.navigator import NeighbourListModel
 from refman.gui.reference_model import PMID, TITLE, YEAR, IdRole, ReferenceListModel, StubRole
 from refman.services.importer import ImportService
-from refman.store import queries
+from refman.store import listing
 from refman.store.library import open_library
 
 SAMPLE = "000_c5f89f9a828b9c67.txt"
@@ -351,7 +351,7 @@ def test_the_record_shown_stays_selected_at_its_place_in_the_search_results(qtbo
     window._apply_search()
     assert window.view.currentIndex().data(IdRole) == shown
     with window.library.reading() as session:
-        listed = [row.id for row in queries.list_rows(session, window.model.query)]
+        listed = [row.id for row in listing.list_rows(session, window.model.query)]
     assert [window.model.index(r, 0).data(IdRole) for r in range(window.model.rowCount())] == listed
     assert window.view.currentIndex().row() == listed.index(shown)
     assert window.count_label.text().startswith(f"{len(listed)} found")
@@ -397,7 +397,7 @@ def listed_pmids(model: ReferenceListModel) -> list[str]:
 
 def plain_pmids(model: ReferenceListModel) -> list[str]:
     with model._library.reading() as session:
-        return [row.pmid for row in queries.list_rows(session, model.query)]
+        return [row.pmid for row in listing.list_rows(session, model.query)]
 
 
 def test_a_broad_search_shows_its_first_rows_at_once_then_all_of_them(qtbot, qtmodeltester, broad_model):
@@ -449,7 +449,7 @@ def test_the_window_says_it_is_searching_then_selects_the_shown_record_among_all
     window.model.STORE_AT_ONCE = 0
     window.model.BLOCK = 8
     with window.library.reading() as session:
-        results = queries.list_rows(session, replace(window.model.query, search="lymphocyte"))
+        results = listing.list_rows(session, replace(window.model.query, search="lymphocyte"))
     window.show_reference(results[-1].id)  # far past the first block of the results
     with qtbot.waitSignal(window.model.completed, timeout=5000):
         window.search.setText("lymphocyte")

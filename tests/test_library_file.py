@@ -86,8 +86,9 @@ def test_a_library_of_the_first_schema_is_migrated_after_a_backup_and_keeps_its_
     from alembic import command
     from sqlalchemy import create_engine
 
+    from refman.domain.listing import ListQuery
     from refman.services.importer import ImportService
-    from refman.store import queries
+    from refman.store import listing, queries
     from refman.store.library import _alembic_config
 
     path = tmp_path / "old.sqlite"
@@ -115,7 +116,7 @@ def test_a_library_of_the_first_schema_is_migrated_after_a_backup_and_keeps_its_
         assert session.execute(text("SELECT title_key FROM reference WHERE id = 1")).scalar() == (
             "alemtuzumabinrelapsingmultiplesclerosis"
         )
-        found = queries.list_ids(session, queries.ListQuery(search="relapsing alemtuzumab"))
+        found = listing.list_ids(session, ListQuery(search="relapsing alemtuzumab"))
         assert found == [1]
     ImportService(library).import_paths([seeds])  # the migrated library takes new pages
     with library.reading() as session:
@@ -196,9 +197,9 @@ def _library_with_seeds(folder: Path, seeds: Path) -> Path:
 
 
 def _reads_and_refuses_writes(path: Path) -> None:
+    from refman.domain.listing import ListQuery
     from refman.services.catalog import Catalog
     from refman.store.library import LibraryReadOnly
-    from refman.store.queries import ListQuery
 
     library = open_library(path, create=False)
     try:

@@ -8,10 +8,10 @@ from pathlib import Path
 from alembic import command
 from sqlalchemy import create_engine, event, text
 
+from refman.domain.listing import ListQuery, SortKey
 from refman.services.importer import ImportService
-from refman.store import queries
+from refman.store import listing
 from refman.store.library import _alembic_config, _known_revisions, open_library
-from refman.store.queries import ListQuery, SortKey
 
 NEW_INDEXES = {"ix_reference_stub_doi", "ix_reference_stub_added"}
 
@@ -52,8 +52,8 @@ def test_a_library_at_0002_is_backed_up_upgraded_and_sorts_by_doi_and_added(tmp_
         assert set(_indexes(path)) >= NEW_INDEXES
         with library.reading() as session:
             assert session.execute(text("SELECT version_num FROM alembic_version")).scalar() == _known_revisions()[1]
-            by_doi = queries.list_rows(session, ListQuery(sort=SortKey.DOI))
-            by_added = queries.list_rows(session, ListQuery(sort=SortKey.ADDED, descending=True))
+            by_doi = listing.list_rows(session, ListQuery(sort=SortKey.DOI))
+            by_added = listing.list_rows(session, ListQuery(sort=SortKey.ADDED, descending=True))
         assert [row.pmid for row in by_doi] == ["91000003", "91000002", "91000001"]
         assert [row.pmid for row in by_added] == ["91000001", "91000003", "91000002"]
         ImportService(library).import_paths([seeds])  # and it takes new pages
@@ -79,7 +79,7 @@ def test_sorting_by_doi_and_added_walks_their_index(tmp_path: Path):
         with library.reading() as session:
             for sort, index in ((SortKey.DOI, "ix_reference_stub_doi"), (SortKey.ADDED, "ix_reference_stub_added")):
                 for descending in (False, True):
-                    queries.list_rows(session, ListQuery(sort=sort, descending=descending), 0, 128)
+                    listing.list_rows(session, ListQuery(sort=sort, descending=descending), 0, 128)
                     sql, parameters = executed[-1]
                     explained = session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", parameters)
                     plan = " / ".join(row[-1] for row in explained)

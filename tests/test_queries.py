@@ -11,11 +11,12 @@ from pages import page
 from search_library import write_pages
 from sqlalchemy import text
 
+from refman.domain.listing import ListQuery, SortKey
 from refman.domain.search_query import SearchError, parse_search
 from refman.services.importer import ImportService
-from refman.store import queries
+from refman.store import listing, queries
 from refman.store.library import open_library
-from refman.store.queries import ListQuery, SortKey, StoredList
+from refman.store.stored_lists import StoredList
 
 
 def parse_error(text: str) -> SearchError:
@@ -36,8 +37,8 @@ def seeded(library, service, seeds):
 def test_counts_match_the_rows_listed(seeded, include_stubs):
     query = ListQuery(include_stubs=include_stubs)
     with seeded.reading() as session:
-        rows = queries.list_rows(session, query)
-        assert queries.count_rows(session, query) == len(rows)
+        rows = listing.list_rows(session, query)
+        assert listing.count_rows(session, query) == len(rows)
         assert len(rows) == (38 if include_stubs else 7)
         assert all(not row.is_stub for row in rows) or include_stubs
 
@@ -46,16 +47,16 @@ def test_every_order_pages_and_positions_agree(seeded):
     with seeded.reading() as session:
         for sort, descending, stubs in itertools.product(SortKey, (False, True), (False, True)):
             query = ListQuery(include_stubs=stubs, sort=sort, descending=descending)
-            ids = queries.list_ids(session, query)
-            paged = [i for start in range(0, len(ids), 5) for i in queries.list_ids(session, query, start, 5)]
+            ids = listing.list_ids(session, query)
+            paged = [i for start in range(0, len(ids), 5) for i in listing.list_ids(session, query, start, 5)]
             assert paged == ids, (sort, descending, stubs)
-            positions = [queries.position_of(session, query, i) for i in ids]
+            positions = [listing.position_of(session, query, i) for i in ids]
             assert positions == list(range(len(ids))), (sort, descending, stubs)
 
 
 def test_titles_sort_without_regard_to_case(seeded):
     with seeded.reading() as session:
-        titles = [r.title for r in queries.list_rows(session, ListQuery(include_stubs=True, sort=SortKey.TITLE))]
+        titles = [r.title for r in listing.list_rows(session, ListQuery(include_stubs=True, sort=SortKey.TITLE))]
     present = [t for t in titles if t is not None]
     assert present == sorted(present, key=str.lower)
 
@@ -63,9 +64,9 @@ def test_titles_sort_without_regard_to_case(seeded):
 def test_a_record_outside_the_list_has_no_position(seeded):
     with seeded.reading() as session:
         stub_id = queries.find_reference_id(session, "26187545")
-        assert queries.position_of(session, ListQuery(include_stubs=False), stub_id) is None
-        assert queries.position_of(session, ListQuery(include_stubs=True), stub_id) is not None
-        assert queries.position_of(session, ListQuery(search="neurofilament"), stub_id) is None
+        assert listing.position_of(session, ListQuery(include_stubs=False), stub_id) is None
+        assert listing.position_of(session, ListQuery(include_stubs=True), stub_id) is not None
+        assert listing.position_of(session, ListQuery(search="neurofilament"), stub_id) is None
 
 
 # -- searches: the plain query, the stored list and the first rows agree -------------------------
@@ -102,9 +103,9 @@ def test_search_results_are_the_unsearched_list_filtered_in_every_order(searchab
         for sort, descending in ORDERS:
             unsearched = ListQuery(include_stubs=include_stubs, sort=sort, descending=descending)
             searched = ListQuery(include_stubs=include_stubs, sort=sort, descending=descending, search=word)
-            expected = [row for row in queries.list_rows(session, unsearched) if row.pmid in wanted]
-            assert queries.list_rows(session, searched) == expected, (sort, descending)
-            assert queries.count_rows(session, searched) == len(expected)
+            expected = [row for row in listing.list_rows(session, unsearched) if row.pmid in wanted]
+            assert listing.list_rows(session, searched) == expected, (sort, descending)
+            assert listing.count_rows(session, searched) == len(expected)
 
 
 @pytest.mark.parametrize(
@@ -117,20 +118,20 @@ def test_a_stored_list_holds_the_plain_query_count_rows_and_positions(searchable
     with searchable.reading() as session:
         for sort, descending in ORDERS:
             query = ListQuery(include_stubs=include_stubs, sort=sort, descending=descending, search=search)
-            rows = queries.list_rows(session, query)
+            rows = listing.list_rows(session, query)
             assert stored.build(query) == len(rows) == stored.count
             assert stored.query == query
             assert stored.rows(0, len(rows) + 5) == rows, (sort, descending)
             paged = [row for start in range(0, len(rows), 7) for row in stored.rows(start, 7)]
             assert paged == rows
             assert [stored.position_of(row.id) for row in rows] == list(range(len(rows)))
-            assert [queries.position_of(session, query, row.id) for row in rows] == list(range(len(rows)))
+            assert [listing.position_of(session, query, row.id) for row in rows] == list(range(len(rows)))
 
 
 def test_a_record_the_search_misses_has_no_position_in_the_stored_list(searchable, stored):
     with searchable.reading() as session:
         missed = queries.find_reference_id(session, search_library.page_pmid(1))  # no word of WORDS
-        assert queries.position_of(session, ListQuery(search="lymphocyte"), missed) is None
+        assert listing.position_of(session, ListQuery(search="lymphocyte"), missed) is None
     stored.build(ListQuery(search="lymphocyte"))
     assert stored.position_of(missed) is None
     assert stored.rows(stored.count, 10) == []
@@ -141,19 +142,19 @@ def test_the_first_rows_of_a_search_are_the_first_rows_of_its_list(searchable, w
     with searchable.reading() as session:
         for (sort, descending), limit in itertools.product(ORDERS, (1, 5, 200)):
             query = ListQuery(sort=sort, descending=descending, search=word)
-            first = queries.first_rows(session, query, limit)
-            assert first == queries.list_rows(session, query, 0, limit), (sort, descending, limit)
+            first = listing.first_rows(session, query, limit)
+            assert first == listing.list_rows(session, query, 0, limit), (sort, descending, limit)
         with_stubs = ListQuery(include_stubs=True, sort=SortKey.ID, descending=True, search=word)
-        assert queries.first_rows(session, with_stubs, 5) == queries.list_rows(session, with_stubs, 0, 5)
+        assert listing.first_rows(session, with_stubs, 5) == listing.list_rows(session, with_stubs, 0, 5)
 
 
 def test_the_first_rows_give_up_when_no_index_serves_the_order_or_the_walk_is_too_long(searchable):
     with searchable.reading() as session:
-        assert queries.first_rows(session, ListQuery(include_stubs=True, search="lymphocyte", sort=SortKey.TITLE), 5) is None
+        assert listing.first_rows(session, ListQuery(include_stubs=True, search="lymphocyte", sort=SortKey.TITLE), 5) is None
         query = ListQuery(search="ocrelizumab", sort=SortKey.TITLE)
-        assert queries.first_rows(session, query, 5, budget=10) is None
+        assert listing.first_rows(session, query, 5, budget=10) is None
         # The session is still good for the next query.
-        assert queries.first_rows(session, query, 5) == queries.list_rows(session, query, 0, 5)
+        assert listing.first_rows(session, query, 5) == listing.list_rows(session, query, 0, 5)
 
 
 def test_a_query_that_is_not_a_search_is_refused_with_its_reason_by_every_read(searchable, stored):
@@ -164,11 +165,11 @@ def test_a_query_that_is_not_a_search_is_refused_with_its_reason_by_every_read(s
         query = ListQuery(search=typed, sort=SortKey.TITLE)
         with searchable.reading() as session:
             for read in (
-                lambda q=query: queries.list_rows(session, q),
-                lambda q=query: queries.count_rows(session, q),
-                lambda q=query: queries.position_of(session, q, 1),
-                lambda q=query: queries.first_rows(session, replace(q, sort=SortKey.ID), 5),
-                lambda t=typed: queries.search_hit_count(session, t),
+                lambda q=query: listing.list_rows(session, q),
+                lambda q=query: listing.count_rows(session, q),
+                lambda q=query: listing.position_of(session, q, 1),
+                lambda q=query: listing.first_rows(session, replace(q, sort=SortKey.ID), 5),
+                lambda t=typed: listing.search_hit_count(session, t),
             ):
                 with pytest.raises(SearchError) as refused:
                     read()
@@ -180,10 +181,10 @@ def test_a_query_that_is_not_a_search_is_refused_with_its_reason_by_every_read(s
 
 def test_a_search_counts_hits_stubs_included(searchable):
     with searchable.reading() as session:
-        hits = queries.search_hit_count(session, "lymphocyte")
+        hits = listing.search_hit_count(session, "lymphocyte")
         assert hits == len(search_library.pages_with("lymphocyte") | search_library.stubs_with("lymphocyte"))
         with pytest.raises(SearchError):
-            queries.search_hit_count(session, '"*')
+            listing.search_hit_count(session, '"*')
 
 
 def test_a_cancelled_build_holds_no_list_and_the_next_build_works(searchable, stored):
@@ -217,7 +218,7 @@ def test_a_stored_list_is_a_snapshot_until_it_is_built_again(tmp_path, seeds):
         assert stored.build(query) == before + 1
         with library.reading() as session:
             new_id = queries.find_reference_id(session, "97000001")
-            assert stored.position_of(new_id) == queries.position_of(session, query, new_id) is not None
+            assert stored.position_of(new_id) == listing.position_of(session, query, new_id) is not None
     finally:
         stored.close()
         library.dispose()

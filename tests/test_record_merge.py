@@ -166,7 +166,8 @@ def test_a_doi_names_the_record_across_formats(library):
 
 
 def test_searching_an_authors_name_finds_their_records(library):
-    from refman.store.queries import ListQuery, list_ids
+    from refman.domain.listing import ListQuery
+    from refman.store.listing import list_ids
 
     [result] = write(library, medline())
     [other] = write(library, medline(pmid="99000002", title="Another article on cladribine", authors=(TWYMAN,)))

@@ -12,11 +12,12 @@ import pytest
 from search_language_library import write_library_files
 from sqlalchemy import text
 
+from refman.domain.listing import ListQuery, SortKey
 from refman.services.editing import EditService
 from refman.services.importer import ImportService
-from refman.store import queries
+from refman.store import listing
 from refman.store.library import open_library
-from refman.store.queries import ListQuery, SortKey, StoredList
+from refman.store.stored_lists import StoredList
 
 EVERY_RECORD = {"1001", "1002", "1003", "1004", "1005"}
 STUBS = {"2001", "2002"}
@@ -94,7 +95,7 @@ def backend(request):
     if request.param == "fts":
         yield request.param
     else:
-        with mock.patch.object(queries, "has_fts", lambda _session: False):
+        with mock.patch.object(listing, "has_fts", lambda _session: False):
             yield request.param
 
 
@@ -109,12 +110,12 @@ def test_each_field_and_combination_finds_exactly_its_records(known, backend, te
             continue
         query = ListQuery(include_stubs=include_stubs, search=text)
         with known.reading() as session:
-            rows = queries.list_rows(session, query)
+            rows = listing.list_rows(session, query)
             assert pmids(rows) == wanted, (include_stubs, pmids(rows))
-            assert queries.count_rows(session, query) == len(rows)
+            assert listing.count_rows(session, query) == len(rows)
             if backend == "fts":
-                assert queries.first_rows(session, query, 100) == rows
-                hits = queries.search_hit_count(session, text)
+                assert listing.first_rows(session, query, 100) == rows
+                hits = listing.search_hit_count(session, text)
                 assert hits is not None and hits >= len(rows)
         if backend == "fts":
             stored = StoredList(known.engine)
@@ -133,7 +134,7 @@ def test_asking_for_stubs_lists_them_even_when_the_list_hides_stubs(known, backe
         for sort in (SortKey.ID, SortKey.TITLE):
             query = ListQuery(include_stubs=include_stubs, search=text, sort=sort)
             with known.reading() as session:
-                assert pmids(queries.list_rows(session, query)) == wanted
+                assert pmids(listing.list_rows(session, query)) == wanted
 
 
 @pytest.fixture(scope="module")
@@ -165,9 +166,9 @@ def test_is_edited_finds_the_records_the_user_edited(edited, backend, text, reco
     for include_stubs, wanted in ((False, records), (True, records | stubs)):
         query = ListQuery(include_stubs=include_stubs, search=text)
         with edited.reading() as session:
-            rows = queries.list_rows(session, query)
+            rows = listing.list_rows(session, query)
             assert pmids(rows) == wanted, (include_stubs, pmids(rows))
-            assert queries.count_rows(session, query) == len(rows)
+            assert listing.count_rows(session, query) == len(rows)
 
 
 def test_key_finds_the_record_with_that_citation_key_in_any_case(known, backend):
@@ -177,9 +178,9 @@ def test_key_finds_the_record_with_that_citation_key_in_any_case(known, backend)
     for pmid, key in keyed:
         for include_stubs in (False, True):
             with known.reading() as session:
-                found = queries.list_rows(session, ListQuery(include_stubs=include_stubs, search=f"key:{key.upper()}"))
+                found = listing.list_rows(session, ListQuery(include_stubs=include_stubs, search=f"key:{key.upper()}"))
                 assert pmids(found) == {str(pmid)}
-                others = queries.list_rows(session, ListQuery(include_stubs=include_stubs, search=f"-key:{key}"))
+                others = listing.list_rows(session, ListQuery(include_stubs=include_stubs, search=f"-key:{key}"))
                 assert str(pmid) not in pmids(others)
 
 
@@ -188,16 +189,16 @@ def test_a_year_range_and_an_author_sort_like_the_unsearched_list(known):
     with known.reading() as session:
         for sort in SortKey:
             for descending in (False, True):
-                everything = queries.list_rows(session, ListQuery(include_stubs=True, sort=sort, descending=descending))
+                everything = listing.list_rows(session, ListQuery(include_stubs=True, sort=sort, descending=descending))
                 query = ListQuery(include_stubs=True, sort=sort, descending=descending, search="year:2015..2020 OR author:smith")
                 expected = [row for row in everything if row.pmid in {"1001", "1002", "1004", "2001", "2002"}]
-                assert queries.list_rows(session, query) == expected
+                assert listing.list_rows(session, query) == expected
 
 
 def test_the_first_rows_of_a_search_the_index_does_not_narrow_walk_only_a_fixed_share(known):
     """The caller's budget grows with the hits (``year:2019`` counts as the whole library); the walk must not."""
-    with known.reading() as session, mock.patch.object(queries, "UNINDEXED_WALK_STEPS", 10):
-        assert queries.first_rows(session, ListQuery(search="year:2019 OR has:doi", sort=SortKey.TITLE), 5, budget=10**6) is None
-        assert queries.first_rows(session, ListQuery(search="-sclerosis", sort=SortKey.TITLE), 5, budget=10**6) is None
+    with known.reading() as session, mock.patch.object(listing, "UNINDEXED_WALK_STEPS", 10):
+        assert listing.first_rows(session, ListQuery(search="year:2019 OR has:doi", sort=SortKey.TITLE), 5, budget=10**6) is None
+        assert listing.first_rows(session, ListQuery(search="-sclerosis", sort=SortKey.TITLE), 5, budget=10**6) is None
         worded = ListQuery(search="sclerosis year:2014..2021", sort=SortKey.TITLE)
-        assert queries.first_rows(session, worded, 5, budget=10**6) == queries.list_rows(session, worded, 0, 5)
+        assert listing.first_rows(session, worded, 5, budget=10**6) == listing.list_rows(session, worded, 0, 5)

@@ -18,11 +18,12 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from search_library import write_pages
 
+from refman.domain.listing import ListQuery, ListRow, SortKey
 from refman.domain.search_query import SearchError, parse_search
 from refman.services.importer import ImportService
-from refman.store import queries
+from refman.store import listing
 from refman.store.library import open_library
-from refman.store.queries import ListQuery, SortKey, StoredList
+from refman.store.stored_lists import StoredList
 from tests.fuzzing import budget
 
 QUERY_SYNTAX = [
@@ -58,7 +59,7 @@ def searchable(tmp_path_factory):
 @pytest.fixture(scope="module")
 def every_id(searchable) -> list[int]:
     with searchable.reading() as session:
-        return queries.list_ids(session, ListQuery(include_stubs=True))
+        return listing.list_ids(session, ListQuery(include_stubs=True))
 
 
 @pytest.fixture(scope="module")
@@ -76,26 +77,26 @@ def is_search(text: str) -> bool:
     return True
 
 
-def check_the_list(session, query: ListQuery, every_id: list[int]) -> list[queries.ListRow] | None:
+def check_the_list(session, query: ListQuery, every_id: list[int]) -> list[ListRow] | None:
     """Count, rows and positions agree, for the rows listed and a record left out; None for text that is not a search."""
     if not is_search(query.search):
-        for read in (queries.list_rows, queries.count_rows):
+        for read in (listing.list_rows, listing.count_rows):
             with pytest.raises(SearchError):
                 read(session, query)
         with pytest.raises(SearchError):
-            queries.position_of(session, query, every_id[0])
+            listing.position_of(session, query, every_id[0])
         return None
-    rows = queries.list_rows(session, query)
-    assert queries.count_rows(session, query) == len(rows)
-    assert queries.list_rows(session, query, 2, 3) == rows[2:5]
+    rows = listing.list_rows(session, query)
+    assert listing.count_rows(session, query) == len(rows)
+    assert listing.list_rows(session, query, 2, 3) == rows[2:5]
     for position in sorted({0, len(rows) // 2, len(rows) - 1}):
         if 0 <= position < len(rows):
-            assert queries.position_of(session, query, rows[position].id) == position
+            assert listing.position_of(session, query, rows[position].id) == position
     listed = {row.id for row in rows}
     left_out = next((i for i in every_id if i not in listed), None)
     if left_out is not None:
-        assert queries.position_of(session, query, left_out) is None
-    assert queries.position_of(session, query, max(every_id) + 1000) is None
+        assert listing.position_of(session, query, left_out) is None
+    assert listing.position_of(session, query, max(every_id) + 1000) is None
     return rows
 
 
@@ -106,17 +107,17 @@ def test_any_search_text_lists_counts_and_places_records_with_the_full_text_inde
         rows = check_the_list(session, query, every_id)
         if rows is None:
             with pytest.raises(SearchError):
-                queries.search_hit_count(session, query.search)
+                listing.search_hit_count(session, query.search)
             with pytest.raises(SearchError):
-                queries.first_rows(session, query, 4)
+                listing.first_rows(session, query, 4)
             with pytest.raises(SearchError):
                 stored.build(query)
             return
-        hits = queries.search_hit_count(session, query.search)
+        hits = listing.search_hit_count(session, query.search)
         assert hits is not None
         if query.search.strip():
             assert hits >= len(rows)  # the hits count stubs the list may hide
-        first = queries.first_rows(session, query, 4)
+        first = listing.first_rows(session, query, 4)
         assert first is None or first == rows[:4]
     assert stored.build(query) == len(rows)
     assert stored.rows(0, len(rows)) == rows
@@ -128,11 +129,11 @@ def test_any_search_text_lists_counts_and_places_records_with_the_full_text_inde
 @given(query=list_queries)
 def test_any_search_text_lists_counts_and_places_records_without_the_full_text_index(searchable, every_id, query):
     """Other databases have no FTS5 table: search falls back to LIKE, which must take any text too."""
-    with mock.patch.object(queries, "has_fts", lambda _session: False), searchable.reading() as session:
+    with mock.patch.object(listing, "has_fts", lambda _session: False), searchable.reading() as session:
         if check_the_list(session, query, every_id) is None:
             return
-        assert queries.search_hit_count(session, query.search) is None
-        assert queries.first_rows(session, query, 4) is None
+        assert listing.search_hit_count(session, query.search) is None
+        assert listing.first_rows(session, query, 4) is None
 
 
 @budget(100)
@@ -147,6 +148,6 @@ def test_every_term_typed_narrows_the_list(searchable, text):
     if len(words) < 2 or not is_search(shorter) or not is_search(longer):
         return
     with searchable.reading() as session:
-        fewer = {row.id for row in queries.list_rows(session, ListQuery(include_stubs=True, search=shorter))}
-        more = {row.id for row in queries.list_rows(session, ListQuery(include_stubs=True, search=longer))}
+        fewer = {row.id for row in listing.list_rows(session, ListQuery(include_stubs=True, search=shorter))}
+        more = {row.id for row in listing.list_rows(session, ListQuery(include_stubs=True, search=longer))}
     assert more <= fewer

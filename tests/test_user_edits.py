@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from refman.cli import main
+from refman.domain.listing import ListQuery, SortKey
 from refman.services.catalog import Catalog
 from refman.store.library import open_library
-from refman.store.queries import ListQuery, SortKey
 
 SEEDS = Path(__file__).parents[1] / "seeds"
 PAGE_TITLE = "Alemtuzumab: a new therapy for active relapsing-remitting multiple sclerosis"

@@ -18,12 +18,12 @@ from PySide6.QtCore import QMimeData, QObject, Signal, Slot
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu
 
+from refman.domain.listing import ListQuery
 from refman.gui.reference_model import IdRole
 from refman.gui.write_lane import failure_message
 from refman.services import exporting
 from refman.services.exporting import CITATION_STYLES, EXPORT_FORMATS, Citations, Exported
-from refman.store.library import Library
-from refman.store.queries import ListQuery
+from refman.services.library import Library
 
 if TYPE_CHECKING:
     from refman.gui.main_window import MainWindow

@@ -22,8 +22,8 @@ from PySide6.QtGui import QAction, QContextMenuEvent, QDesktopServices, QGuiAppl
 from PySide6.QtWidgets import QMenu
 
 from refman.domain.article_urls import doi_url, pmc_url, pubmed_url
+from refman.domain.listing import ListRow
 from refman.gui.reference_model import ADDED, COLUMNS, DOI
-from refman.store.queries import ListRow
 
 if TYPE_CHECKING:
     from refman.gui.main_window import MainWindow

@@ -90,9 +90,9 @@ from refman.services.browsing import Browsing
 from refman.services.catalog import Catalog, LibrarySummary
 from refman.services.changes import NO_CHANGES, LibraryChanges
 from refman.services.importer import ImportProgress, ImportReport
+from refman.services.library import Library, default_library_path
 from refman.services.library_writer import LibraryWriter
 from refman.services.watching import LibraryWatch
-from refman.store.library import Library, default_library_path
 
 log = logging.getLogger(__name__)
 

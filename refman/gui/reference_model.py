@@ -1,6 +1,6 @@
 """The reference list's model: a count and the rows that are on screen, nothing more.
 
-Sorting and filtering happen in SQL (``refman.store.queries``); the model asks
+Sorting and filtering happen in SQL (through ``refman.services.listing``); the model asks
 for blocks of rows as the view paints them and keeps a few recent blocks.  A
 million-record library costs the same as a small one.
 
@@ -8,7 +8,7 @@ A search (with the library's full-text index) is run once into a
 ``StoredList``, a temporary table of the hits in the list's order, so the
 count, the selection's position and every block are cheap reads of it.  A
 narrow search is stored at once.  A broad one would take a lookup and a sort
-of every hit: the model first shows its first block (``queries.first_rows``
+of every hit: the model first shows its first block (``ReferenceList.start_search``
 walks the sort index and keeps the hits) and stores the rest on a worker
 thread, then appends the remaining rows and emits ``completed``.
 """
@@ -29,12 +29,11 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import QApplication
 
+from refman.domain.listing import ListQuery, ListRow, SortKey
 from refman.gui.resources import icon
 from refman.services.changes import Aspect, LibraryChanges
-from refman.store import queries
-from refman.store.library import Library
-from refman.store.queries import ListQuery, ListRow, SortKey, StoredList
-from refman.store.search_sql import check_search
+from refman.services.library import Library
+from refman.services.listing import ReferenceList, StoredList, check_search
 
 _log = logging.getLogger(__name__)
 
@@ -124,6 +123,7 @@ class ReferenceListModel(QAbstractTableModel):
         """``background=False`` stores every search at once, on the calling thread (deterministic tests)."""
         super().__init__(parent)
         self._library = library
+        self._list = ReferenceList(library)
         self._query = ListQuery()
         self._count = 0
         self._blocks: OrderedDict[int, list[ListRow | None]] = OrderedDict()
@@ -131,7 +131,7 @@ class ReferenceListModel(QAbstractTableModel):
         self._italic.setItalic(True)
         self._background = background
         self._source = _Source.SQL
-        self._stored_list = StoredList(library.engine) if library.is_sqlite else None
+        self._stored_list = self._list.stored_list()
         self._generation = 0  # bumped by every reload: a build of an older one is stale
         self._build: Future | None = None
         self._worker: ThreadPoolExecutor | None = None
@@ -233,8 +233,7 @@ class ReferenceListModel(QAbstractTableModel):
         if self._source is _Source.FIRST_ROWS:
             first = self._blocks.get(0, [])
             return next((n for n, row in enumerate(first) if row is not None and row.id == reference_id), None)
-        with self._library.reading() as session:
-            return queries.position_of(session, self._query, reference_id)
+        return self._list.position_of(self._query, reference_id)
 
     def reference_id(self, row: int) -> int | None:
         found = self._row(row)
@@ -273,18 +272,11 @@ class ReferenceListModel(QAbstractTableModel):
             if self._stored_list is not None:
                 self._stored_list.close()
             self._source = _Source.SQL
-            with self._library.reading() as session:
-                self._count = queries.count_rows(session, query)
+            self._count = self._list.count(query)
             return
         if self._background:
-            with self._library.reading() as session:
-                hits = queries.search_hit_count(session, query.search) or 0
-                broad = hits > self.STORE_AT_ONCE
-                first = None
-                if broad:
-                    # Gathering the hits for the walk costs a few steps each; the rest is the walk.
-                    budget = self.FIRST_ROWS_STEPS + 4 * hits
-                    first = queries.first_rows(session, query, self.BLOCK, budget=budget)
+            start = self._list.start_search(query, self.BLOCK, store_at_once=self.STORE_AT_ONCE, steps=self.FIRST_ROWS_STEPS)
+            broad, first = start.broad, start.first
             if broad and (first is None or len(first) == self.BLOCK):
                 # Show the first block (or, when the walk gave up, nothing yet) and store the rest.
                 self._source = _Source.FIRST_ROWS
@@ -331,8 +323,7 @@ class ReferenceListModel(QAbstractTableModel):
             self.beginResetModel()
             self._blocks.clear()
             self._source = _Source.SQL
-            with self._library.reading() as session:
-                self._count = queries.count_rows(session, self._query)
+            self._count = self._list.count(self._query)
             self.endResetModel()
             self.completed.emit()
             return
@@ -362,8 +353,7 @@ class ReferenceListModel(QAbstractTableModel):
             if self._source is _Source.STORED:
                 fetched = self._searched().rows(number * self.BLOCK, self.BLOCK)
             else:
-                with self._library.reading() as session:
-                    fetched = list(queries.list_rows(session, self._query, number * self.BLOCK, self.BLOCK))
+                fetched = list(self._list.rows(self._query, number * self.BLOCK, self.BLOCK))
             self._blocks[number] = block = fetched
             while len(self._blocks) > self.MAX_BLOCKS:
                 self._blocks.popitem(last=False)

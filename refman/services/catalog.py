@@ -6,11 +6,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from refman.domain.listing import ListQuery, ListRow
 from refman.domain.records import Reference
-from refman.store import queries
+from refman.store import listing, queries
 from refman.store.citation_keys import keys_of
 from refman.store.library import Library
-from refman.store.queries import ListQuery, ListRow
 from refman.store.schema import page_table
 
 
@@ -54,8 +54,8 @@ class Catalog:
 
     def rows(self, query: ListQuery, offset: int = 0, limit: int | None = None) -> list[ListRow]:
         with self.library.reading() as session:
-            return queries.list_rows(session, query, offset, limit)
+            return listing.list_rows(session, query, offset, limit)
 
     def count(self, query: ListQuery) -> int:
         with self.library.reading() as session:
-            return queries.count_rows(session, query)
+            return listing.count_rows(session, query)

@@ -11,13 +11,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from refman.domain.listing import ListQuery
 from refman.domain.records import ArticleRecord
 from refman.formats.cite import CITATION_STYLES, format_citations, format_citations_html
 from refman.formats.export import EXPORT_FORMATS
-from refman.store import queries
+from refman.store import listing
 from refman.store.export_records import export_records
 from refman.store.library import Library
-from refman.store.queries import ListQuery
 
 __all__ = ["CITATION_STYLES", "EXPORT_FORMATS", "Citations", "Exported", "citations", "export", "export_to_file", "records"]
 
@@ -32,7 +32,7 @@ def records(library: Library, *, query: ListQuery | None = None, ids: Sequence[i
     """The records of a selection (``ids``, in that order) or of a list query (in its order)."""
     with library.reading() as session:
         if ids is None:
-            ids = queries.list_ids(session, query or ListQuery())
+            ids = listing.list_ids(session, query or ListQuery())
         return list(export_records(session, ids))
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from refman.domain.listing import ListRow
 from refman.domain.records import Author, Neighbour, Reference
-from refman.store.queries import ListRow
 
 
 def _pmids(neighbours: tuple[Neighbour, ...]) -> list[str]:

@@ -97,7 +97,7 @@ def compile_search(user_text: str, *, fts: bool, id_column=None) -> CompiledSear
     """The SQL for a search; None for blank text.  Raises ``SearchError`` for text that is not a search.
 
     ``id_column`` is the reference id the FTS hits are tested against (``id + 0``
-    keeps SQLite walking the sort column's index, see ``queries.first_rows``).
+    keeps SQLite walking the sort column's index, see ``listing.first_rows``).
     """
     query = parse_search(user_text)
     if query is None:

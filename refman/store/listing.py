@@ -1,0 +1,216 @@
+"""The reference list in SQL: count it, page through it, find a record's row, its first rows fast.
+
+The sort and the filter are done in SQL; nothing loads a whole table into
+Python.  Rows come back as ``refman.domain.listing.ListRow`` values, so they
+can cross threads.  ``first_rows`` finds the first page of a broad search
+without sorting every hit.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+
+from sqlalchemy import Connection, Select, and_, func, literal, or_, select, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from refman.domain.listing import ListQuery, ListRow, SortKey
+from refman.store.schema import reference_table
+from refman.store.search_index import has_fts
+from refman.store.search_sql import compile_search
+
+R = reference_table
+
+
+def filtered(session: Session | Connection, query: ListQuery, columns: Sequence) -> Select | None:
+    """The list's rows; raises ``SearchError`` when its search is not a search."""
+    statement = select(*columns).select_from(R)
+    search = compile_search(query.search, fts=has_fts(session))
+    if not (query.include_stubs or (search is not None and search.shows_stubs)):
+        statement = statement.where(R.c.is_stub.is_(False))
+    if search is not None:
+        statement = statement.where(search.condition)
+    return statement
+
+
+def list_order(query: ListQuery) -> list:
+    """ORDER BY for the list: the sort column, then id, so every order is total.
+
+    NULLs come first ascending and last descending (SQLite's own order, so its
+    indexes serve the sort); other databases are told so explicitly.
+    """
+    column = R.c[query.sort.value]
+    if query.sort is SortKey.ID:
+        return [column.desc() if query.descending else column.asc()]
+    if query.descending:
+        return [column.desc().nulls_last(), R.c.id.desc()]
+    return [column.asc().nulls_first(), R.c.id.asc()]
+
+
+def position_of(session: Session, query: ListQuery, reference_id: int) -> int | None:
+    """The row a record has in the list, or None when the list does not show it."""
+    statement = filtered(session, query, [R.c[query.sort.value]])
+    if statement is None:
+        return None
+    found = session.execute(statement.where(R.c.id == reference_id)).first()
+    if found is None:
+        return None
+    column = R.c[query.sort.value]
+    value = literal(found[0], column.type) if found[0] is not None else None
+    if query.sort is SortKey.ID:
+        before = R.c.id > reference_id if query.descending else R.c.id < reference_id
+    elif query.descending:
+        if value is None:
+            before = or_(column.is_not(None), and_(column.is_(None), R.c.id > reference_id))
+        else:
+            before = or_(column > value, and_(column == value, R.c.id > reference_id))
+    elif value is None:
+        before = and_(column.is_(None), R.c.id < reference_id)
+    else:
+        before = or_(column.is_(None), column < value, and_(column == value, R.c.id < reference_id))
+    counted = filtered(session, query, [func.count()])
+    if counted is None:
+        return None
+    return session.execute(counted.where(before)).scalar()
+
+
+def count_rows(session: Session, query: ListQuery) -> int:
+    statement = filtered(session, query, [func.count()])
+    if statement is None:
+        return 0
+    return session.execute(statement).scalar() or 0
+
+
+def list_ids(session: Session, query: ListQuery, offset: int = 0, limit: int | None = None) -> list[int]:
+    statement = filtered(session, query, [R.c.id])
+    if statement is None:
+        return []
+    statement = statement.order_by(*list_order(query)).offset(offset)
+    if limit is not None:
+        statement = statement.limit(limit)
+    return list(session.execute(statement).scalars())
+
+
+ROW_COLUMNS = (
+    R.c.id, R.c.title, R.c.journal, R.c.year, R.c.pmid, R.c.cited_count, R.c.free_pmc,
+    R.c.is_stub, R.c.doi, R.c.pmcid, R.c.authors, R.c.created_at,
+)
+
+
+def list_row(row) -> ListRow:
+    return ListRow(
+        id=row.id,
+        title=row.title,
+        journal=row.journal,
+        year=row.year,
+        pmid=str(row.pmid) if row.pmid is not None else None,
+        cited_count=row.cited_count or 0,
+        free_pmc=bool(row.free_pmc),
+        is_stub=bool(row.is_stub),
+        doi=row.doi,
+        pmcid=row.pmcid,
+        authors=row.authors,
+        created_at=row.created_at,
+    )
+
+
+def list_rows(session: Session, query: ListQuery, offset: int = 0, limit: int | None = None) -> list[ListRow]:
+    statement = filtered(session, query, ROW_COLUMNS)
+    if statement is None:
+        return []
+    statement = statement.order_by(*list_order(query)).offset(offset)
+    if limit is not None:
+        statement = statement.limit(limit)
+    return [list_row(row) for row in session.execute(statement)]
+
+
+# -- searches --------------------------------------------------------------------------------
+
+def search_hit_count(session: Session, user_text: str) -> int | None:
+    """How many records a search may find, stubs included: its cheap size, never less than it finds.
+
+    The count of the full-text match every hit must have, or, for a search
+    with none (``year:2019``), the size of the library.  None where there is
+    no full-text index (other databases search with ``LIKE``).  Raises
+    ``SearchError`` when the text is not a search.
+    """
+    if not has_fts(session):
+        return None
+    search = compile_search(user_text, fts=True)
+    if search is None:
+        return 0
+    if search.match is None:
+        return session.execute(select(func.coalesce(func.max(R.c.id), 0))).scalar() or 0
+    counted = text("SELECT count(*) FROM reference_fts WHERE reference_fts MATCH :q").bindparams(q=search.match)
+    return session.execute(counted).scalar() or 0
+
+
+_STEPS_PER_CHECK = 1000
+"""SQLite virtual-machine steps between two calls of a progress handler."""
+
+UNINDEXED_WALK_STEPS = 300_000
+"""The most steps ``first_rows`` walks for a search the full-text index does not narrow (tens of ms)."""
+
+
+def sqlite_driver(connection: Connection) -> sqlite3.Connection:
+    """The sqlite3 connection under a SQLAlchemy one, for its progress handler (SQLite only)."""
+    driver = connection.connection.driver_connection
+    if not isinstance(driver, sqlite3.Connection):
+        raise TypeError(f"a SQLite connection is needed here, not {type(driver).__name__}")
+    return driver
+
+
+def first_rows(session: Session, query: ListQuery, limit: int, *, budget: int | None = None) -> list[ListRow] | None:
+    """The first ``limit`` rows of a searched list, found without sorting every hit.
+
+    SQLite walks the index of the list's order and keeps the records the search
+    matched, stopping at ``limit``: for a broad search that is a few hundred
+    index entries, where sorting every hit costs a lookup per hit.  When the
+    hits are rare, or bunched late in the order, the walk is long: after
+    ``budget`` SQLite steps (none means no limit) it gives up and returns None,
+    as it does when no index serves the order (stubs shown and a column sort)
+    or the library has no full-text index.
+    """
+    if not has_fts(session) or not query.search.strip():
+        return None
+    # ``id + 0`` keeps SQLite from starting at the hits (a lookup each, then a sort of them all):
+    # it walks the sort column's index and probes the hits instead.  In id order the hits come
+    # in the list's order: SQLite reads them in turn and stops at the limit.
+    search = compile_search(query.search, fts=True, id_column=R.c.id if query.sort is SortKey.ID else R.c.id + 0)
+    if search is None:
+        return None
+    include_stubs = query.include_stubs or search.shows_stubs
+    if include_stubs and query.sort is not SortKey.ID:
+        return None
+    if search.match is None and budget is not None:
+        # No full-text hits to gather (``year:2019``, ``-word``): the walk alone, within a fixed share.
+        budget = min(budget, UNINDEXED_WALK_STEPS)
+    hit = search.condition
+    statement = select(*ROW_COLUMNS).where(hit)
+    if not include_stubs:
+        statement = statement.where(R.c.is_stub.is_(False))
+    statement = statement.order_by(*list_order(query)).limit(limit)
+    if budget is None:
+        return [list_row(row) for row in session.execute(statement)]
+    period = max(1, min(budget, _STEPS_PER_CHECK))
+    steps = 0
+
+    def over_budget() -> bool:
+        nonlocal steps
+        steps += period
+        return steps > budget
+
+    driver = sqlite_driver(session.connection())
+    driver.set_progress_handler(over_budget, period)
+    try:
+        return [list_row(row) for row in session.execute(statement)]
+    except OperationalError:
+        if steps <= budget:
+            raise
+        session.rollback()
+        return None
+    finally:
+        driver.set_progress_handler(None, period)
+
+
