@@ -23,15 +23,15 @@ Rules kept here:
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Literal
 
-from sqlalchemy import Column, Row, Table, bindparam, case, delete, func, insert, or_, select, update
+from sqlalchemy import Row, Table, bindparam, case, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from refman.domain.citation_keys import CitationKeyError, check_key, fallback_key, key_base
-from refman.domain.identifiers import author_key, doi_key, title_key
+from refman.domain.identifiers import doi_key, title_key
 from refman.domain.records import (
     LINK_SECTION_BY_HEADING,
     LINK_SECTION_BY_KEY,
@@ -45,6 +45,7 @@ from refman.domain.records import (
 from refman.store.chunks import chunked
 from refman.store.citation_keys import KeyBook
 from refman.store.derived import recount_citations, unneeded_stubs
+from refman.store.identities import Identities, Known, still_lacking
 from refman.store.schema import author_table, link_table, page_table, reference_table, term_table, user_edit_table
 from refman.store.search_index import reindex
 from refman.store.user_fields import IDENTIFIER_FIELDS, author_list, edited_fields, read_fields, write_field
@@ -62,7 +63,6 @@ _CITATION_FIELDS = (
     "epub_date", "language", "citation_text",
 )
 
-_GAP_COLUMNS = ("title", "journal", "year", "pub_date", "doi_key", "pmid")
 _LINKED_OR_TERM_HEADINGS = frozenset(LINK_SECTION_BY_HEADING) | frozenset(TERM_SECTIONS)
 
 WriteStatus = Literal["new", "updated", "unchanged"]
@@ -73,108 +73,6 @@ class WriteResult:
     status: WriteStatus
     reference_id: int
     notes: tuple[str, ...] = ()
-
-
-@dataclass(slots=True, eq=False)
-class _Known:
-    """What the writer needs to know of a record to match identifiers against it.
-
-    One object per record and batch, changed in place as the batch writes it, so
-    every later page or citation of the batch sees the identifiers the record
-    holds now.  A record or stub the batch is about to insert has no id yet (0).
-    """
-
-    id: int
-    pmid: str | None
-    pmcid: str | None
-    doi_key: str | None
-    is_stub: bool
-    # True while the record lacks something a citation could tell (title, journal, date, ids).
-    gaps: bool = True
-
-
-@dataclass(slots=True)
-class _Identities:
-    """Records by identifier, loaded once per batch and kept current as rows are written."""
-
-    by_id: dict[int, _Known] = field(default_factory=dict)
-    by_pmid: dict[str, _Known] = field(default_factory=dict)
-    by_pmcid: dict[str, _Known] = field(default_factory=dict)
-    by_doi: dict[str, _Known] = field(default_factory=dict)
-    # Records with a title key, for records that come with no identifier: (known, year, first author key).
-    by_title: dict[str, list[tuple[_Known, int | None, str | None]]] = field(default_factory=dict)
-
-    def add(self, known: _Known) -> None:
-        if known.id:
-            self.by_id[known.id] = known
-        if known.pmid:
-            self.by_pmid[known.pmid] = known
-        if known.pmcid:
-            self.by_pmcid[known.pmcid] = known
-        if known.doi_key:
-            self.by_doi[known.doi_key] = known
-
-    def set_identifiers(self, known: _Known, pmid: str | None, pmcid: str | None, doi: str | None) -> None:
-        """Give a record the identifiers it holds now; the ones it gave up name nothing any more."""
-        for table, old, new in ((self.by_pmid, known.pmid, pmid), (self.by_pmcid, known.pmcid, pmcid),
-                                (self.by_doi, known.doi_key, doi)):
-            if old and old != new and table.get(old) is known:
-                del table[old]
-        known.pmid, known.pmcid, known.doi_key = pmid, pmcid, doi
-        self.add(known)
-
-    def _loaded(self, row: Any, gaps: bool = True) -> _Known:
-        """The one object of a loaded row's record (a record found twice, e.g. by PMID and DOI, is one)."""
-        known = self.by_id.get(row.id)
-        if known is None:
-            pmid = str(row.pmid) if row.pmid is not None else None
-            known = _Known(row.id, pmid, row.pmcid, row.doi_key, bool(row.is_stub), gaps)
-            self.add(known)
-        return known
-
-    def load(self, session: Session, column: Column, values: set) -> None:
-        """Add the records whose ``column`` is one of ``values``."""
-        gaps = or_(*(R.c[name].is_(None) for name in _GAP_COLUMNS)).label("gaps")
-        columns = (R.c.id, R.c.pmid, R.c.pmcid, R.c.doi_key, R.c.is_stub, gaps)
-        for chunk in chunked(sorted(values), _IN_CHUNK):
-            for row in session.execute(select(*columns).where(column.in_(chunk))):
-                self._loaded(row, bool(row.gaps))
-
-    def load_titles(self, session: Session, keys: set[str]) -> None:
-        """Add the records whose title key is one of ``keys``, with their year and first author."""
-        first_author = (
-            select(A.c.family)
-            .where(A.c.reference_id == R.c.id, A.c.role == "author")
-            .order_by(A.c.position)
-            .limit(1)
-            .scalar_subquery()
-        )
-        columns = (R.c.id, R.c.pmid, R.c.pmcid, R.c.doi_key, R.c.is_stub, R.c.title_key, R.c.year, first_author)
-        for chunk in chunked(sorted(keys), _IN_CHUNK):
-            for row in session.execute(select(*columns).where(R.c.title_key.in_(chunk))):
-                known = self._loaded(row)
-                self.by_title.setdefault(row.title_key, []).append((known, row.year, author_key(row[7])))
-
-    def match_title(self, record: ArticleRecord) -> _Known | None:
-        """The record with the same title, year and first author (for a record with no identifier)."""
-        key = title_key(record.title)
-        first = author_key(record.authors[0].family or record.authors[0].collective) if record.authors else None
-        for known, year, author in self.by_title.get(key, ()) if key else ():
-            if year != record.year:
-                continue
-            if author is None or first is None or author == first:
-                return known
-        return None
-
-    def match(self, pmid: str | None, pmcid: str | None = None, doi: str | None = None) -> _Known | None:
-        """The record these identifiers name; an identifier held by another PMID does not match."""
-        if pmid and pmid in self.by_pmid:
-            return self.by_pmid[pmid]
-        for table, value in ((self.by_pmcid, pmcid), (self.by_doi, doi_key(doi) if doi else None)):
-            known = table.get(value) if value else None
-            if known is not None and (pmid is None or known.pmid is None):
-                return known
-        return None
 
 
 def _now() -> datetime:
@@ -194,7 +92,7 @@ class _BatchWriter:
         self.session = session
         self.pages = pages
         self.now = _now()
-        self.ids = _Identities()
+        self.ids = Identities()
         self.reindex: set[int] = set()
         self.new_ids: set[int] = set()  # inserted by this batch: nothing to remove from the index
         # Stubs this batch turns into records: the authors a citation gave them give way to the record's.
@@ -340,8 +238,8 @@ class _BatchWriter:
         inserts: list[tuple[int, dict]] = []
         own_keys: list[str | None] = []  # the key each inserted record's file gave it
         page_updates: list[dict] = []
-        record_updates: list[tuple[_Known, dict]] = []
-        pending_inserts: list[_Known] = []
+        record_updates: list[tuple[Known, dict]] = []
+        pending_inserts: list[Known] = []
         results: dict[int, WriteResult] = {}
         for index, incoming in todo:
             page = incoming.page
@@ -369,7 +267,7 @@ class _BatchWriter:
             if known is None:
                 # Held from now on, so that a later record of the batch bringing the same identifier
                 # takes the note path instead of clashing in the database.
-                pending = _Known(0, page.pmid, pmcid, doi, False)
+                pending = Known(0, page.pmid, pmcid, doi, False)
                 self.ids.add(pending)
                 inserts.append((index, {**_new_record_defaults(self.now), **values}))
                 own_keys.append(self._own_key(page, notes))
@@ -431,7 +329,7 @@ class _BatchWriter:
             rows,
         )
 
-    def _merge_records(self, updates: list[tuple[_Known, dict]]) -> None:
+    def _merge_records(self, updates: list[tuple[Known, dict]]) -> None:
         """Merge records of other formats into the ones they matched: fill gaps, erase nothing.
 
         A stub they match becomes a full record (citations told less than a
@@ -499,7 +397,7 @@ class _BatchWriter:
             values = [tuple(row.get(name) for name in columns) for row in rows]
         self.session.connection().exec_driver_sql(sql, values)
 
-    def _take_doi_from_stub(self, known: _Known | None, key: str) -> None:
+    def _take_doi_from_stub(self, known: Known | None, key: str) -> None:
         """A record's own DOI wins over a stub's, which only a citation gave it.
 
         A stub of another PMID gives the DOI up.  A stub known by no PMID is the
@@ -519,7 +417,7 @@ class _BatchWriter:
             stub.gaps = True
             self.reindex.add(stub.id)
 
-    def _record_of_stub(self, stub: _Known, pmcid: str | None, doi: str | None) -> _Known:
+    def _record_of_stub(self, stub: Known, pmcid: str | None, doi: str | None) -> Known:
         """The full record a stub is, when the record written for it brings that record's PMCID or DOI.
 
         A record with no PMID that holds the PMCID or DOI is the same article
@@ -533,7 +431,7 @@ class _BatchWriter:
                 return holder
         return stub
 
-    def _absorb_stub(self, known: _Known, stub: _Known) -> None:
+    def _absorb_stub(self, known: Known, stub: Known) -> None:
         """Make a stub into the record it is (known by no PMID and a DOI the record brings, or the reverse).
 
         Its links move to the record (one that would now link the record to
@@ -572,9 +470,9 @@ class _BatchWriter:
 
     def _free_identifier(
         self,
-        table: dict[str, _Known],
+        table: dict[str, Known],
         value: str | None,
-        owner: _Known | None,
+        owner: Known | None,
         label: str,
         notes: list[str],
     ) -> str | None:
@@ -761,8 +659,8 @@ class _BatchWriter:
         its DOI, finds it, as it would find it in a later batch.  A citation that
         names the citing record itself resolves to it and tells it nothing.
         """
-        resolved: dict[int, _Known] = {}
-        new_stubs: dict[int, tuple[_Known, dict, list[Citation]]] = {}  # by id() of the stub's _Known
+        resolved: dict[int, Known] = {}
+        new_stubs: dict[int, tuple[Known, dict, list[Citation]]] = {}  # by id() of the stub's Known
         enrich: dict[int, dict] = {}
         for page_id, page in pages:
             for citations in page.links.values():
@@ -774,7 +672,7 @@ class _BatchWriter:
                         stub = self._stub_values(citation)
                         if stub["doi_key"] is not None and stub["doi_key"] in self.ids.by_doi:
                             stub["doi"] = stub["doi_key"] = None  # that DOI is another PMID's
-                        known = _Known(0, citation.pmid, None, stub["doi_key"], True)
+                        known = Known(0, citation.pmid, None, stub["doi_key"], True)
                         self.ids.add(known)
                         new_stubs[id(known)] = (known, stub, [citation])
                         resolved[id(citation)] = known
@@ -797,7 +695,7 @@ class _BatchWriter:
                         if merged.get(name) is None:
                             merged[name] = value
                     # Only once nothing is left to fill: a later batch would fill what this one leaves.
-                    known.gaps = _still_lacking(known, merged)
+                    known.gaps = still_lacking(known, merged)
         if new_stubs:
             stubs = list(new_stubs.values())
             new_ids = self._insert_references([values for _, values, _ in stubs])
@@ -819,7 +717,7 @@ class _BatchWriter:
         self._enrich(enrich)
         return {citation_id: known.id for citation_id, known in resolved.items()}
 
-    def _add_to_new_stub(self, new_stub: tuple[_Known, dict, list[Citation]], citation: Citation) -> None:
+    def _add_to_new_stub(self, new_stub: tuple[Known, dict, list[Citation]], citation: Citation) -> None:
         """Another citation of a stub this batch creates: it fills what the first ones left empty."""
         known, values, members = new_stub
         stub = self._stub_values(citation)
@@ -831,7 +729,7 @@ class _BatchWriter:
                 values[name] = value
         members.append(citation)
 
-    def _claim_doi(self, known: _Known, values: dict) -> None:
+    def _claim_doi(self, known: Known, values: dict) -> None:
         """Let a citation give a record its DOI only when no other record holds it."""
         key = values["doi_key"]
         if key is None:
@@ -1033,15 +931,6 @@ def _citation_values(citation: Citation) -> dict:
         "doi_key": doi_key(citation.doi) if citation.doi else None,
         "free_pmc": citation.free_pmc,
     }
-
-
-def _still_lacking(known: _Known, told: dict) -> bool:
-    """Whether a record may still lack something a citation could tell, after what ``told`` fills."""
-    return (
-        known.pmid is None
-        or known.doi_key is None
-        or any(told.get(name) is None for name in _GAP_COLUMNS if name not in ("pmid", "doi_key"))
-    )
 
 
 def _term_lists(record: PubMedPage | ArticleRecord) -> tuple[tuple[str, tuple[str, ...]], ...]:
