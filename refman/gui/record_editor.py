@@ -12,7 +12,6 @@ refusal naming that record, shown on its field.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
@@ -240,10 +239,6 @@ class RecordForm(QScrollArea):
             widget.setAccessibleDescription("")
             self.reasons[name].hide()
 
-    def refused(self) -> dict[str, str]:
-        """The fields marked as refused and why."""
-        return {name: self.widgets[name].toolTip() for name, label in self.reasons.items() if not label.isHidden()}
-
 
 class RecordEditing(QObject):
     """The window's edit mode: the Edit action, the form in place of the pane, and the save on the lane."""
@@ -296,6 +291,7 @@ class RecordEditing(QObject):
         self.form.hide()
         self._show_buttons()
         window.detail.shown_changed.connect(self._shown_changed)
+        lane.job_finished.connect(self._job_finished)
 
     @property
     def editing(self) -> bool:
@@ -361,7 +357,6 @@ class RecordEditing(QObject):
         self._jobs[job] = reverting
         self.save_action.setEnabled(False)
         self._window.statusBar().showMessage("Saving…" if reverting is None else f"Reverting {reverting}…")
-        self._lane.job_finished.connect(self._job_finished, Qt.ConnectionType.UniqueConnection)
         self._lane.run(job)
 
     @Slot(object, object)
@@ -411,7 +406,3 @@ class RecordEditing(QObject):
         self.buttons["save"].setVisible(editing)
         self.buttons["cancel"].setVisible(editing)
         self.edit_action.setEnabled(not editing and self._pane_shows is not None and not self._window.read_only)
-
-    def values_typed(self) -> Mapping[str, str]:
-        """What each field of the form holds now (for tests and assistive tools)."""
-        return {name: self.form.text(name) for name in EDITABLE_FIELDS}
