@@ -124,6 +124,11 @@ def test_escape_leaves_the_form_and_keeps_the_record(qtbot, make_window, seeded_
     assert not window.record_editing.editing and window.detail.isVisible()
     assert "Typed but not saved" not in window.detail.toPlainText()
     assert window.catalog.find(SAMPLE_PMID).journal != "Typed but not saved"
+    QTest.keyClick(window.view, Qt.Key.Key_F2)
+    abstract = window.findChild(QPlainTextEdit, "editField_abstract")
+    abstract.setFocus()
+    QTest.keyClick(abstract, Qt.Key.Key_Escape)  # from a field of several lines too
+    assert not window.record_editing.editing
 
 
 def test_an_edited_field_is_marked_and_reverts_to_the_imported_value(qtbot, make_window, seeded_library):

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
-from PySide6.QtGui import QAction, QColor, QKeySequence, QPalette
+from PySide6.QtGui import QAction, QColor, QKeyEvent, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
@@ -151,6 +151,14 @@ class RecordForm(QScrollArea):
         outer.addStretch(1)
         self.setWidget(body)
 
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Esc, from any field (they pass it on): cancel.  A key, not a shortcut: the search field's Esc is one."""
+        if event.key() == Qt.Key.Key_Escape and event.modifiers() == Qt.KeyboardModifier.NoModifier:
+            event.accept()
+            self.cancel_requested.emit()
+            return
+        super().keyPressEvent(event)
+
     # -- filling and reading -----------------------------------------------------------
 
     def fill(self, reference: Reference) -> None:
@@ -266,10 +274,9 @@ class RecordEditing(QObject):
         self.form.addAction(self.save_action)
         self.cancel_action = QAction("Cancel", self.form)
         self.cancel_action.setObjectName("cancelEdits")
-        self.cancel_action.setShortcut(QKeySequence(Qt.Key.Key_Escape))
-        self.cancel_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.cancel_action.setToolTip("Leave the form without saving (Esc)")
         self.cancel_action.triggered.connect(self.cancel)
-        self.form.addAction(self.cancel_action)
+        self.form.cancel_requested.connect(self.cancel)
         self.form.save_requested.connect(self.save)
         self.form.revert_requested.connect(self.revert)
 
