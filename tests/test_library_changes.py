@@ -15,7 +15,7 @@ from refman.services.changes import EVERY_ASPECT, NO_CHANGES, Aspect, LibraryCha
 from refman.services.deletion import DeleteService
 from refman.services.editing import EditRefused
 from refman.services.importer import ImportService
-from refman.services.library_writer import LibraryWriter
+from refman.services.library_writer import EditJob, EditNotMade, LibraryWriter
 from refman.services.undo import DeleteEntry, Reverted, UndoStack
 from refman.services.watching import LibraryWatch
 from refman.store.library import Library, open_library
@@ -248,3 +248,78 @@ def test_an_edit_names_its_record_and_fields_and_a_refused_one_writes_nothing(wr
     with pytest.raises(EditRefused, match=r"year: 'abc' is not a year"):
         writer.edit_text(record, ["journal=Other", "year=abc"])
     assert catalog.find(A).journal != "Other"
+
+
+# -- undo and redo of edits -----------------------------------------------------------------------
+
+
+def test_an_edit_entry_undoes_and_redoes_the_fields_and_the_edited_state(writer, library, catalog, pages_folder):
+    writer.import_paths([pages_folder])
+    record = id_of(catalog, A)
+    imported_title = catalog.find(A).title
+    writer.edit(record, {"journal": "My journal"})  # edited before: an undo keeps it the user's
+    before = logical_dump(library)
+    edited = writer.edit_undoably(record, {"title": "Edited title", "journal": "Another journal", "year": 2016})
+    entry = edited.entry
+    assert entry is not None and entry.name == "Edit 3 fields"
+    assert catalog.find(A).title == "Edited title"
+
+    undone = writer.undo(entry).reverted
+    assert undone.refusal is None and undone.message == "Undid the edit of 3 fields"
+    assert undone.changes.changed == {record} and undone.changes.fields == {"title", "journal", "year"}
+    shown = catalog.find(A)
+    assert shown.title == imported_title and shown.journal == "My journal"
+    assert shown.edited_fields == ("journal",)  # the title and year are the import's again
+    assert logical_dump(library) == before
+
+    assert undone.then is not None
+    redone = writer.redo(undone.then).reverted
+    assert redone.refusal is None and redone.message == "Redid the edit of 3 fields"
+    shown = catalog.find(A)
+    assert (shown.title, shown.journal, shown.year) == ("Edited title", "Another journal", 2016)
+    assert set(shown.edited_fields) == {"title", "journal", "year"}
+    assert redone.then is not None and writer.undo(redone.then).reverted.refusal is None
+    assert logical_dump(library) == before
+
+
+def test_an_edit_of_one_field_is_named_by_it_and_a_revert_is_undone_too(writer, catalog, pages_folder):
+    writer.import_paths([pages_folder])
+    record = id_of(catalog, A)
+    imported_title = catalog.find(A).title
+    first = writer.edit_undoably(record, {"title": "Mine"})
+    assert first.entry is not None and first.entry.name == "Edit title"
+    reverted = writer.edit_undoably(record, {}, ["title"])
+    assert reverted.entry is not None and catalog.find(A).title == imported_title
+    writer.undo(reverted.entry)
+    assert catalog.find(A).title == "Mine" and catalog.find(A).edited_fields == ("title",)
+    assert writer.edit_undoably(record, {"title": "Mine"}).entry is None  # nothing changed: nothing to undo
+
+
+def test_undoing_an_edit_is_refused_when_another_program_changed_the_record_since(
+    writer, library, catalog, pages_folder
+):
+    writer.import_paths([pages_folder])
+    record = id_of(catalog, A)
+    entry = writer.edit_undoably(record, {"title": "Mine"}).entry
+    assert entry is not None
+    other = open_library(Path(library.display_name))
+    LibraryWriter(other).edit(record, {"journal": "Changed elsewhere"})
+    other.dispose()
+    before = logical_dump(library)
+    refused = writer.undo(entry).reverted
+    assert refused.refusal is not None and "changed since" in refused.refusal
+    assert refused.message.startswith("Cannot undo the edit of title:")
+    assert refused.changes.is_empty and logical_dump(library) == before
+    assert catalog.find(A).title == "Mine"
+
+
+def test_an_edit_job_brings_a_refusal_back_as_a_value(writer, catalog, pages_folder):
+    writer.import_paths([pages_folder])
+    record = id_of(catalog, A)
+    refused = EditJob(record, {"year": "abc"}).run(writer, lambda _text: None)
+    assert isinstance(refused, EditNotMade) and refused.field == "year" and refused.reason == "'abc' is not a year"
+    assert refused.changes.is_empty
+    other = id_of(catalog, B)
+    pmid = catalog.get(other).pmid
+    clash = EditJob(record, {"pmid": pmid}).run(writer, lambda _text: None)
+    assert isinstance(clash, EditNotMade) and f"already belongs to PMID {pmid}" in clash.reason

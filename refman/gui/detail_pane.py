@@ -42,6 +42,7 @@ class DetailPane(QTextBrowser):
 
     navigate = Signal(int)
     message = Signal(str)
+    shown_changed = Signal(object)  # the id of the record shown now, or None
 
     def __init__(self, parent: QWidget | None = None, *, open_url: Callable[[QUrl], Any] | None = None) -> None:
         super().__init__(parent)
@@ -58,10 +59,12 @@ class DetailPane(QTextBrowser):
     def show_reference(self, reference: Reference) -> None:
         self._shown = reference
         self._render()
+        self.shown_changed.emit(reference.id)
 
     def show_message(self, text: str) -> None:
         self._shown = text
         self._render()
+        self.shown_changed.emit(None)
 
     def _render(self) -> None:
         self.document().setDefaultStyleSheet(style_sheet(self.colours))

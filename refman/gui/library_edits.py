@@ -21,7 +21,7 @@ from refman.gui.check_report import CheckReportDialog
 from refman.gui.reference_model import IdRole
 from refman.gui.write_lane import JobFailed, WriteLane
 from refman.services.library_writer import Checked, CheckJob, Deleted, DeleteJob, UndoJob, UndoResult, WriteJob
-from refman.services.undo import UNDO_LIMIT, UndoStack
+from refman.services.undo import UNDO_LIMIT, UndoEntry, UndoStack
 
 if TYPE_CHECKING:
     from refman.gui.main_window import MainWindow
@@ -136,6 +136,11 @@ class LibraryEdits(QObject):
         self._update_undo_actions()
         self._status(f"Redoing the {entry.name[0].lower()}{entry.name[1:]}…")
         self._submit(UndoJob(entry, redo=True), None)
+
+    def push_undo(self, entry: UndoEntry) -> None:
+        """A write made elsewhere in the window (an edit in the form) goes onto the one undo stack."""
+        self.undo_stack.push(entry)
+        self._update_undo_actions()
 
     def _deleted(self, result: Deleted, first_row: int | None, shown: int | None) -> None:
         deletion = result.outcome.deletion

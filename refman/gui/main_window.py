@@ -71,6 +71,7 @@ from refman.gui.import_report import ImportReportDialog
 from refman.gui.library_edits import LibraryEdits
 from refman.gui.list_menus import install_list_menus
 from refman.gui.navigator import LinkNavigator
+from refman.gui.record_editor import RecordEditing
 from refman.gui.reference_model import (
     AUTHORS,
     CITED,
@@ -333,6 +334,7 @@ class MainWindow(QMainWindow):
         self._build_widgets(threaded)
         self.exports = ExportActions(self, self.library)
         self.edits = LibraryEdits(self, self.lane)
+        self.record_editing = RecordEditing(self, self.lane)
         self._build_menus_and_toolbar()
         self._build_status_bar()
         self._set_tab_order()
@@ -505,6 +507,7 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.stubs_action)
         tools_menu = menus.addMenu("&Tools")
         self.edits.add_to_menus(edit_menu, tools_menu)
+        edit_menu.insertAction(self.edits.delete_action, self.record_editing.edit_action)
         help_menu = menus.addMenu("&Help")
         help_menu.addAction(self.about_action)
 
@@ -561,7 +564,8 @@ class MainWindow(QMainWindow):
 
     def _refuse_writes(self) -> None:
         """A read-only library: nothing that would write is offered."""
-        for action in (self.import_files_action, self.import_folder_action, self.paste_action, self.edits.delete_action):
+        for action in (self.import_files_action, self.import_folder_action, self.paste_action, self.edits.delete_action,
+                       self.record_editing.edit_action):
             action.setEnabled(False)
             action.setToolTip("The library is read-only")
         for button in (self.empty_state.files_button, self.empty_state.samples_button):

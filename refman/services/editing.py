@@ -16,12 +16,12 @@ from typing import Any
 from refman.domain.records import Author
 from refman.formats.csl_json import initials_of
 from refman.store import queries
-from refman.store.edits import EditRefused, EditResult, RecordMissing, edit_fields, revert_fields
+from refman.store.edits import EditRefused, EditResult, RecordMissing, checked_value, edit_fields, revert_fields
 from refman.store.library import Library
 from refman.store.user_fields import EDITABLE_FIELDS, TERM_KINDS, read_fields
 
 __all__ = [
-    "EDITABLE_FIELDS", "EditOutcome", "EditRefused", "EditService", "RecordMissing", "parse_assignment",
+    "EDITABLE_FIELDS", "EditOutcome", "EditRefused", "EditService", "RecordMissing", "check_text", "parse_assignment",
     "shown_value", "value_from_text",
 ]
 
@@ -64,6 +64,17 @@ def value_from_text(name: str, text: str) -> object:
     if name == "authors":
         return [_author(part) for part in text.split(";") if part.strip()]
     return text
+
+
+def check_text(name: str, text: str) -> object:
+    """A field's value from typed text, or ``EditRefused`` with the reason an edit would give.
+
+    Pure (no library): the window checks a form with it before it saves.  An
+    identifier that another record holds is found only by the edit itself.
+    """
+    value = value_from_text(name, text)
+    checked_value(name, value)
+    return value
 
 
 def _author(text: str) -> Author:

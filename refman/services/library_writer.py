@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from typing import BinaryIO, Protocol
 
 from refman.services.catalog import Catalog, LibrarySummary
-from refman.services.changes import NO_CHANGES, Aspect, LibraryChanges
+from refman.services.changes import NO_CHANGES, LibraryChanges
 from refman.services.deletion import DeleteOutcome, DeleteService
-from refman.services.editing import EditOutcome, EditService
+from refman.services.editing import EditOutcome, EditRefused, EditService, RecordMissing
 from refman.services.importer import CancelCheck, ImportReport, ImportService, ProgressCallback
 from refman.services.library_check import CheckReport, LibraryCheck
-from refman.services.undo import DeleteEntry, Reverted, UndoEntry
+from refman.services.undo import DeleteEntry, EditEntry, FieldEdits, Reverted, UndoEntry, apply_edit, edit_changes
 from refman.store.library import Library
 
 JobProgress = Callable[[str], None]
@@ -73,16 +73,27 @@ class Deleted:
 
 @dataclass(frozen=True, slots=True)
 class Edited:
-    """A user's edit (or revert) of one record's fields."""
+    """A user's edit (or revert) of one record's fields, and the entry that undoes it (None: nothing changed)."""
 
     outcome: EditOutcome
+    entry: EditEntry | None = None
 
     @property
     def changes(self) -> LibraryChanges:
-        if not self.outcome.changed:
-            return NO_CHANGES
-        aspects = {Aspect.RECORDS, Aspect.AUTHORS} if "authors" in self.outcome.changed else {Aspect.RECORDS}
-        return LibraryChanges.of(changed=[self.outcome.reference_id], aspects=aspects, fields=self.outcome.changed)
+        return edit_changes(self.outcome.reference_id, self.outcome.changed)
+
+
+@dataclass(frozen=True, slots=True)
+class EditNotMade:
+    """An edit refused (a bad value, an identifier another record holds) or of a record gone: nothing written."""
+
+    reference_id: int
+    field: str | None
+    reason: str
+
+    @property
+    def changes(self) -> LibraryChanges:
+        return NO_CHANGES
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +162,11 @@ class LibraryWriter:
         """Set and revert fields of one record, all or nothing (``EditRefused`` says why not)."""
         return Edited(self.edits.edit(reference_id, values, revert))
 
+    def edit_undoably(self, reference_id: int, values: Mapping[str, object], revert: Sequence[str] = ()) -> Edited:
+        """:meth:`edit`, keeping what it takes to undo it (the window's edits)."""
+        outcome, entry = apply_edit(self.library, reference_id, FieldEdits(dict(values), tuple(revert)))
+        return Edited(outcome, entry)
+
     def edit_text(self, reference_id: int, assignments: Sequence[str], revert: Sequence[str] = ()) -> Edited:
         """The command line's ``FIELD=VALUE`` form of :meth:`edit`."""
         return Edited(self.edits.edit_text(reference_id, assignments, revert))
@@ -170,6 +186,24 @@ class DeleteJob:
 
     def run(self, writer: LibraryWriter, progress: JobProgress) -> Deleted:
         return writer.delete(self.reference_ids)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class EditJob:
+    """Set ``values`` and revert ``revert`` of one record; a refusal comes back as :class:`EditNotMade`."""
+
+    reference_id: int
+    values: Mapping[str, object]
+    revert: tuple[str, ...] = ()
+    label: str = "save the edit"
+
+    def run(self, writer: LibraryWriter, progress: JobProgress) -> Edited | EditNotMade:
+        try:
+            return writer.edit_undoably(self.reference_id, self.values, self.revert)
+        except EditRefused as refused:
+            return EditNotMade(self.reference_id, refused.field, refused.reason)
+        except RecordMissing:
+            return EditNotMade(self.reference_id, None, "the record is no longer in the library")
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -13,13 +13,22 @@ names in Edit ▸ Undo / Redo.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from datetime import datetime
+from typing import Any, Protocol
 
-from refman.services.changes import NO_CHANGES, LibraryChanges
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from refman.services.changes import NO_CHANGES, Aspect, LibraryChanges
 from refman.services.deletion import DeleteOutcome, DeleteService
+from refman.services.editing import EditOutcome, EditRefused, RecordMissing
 from refman.store.deletion import RecordStamps
+from refman.store.edits import EditResult, edit_fields, revert_fields
 from refman.store.library import Library
+from refman.store.schema import reference_table
+from refman.store.user_fields import read_fields
 
 UNDO_LIMIT = 100
 """Entries kept for undo; a delete's entry holds the rows it removed (stored pages included)."""
@@ -86,6 +95,120 @@ class DeleteEntry:
         if isinstance(outcome, str):
             return Reverted(f"Cannot redo the delete: {outcome}", refusal=outcome)
         return Reverted(outcome.summary(), outcome.changes, then=DeleteEntry(outcome) if outcome.can_undo else None)
+
+
+def edit_changes(reference_id: int, fields: Sequence[str]) -> LibraryChanges:
+    """What an edit of these fields of one record changed, for the views (the Authors column too)."""
+    if not fields:
+        return NO_CHANGES
+    aspects = {Aspect.RECORDS, Aspect.AUTHORS} if "authors" in fields else {Aspect.RECORDS}
+    return LibraryChanges.of(changed=[reference_id], aspects=aspects, fields=fields)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class FieldEdits:
+    """One direction of an edit: fields set as the user's, then fields put back to their imported values."""
+
+    values: Mapping[str, Any] = field(default_factory=dict)
+    revert: tuple[str, ...] = ()
+
+
+class ChangedSince(Exception):
+    """The record is not as the edit left it: another program (or the window, meanwhile) changed it."""
+
+
+def _stamp(session: Session, reference_id: int) -> datetime | None:
+    return session.execute(
+        select(reference_table.c.updated_at).where(reference_table.c.id == reference_id)
+    ).scalar()
+
+
+def apply_edit(
+    library: Library, reference_id: int, edits: FieldEdits, *, unchanged_since: datetime | None = None
+) -> tuple[EditOutcome, EditEntry | None]:
+    """Revert and set fields of one record in one transaction; the outcome and the entry that undoes it.
+
+    With ``unchanged_since`` the record must still carry that ``updated_at``
+    (else ``ChangedSince``, nothing written).  Raises ``EditRefused`` or
+    ``RecordMissing`` as the edit layer does.  The entry is None when nothing changed.
+    """
+    with library.writing() as session:
+        if unchanged_since is not None:
+            stamp = _stamp(session, reference_id)
+            if stamp is None:
+                raise RecordMissing(f"no record {reference_id} in the library")
+            if stamp != unchanged_since:
+                raise ChangedSince()
+        reverted = revert_fields(session, reference_id, edits.revert) if edits.revert else EditResult(reference_id)
+        edited = edit_fields(session, reference_id, edits.values) if edits.values else EditResult(reference_id)
+        changed = tuple(dict.fromkeys((*reverted.changed, *edited.changed)))
+        now = read_fields(session, reference_id, changed)
+        after = _stamp(session, reference_id)
+    outcome = EditOutcome(reference_id, edited.changed, reverted.changed, now)
+    if not changed:
+        return outcome, None
+    # A field both reverted and set: what it was before the revert is what an undo puts back.
+    first = {name: reverted if name in reverted.changed else edited for name in changed}
+    was_edited = [name for name in changed if name in first[name].previously_edited]
+    backward = FieldEdits(
+        {name: first[name].previous[name] for name in was_edited},
+        tuple(name for name in changed if name not in was_edited),
+    )
+    forward = FieldEdits(
+        {name: value for name, value in edits.values.items() if name in edited.changed},
+        tuple(name for name in edits.revert if name in reverted.changed and name not in edited.changed),
+    )
+    return outcome, EditEntry(reference_id, changed, forward, backward, after)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class EditEntry:
+    """A user's edit of one record's fields: undo puts the values before back, redo makes the edit again.
+
+    ``stamp`` is the record's ``updated_at`` as the edit (or its last undo or
+    redo) left it: a record changed since is not overwritten, the entry refuses.
+    """
+
+    reference_id: int
+    fields: tuple[str, ...]
+    forward: FieldEdits
+    backward: FieldEdits
+    stamp: datetime | None
+
+    @property
+    def name(self) -> str:
+        return f"Edit {self.fields[0]}" if len(self.fields) == 1 else f"Edit {len(self.fields)} fields"
+
+    def _what(self) -> str:
+        return self.fields[0] if len(self.fields) == 1 else f"{len(self.fields)} fields"
+
+    def _apply(self, library: Library, edits: FieldEdits, verb: str) -> tuple[EditOutcome, EditEntry | None] | Reverted:
+        try:
+            return apply_edit(library, self.reference_id, edits, unchanged_since=self.stamp)
+        except ChangedSince:
+            reason = "the record was changed since, by another program or another edit"
+        except RecordMissing:
+            reason = "the record is no longer in the library"
+        except EditRefused as refused:
+            reason = str(refused)
+        return Reverted(f"Cannot {verb} the edit of {self._what()}: {reason}", refusal=reason)
+
+    def undo(self, library: Library) -> Reverted:
+        done = self._apply(library, self.backward, "undo")
+        if isinstance(done, Reverted):
+            return done
+        outcome, inverse = done
+        then = EditEntry(self.reference_id, self.fields, self.forward, self.backward, inverse.stamp) if inverse else None
+        return Reverted(f"Undid the edit of {self._what()}", edit_changes(self.reference_id, outcome.changed),
+                        then=then, show=self.reference_id)
+
+    def redo(self, library: Library) -> Reverted:
+        done = self._apply(library, self.forward, "redo")
+        if isinstance(done, Reverted):
+            return done
+        outcome, entry = done
+        return Reverted(f"Redid the edit of {self._what()}", edit_changes(self.reference_id, outcome.changed),
+                        then=entry, show=self.reference_id)
 
 
 @dataclass(slots=True)
