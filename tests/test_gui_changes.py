@@ -267,3 +267,17 @@ def test_an_edit_of_a_field_the_list_is_not_sorted_by_keeps_every_row_in_place(q
     assert model.index(2, JOURNAL).data() == "J Edited"
     assert [i.row() for i in window.view.selectionModel().selectedRows()] == [2]
     assert moved == []  # no reset, no rows moved: nothing to count or find
+
+
+def test_a_cli_edit_of_the_shown_record_shows_up_in_the_list_and_the_pane(qtbot, make_window, seeded_library):
+    window = make_window(seeded_library)
+    window.view.selectRow(row_of_pmid(window.model, SAMPLE_PMID))
+    subprocess.run(
+        [sys.executable, "-m", "refman", "edit", SAMPLE_PMID, "--set", "title=Edited from the terminal",
+         "--library", str(seeded_library)],
+        check=True, capture_output=True,
+    )
+    qtbot.waitUntil(lambda: "Edited from the terminal" in window.detail.toPlainText(), timeout=2000)
+    row = row_of_pmid(window.model, SAMPLE_PMID)
+    assert window.model.index(row, 0).data() == "Edited from the terminal"
+    assert window.shown_reference_id == window.view.currentIndex().data(Qt.ItemDataRole.UserRole + 1)
