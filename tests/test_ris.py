@@ -377,3 +377,11 @@ def mutated_article(draw):
 @given(mutated_article())
 def test_mutated_records_give_records_or_a_reason(text):
     read_or_refuse(text)
+
+
+def test_a_person_whose_given_name_is_a_group_word_stays_a_person():
+    """Only the family part (before the comma) can make a name a group's (found by the round-trip property)."""
+    person = ris.person_named("Lee Smith, Organization")
+    assert (person.family, person.given, person.collective) == ("Lee Smith", "Organization", None)
+    council = "Council on Cardiopulmonary, Critical Care, Perioperative and Resuscitation"
+    assert ris.person_named(council) == Author(collective=council)

@@ -261,7 +261,7 @@ def person_named(name: str) -> Author | None:
     run of surnames (Ovid's cited-author lists) is not a name.
     """
     parts = [part.strip() for part in name.split(",")]
-    if len(parts[0].split()) > 1 and _GROUP_WORDS.search(name):
+    if len(parts[0].split()) > 1 and _GROUP_WORDS.search(parts[0]):
         return Author(collective=name)  # "Council on Cardiopulmonary, Critical Care, ..."
     if len(parts) == 2 or (len(parts) == 3 and _SUFFIX.fullmatch(parts[2])):
         return author_from_parts(parts[0], parts[1], parts[2] if len(parts) == 3 else None)
