@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import test_gui
 from pages import page
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtTest import QTest
 from test_gui import row_of_pmid
 
@@ -332,6 +332,18 @@ def test_a_title_edit_shows_before_the_list_counts_where_the_record_went(qtbot, 
     resets: list[int] = []
     model.modelReset.connect(lambda: resets.append(1))
 
+    order: list[str] = []
+
+    class Painted(QObject):
+        def eventFilter(self, _watched, event) -> bool:
+            if event.type() == QEvent.Type.Paint:
+                order.append("painted")
+            return False
+
+    painted = Painted()
+    window.view.viewport().installEventFilter(painted)
+    model.followed.connect(lambda: order.append("row found"))
+
     rename(window, edited, "Zzz renamed by an edit")
     assert "Zzz renamed by an edit" in window.detail.toPlainText()  # the pane at once
     last = model.rowCount() - 1
@@ -340,6 +352,7 @@ def test_a_title_edit_shows_before_the_list_counts_where_the_record_went(qtbot, 
 
     qtbot.waitUntil(lambda: window.view.currentIndex().row() == last, timeout=2000)
     assert counted == [edited]
+    assert order[:2] == ["painted", "row found"]  # the event loop painted the new values before counting
     assert selected_ids(window) == [edited]
     assert window.view.viewport().rect().contains(window.view.visualRect(window.view.currentIndex()))  # scrolled to it
     assert resets == []  # no reset: the list kept its count and its place
