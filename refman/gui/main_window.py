@@ -681,7 +681,8 @@ class MainWindow(QMainWindow):
 
     def _select_in_list(self, reference_id: int) -> None:
         current = self.view.currentIndex()
-        if current.isValid() and current.data(IdRole) == reference_id:
+        if (current.isValid() and current.data(IdRole) == reference_id) or self.model.is_following(reference_id):
+            # Selected, or about to be: an edit moved the record and the list selects its new row just after.
             self.outside_notice.hide()
             return
         row = self.model.row_of(reference_id)

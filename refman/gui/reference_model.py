@@ -262,22 +262,24 @@ class ReferenceListModel(QAbstractTableModel):
         self.layoutAboutToBeChanged.emit()
         old = self.persistentIndexList()
         noted = self._followed
-        # An index not noted was made since (a row chosen meanwhile): it shows the record on its row now.
-        ids = [self._record_on(index.row(), noted) if index.isValid() else None for index in old]
-        rows_noted = {reference_id: row for row, reference_id in noted.items()}
+        # An index not noted was made after the rows were read in their new order (a row chosen, the
+        # mouse's): it is on its record's row already and stays.
+        ids = [noted.get(index.row()) if index.isValid() else None for index in old]
         rows: dict[int, int | None] = {}
         # Each record's new row is found once, nearby or else by a count of the rows sorted before it.
-        for reference_id in dict.fromkeys(ids):
-            if reference_id is not None:
-                near = rows_noted.get(reference_id)
-                found = self._row_nearby(reference_id, near) if near is not None else None
-                rows[reference_id] = found if found is not None else self.row_of(reference_id)
+        noted_rows = {reference_id: row for row, reference_id in noted.items()}
+        for reference_id in dict.fromkeys(i for i in ids if i is not None):
+            found = self._row_nearby(reference_id, noted_rows[reference_id])
+            rows[reference_id] = found if found is not None else self.row_of(reference_id)
         moved = []
-        for index, reference_id in zip(old, ids):
-            row = rows.get(reference_id) if reference_id is not None else None
-            moved.append(self.index(row, index.column()) if row is not None else QModelIndex())
+        for index, record_id in zip(old, ids):
+            if record_id is None:
+                moved.append(self.index(index.row(), index.column()) if index.isValid() else QModelIndex())
+                continue
+            new_row = rows.get(record_id)
+            moved.append(self.index(new_row, index.column()) if new_row is not None else QModelIndex())
         self.changePersistentIndexList(old, moved)
-        self._followed = {row: reference_id for reference_id, row in rows.items() if row is not None}
+        self._followed = {new_row: i for i, new_row in rows.items() if new_row is not None}
         self.layoutChanged.emit()
         self.followed.emit()
 
@@ -294,6 +296,13 @@ class ReferenceListModel(QAbstractTableModel):
             first = self._blocks.get(0, [])
             return next((n for n, row in enumerate(first) if row is not None and row.id == reference_id), None)
         return self._list.position_of(self._query, reference_id)
+
+    def is_following(self, reference_id: int) -> bool:
+        """Whether the selection is about to move to the record's new row (after an edit of the sort field)."""
+        if not self._follow_timer.isActive():
+            return False
+        rows = {row for row, followed in self._followed.items() if followed == reference_id}
+        return any(index.row() in rows for index in self.persistentIndexList())
 
     def reference_id(self, row: int) -> int | None:
         found = self._row(row)
