@@ -210,7 +210,7 @@ class ReferenceListModel(QAbstractTableModel):
                 if changes.fields and not self._found_nearby():
                     # An edit of the sort field moved a record out of its block: show the new values now;
                     # finding where the record went is a count of the rows sorted before it, on the next turn.
-                    self._show_rows_again()
+                    self._rows_changed()  # the blocks just read are the list as it is now: kept
                     self._follow_timer.start()
                 else:
                     self._follow_records()
@@ -220,6 +220,9 @@ class ReferenceListModel(QAbstractTableModel):
     def _show_rows_again(self) -> None:
         """Read the rows on screen again as they are now; every row keeps its persistent indexes."""
         self._blocks.clear()
+        self._rows_changed()
+
+    def _rows_changed(self) -> None:
         if self._count:
             self.dataChanged.emit(self.index(0, 0), self.index(self._count - 1, len(COLUMNS) - 1))
 
