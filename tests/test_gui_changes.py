@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import test_gui
 from pages import page
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtTest import QTest
 from test_gui import row_of_pmid
 
@@ -281,3 +283,90 @@ def test_a_cli_edit_of_the_shown_record_shows_up_in_the_list_and_the_pane(qtbot,
     row = row_of_pmid(window.model, SAMPLE_PMID)
     assert window.model.index(row, 0).data() == "Edited from the terminal"
     assert window.shown_reference_id == window.view.currentIndex().data(Qt.ItemDataRole.UserRole + 1)
+
+
+def rename(window: MainWindow, reference_id: int, title: str) -> None:
+    """An edit of a record's title, written and announced as the form's save announces it (no event loop between)."""
+    from sqlalchemy import text
+
+    from refman.services.changes import Aspect
+
+    own = window._watch.own_writes() if window._watch is not None else contextlib.nullcontext()
+    with own, window.library.writing() as session:  # the window's own write, as the lane's are: not another program's
+        session.execute(text("UPDATE reference SET title = :t WHERE id = :i"), {"t": title, "i": reference_id})
+    window.library_changed.emit(LibraryChanges.of(changed=[reference_id], aspects=[Aspect.RECORDS], fields=["title"]))
+
+
+def selected_ids(window: MainWindow) -> list[int]:
+    return [index.data(Qt.ItemDataRole.UserRole + 1) for index in window.view.selectionModel().selectedRows()]
+
+
+@pytest.mark.parametrize("block", [128, 2], ids=["record-stays-in-its-block", "record-leaves-its-block"])
+def test_two_quick_title_edits_keep_the_selection_on_the_edited_record(qtbot, make_window, seeded_library, monkeypatch, block):
+    """Two edits that move the record, with no repaint between: the selection stays on that record, not a neighbour."""
+    from refman.gui.reference_model import ReferenceListModel
+
+    monkeypatch.setattr(ReferenceListModel, "BLOCK", block)
+    window = make_window(seeded_library)
+    model = window.model
+    window.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    window.view.selectRow(0)
+    window.view.setFixedHeight(window.view.rowHeight(0) * 5)  # the last rows are out of sight: nothing reads them
+    qtbot.waitUntil(lambda: not window.view.viewport().rect().intersects(window.view.visualRect(model.index(model.rowCount() - 1, 0))))
+    edited = window.shown_reference_id
+    resets: list[int] = []
+    model.modelReset.connect(lambda: resets.append(1))
+    rename(window, edited, "Zzz first renamed")  # sorted by title: to the last row
+    rename(window, edited, "Mmm then renamed again")  # and on to the middle
+    qtbot.waitUntil(lambda: window.view.currentIndex().data(Qt.ItemDataRole.UserRole + 1) == edited, timeout=2000)
+    row = window.view.currentIndex().row()
+    assert model.index(row, 0).data() == "Mmm then renamed again"
+    assert selected_ids(window) == [edited]
+    assert window.shown_reference_id == edited
+    assert "Mmm then renamed again" in window.detail.toPlainText()
+    QTest.qWait(800)  # the list kept its rows (no reset selected the record again), and the selection stays
+    assert resets == [] and selected_ids(window) == [edited]
+
+
+def test_a_title_edit_shows_before_the_list_counts_where_the_record_went(qtbot, make_window, seeded_library, monkeypatch):
+    """Sorted by title: the new title shows at once; the count of rows before the record waits for the next turn."""
+    from refman.gui.reference_model import ReferenceListModel
+
+    monkeypatch.setattr(ReferenceListModel, "BLOCK", 2)  # the record leaves its block, as it does in a long list
+    window = make_window(seeded_library)
+    model = window.model
+    window.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    window.view.selectRow(0)
+    window.view.setFixedHeight(window.view.rowHeight(0) * 5)  # the last rows are out of sight
+    qtbot.waitUntil(lambda: not window.view.viewport().rect().intersects(window.view.visualRect(model.index(model.rowCount() - 1, 0))))
+    edited = window.shown_reference_id
+    counted: list[int] = []
+    position_of = model._list.position_of
+    monkeypatch.setattr(model._list, "position_of", lambda query, i: counted.append(i) or position_of(query, i))
+    resets: list[int] = []
+    model.modelReset.connect(lambda: resets.append(1))
+
+    order: list[str] = []
+
+    class Painted(QObject):
+        def eventFilter(self, _watched, event) -> bool:
+            if event.type() == QEvent.Type.Paint:
+                order.append("painted")
+            return False
+
+    painted = Painted()
+    window.view.viewport().installEventFilter(painted)
+    model.followed.connect(lambda: order.append("row found"))
+
+    rename(window, edited, "Zzz renamed by an edit")
+    assert "Zzz renamed by an edit" in window.detail.toPlainText()  # the pane at once
+    last = model.rowCount() - 1
+    assert model.index(last, 0).data() == "Zzz renamed by an edit"  # the rows read as they sort now
+    assert counted == []  # nothing counted yet: the GUI thread is free to paint
+
+    qtbot.waitUntil(lambda: window.view.currentIndex().row() == last, timeout=2000)
+    assert counted == [edited]
+    assert order[:2] == ["painted", "row found"]  # the event loop painted the new values before counting
+    assert selected_ids(window) == [edited]
+    assert window.view.viewport().rect().contains(window.view.visualRect(window.view.currentIndex()))  # scrolled to it
+    assert resets == []  # no reset: the list kept its count and its place

@@ -214,3 +214,55 @@ def test_a_bad_orcid_is_refused_on_the_authors_field(qtbot, make_window, seeded_
     window.record_editing.save_action.trigger()
     assert "is not an ORCID" in authors.toolTip()
     assert window.record_editing.form.reasons["authors"].isVisible()
+
+
+def test_a_title_saved_from_the_form_is_painted_before_the_list_counts_the_records_new_row(
+    qtbot, make_window, seeded_library, monkeypatch
+):
+    """Sorted by title in a long list: Enter shows the title in the list and pane; the row moves just after."""
+    from PySide6.QtCore import QEvent, QObject
+
+    from refman.gui.reference_model import ReferenceListModel
+
+    monkeypatch.setattr(ReferenceListModel, "BLOCK", 2)  # the record leaves its block, as it does in a long list
+    window = make_window(seeded_library)
+    model = window.model
+    window.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    open_form(qtbot, window)
+    edited = window.shown_reference_id
+    first_row = row_of_pmid(model, SAMPLE_PMID)
+    order: list[str] = []
+    position_of = model._list.position_of
+    monkeypatch.setattr(model._list, "position_of", lambda query, i: order.append("counted") or position_of(query, i))
+
+    class Painted(QObject):
+        """Notes a paint of the list once it shows the title saved (or, after the undo, the title back on its row)."""
+
+        after_undo = False
+
+        def eventFilter(self, _watched, event) -> bool:
+            if event.type() == QEvent.Type.Paint and (
+                (model.index(first_row, 0).data() or "").startswith(SAMPLE_TITLE)
+                if self.after_undo
+                else "Zzz" in (model.index(model.rowCount() - 1, 0).data() or "")
+            ):
+                order.append("painted")
+            return False
+
+    painted = Painted()
+    window.view.viewport().installEventFilter(painted)
+    type_into(qtbot, field(window, "title"), "Zzz a title sorted last")
+    wait_for_job(qtbot, window, lambda: QTest.keyClick(field(window, "title"), Qt.Key.Key_Return))
+    assert "Zzz a title sorted last" in window.detail.toPlainText()
+    last = model.rowCount() - 1
+    qtbot.waitUntil(lambda: window.view.currentIndex().row() == last, timeout=2000)
+    assert shown_title(window) == "Zzz a title sorted last" and window.shown_reference_id == edited
+    assert order[:2] == ["painted", "counted"]
+
+    # Ctrl+Z moves it back: the old title is painted before its row is counted (and counted once).
+    order.clear()
+    painted.after_undo = True
+    wait_for_job(qtbot, window, lambda: QTest.keyClick(window.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier))
+    qtbot.waitUntil(lambda: shown_title(window).startswith(SAMPLE_TITLE), timeout=2000)
+    assert window.shown_reference_id == edited and SAMPLE_TITLE in window.detail.toPlainText()
+    assert order[:2] == ["painted", "counted"] and order.count("counted") == 1

@@ -429,6 +429,7 @@ class MainWindow(QMainWindow):
         self.model.modelAboutToBeReset.connect(self._model_about_to_reset)
         self.model.modelReset.connect(self._model_reset)
         self.model.completed.connect(self._search_completed)
+        self.model.followed.connect(self._keep_shown_in_view)
         # Finding a record's row in a long sorted list takes a while: it runs once the record is shown.
         self._select_timer = QTimer(self, singleShot=True, interval=0)
         self._select_timer.timeout.connect(self._select_pending_in_list)
@@ -680,7 +681,8 @@ class MainWindow(QMainWindow):
 
     def _select_in_list(self, reference_id: int) -> None:
         current = self.view.currentIndex()
-        if current.isValid() and current.data(IdRole) == reference_id:
+        if (current.isValid() and current.data(IdRole) == reference_id) or self.model.is_following(reference_id):
+            # Selected, or about to be: an edit moved the record and the list selects its new row just after.
             self.outside_notice.hide()
             return
         row = self.model.row_of(reference_id)
@@ -918,6 +920,12 @@ class MainWindow(QMainWindow):
                 chosen.select(self.model.index(row, 0), self.model.index(row, self.model.columnCount() - 1))
         with self.browsing.selecting():
             self.view.selectionModel().select(chosen, QItemSelectionModel.SelectionFlag.Select)
+
+    def _keep_shown_in_view(self) -> None:
+        """An edit moved the record shown (sorted by the edited field): the list scrolls to its new row."""
+        current = self.view.currentIndex()
+        if current.isValid() and current.data(IdRole) == self.browsing.shown:
+            self.view.scrollTo(current)
 
     def _search_completed(self) -> None:
         """A broad search's rows are all in: select the record shown if the list has it, and count."""

@@ -25,7 +25,7 @@ from enum import Enum, auto
 from functools import partial
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal, Slot
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import QApplication
 
@@ -117,6 +117,8 @@ class ReferenceListModel(QAbstractTableModel):
 
     completed = Signal()
     """A broad search has been stored: the count is final and rows past the first block are in."""
+    followed = Signal()
+    """The selected rows were moved to where an edit sorted their records (the view may scroll to them)."""
     _stored = Signal(int)  # the generation whose build ended (emitted from the worker)
 
     def __init__(self, library: Library, parent: Any = None, *, background: bool = True) -> None:
@@ -137,6 +139,11 @@ class ReferenceListModel(QAbstractTableModel):
         self._worker: ThreadPoolExecutor | None = None
         self._stored.connect(self._build_ended, Qt.ConnectionType.QueuedConnection)
         self._refreshing = False
+        # The record each persistent index (the selection) shows, by row, in the order the view was last told of.
+        self._followed: dict[int, int] = {}
+        # After an edit of the sort field: the rows are shown at once, the records' new rows found just after.
+        self._follow_timer = QTimer(self, singleShot=True, interval=0)
+        self._follow_timer.timeout.connect(self._follow_records)
         self._reload()
 
     # -- what is shown ---------------------------------------------------------------
@@ -182,44 +189,102 @@ class ReferenceListModel(QAbstractTableModel):
 
         A change to the fields of known records (an edit) keeps the count: only
         the rows on screen are read again, and selected rows follow their
-        records to where the sort puts them now.  Anything else (records come
-        or go, a search, links) reads the list again.
+        records to where the sort puts them now.  When the edit names its
+        fields and the list is sorted by one of them, the rows show the new
+        values at once and the selection moves on the next turn of the event
+        loop (finding a record's row is a count over the list: ~60 ms at a
+        million records).  Anything else (records come or go, a search, links)
+        reads the list again.
         """
         if not (changes.changes_rows or changes.aspects & _SHOWN_ASPECTS):
             return
         fields_only = not (changes.unknown or changes.added or changes.removed) and changes.aspects <= _FIELD_ASPECTS
         if fields_only and self._source is _Source.SQL:
-            if changes.fields and not changes.fields & _SORTED_BY.get(self._query.sort, frozenset()):
+            sorted_by = _SORTED_BY.get(self._query.sort, frozenset())
+            if changes.fields and not changes.fields & sorted_by:
                 # The list's order does not depend on what changed: every record keeps its row.
-                self._blocks.clear()
-                if self._count:
-                    self.dataChanged.emit(self.index(0, 0), self.index(self._count - 1, len(COLUMNS) - 1))
+                self._show_rows_again()
                 return
-            if self._rows_read_again():
+            if self._remember_followed():
+                self._blocks.clear()
+                if changes.fields and not self._found_nearby():
+                    # An edit of the sort field moved a record out of its block: show the new values now;
+                    # finding where the record went is a count of the rows sorted before it, on the next turn.
+                    self._rows_changed()  # the blocks just read are the list as it is now: kept
+                    self._follow_timer.start()
+                else:
+                    self._follow_records()
                 return
         self.refresh()
 
-    def _rows_read_again(self) -> bool:
-        """Read the rows again with the same count, moving persistent indexes (the selection) with their records.
-
-        False (nothing done) when too many indexes would have to be found again.
-        """
-        self.layoutAboutToBeChanged.emit()  # the selection keeps its rows as persistent indexes now
-        old = self.persistentIndexList()
-        if len(old) > self.MAX_FOLLOWED:
-            self.layoutChanged.emit()
-            return False
-        ids = [self.reference_id(index.row()) for index in old]
+    def _show_rows_again(self) -> None:
+        """Read the rows on screen again as they are now; every row keeps its persistent indexes."""
         self._blocks.clear()
-        # Each record's new row is found once (a count of the rows sorted before it), however many indexes it has.
-        rows = {i: self.row_of(i) for i in dict.fromkeys(ids) if i is not None}
-        moved = []
-        for index, reference_id in zip(old, ids):
-            row = rows.get(reference_id) if reference_id is not None else None
-            moved.append(self.index(row, index.column()) if row is not None else QModelIndex())
-        self.changePersistentIndexList(old, moved)
-        self.layoutChanged.emit()
+        self._rows_changed()
+
+    def _rows_changed(self) -> None:
+        if self._count:
+            self.dataChanged.emit(self.index(0, 0), self.index(self._count - 1, len(COLUMNS) - 1))
+
+    def _remember_followed(self) -> bool:
+        """Note the record each persistent index shows before the rows are read in a new order.
+
+        A row noted by an earlier edit whose records have not been found yet keeps its record.
+        False (nothing noted) when too many indexes would have to be found again.
+        """
+        rows = {index.row() for index in self.persistentIndexList() if index.isValid()}
+        if len(rows) > self.MAX_FOLLOWED:
+            return False
+        found = {row: self._record_on(row, self._followed) for row in rows}
+        self._followed = {row: reference_id for row, reference_id in found.items() if reference_id is not None}
         return True
+
+    def _record_on(self, row: int, noted: dict[int, int]) -> int | None:
+        """The record a persistent index on ``row`` follows: the one noted there, else the one on the row."""
+        reference_id = noted.get(row)
+        return reference_id if reference_id is not None else self.reference_id(row)
+
+    def _row_nearby(self, reference_id: int, row: int) -> int | None:
+        """The record's row if it is still in the block of ``row`` (read as the list is now), else None."""
+        number = row // self.BLOCK
+        self._row(number * self.BLOCK)  # reads the block
+        block = self._blocks.get(number, [])
+        return next((number * self.BLOCK + n for n, found in enumerate(block) if found is not None and found.id == reference_id), None)
+
+    def _found_nearby(self) -> bool:
+        """Whether every record followed is still in the block of its row (a small edit: a typo fixed)."""
+        return all(self._row_nearby(reference_id, row) is not None for row, reference_id in self._followed.items())
+
+    @Slot()
+    def _follow_records(self) -> None:
+        """Move the persistent indexes (the selection) to the rows their records have now (the rows read as they are now)."""
+        self._follow_timer.stop()
+        if self._source is not _Source.SQL:
+            self._followed = {}
+            return
+        self.layoutAboutToBeChanged.emit()
+        old = self.persistentIndexList()
+        noted = self._followed
+        # An index not noted was made after the rows were read in their new order (a row chosen, the
+        # mouse's): it is on its record's row already and stays.
+        ids = [noted.get(index.row()) if index.isValid() else None for index in old]
+        rows: dict[int, int | None] = {}
+        # Each record's new row is found once, nearby or else by a count of the rows sorted before it.
+        noted_rows = {reference_id: row for row, reference_id in noted.items()}
+        for reference_id in dict.fromkeys(i for i in ids if i is not None):
+            found = self._row_nearby(reference_id, noted_rows[reference_id])
+            rows[reference_id] = found if found is not None else self.row_of(reference_id)
+        moved = []
+        for index, record_id in zip(old, ids):
+            if record_id is None:
+                moved.append(self.index(index.row(), index.column()) if index.isValid() else QModelIndex())
+                continue
+            new_row = rows.get(record_id)
+            moved.append(self.index(new_row, index.column()) if new_row is not None else QModelIndex())
+        self.changePersistentIndexList(old, moved)
+        self._followed = {new_row: i for i, new_row in rows.items() if new_row is not None}
+        self.layoutChanged.emit()
+        self.followed.emit()
 
     @property
     def is_complete(self) -> bool:
@@ -235,6 +300,13 @@ class ReferenceListModel(QAbstractTableModel):
             return next((n for n, row in enumerate(first) if row is not None and row.id == reference_id), None)
         return self._list.position_of(self._query, reference_id)
 
+    def is_following(self, reference_id: int) -> bool:
+        """Whether the selection is about to move to the record's new row (after an edit of the sort field)."""
+        if not self._follow_timer.isActive():
+            return False
+        rows = {row for row, followed in self._followed.items() if followed == reference_id}
+        return any(index.row() in rows for index in self.persistentIndexList())
+
     def reference_id(self, row: int) -> int | None:
         found = self._row(row)
         return found.id if found is not None else None
@@ -242,6 +314,7 @@ class ReferenceListModel(QAbstractTableModel):
     def close(self) -> None:
         """Stop a search being stored, the worker thread, and give the stored list's connection back."""
         self._generation += 1
+        self._follow_timer.stop()
         self._wait_for_build()
         if self._worker is not None:
             self._worker.shutdown(wait=True)
@@ -266,6 +339,8 @@ class ReferenceListModel(QAbstractTableModel):
         """Count the current query afresh (between beginResetModel and endResetModel)."""
         self._generation += 1  # a build still running for an older query stops
         self._blocks.clear()
+        self._followed = {}  # a reset takes every persistent index away
+        self._follow_timer.stop()
         query = self._query
         if self._stored_list is None or not query.search.strip():
             self._wait_for_build()
