@@ -289,6 +289,7 @@ def test_stubs_from_reference_lists_have_the_parsed_title_journal_and_year(servi
     assert radiology.citation_text == "Radiology. 2015 Jan;274(1):250-9"
 
 
+@needs_evaldata
 def test_a_stub_keeps_the_authors_its_citation_names_until_its_own_record_brings_them(service, catalog, library):
     service.import_paths([PUBMED_XML / "metapub__metapub_38147649.xml"])
     stein = catalog.find("11007714")
