@@ -32,28 +32,36 @@ def decode_page_bytes(data: bytes) -> DecodedText:
 
     Raises :class:`ParseError` for empty or binary input.
     """
+    return _decode(data, final=True)
+
+
+def decode_head(data: bytes) -> DecodedText:
+    """Decode the first bytes of a file, which may end inside a character, as :func:`decode_page_bytes` would.
+
+    Raises :class:`ParseError` for empty or binary input.
+    """
+    return _decode(data, final=False)
+
+
+def _decode(data: bytes, *, final: bool) -> DecodedText:
+    """The rules of both: ``final=False`` lets the bytes end inside a character."""
     if not data.strip():
         raise ParseError("empty file")
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             try:
-                text = data.decode(encoding)
+                text = codecs.getincrementaldecoder(encoding)().decode(data, final=final)
             except UnicodeDecodeError as error:
                 raise ParseError(f"invalid {encoding.upper()} text at byte {error.start}") from None
             return _checked(DecodedText(text, encoding))
     if b"\x00" in data[:4096]:
         raise ParseError("binary file (contains NUL bytes), not a saved page")
     try:
-        return _checked(DecodedText(data.decode("utf-8"), "utf-8"))
+        return _checked(DecodedText(codecs.getincrementaldecoder("utf-8")().decode(data, final=final), "utf-8"))
     except UnicodeDecodeError:
         pass
-    try:
-        text = data.decode("cp1252")
-        encoding = "windows-1252"
-    except UnicodeDecodeError:
-        text = data.decode("latin-1")
-        encoding = "latin-1"
-    return _checked(DecodedText(text, encoding, f"not UTF-8; read as {encoding}"))
+    encoding = "windows-1252" if _decodes(data, "cp1252") else "latin-1"
+    return _checked(DecodedText(data.decode(encoding), encoding, f"not UTF-8; read as {encoding}"))
 
 
 def _checked(decoded: DecodedText) -> DecodedText:
@@ -64,30 +72,6 @@ def _checked(decoded: DecodedText) -> DecodedText:
     if controls > max(2, len(sample) // 100):
         raise ParseError("binary file (control characters), not a saved page")
     return decoded
-
-
-def decode_head(data: bytes) -> DecodedText:
-    """Decode the first bytes of a file, which may end inside a character, as :func:`decode_page_bytes` would.
-
-    Raises :class:`ParseError` for empty or binary input.
-    """
-    if not data.strip():
-        raise ParseError("empty file")
-    for bom, encoding in _BOMS:
-        if data.startswith(bom):
-            try:
-                text = codecs.getincrementaldecoder(encoding)().decode(data, final=False)
-            except UnicodeDecodeError as error:
-                raise ParseError(f"invalid {encoding.upper()} text at byte {error.start}") from None
-            return _checked(DecodedText(text, encoding))
-    if b"\x00" in data[:4096]:
-        raise ParseError("binary file (contains NUL bytes), not a saved page")
-    try:
-        return _checked(DecodedText(codecs.getincrementaldecoder("utf-8")().decode(data, final=False), "utf-8"))
-    except UnicodeDecodeError:
-        pass
-    encoding = "windows-1252" if _decodes(data, "cp1252") else "latin-1"
-    return _checked(DecodedText(data.decode(encoding), encoding, f"not UTF-8; read as {encoding}"))
 
 
 @dataclass(frozen=True, slots=True)
