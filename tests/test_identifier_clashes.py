@@ -264,3 +264,22 @@ def test_a_stub_known_only_by_a_doi_becomes_the_record_that_brings_that_doi(tmp_
     assert state["stubs"] == Counter()  # the DOI's stub is gone: it was this record
     [link] = state["links"]
     assert link[:3] == ("cites", (31000001, None, None), (31000002, None, "10.1000/a"))
+
+
+@pytest.mark.parametrize("batch_size", [1, 2, 3])
+def test_a_doi_only_stub_taken_into_its_record_leaves_the_counts_of_what_it_cited_exact(tmp_path: Path, batch_size: int) -> None:
+    """Found by the property above: the stub and the record both cited 31000002; once they are one, so is the count."""
+    items = [
+        Item("page", "31000001", None, None),
+        Item("page", "31000002", None, None, (Cited("cited_by", None, "10.1000/a"), Cited("cited_by", "31000001", "10.1000/b"))),
+        Item("page", "31000001", None, "10.1000/a"),
+    ]
+    paths = write_corpus(items, tmp_path)
+    report, _ = imported(paths, tmp_path / "library.sqlite", batch_size)
+    assert report.refused == []
+    library = open_library(tmp_path / "library.sqlite")
+    try:
+        check = LibraryCheck(library).run()
+    finally:
+        library.dispose()
+    assert check.ok, check.lines()

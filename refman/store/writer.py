@@ -458,6 +458,9 @@ class _BatchWriter:
                 text=row.citation_text,
             )
         )
+        # What the stub cited is now cited by the record: two citers may have become one.
+        cited_by_stub = select(L.c.target_id).where(L.c.source_id == stub.id, L.c.target_id.is_not(None))
+        self.recount.update(self.session.execute(cited_by_stub).scalars())
         for end in ("source_id", "target_id"):
             self.session.execute(update(L).where(L.c[end] == stub.id).values({end: known.id}))
         # The stub gives up its identifiers now; it is forgotten with the batch's other unneeded
