@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from refman.domain.records import Reference
 from refman.services.catalog import Catalog
 from refman.services.importer import ImportService
 from refman.store.library import Library, open_library
@@ -47,3 +48,16 @@ def service(library: Library) -> ImportService:
 @pytest.fixture
 def catalog(library: Library) -> Catalog:
     return Catalog(library)
+
+
+@pytest.fixture
+def imported(service: ImportService, catalog: Catalog, seeds: Path):
+    """The seeds in a library; returns a finder by PMID, PMCID, DOI or citation key."""
+    service.import_paths([seeds])
+
+    def find(identifier: str) -> Reference:
+        reference = catalog.find(identifier)
+        assert reference is not None, identifier
+        return reference
+
+    return find

@@ -59,18 +59,6 @@ def attribute_names(page: str) -> set[str]:
     return {name for name, _ in read(page).attributes}
 
 
-@pytest.fixture
-def imported(service, catalog, seeds):
-    """The seeds in a library; returns a finder by PMID, PMCID or DOI."""
-    service.import_paths([seeds])
-
-    def find(identifier: str) -> Reference:
-        reference = catalog.find(identifier)
-        assert reference is not None, identifier
-        return reference
-
-    return find
-
 
 # -- full records ----------------------------------------------------------------------
 

@@ -25,7 +25,6 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QStyle, QStyleOptionViewItem, QWidget
 
-from refman.domain.records import Reference
 from refman.gui.colours import PaneColours
 from refman.gui.detail_html import render_empty, render_reference, style_sheet
 from refman.gui.detail_pane import DetailPane
@@ -91,17 +90,6 @@ def app_palette(qapp):
     QApplication.setPalette(before)
     QApplication.processEvents()
 
-
-@pytest.fixture
-def imported(service, catalog, seeds):
-    service.import_paths([seeds])
-
-    def find(identifier: str) -> Reference:
-        reference = catalog.find(identifier)
-        assert reference is not None, identifier
-        return reference
-
-    return find
 
 
 @pytest.fixture

@@ -16,17 +16,6 @@ from refman.gui.navigator import LinkNavigator
 SAMPLE = "25344374"  # links to PubMed, PMC and doi.org; similar and citing articles
 
 
-@pytest.fixture
-def imported(service, catalog, seeds):
-    service.import_paths([seeds])
-
-    def find(identifier: str) -> Reference:
-        reference = catalog.find(identifier)
-        assert reference is not None, identifier
-        return reference
-
-    return find
-
 
 class Window:
     """A line edit, the detail pane, the navigator and a line edit, in that tab order."""
