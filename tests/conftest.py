@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from databases import BACKENDS, PostgresServer, database_url
 
 from refman.domain.records import Reference
 from refman.services.catalog import Catalog
@@ -33,9 +34,33 @@ def seeds(tmp_path: Path) -> Path:
     return target
 
 
+@pytest.fixture(scope="session")
+def pg_server() -> PostgresServer:
+    """A real PostgreSQL server for the run (``$REFMAN_TEST_PG_URL``, else one started by pgserver)."""
+    server = PostgresServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """The database the test's library lives in: every test using it runs on SQLite and on PostgreSQL."""
+    if request.param == "postgresql" and request.node.get_closest_marker("sqlite_only"):
+        pytest.skip("about the SQLite file itself")
+    return request.param
+
+
 @pytest.fixture
-def library(tmp_path: Path) -> Library:
-    opened = open_library(tmp_path / "library.sqlite")
+def library_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """Where the test's library lives: a SQLite file, or a PostgreSQL database of its own (set up, empty)."""
+    server = request.getfixturevalue("pg_server") if backend == "postgresql" else None
+    with database_url(backend, tmp_path, server) as url:
+        yield url
+
+
+@pytest.fixture
+def library(library_url: str) -> Library:
+    opened = open_library(library_url)
     yield opened
     opened.dispose()
 

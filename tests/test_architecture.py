@@ -40,3 +40,17 @@ def test_import_linter_contracts_hold():
         pytest.skip("import-linter is not installed")
     result = subprocess.run([lint], cwd=PACKAGE.parent, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_only_the_database_backends_look_at_which_database_a_library_is_in():
+    """Dialect differences live behind one seam (refman.store.backends): nothing else names a dialect."""
+    seam = PACKAGE / "store" / "backends"
+    offenders = []
+    for path in PACKAGE.rglob("*.py"):
+        if seam in path.parents:
+            continue
+        source = path.read_text(encoding="utf-8")
+        for needle in ("dialect.name", "get_backend_name(", "import sqlite3", "import psycopg", "PRAGMA "):
+            if needle in source:
+                offenders.append(f"{path.relative_to(PACKAGE.parent)}: {needle}")
+    assert offenders == []

@@ -10,6 +10,7 @@ from unittest import mock
 
 import pytest
 from search_language_library import write_library_files
+from search_library import like_search
 from sqlalchemy import text
 
 from refman.domain.listing import ListQuery, SortKey
@@ -95,7 +96,7 @@ def backend(request):
     if request.param == "fts":
         yield request.param
     else:
-        with mock.patch.object(listing, "has_fts", lambda _session: False):
+        with like_search():
             yield request.param
 
 

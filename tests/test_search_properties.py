@@ -11,12 +11,10 @@ run is one command::
 
 from __future__ import annotations
 
-from unittest import mock
-
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
-from search_library import write_pages
+from search_library import like_search, write_pages
 
 from refman.domain.listing import ListQuery, ListRow, SortKey
 from refman.domain.search_query import SearchError, parse_search
@@ -129,7 +127,7 @@ def test_any_search_text_lists_counts_and_places_records_with_the_full_text_inde
 @given(query=list_queries)
 def test_any_search_text_lists_counts_and_places_records_without_the_full_text_index(searchable, every_id, query):
     """Other databases have no FTS5 table: search falls back to LIKE, which must take any text too."""
-    with mock.patch.object(listing, "has_fts", lambda _session: False), searchable.reading() as session:
+    with like_search(), searchable.reading() as session:
         if check_the_list(session, query, every_id) is None:
             return
         assert listing.search_hit_count(session, query.search) is None

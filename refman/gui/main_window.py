@@ -1150,9 +1150,9 @@ def library_title(library: Library) -> str:
     rather than by its path, and the home folder is written ``~``.
     """
     name = library.display_name
-    if not library.is_sqlite or name == ":memory:":
+    path = library.file
+    if path is None:
         return name
-    path = Path(name)
     if path == default_library_path():
         return "Default library"
     try:

@@ -41,7 +41,7 @@ class ReferenceList:
 
     def stored_list(self) -> StoredList | None:
         """A new, empty stored list for searches; None where the library cannot store one (not SQLite)."""
-        return StoredList(self._library.engine) if self._library.is_sqlite else None
+        return StoredList(self._library.engine) if self._library.backend.stores_lists else None
 
     def count(self, query: ListQuery) -> int:
         with self._library.reading() as session:

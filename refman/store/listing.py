@@ -8,16 +8,14 @@ without sorting every hit.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 
-from sqlalchemy import Connection, Select, and_, func, literal, or_, select, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Connection, Select, and_, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from refman.domain.listing import ListQuery, ListRow, SortKey
+from refman.store.backends import Interrupted, backend_of
 from refman.store.schema import reference_table
-from refman.store.search_index import has_fts
 from refman.store.search_sql import compile_search
 
 R = reference_table
@@ -26,7 +24,7 @@ R = reference_table
 def filtered(session: Session | Connection, query: ListQuery, columns: Sequence) -> Select | None:
     """The list's rows; raises ``SearchError`` when its search is not a search."""
     statement = select(*columns).select_from(R)
-    search = compile_search(query.search, fts=has_fts(session))
+    search = compile_search(query.search, backend_of(session))
     if not (query.include_stubs or (search is not None and search.shows_stubs)):
         statement = statement.where(R.c.is_stub.is_(False))
     if search is not None:
@@ -132,18 +130,18 @@ def search_hit_count(session: Session, user_text: str) -> int | None:
 
     The count of the full-text match every hit must have, or, for a search
     with none (``year:2019``), the size of the library.  None where there is
-    no full-text index (other databases search with ``LIKE``).  Raises
+    full-text index can count (the backend's ``match_count``).  Raises
     ``SearchError`` when the text is not a search.
     """
-    if not has_fts(session):
+    backend = backend_of(session)
+    if not backend.finds_first_rows:
         return None
-    search = compile_search(user_text, fts=True)
+    search = compile_search(user_text, backend)
     if search is None:
         return 0
     if search.match is None:
         return session.execute(select(func.coalesce(func.max(R.c.id), 0))).scalar() or 0
-    counted = text("SELECT count(*) FROM reference_fts WHERE reference_fts MATCH :q").bindparams(q=search.match)
-    return session.execute(counted).scalar() or 0
+    return backend.match_count(session, search.match)
 
 
 _STEPS_PER_CHECK = 1000
@@ -151,14 +149,6 @@ _STEPS_PER_CHECK = 1000
 
 UNINDEXED_WALK_STEPS = 300_000
 """The most steps ``first_rows`` walks for a search the full-text index does not narrow (tens of ms)."""
-
-
-def sqlite_driver(connection: Connection) -> sqlite3.Connection:
-    """The sqlite3 connection under a SQLAlchemy one, for its progress handler (SQLite only)."""
-    driver = connection.connection.driver_connection
-    if not isinstance(driver, sqlite3.Connection):
-        raise TypeError(f"a SQLite connection is needed here, not {type(driver).__name__}")
-    return driver
 
 
 def first_rows(session: Session, query: ListQuery, limit: int, *, budget: int | None = None) -> list[ListRow] | None:
@@ -170,14 +160,15 @@ def first_rows(session: Session, query: ListQuery, limit: int, *, budget: int | 
     hits are rare, or bunched late in the order, the walk is long: after
     ``budget`` SQLite steps (none means no limit) it gives up and returns None,
     as it does when no index serves the order (stubs shown and a column sort)
-    or the library has no full-text index.
+    or the backend cannot walk an index that way (``Backend.finds_first_rows``).
     """
-    if not has_fts(session) or not query.search.strip():
+    backend = backend_of(session)
+    if not backend.finds_first_rows or not query.search.strip():
         return None
     # ``id + 0`` keeps SQLite from starting at the hits (a lookup each, then a sort of them all):
     # it walks the sort column's index and probes the hits instead.  In id order the hits come
     # in the list's order: SQLite reads them in turn and stops at the limit.
-    search = compile_search(query.search, fts=True, id_column=R.c.id if query.sort is SortKey.ID else R.c.id + 0)
+    search = compile_search(query.search, backend, id_column=R.c.id if query.sort is SortKey.ID else R.c.id + 0)
     if search is None:
         return None
     include_stubs = query.include_stubs or search.shows_stubs
@@ -201,16 +192,11 @@ def first_rows(session: Session, query: ListQuery, limit: int, *, budget: int | 
         steps += period
         return steps > budget
 
-    driver = sqlite_driver(session.connection())
-    driver.set_progress_handler(over_budget, period)
     try:
-        return [list_row(row) for row in session.execute(statement)]
-    except OperationalError:
-        if steps <= budget:
-            raise
+        with backend.interruptible(session.connection(), over_budget, steps=period):
+            return [list_row(row) for row in session.execute(statement)]
+    except Interrupted:
         session.rollback()
         return None
-    finally:
-        driver.set_progress_handler(None, period)
 
 

@@ -28,6 +28,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from refman.domain.records import IncomingPage
+from refman.store.backends import backend_of
 from refman.store.chunks import chunked
 from refman.store.derived import (
     IN_CHUNK,
@@ -40,7 +41,7 @@ from refman.store.derived import (
     unneeded_stub,
 )
 from refman.store.schema import link_table, page_table, reference_table
-from refman.store.search_index import INDEX_ALL_SQL, has_fts, reindex
+from refman.store.search_index import INDEX_ALL_SQL, reindex
 from refman.store.writer import write_pages
 
 R = reference_table
@@ -177,10 +178,16 @@ def check_library(
     whose record is missing are reported but not repaired.
     """
     check = _Check(session, repair, progress, reread)
-    sqlite = session.get_bind().dialect.name == "sqlite"
-    if sqlite:
-        _integrity(check)
-        foreign_keys_before = _foreign_key_problems(check)
+    check.step("Checking the database")
+    database_checks = backend_of(session).integrity_checks(session)
+    for checked in database_checks:
+        if checked.key == "foreign_keys":
+            continue  # after the dangling rows: a repair of those clears them
+        check.add(
+            checked.key, f"damage the database finds ({checked.name})", len(checked.problems),
+            repairable=False, examples=checked.problems[:_EXAMPLES],
+            advice="Copy the library somewhere safe and restore it from a backup",
+        )
     _dangling_links(check)
     _self_links(check)
     _dangling_rows(check)
@@ -189,33 +196,23 @@ def check_library(
     _unneeded_stubs(check)
     _records_without_page(check)
     _citation_counts(check)
-    if has_fts(session):
+    if backend_of(session).has_search_index_table:
         _search_index(check)
-    if sqlite:
-        after = _foreign_key_problems(check) if repair else foreign_keys_before
+    else:
+        reindex(session, check.reindex)
+    for before in database_checks:
+        if before.key != "foreign_keys":
+            continue
+        after = next(
+            checked for checked in backend_of(session).integrity_checks(session) if checked.key == before.key
+        ) if repair else before
         check.findings.insert(1, Finding(
-            "foreign_keys", "rows naming records that do not exist (SQLite foreign_key_check)",
-            len(foreign_keys_before), len(foreign_keys_before) - len(after), repairable=False,
-            examples=tuple(foreign_keys_before[:_EXAMPLES]),
+            before.key, f"rows naming records that do not exist ({before.name})",
+            len(before.problems), len(before.problems) - len(after.problems), repairable=False,
+            examples=before.problems[:_EXAMPLES],
             advice="They are the dangling rows listed below; repairing those clears them",
         ))
     return CheckReport(tuple(check.findings), repair)
-
-
-def _integrity(check: _Check) -> None:
-    check.step("Checking the database file")
-    rows = [row[0] for row in check.session.execute(text("PRAGMA integrity_check"))]
-    problems = [] if rows == ["ok"] else rows
-    check.add(
-        "integrity", "damage in the database file (SQLite integrity_check)", len(problems),
-        repairable=False, examples=tuple(problems[:_EXAMPLES]),
-        advice="Copy the library file somewhere safe and restore it from a backup",
-    )
-
-
-def _foreign_key_problems(check: _Check) -> list[str]:
-    rows = check.session.execute(text("PRAGMA foreign_key_check")).all()
-    return [f"{row[0]} row {row[1]} names a missing {row[2]}" for row in rows]
 
 
 def _dangling_links(check: _Check) -> None:

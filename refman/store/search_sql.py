@@ -1,9 +1,10 @@
 """The search language (``refman.domain.search_query``) compiled to SQL.
 
-Text terms go to the FTS5 index as one ``MATCH`` per group of terms where the
-library has one (SQLite): words as quoted prefixes, phrases as phrases, field
-terms behind a column filter (``{title} : (…)``).  Other databases search the
-same fields with ``ILIKE``.  Identifiers, years and flags are plain predicates
+How words are found is the database backend's (``refman.store.backends``):
+on SQLite they go to the FTS5 index as one ``MATCH`` per group of terms
+(:class:`FtsCompiler`): words as quoted prefixes, phrases as phrases, field
+terms behind a column filter (``{title} : (…)``).  :class:`LikeCompiler`
+searches the same fields with ``ILIKE``.  Identifiers, years and flags are plain predicates
 on indexed columns in both.  Adding a field is one entry in ``_WORD_FIELDS``,
 ``_VALUE_FIELDS`` or ``_FLAGS``.
 """
@@ -29,6 +30,7 @@ from refman.domain.search_query import (
     mentions,
     parse_search,
 )
+from refman.store.backends.base import Backend
 from refman.store.citation_keys import lower_key
 from refman.store.schema import author_table, reference_table, term_table, user_edit_table
 
@@ -93,7 +95,7 @@ class CompiledSearch:
     """The query asks for stubs (``is:stub``): they are listed even when the list hides them."""
 
 
-def compile_search(user_text: str, *, fts: bool, id_column=None) -> CompiledSearch | None:
+def compile_search(user_text: str, backend: Backend, *, id_column=None) -> CompiledSearch | None:
     """The SQL for a search; None for blank text.  Raises ``SearchError`` for text that is not a search.
 
     ``id_column`` is the reference id the FTS hits are tested against (``id + 0``
@@ -102,15 +104,17 @@ def compile_search(user_text: str, *, fts: bool, id_column=None) -> CompiledSear
     query = parse_search(user_text)
     if query is None:
         return None
-    compiler = _FtsCompiler(R.c.id if id_column is None else id_column) if fts else _LikeCompiler()
+    compiler = backend.words_compiler(id_column)
     condition, match = compiler.top(query)
     return CompiledSearch(condition, match, mentions(query, "is", "stub"))
 
 
 def check_search(user_text: str) -> None:
     """Raise ``SearchError`` when the text is not a search this library version can run."""
-    compile_search(user_text, fts=True)
-    compile_search(user_text, fts=False)
+    from refman.store.backends import all_backends
+
+    for backend in all_backends():
+        compile_search(user_text, backend)
 
 
 def _escaped(value: str) -> str:
@@ -161,7 +165,7 @@ def _term_holds(field: _WordField, words: tuple[str, ...]) -> Condition:
     return exists().where(T.c.reference_id == R.c.id, T.c.kind.in_(field.term_kinds), *likes)
 
 
-class _FtsCompiler(_Compiler):
+class FtsCompiler(_Compiler):
     """SQLite: text terms as FTS5 ``MATCH`` queries, merged where an AND allows it."""
 
     def __init__(self, id_column) -> None:
@@ -256,7 +260,7 @@ def _contains(column, like: str) -> Condition:
     return func.coalesce(column, "").ilike(like, "\\")
 
 
-class _LikeCompiler(_Compiler):
+class LikeCompiler(_Compiler):
     """Databases without FTS5: every word a substring (``ILIKE``) of the field's columns."""
 
     def words(self, term: Words) -> Condition:

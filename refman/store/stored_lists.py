@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from sqlalchemy import Column, Connection, Engine, Integer, MetaData, Table, func, insert, select
-from sqlalchemy.exc import OperationalError
 
 from refman.domain.listing import ListQuery, ListRow
-from refman.store.listing import ROW_COLUMNS, filtered, list_order, list_row, sqlite_driver
+from refman.store.backends import Interrupted, backend_of
+from refman.store.listing import ROW_COLUMNS, filtered, list_order, list_row
 from refman.store.schema import reference_table
 from refman.store.search_sql import compile_search
 
@@ -67,27 +67,22 @@ class StoredList:
         the thread that builds), so another thread can stop a long build.
         Raises ``SearchError`` when the query's search is not a search.
         """
-        compile_search(query.search, fts=True)  # text that is not a search leaves the table as it was
+        compile_search(query.search, backend_of(self._engine))  # text that is not a search leaves the table as it was
         connection = self._connect()
         self.query, self.count = None, 0
         if cancelled():
             return None
-        driver = sqlite_driver(connection)
-        driver.set_progress_handler(cancelled, self.CANCEL_CHECK_STEPS)
         try:
-            with connection.begin():
+            with backend_of(connection).interruptible(connection, cancelled, steps=self.CANCEL_CHECK_STEPS), \
+                    connection.begin():
                 connection.execute(S.delete())
                 statement = filtered(connection, query, [R.c.id])
                 if statement is not None:
                     ordered = statement.order_by(*list_order(query))
                     connection.execute(insert(S).from_select([S.c.reference_id], ordered))
                 count = connection.execute(select(func.coalesce(func.max(S.c.position), 0))).scalar_one()
-        except OperationalError:
-            if cancelled():
-                return None
-            raise
-        finally:
-            driver.set_progress_handler(None, self.CANCEL_CHECK_STEPS)
+        except Interrupted:
+            return None
         self.query, self.count = query, int(count)
         return self.count
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Literal
 
-from sqlalchemy import Row, Table, bindparam, case, delete, func, insert, or_, select, update
+from sqlalchemy import Row, Table, bindparam, case, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from refman.domain.citation_keys import CitationKeyError, check_key, fallback_key, key_base
@@ -42,6 +42,7 @@ from refman.domain.records import (
     IncomingPage,
     PubMedPage,
 )
+from refman.store.backends import backend_of
 from refman.store.chunks import chunked
 from refman.store.citation_keys import KeyBook
 from refman.store.derived import recount_citations, unneeded_stubs
@@ -90,6 +91,7 @@ def write_pages(session: Session, pages: Sequence[IncomingPage]) -> list[WriteRe
 class _BatchWriter:
     def __init__(self, session: Session, pages: Sequence[IncomingPage]) -> None:
         self.session = session
+        self.backend = backend_of(session)
         self.pages = pages
         self.now = _now()
         self.ids = Identities()
@@ -368,34 +370,8 @@ class _BatchWriter:
         return extras
 
     def _insert_rows(self, table: Table, rows: list[dict]) -> None:
-        """Insert the many rows of a batch (records, stubs, links, terms) in one ``executemany``.
-
-        On SQLite they go straight to the driver, each value converted by its
-        column's own bind processor: building SQLAlchemy's parameters row by
-        row costs more than SQLite's work.  Elsewhere, SQLAlchemy's insert.
-        """
-        if not rows:
-            return
-        if self.session.get_bind().dialect.name != "sqlite":
-            self.session.execute(insert(table), rows)
-            return
-        columns = list(dict.fromkeys(name for row in rows for name in row))
-        dialect = self.session.get_bind().dialect
-        processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns]
-        sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-        if any(processors):
-            pairs = list(zip(columns, processors))
-            values = [
-                tuple(
-                    value if process is None or value is None else process(value)
-                    for name, process in pairs
-                    for value in (row.get(name),)
-                )
-                for row in rows
-            ]
-        else:
-            values = [tuple(row.get(name) for name in columns) for row in rows]
-        self.session.connection().exec_driver_sql(sql, values)
+        """Insert the many rows of a batch (records, stubs, links, terms) at once (the backend's fastest way)."""
+        self.backend.insert_rows(self.session, table, rows)
 
     def _take_doi_from_stub(self, known: Known | None, key: str) -> None:
         """A record's own DOI wins over a stub's, which only a citation gave it.
@@ -490,19 +466,8 @@ class _BatchWriter:
         return None
 
     def _insert_references(self, rows: list[dict]) -> list[int]:
-        """Insert records and return their ids, in the order of ``rows``.
-
-        On SQLite the batch holds the write lock (``BEGIN IMMEDIATE``), so ids
-        can be given out from the current maximum and the rows go in with one
-        ``executemany``; elsewhere the database returns them.
-        """
-        if self.session.get_bind().dialect.name != "sqlite":
-            statement = insert(R).returning(R.c.id, sort_by_parameter_order=True)
-            return [row.id for row in self.session.execute(statement, rows)]
-        first = (self.session.execute(select(func.max(R.c.id))).scalar() or 0) + 1
-        ids = list(range(first, first + len(rows)))
-        self._insert_rows(R, [{**row, "id": new_id} for row, new_id in zip(rows, ids)])
-        return ids
+        """Insert records and return their ids, in the order of ``rows``."""
+        return self.backend.insert_references(self.session, rows)
 
     @staticmethod
     def _own_key(page: PubMedPage | ArticleRecord, notes: list[str]) -> str | None:

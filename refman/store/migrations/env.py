@@ -2,6 +2,7 @@
 
 from alembic import context
 
+from refman.store.backends import is_sqlite
 from refman.store.schema import Base
 
 connection = context.config.attributes.get("connection")
@@ -19,7 +20,7 @@ context.configure(
     connection=connection,
     target_metadata=Base.metadata,
     include_object=include_object,
-    render_as_batch=connection.dialect.name == "sqlite",
+    render_as_batch=is_sqlite(connection),
 )
 with context.begin_transaction():
     context.run_migrations()

@@ -8,6 +8,8 @@ Create Date: 2026-11-24 14:21:01.382391
 import sqlalchemy as sa
 from alembic import op
 
+from refman.store.backends import is_sqlite
+
 revision = '0001'
 down_revision = None
 branch_labels = None
@@ -101,7 +103,7 @@ def upgrade() -> None:
     with op.batch_alter_table('term', schema=None) as batch_op:
         batch_op.create_index('ix_term_kind_value', ['kind', 'value'], unique=False)
 
-    if op.get_bind().dialect.name == "sqlite":
+    if is_sqlite(op.get_bind()):
         # Full-text index over what the search field searches; rowid = reference.id.
         op.execute(
             "CREATE VIRTUAL TABLE reference_fts USING fts5("
@@ -111,7 +113,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "sqlite":
+    if is_sqlite(op.get_bind()):
         op.execute("DROP TABLE IF EXISTS reference_fts")
     with op.batch_alter_table('term', schema=None) as batch_op:
         batch_op.drop_index('ix_term_kind_value')

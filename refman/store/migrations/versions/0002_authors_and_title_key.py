@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from refman.domain.identifiers import title_key
+from refman.store.backends import is_sqlite
 
 revision = "0002"
 down_revision = "0001"
@@ -85,7 +86,7 @@ def upgrade() -> None:
     if keys:
         bind.execute(sa.text("UPDATE reference SET title_key = :key WHERE id = :id"), keys)
 
-    if bind.dialect.name == "sqlite":
+    if is_sqlite(bind):
         op.execute("DROP TABLE IF EXISTS reference_fts")
         op.execute(
             f"CREATE VIRTUAL TABLE reference_fts USING fts5({_FTS_COLUMNS}, "
@@ -95,7 +96,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "sqlite":
+    if is_sqlite(op.get_bind()):
         op.execute("DROP TABLE IF EXISTS reference_fts")
         op.execute(
             "CREATE VIRTUAL TABLE reference_fts USING fts5("
@@ -110,5 +111,5 @@ def downgrade() -> None:
         batch_op.drop_index("ix_reference_title_key")
         batch_op.drop_column("authors")
         batch_op.drop_column("title_key")
-    if op.get_bind().dialect.name == "sqlite":
+    if is_sqlite(op.get_bind()):
         op.execute(_INDEX_ALL_0001)

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from refman.domain.citation_keys import KeyRun, fallback_key, key_base
+from refman.store.backends import is_sqlite
 
 revision = "0004"
 down_revision = "0003"
@@ -48,7 +49,7 @@ def upgrade() -> None:
 
 def _write_keys(bind: sa.Connection, keys: list[tuple[str, int]]) -> None:
     """Set the keys in chunks; on SQLite straight through the driver (a million rows in seconds)."""
-    if bind.dialect.name == "sqlite":
+    if is_sqlite(bind):
         for start in range(0, len(keys), _CHUNK):
             bind.exec_driver_sql(
                 "UPDATE reference SET citation_key = ? WHERE id = ?", keys[start:start + _CHUNK]

@@ -1,0 +1,144 @@
+"""The seam's contract: what every database backend provides (see the package's docstring)."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import ColumnElement, Connection, Engine, Table
+from sqlalchemy.engine import URL
+from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:
+    from refman.store.watching import ChangeCounter
+
+
+class Interrupted(Exception):
+    """A long read was stopped before it finished: cancelled, or over its budget."""
+
+
+@dataclass(frozen=True, slots=True)
+class IntegrityCheck:
+    """One of the database's own checks, by the name the database gives it, and what it found."""
+
+    key: str
+    """The check report's key for it: ``integrity`` (files and indexes) or ``foreign_keys``."""
+    name: str
+    """What ran, in the database's words: ``SQLite integrity_check``, ``PostgreSQL amcheck``."""
+    problems: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Opening:
+    """What a backend found out before a library's engine is made."""
+
+    access: str = ""
+    """How the database can be opened (SQLite: read-write, read-only or immutable); empty for read-write."""
+    backup: Path | None = None
+    """A copy written before this open migrates an older schema."""
+
+    @property
+    def read_only(self) -> bool:
+        return self.access != ""
+
+
+class Backend(ABC):
+    """A database a library can live in."""
+
+    name: str
+    """The SQLAlchemy dialect name."""
+    label: str
+    """The database's name as a user knows it."""
+
+    # --- opening ------------------------------------------------------------
+
+    def prepare(self, url: URL, *, create: bool) -> Opening:
+        """Checks before the engine is made (a file that is not a library is refused untouched)."""
+        return Opening()
+
+    @abstractmethod
+    def create_engine(self, url: URL, opening: Opening) -> Engine:
+        """The engine for a library, its connections set up for refman."""
+
+    def display_name(self, url: URL) -> str:
+        """The library's name for titles and messages: never a password."""
+        return url.render_as_string(hide_password=True)
+
+    def file_of(self, url: URL) -> Path | None:
+        """The file a library lives in, for a database kept in one."""
+        return None
+
+    def lock_for_setup(self, connection: Connection) -> None:  # noqa: B027 - optional
+        """Called first in the transaction that creates or migrates the schema: one process sets it up."""
+
+    # --- writing ------------------------------------------------------------
+
+    @abstractmethod
+    def lock_for_writing(self, connection: Connection) -> None:
+        """Called first in every write transaction: writers of one library take turns, batch by batch."""
+
+    def announce_write(self, connection: Connection) -> None:  # noqa: B027 - optional
+        """Called last in every write transaction: other programs watching the library learn of it."""
+
+    @abstractmethod
+    def insert_rows(self, session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+        """Insert many rows of one table at once, as fast as the database allows."""
+
+    @abstractmethod
+    def insert_references(self, session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
+        """Insert records and return their new ids in the order of ``rows`` (the write lock is held)."""
+
+    def rows_restored(self, session: Session, table: Table) -> None:  # noqa: B027 - optional
+        """Rows went back into ``table`` with ids of their own (undo, copy): later ids must not clash."""
+
+    # --- searching and listing -------------------------------------------------
+
+    @abstractmethod
+    def reindex(self, session: Session, ids: Iterable[int], *, new: Iterable[int] = ()) -> None:
+        """Bring the full-text index rows of these records up to date (deleted ones drop out)."""
+
+    @abstractmethod
+    def words_compiler(self, id_column: ColumnElement[int] | None = None) -> Any:
+        """The compiler of the search language's words for this database (see ``search_sql``)."""
+
+    finds_first_rows: bool = False
+    """``listing.first_rows`` can walk the sort order's index and stop at the first rows a search finds."""
+
+    def match_count(self, session: Session, match: str) -> int:
+        """How many records a full-text match (``CompiledSearch.match``) finds."""
+        raise NotImplementedError
+
+    stores_lists: bool = False
+    """Searched lists can be stored in a temporary table for paging (``stored_lists.StoredList``)."""
+
+    def title_order(self, title: ColumnElement[str]) -> ColumnElement[str]:
+        """The list's case-insensitive title order, as the sort index serves it."""
+        return title
+
+    @abstractmethod
+    def interruptible(
+        self, connection: Connection, stop: Callable[[], bool], *, steps: int
+    ) -> AbstractContextManager[None]:
+        """Inside, a statement on ``connection`` ends with ``Interrupted`` soon after ``stop()`` turns true.
+
+        ``steps`` is how often to ask, in the database's own unit of work
+        (SQLite's virtual-machine steps; elsewhere mapped to a short time).
+        """
+
+    # --- checking and watching ---------------------------------------------------
+
+    @abstractmethod
+    def integrity_checks(self, session: Session) -> list[IntegrityCheck]:
+        """Run the database's own checks of its files, indexes and foreign keys."""
+
+    has_search_index_table: bool = False
+    """The full-text index is a table of its own that ``refman check`` compares with the records."""
+
+    @abstractmethod
+    def change_counter(self, engine: Engine, url: URL) -> ChangeCounter | None:
+        """How to tell that another connection committed; None where it cannot be told."""
+

@@ -1,0 +1,144 @@
+"""PostgreSQL: a library a team shares on a database server.
+
+Writers take turns through a transaction-level advisory lock taken first in
+every write transaction, the way SQLite's ``BEGIN IMMEDIATE`` makes them take
+turns on a file: each batch of an import sees every record another writer
+committed before it, so two importers of the same articles never both insert
+one (no unique-key violation, no duplicate).  The lock is the library's, not
+the server's (advisory locks are kept per database), and is let go at commit
+or rollback, so a writer that dies leaves nothing held.  Setting up a new
+database takes a lock of its own, so two programs opening one empty database
+create the tables once.  Ids come from the tables' sequences; rows put back
+with ids of their own move the sequence past them.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import ColumnElement, Connection, Engine, Table, create_engine, func, insert, text
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from refman.store.backends.base import Backend, IntegrityCheck, Interrupted, Opening
+from refman.store.schema import reference_table
+
+if TYPE_CHECKING:
+    from refman.store.watching import ChangeCounter
+
+# Advisory lock keys: "refm" in ASCII, then which lock.
+_LOCK_BASE = 0x7265666D_0000
+WRITE_LOCK = _LOCK_BASE + 1
+SETUP_LOCK = _LOCK_BASE + 2
+
+CONNECT_TIMEOUT_SECONDS = 5
+"""How long opening a connection may take before the server counts as unreachable."""
+
+
+class PostgresBackend(Backend):
+    name = "postgresql"
+    label = "PostgreSQL"
+
+    # --- opening ------------------------------------------------------------
+
+    def create_engine(self, url: URL, opening: Opening) -> Engine:
+        if url.drivername == "postgresql":
+            url = url.set(drivername="postgresql+psycopg")  # psycopg 3: the `postgresql` extra
+        return create_engine(
+            url,
+            pool_pre_ping=True,
+            connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS, "application_name": "refman"},
+        )
+
+    def lock_for_setup(self, connection: Connection) -> None:
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SETUP_LOCK})
+
+    # --- writing ------------------------------------------------------------
+
+    def lock_for_writing(self, connection: Connection) -> None:
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK})
+
+    def insert_rows(self, session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            session.execute(insert(table), list(rows))
+
+    def insert_references(self, session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
+        table = reference_table
+        statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+        return [row.id for row in session.execute(statement, list(rows))]
+
+    def rows_restored(self, session: Session, table: Table) -> None:
+        session.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                f"greatest(coalesce((SELECT max(id) FROM {table.name}), 0), 1))"
+            )
+        )
+
+    # --- searching and listing -------------------------------------------------
+
+    def reindex(self, session: Session, ids: Iterable[int], *, new: Iterable[int] = ()) -> None:
+        """No index table yet: words are searched in the columns themselves."""
+
+    def words_compiler(self, id_column: ColumnElement[int] | None = None) -> Any:
+        from refman.store.search_sql import LikeCompiler
+
+        return LikeCompiler()
+
+    def title_order(self, title: ColumnElement[str]) -> ColumnElement[str]:
+        return func.lower(title)
+
+    @contextmanager
+    def interruptible(self, connection: Connection, stop: Callable[[], bool], *, steps: int) -> Iterator[None]:
+        """A thread asks ``stop()`` every few milliseconds and cancels the running statement when it turns true."""
+        driver = connection.connection.driver_connection
+        done = threading.Event()
+        stopped = threading.Event()
+
+        def watch() -> None:
+            while not done.wait(0.01):
+                if stop():
+                    stopped.set()
+                    driver.cancel_safe()  # type: ignore[union-attr]
+                    return
+
+        watcher = threading.Thread(target=watch, name="refman-cancel", daemon=True)
+        watcher.start()
+        try:
+            yield
+        except DBAPIError:
+            if stopped.is_set():
+                raise Interrupted from None
+            raise
+        finally:
+            done.set()
+            watcher.join()
+
+    # --- checking and watching ---------------------------------------------------
+
+    def integrity_checks(self, session: Session) -> list[IntegrityCheck]:
+        invalid_indexes = tuple(
+            f"index {name} is not valid" for (name,) in session.execute(text(
+                "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = current_schema() AND NOT (i.indisvalid AND i.indisready)"
+            ))
+        )
+        unchecked = tuple(
+            f"constraint {name} on {table} is not validated" for name, table in session.execute(text(
+                "SELECT con.conname, rel.relname FROM pg_constraint con "
+                "JOIN pg_class rel ON rel.oid = con.conrelid JOIN pg_namespace n ON n.oid = rel.relnamespace "
+                "WHERE n.nspname = current_schema() AND NOT con.convalidated"
+            ))
+        )
+        return [
+            IntegrityCheck("integrity", "PostgreSQL index validity (pg_index)", invalid_indexes),
+            IntegrityCheck("foreign_keys", "PostgreSQL constraint validation (pg_constraint)", unchecked),
+        ]
+
+    def change_counter(self, engine: Engine, url: URL) -> ChangeCounter | None:
+        return None
