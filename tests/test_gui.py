@@ -32,12 +32,12 @@ def settings(tmp_path: Path) -> QSettings:
 
 
 @pytest.fixture
-def make_window(qtbot, tmp_path: Path, settings: QSettings):
-    """Windows on a library in tmp_path; each is closed and checked for leaks afterwards."""
+def make_window(qtbot, library_url: str, settings: QSettings):
+    """Windows on the test's library (SQLite, then PostgreSQL); each is closed and checked for leaks afterwards."""
     made: list[MainWindow] = []
 
-    def make(library: Path | None = None) -> MainWindow:
-        window = build_window(library or tmp_path / "library.sqlite", settings=settings)
+    def make(library: Path | str | None = None) -> MainWindow:
+        window = build_window(library or library_url, settings=settings)
         qtbot.addWidget(window)
         window.show()
         window.activateWindow()
@@ -58,12 +58,12 @@ def make_window(qtbot, tmp_path: Path, settings: QSettings):
 
 
 @pytest.fixture
-def seeded_library(tmp_path: Path, seeds: Path) -> Path:
-    path = tmp_path / "library.sqlite"
-    library = open_library(path)
+def seeded_library(library_url: str, seeds: Path) -> str:
+    """The seeds in the test's library (a SQLite file, then a PostgreSQL database)."""
+    library = open_library(library_url)
     ImportService(library).import_paths([seeds])
     library.dispose()
-    return path
+    return library_url
 
 
 def wait_for_import(qtbot, window: MainWindow, start) -> None:

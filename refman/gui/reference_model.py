@@ -281,7 +281,7 @@ class ReferenceListModel(QAbstractTableModel):
                 continue
             new_row = rows.get(record_id)
             moved.append(self.index(new_row, index.column()) if new_row is not None else QModelIndex())
-        self.changePersistentIndexList(old, moved)
+        self.changePersistentIndexList(old, _one_index_per_cell(moved, [record_id is not None for record_id in ids]))
         self._followed = {new_row: i for i, new_row in rows.items() if new_row is not None}
         self.layoutChanged.emit()
         self.followed.emit()
@@ -551,3 +551,22 @@ def _sort_value(row: ListRow, column: int) -> Any:
 def local_time(utc: datetime) -> datetime:
     """A time the library stores (UTC, without a zone) in the user's time zone."""
     return utc.replace(tzinfo=timezone.utc).astimezone()
+
+
+def _one_index_per_cell(moved: list[QModelIndex], following: list[bool]) -> list[QModelIndex]:
+    """``moved`` with at most one index per cell: the one following a record keeps it, the others let go.
+
+    A record that moves onto a row where other persistent indexes already are
+    (its new row was selected, or under the mouse) would give two persistent
+    indexes one cell, which Qt's table of them cannot hold: it loses one and
+    crashes when the other is destroyed.  Two indexes of one cell mean the
+    same; an index let go (invalid) is the one that was not following a record.
+    """
+    owner: dict[tuple[int, int], int] = {}
+    for n, index in sorted(enumerate(moved), key=lambda pair: not following[pair[0]]):
+        if index.isValid():
+            owner.setdefault((index.row(), index.column()), n)
+    return [
+        index if not index.isValid() or owner[(index.row(), index.column())] == n else QModelIndex()
+        for n, index in enumerate(moved)
+    ]
