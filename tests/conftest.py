@@ -58,6 +58,14 @@ def library_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) ->
         yield url
 
 
+@pytest.fixture(scope="module", params=BACKENDS)
+def module_library_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A library location shared by a module's tests: a SQLite file, then a PostgreSQL database."""
+    server = request.getfixturevalue("pg_server") if request.param == "postgresql" else None
+    with database_url(request.param, tmp_path_factory.mktemp("module-library"), server) as url:
+        yield url
+
+
 @pytest.fixture
 def library(library_url: str) -> Library:
     opened = open_library(library_url)

@@ -26,8 +26,8 @@ pytestmark = pytest.mark.skipif(not EVALDATA.is_dir(), reason="shared/evaldata i
 
 
 @pytest.fixture(scope="module")
-def evaldata_library(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("evaldata") / "library.sqlite"
+def evaldata_library(module_library_url: str) -> str:
+    path = module_library_url
     library = open_library(path)
     try:
         ImportService(library).import_paths([EVALDATA])

@@ -39,8 +39,8 @@ REFUSED = {
 
 
 @pytest.fixture(scope="module")
-def imported(tmp_path_factory):
-    library = open_library(tmp_path_factory.mktemp("evaldata") / "library.sqlite")
+def imported(module_library_url: str):
+    library = open_library(module_library_url)
     report = ImportService(library).import_paths([EVALDATA / folder for folder in FOLDERS])
     yield library, report
     library.dispose()
@@ -108,9 +108,10 @@ def _find(session, record):
     key = title_key(record.title)
     if key is None:  # too short a title to match on: any full record with that title
         return session.execute(
-            text(f"SELECT {columns} FROM reference WHERE title = :v AND is_stub = 0"), {"v": record.title}
+            text(f"SELECT {columns} FROM reference WHERE title = :v AND NOT is_stub"), {"v": record.title}
         ).first()
     return session.execute(
-        text(f"SELECT {columns} FROM reference WHERE title_key = :v ORDER BY year IS :year DESC, id"),
+        text(f"SELECT {columns} FROM reference WHERE title_key = :v "
+             "ORDER BY CASE WHEN year = :year OR (year IS NULL AND :year IS NULL) THEN 0 ELSE 1 END, id"),
         {"v": key, "year": record.year},
     ).first()

@@ -18,9 +18,9 @@ GUI = Path(__file__).resolve().parents[1] / "refman" / "gui"
 
 
 @pytest.fixture(scope="module")
-def searchable(tmp_path_factory: pytest.TempPathFactory) -> Library:
+def searchable(tmp_path_factory: pytest.TempPathFactory, module_library_url: str) -> Library:
     folder = tmp_path_factory.mktemp("listing")
-    library = open_library(folder / "search.sqlite")
+    library = open_library(module_library_url)
     ImportService(library).import_paths([write_pages(folder / "pages")])
     yield library
     library.dispose()
