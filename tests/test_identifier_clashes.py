@@ -14,7 +14,6 @@ import shutil
 import sqlite3
 import tempfile
 from collections import Counter
-from contextlib import closing
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
@@ -25,13 +24,14 @@ from fuzzing import budget
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pages import page
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from refman.domain.identifiers import doi_key
 from refman.services import importer
 from refman.services.importer import ImportReport, ImportService
 from refman.services.library_check import LibraryCheck
-from refman.store.library import open_library
+from refman.store.library import Library, open_library
 
 PMIDS = [f"3100000{n}" for n in range(1, 6)]
 PMCIDS = ["PMC1", "PMC2", "PMC3"]
@@ -145,17 +145,19 @@ def empty_library() -> Path:
     return path
 
 
-def imported(paths: list[Path], library_file: Path, batch_size: int) -> tuple[ImportReport, dict]:
-    shutil.copyfile(empty_library(), library_file)
-    library = open_library(library_file)
+def imported(paths: list[Path], location: Path | str, batch_size: int) -> tuple[ImportReport, dict]:
+    """Import into a new library: a SQLite file (copied from an empty one), or a PostgreSQL database's URL."""
+    if isinstance(location, Path):
+        shutil.copyfile(empty_library(), location)
+    library = open_library(location)
     try:
         report = ImportService(library, batch_size=batch_size, workers=0).import_paths(paths)
+        return report, library_state(library, report)
     finally:
         library.dispose()
-    return report, library_state(library_file, report)
 
 
-def library_state(library_file: Path, report: ImportReport) -> dict:
+def library_state(library: Library, report: ImportReport) -> dict:
     """What the library holds, with records named by their identifiers rather than by row id.
 
     The batched and the one-at-a-time import must agree on every outcome and on
@@ -166,13 +168,13 @@ def library_state(library_file: Path, report: ImportReport) -> dict:
     way round), and the library keeps what it learnt first (also how it spells
     a DOI: DOIs are compared by their key).
     """
-    with closing(sqlite3.connect(library_file)) as db:
-        rows = db.execute("SELECT id, pmid, pmcid, doi_key, is_stub FROM reference").fetchall()
+    with library.reading() as db:
+        rows = [tuple(row) for row in db.execute(text("SELECT id, pmid, pmcid, doi_key, is_stub FROM reference"))]
         name = {row[0]: row[1:4] for row in rows}
         links = db.execute(
-            "SELECT kind, source_id, target_id, asserted_by_id, section, position, text FROM link"
-        ).fetchall()
-        pages_of = db.execute("SELECT reference_id, path FROM page").fetchall()
+            text("SELECT kind, source_id, target_id, asserted_by_id, section, position, text FROM link")
+        ).all()
+        pages_of = db.execute(text("SELECT reference_id, path FROM page")).all()
     outcomes = [
         (Path(o.path).name, o.status, o.pmid, name.get(o.reference_id), o.notes, o.reason)
         for o in report.outcomes
@@ -227,7 +229,7 @@ def test_contradicting_identifiers_take_the_note_path_in_any_batches(items: list
     assert check.ok, check.lines()
 
 
-def test_a_page_whose_stub_came_first_takes_the_note_for_a_pmcid_another_page_holds(tmp_path: Path) -> None:
+def test_a_page_whose_stub_came_first_takes_the_note_for_a_pmcid_another_page_holds(tmp_path: Path, library_url: str) -> None:
     """The 10,000-page import's refusal: a page whose PMID a citation had made a stub, bringing a taken PMCID."""
     items = [
         Item("page", "31000001", "PMC1", None),
@@ -235,7 +237,7 @@ def test_a_page_whose_stub_came_first_takes_the_note_for_a_pmcid_another_page_ho
         Item("page", "31000003", "PMC1", None),
     ]
     paths = write_corpus(items, tmp_path)
-    report, _ = imported(paths, tmp_path / "library.sqlite", 400)
+    report, _ = imported(paths, library_url, 400)
     assert [o.status for o in report.outcomes] == ["new", "new", "new"]
     assert report.outcomes[2].notes == ("PMCID PMC1 already belongs to PMID 31000001; not recorded here",)
 
@@ -255,7 +257,7 @@ def test_a_record_the_library_will_not_take_is_refused_in_words_not_the_database
     assert refused.reason == "could not be written: its PMCID PMC1 is already another record's"
 
 
-def test_a_stub_known_only_by_a_doi_becomes_the_record_that_brings_that_doi(tmp_path: Path) -> None:
+def test_a_stub_known_only_by_a_doi_becomes_the_record_that_brings_that_doi(tmp_path: Path, library_url: str) -> None:
     """Page 1 cites a DOI alone; the article's own record (found by its PMID) then brings that DOI."""
     items = [
         Item("medline", "31000002", None, None),
@@ -263,7 +265,7 @@ def test_a_stub_known_only_by_a_doi_becomes_the_record_that_brings_that_doi(tmp_
         Item("ris", "31000002", None, "https://doi.org/10.1000/a"),
     ]
     paths = write_corpus(items, tmp_path)
-    report, state = imported(paths, tmp_path / "library.sqlite", 1)
+    report, state = imported(paths, library_url, 1)
     assert [o.status for o in report.outcomes] == ["new", "new", "updated"]
     assert all(o.notes == () for o in report.outcomes)
     assert state["stubs"] == Counter()  # the DOI's stub is gone: it was this record
@@ -272,7 +274,7 @@ def test_a_stub_known_only_by_a_doi_becomes_the_record_that_brings_that_doi(tmp_
 
 
 @pytest.mark.parametrize("batch_size", [1, 2, 3])
-def test_a_doi_only_stub_taken_into_its_record_leaves_the_counts_of_what_it_cited_exact(tmp_path: Path, batch_size: int) -> None:
+def test_a_doi_only_stub_taken_into_its_record_leaves_the_counts_of_what_it_cited_exact(tmp_path: Path, library_url: str, batch_size: int) -> None:
     """Found by the property above: the stub and the record both cited 31000002; once they are one, so is the count."""
     items = [
         Item("page", "31000001", None, None),
@@ -280,9 +282,9 @@ def test_a_doi_only_stub_taken_into_its_record_leaves_the_counts_of_what_it_cite
         Item("page", "31000001", None, "10.1000/a"),
     ]
     paths = write_corpus(items, tmp_path)
-    report, _ = imported(paths, tmp_path / "library.sqlite", batch_size)
+    report, _ = imported(paths, library_url, batch_size)
     assert report.refused == []
-    library = open_library(tmp_path / "library.sqlite")
+    library = open_library(library_url)
     try:
         check = LibraryCheck(library).run()
     finally:

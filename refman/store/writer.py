@@ -349,11 +349,15 @@ class _BatchWriter:
                 b_id=known.id, doi=values["doi"], extra=merged or None, free_pmc=bool(values.get("free_pmc"))
             )
             rows.append(row)
-        fill: dict[str, Any] = {name: func.coalesce(R.c[name], bindparam(name)) for name in _MERGED_COLUMNS}
+        # Every parameter typed by its column: PostgreSQL must know a parameter's type to test it for NULL.
+        fill: dict[str, Any] = {
+            name: func.coalesce(R.c[name], bindparam(name, type_=R.c[name].type)) for name in _MERGED_COLUMNS
+        }
         # A stub's DOI is only what a citation said: the record's own DOI replaces it.
-        own_doi = R.c.is_stub & bindparam("doi_key").is_not(None)
-        fill["doi"] = case((R.c.doi_key.is_(None) | own_doi, bindparam("doi")), else_=R.c.doi)
-        fill["doi_key"] = case((own_doi, bindparam("doi_key")), else_=func.coalesce(R.c.doi_key, bindparam("doi_key")))
+        new_key = bindparam("doi_key", type_=R.c.doi_key.type)
+        own_doi = R.c.is_stub & new_key.is_not(None)
+        fill["doi"] = case((R.c.doi_key.is_(None) | own_doi, bindparam("doi", type_=R.c.doi.type)), else_=R.c.doi)
+        fill["doi_key"] = case((own_doi, new_key), else_=func.coalesce(R.c.doi_key, new_key))
         fill.update(
             extra=bindparam("extra", type_=R.c.extra.type),
             free_pmc=or_(R.c.free_pmc, bindparam("free_pmc")),
