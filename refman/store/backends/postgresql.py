@@ -121,7 +121,33 @@ class PostgresBackend(Backend):
     # --- checking and watching ---------------------------------------------------
 
     def integrity_checks(self, session: Session) -> list[IntegrityCheck]:
-        invalid_indexes = tuple(
+        """The server's own checks: amcheck's B-tree verification where the extension is installed,
+        data-page checksum failures the server has counted, and indexes or constraints left unfinished
+        (an interrupted ``CREATE INDEX CONCURRENTLY``, a ``NOT VALID`` constraint)."""
+        damage: list[str] = []
+        names = []
+        if session.execute(text("SELECT 1 FROM pg_extension WHERE extname = 'amcheck'")).first() is not None:
+            names.append("amcheck bt_index_check")
+            for (index,) in session.execute(text(
+                "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                "JOIN pg_am am ON am.oid = c.relam JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = current_schema() AND am.amname = 'btree' AND i.indisvalid"
+            )).all():
+                savepoint = session.begin_nested()
+                try:
+                    session.execute(text("SELECT bt_index_check(CAST(:index AS regclass))"), {"index": index})
+                    savepoint.commit()
+                except DBAPIError as error:
+                    savepoint.rollback()
+                    damage.append(f"index {index}: {str(error.orig).strip().splitlines()[0]}")
+        names.append("checksum failures (pg_stat_database)")
+        failures = session.execute(text(
+            "SELECT coalesce(checksum_failures, 0) FROM pg_stat_database WHERE datname = current_database()"
+        )).scalar() or 0
+        if failures:
+            damage.append(f"the server found {failures} data pages whose checksum is wrong")
+        names.append("index validity (pg_index)")
+        damage.extend(
             f"index {name} is not valid" for (name,) in session.execute(text(
                 "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
                 "JOIN pg_namespace n ON n.oid = c.relnamespace "
@@ -136,8 +162,8 @@ class PostgresBackend(Backend):
             ))
         )
         return [
-            IntegrityCheck("integrity", "PostgreSQL index validity (pg_index)", invalid_indexes),
-            IntegrityCheck("foreign_keys", "PostgreSQL constraint validation (pg_constraint)", unchecked),
+            IntegrityCheck("integrity", "PostgreSQL " + ", ".join(names), tuple(damage)),
+            IntegrityCheck("foreign_keys", "PostgreSQL foreign keys, enforced and validated (pg_constraint)", unchecked),
         ]
 
     def change_counter(self, engine: Engine, url: URL) -> ChangeCounter | None:
