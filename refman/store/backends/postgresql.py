@@ -10,17 +10,25 @@ or rollback, so a writer that dies leaves nothing held.  Setting up a new
 database takes a lock of its own, so two programs opening one empty database
 create the tables once.  Ids come from the tables' sequences; rows put back
 with ids of their own move the sequence past them.
+
+Every write transaction ends with a ``NOTIFY`` on the library's channel
+(delivered at commit, dropped on rollback), naming the engine that wrote; a
+window's watch keeps a connection of its own that ``LISTEN``s and counts the
+others' notifications (:class:`PostgresNotifications`).
 """
 
 from __future__ import annotations
 
+import os
 import threading
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import ColumnElement, Connection, Engine, Table, create_engine, func, insert, text
-from sqlalchemy.engine import URL
+from sqlalchemy.engine import URL, Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -28,6 +36,8 @@ from refman.store.backends.base import Backend, IntegrityCheck, Interrupted, Ope
 from refman.store.schema import reference_table
 
 if TYPE_CHECKING:
+    import psycopg
+
     from refman.store.watching import ChangeCounter
 
 # Advisory lock keys: "refm" in ASCII, then which lock.
@@ -140,5 +150,102 @@ class PostgresBackend(Backend):
             IntegrityCheck("foreign_keys", "PostgreSQL constraint validation (pg_constraint)", unchecked),
         ]
 
+    def announce_write(self, connection: Connection) -> None:
+        """``NOTIFY`` the library's listeners, naming the writer: delivered at commit, dropped on rollback."""
+        connection.execute(
+            text("SELECT pg_notify(:channel, :writer)"), {"channel": CHANNEL, "writer": _writer_of(connection.dialect)}
+        )
+
     def change_counter(self, engine: Engine, url: URL) -> ChangeCounter | None:
-        return None
+        return PostgresNotifications(engine)
+
+    def connection_lost(self, error: BaseException) -> bool:
+        if super().connection_lost(error):
+            return True
+        if isinstance(error, DBAPIError) and error.connection_invalidated:
+            return True
+        import psycopg
+
+        cause = getattr(error, "orig", None) or error
+        # psycopg raises OperationalError for a connection that fails or breaks (and for little else
+        # refman meets); InterfaceError for a connection already closed.
+        return isinstance(cause, (psycopg.OperationalError, psycopg.InterfaceError)) and not isinstance(
+            cause, psycopg.errors.QueryCanceled
+        )
+
+
+CHANNEL = "refman_library_changed"
+"""The channel every write transaction notifies (channels are per database, as libraries are)."""
+
+_WRITERS: WeakKeyDictionary[Dialect, str] = WeakKeyDictionary()
+
+
+def _writer_of(dialect: Dialect) -> str:
+    """Who writes, as a notification's payload: one name per engine (its option copies share its dialect)."""
+    writer = _WRITERS.get(dialect)
+    if writer is None:
+        writer = _WRITERS[dialect] = f"{os.getpid()}:{uuid.uuid4().hex[:12]}"
+    return writer
+
+
+# Dead peers are noticed by TCP keepalives within ~10 s of silence; data the server never
+# acknowledges fails the connection after 10 s.
+_LISTENER_OPTIONS = {
+    "autocommit": True,
+    "connect_timeout": CONNECT_TIMEOUT_SECONDS,
+    "application_name": "refman watch",
+    "keepalives": 1,
+    "keepalives_idle": 4,
+    "keepalives_interval": 2,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 10_000,
+}
+
+
+class PostgresNotifications:
+    """Counts other writers' notifications on a connection of its own that ``LISTEN``s (opened on first read).
+
+    ``read`` takes what has arrived without waiting on the server; a
+    connection that broke makes it raise (psycopg's ``OperationalError``), and
+    the next ``read`` connects again.  Notifications from this engine's own
+    writes are not counted: the window knows its own writes already.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._writer = _writer_of(engine.dialect)
+        self._connection: psycopg.Connection[Any] | None = None
+        self._count = 0
+
+    def read(self) -> int:
+        connection = self._connection
+        if connection is None:
+            connection = self._connection = self._connect()
+        try:
+            for notification in connection.notifies(timeout=0):
+                if notification.payload != self._writer:
+                    self._count += 1
+            if connection.closed or connection.broken:
+                raise ConnectionError("the connection to the server was closed")
+        except BaseException:
+            self.close()
+            raise
+        return self._count
+
+    def _connect(self) -> psycopg.Connection[Any]:
+        import psycopg
+
+        args, params = self._engine.dialect.create_connect_args(self._engine.url)
+        params = {**params, **_LISTENER_OPTIONS}
+        connection = psycopg.connect(*args, **params)
+        try:
+            connection.execute(f"LISTEN {CHANNEL}")
+        except BaseException:
+            connection.close()
+            raise
+        return connection
+
+    def close(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            connection.close()
