@@ -8,13 +8,10 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from weakref import WeakKeyDictionary
 
-from sqlalchemy import ColumnElement, Connection, Engine, Table, event
-from sqlalchemy.engine import URL, Dialect
+from sqlalchemy import ColumnElement, Connection, Engine, Table
+from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
-
-from refman.store.errors import LibraryError
 
 if TYPE_CHECKING:
     from refman.store.watching import ChangeCounter
@@ -146,35 +143,14 @@ class Backend(ABC):
         """How to tell that another connection committed; None where it cannot be told."""
 
     def connection_lost(self, error: BaseException) -> bool:
-        """Whether a write or read failed because the database could not be reached (not because of what it asked)."""
-        return isinstance(error, LibraryUnreachable)
+        """Whether a read or write failed because the database could not be reached (not because of what it asked)."""
+        return False
 
-    def hold_connections(self, engine: Engine, reason: str | None) -> None:
-        """While ``reason`` is set, the engine opens no connection: each attempt fails at once with it.
+    def hold_connections(self, engine: Engine, reason: str | None) -> None:  # noqa: B027 - optional
+        """While ``reason`` is set, the engine opens no connection: each attempt fails at once, saying it.
 
         Set when the library's database is known to be gone (the watch's own
         connection lost it), so that a read on the GUI thread fails at once
-        instead of waiting for the network; the pool's connections are let go
-        too, since every one of them is dead.  ``None`` lets connections be
-        made again.
+        instead of waiting on the network.  ``None`` lets connections be made
+        again.  A database in a file has nothing to hold.
         """
-        _held_engines[engine.dialect] = reason
-        if reason is not None:
-            engine.pool.dispose()
-        if not event.contains(engine, "do_connect", _refuse_while_held):
-            event.listen(engine, "do_connect", _refuse_while_held)
-
-
-class LibraryUnreachable(LibraryError):
-    """The library's database cannot be reached (its server is gone); the message says so in one line."""
-
-
-# The reason each engine (by its dialect, which the engine's option copies share) may not connect now.
-_held_engines: WeakKeyDictionary[Dialect, str | None] = WeakKeyDictionary()
-
-
-def _refuse_while_held(dialect: Dialect, _record: object, _args: object, _params: object) -> None:
-    reason = _held_engines.get(dialect)
-    if reason is not None:
-        raise LibraryUnreachable(reason)
-

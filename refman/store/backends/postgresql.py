@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import ColumnElement, Connection, Engine, Table, create_engine, func, insert, text
+from sqlalchemy import ColumnElement, Connection, Engine, Table, create_engine, event, func, insert, text
 from sqlalchemy.engine import URL, Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -160,8 +160,6 @@ class PostgresBackend(Backend):
         return PostgresNotifications(engine)
 
     def connection_lost(self, error: BaseException) -> bool:
-        if super().connection_lost(error):
-            return True
         if isinstance(error, DBAPIError) and error.connection_invalidated:
             return True
         import psycopg
@@ -172,6 +170,30 @@ class PostgresBackend(Backend):
         return isinstance(cause, (psycopg.OperationalError, psycopg.InterfaceError)) and not isinstance(
             cause, psycopg.errors.QueryCanceled
         )
+
+    def hold_connections(self, engine: Engine, reason: str | None) -> None:
+        """Connections fail at once with psycopg's ``OperationalError(reason)`` (as a refused connect does).
+
+        Holding also lets the pool's connections go: every one of them is dead,
+        and pinging one could wait on the network.
+        """
+        _held[engine.dialect] = reason
+        if reason is not None:
+            engine.pool.dispose()
+        if not event.contains(engine, "do_connect", _refuse_while_held):
+            event.listen(engine, "do_connect", _refuse_while_held)
+
+
+# Why each engine (by its dialect, which the engine's option copies share) may not connect now.
+_held: WeakKeyDictionary[Dialect, str | None] = WeakKeyDictionary()
+
+
+def _refuse_while_held(dialect: Dialect, _record: object, _args: object, _params: object) -> None:
+    reason = _held.get(dialect)
+    if reason is not None:
+        import psycopg
+
+        raise psycopg.OperationalError(reason)
 
 
 CHANNEL = "refman_library_changed"
