@@ -7,6 +7,7 @@ installed or the tests are pointed at another server (``REFMAN_TEST_PG_URL``).
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -40,10 +41,12 @@ class OwnServer:
 
 
 @pytest.fixture
-def own_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OwnServer]:
+def own_server() -> Iterator[OwnServer]:
+    """A folder straight under the temp folder, as for the shared server: pytest's own folders are
+    private to the user running the tests (and made so again by every run), which pgserver's user is not."""
     if os.environ.get(ENV_VAR):
         pytest.skip("the tests use another PostgreSQL server: no server of their own to stop")
-    server = OwnServer(tmp_path_factory.mktemp("own-pg"))
+    server = OwnServer(Path(tempfile.mkdtemp(prefix="refman-own-pg-")))
     try:
         yield server
     finally:
