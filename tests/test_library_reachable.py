@@ -107,3 +107,21 @@ def test_an_error_of_the_query_is_not_taken_for_a_lost_server(library):
     with pytest.raises(Exception) as raised, library.engine.connect() as connection:
         connection.execute(text("SELECT no_such_column FROM reference"))
     assert unreachable_reason(library, raised.value) is None
+
+
+def test_a_read_that_failed_elsewhere_has_the_watch_look_at_once(own_server: OwnServer):
+    library = open_library(own_server.url)
+    events = Events()
+    watch = LibraryWatch.of(library, events.changed, interval=60, on_reachable=events.reached)
+    assert watch is not None
+    watch.start()
+    try:
+        time.sleep(0.3)  # the first read, then a minute's wait
+        own_server.stop()
+        time.sleep(0.5)
+        assert events.reachable == []  # not yet looked
+        watch.check_now()
+        assert events.wait_for(lambda: events.reachable == [False], 1.5)
+    finally:
+        watch.stop()
+        library.dispose()

@@ -117,6 +117,14 @@ class LibraryWatch:
         if self._thread.is_alive():
             self._thread.join(STOP_WAIT_SECONDS)
 
+    def check_now(self) -> None:
+        """Read the counter at once, and try to connect at once if the library could not be reached.
+
+        For a read elsewhere that failed: if the library's database is gone,
+        ``on_reachable(False)`` follows within one read.
+        """
+        self._wake.set()
+
     @contextmanager
     def own_writes(self) -> Iterator[None]:
         """Writes made inside this are this program's own: the change they make is not reported."""
