@@ -10,10 +10,10 @@ light palette as in a dark one.
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt
-from PySide6.QtGui import QPalette
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from refman.gui.colours import mix, pane_colours
+from refman.gui.colours import PaneColours, mix, pane_colours
 
 
 class ConnectionBanner(QFrame):
@@ -40,7 +40,6 @@ class ConnectionBanner(QFrame):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(12, 8, 12, 8)
         layout.addLayout(text, 1)
-        self._styled_for: tuple[str, str] | None = None
         self._restyle()
         self.hide()
 
@@ -61,23 +60,30 @@ class ConnectionBanner(QFrame):
             self._restyle()
         super().changeEvent(event)
 
-    def _restyle(self) -> None:
-        """The note colours of the window's palette (set once per palette: a style sheet changes no palette)."""
-        parent = self.parentWidget()  # its palette: the style sheet below may change the banner's own
-        palette = parent.palette() if parent is not None else self.palette()
-        text = palette.color(QPalette.ColorRole.WindowText).name()
-        background = palette.color(QPalette.ColorRole.Window).name()
-        key = (text, background)
-        if key == self._styled_for:
-            return
-        self._styled_for = key
-        colours = pane_colours(text, background, palette.color(QPalette.ColorRole.Link).name())
-        border = mix(colours.note_background, colours.note_text, 0.35)
-        self.setStyleSheet(
-            f"#connectionBanner {{ background-color: {colours.note_background}; "
-            f"border: none; border-bottom: 1px solid {border}; }}"
-            f"#connectionBanner QLabel {{ color: {colours.note_text}; background: transparent; }}"
+    def paintEvent(self, event: QPaintEvent) -> None:
+        colours = self._colours()
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), QColor(colours.note_background))
+        painter.setPen(QColor(mix(colours.note_background, colours.note_text, 0.35)))
+        painter.drawLine(0, self.height() - 1, self.width(), self.height() - 1)
+        painter.end()
+
+    def _colours(self) -> PaneColours:
+        """The window palette's note colours (the banner's own palette is never set: it follows the window's)."""
+        palette = self.palette()
+        return pane_colours(
+            palette.color(QPalette.ColorRole.WindowText).name(),
+            palette.color(QPalette.ColorRole.Window).name(),
+            palette.color(QPalette.ColorRole.Link).name(),
         )
+
+    def _restyle(self) -> None:
+        text = QColor(self._colours().note_text)
+        for label in (self.headline, self.detail):
+            palette = label.palette()
+            palette.setColor(QPalette.ColorRole.WindowText, text)
+            label.setPalette(palette)
+        self.update()
 
 
 def with_banner(banner: ConnectionBanner, content: QWidget) -> QWidget:
