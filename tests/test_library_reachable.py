@@ -125,3 +125,26 @@ def test_a_read_that_failed_elsewhere_has_the_watch_look_at_once(own_server: Own
     finally:
         watch.stop()
         library.dispose()
+
+
+@pytest.mark.parametrize(
+    ("error", "lost"),
+    [
+        ("OperationalError", True),  # libpq's own: no SQLSTATE
+        ("ConnectionFailure", True),
+        ("AdminShutdown", True),
+        ("LockNotAvailable", False),
+        ("DiskFull", False),
+        ("QueryCanceled", False),
+        ("UndefinedColumn", False),
+    ],
+)
+def test_only_errors_of_a_connection_count_as_the_server_lost(error: str, lost: bool):
+    psycopg = pytest.importorskip("psycopg")
+    from sqlalchemy.exc import DBAPIError
+
+    from refman.store.backends import backend_for_name
+
+    cause = getattr(psycopg, error, None) or getattr(psycopg.errors, error)
+    wrapped = DBAPIError.instance("SELECT 1", {}, cause("message"), psycopg.Error)
+    assert backend_for_name("postgresql").connection_lost(wrapped) is lost

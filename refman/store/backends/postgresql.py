@@ -157,6 +157,7 @@ class PostgresBackend(Backend):
         )
 
     def change_counter(self, engine: Engine, url: URL) -> ChangeCounter | None:
+        _refuse_connections_when_held(engine)  # here, on the thread that opens the watch
         return PostgresNotifications(engine)
 
     def connection_lost(self, error: BaseException) -> bool:
@@ -165,11 +166,13 @@ class PostgresBackend(Backend):
         import psycopg
 
         cause = getattr(error, "orig", None) or error
-        # psycopg raises OperationalError for a connection that fails or breaks (and for little else
-        # refman meets); InterfaceError for a connection already closed.
-        return isinstance(cause, (psycopg.OperationalError, psycopg.InterfaceError)) and not isinstance(
-            cause, psycopg.errors.QueryCanceled
-        )
+        if isinstance(cause, psycopg.InterfaceError):  # a connection already closed
+            return True
+        # A connection that failed or broke has no SQLSTATE (libpq's own error), a connection
+        # exception (class 08) or the server's going down (57P01-57P03); other operational errors
+        # (a lock not available, a full disk, a cancelled statement) come from a server that answers.
+        state = cause.sqlstate if isinstance(cause, psycopg.OperationalError) else ""
+        return state is None or (state or "").startswith(("08", "57P"))
 
     def hold_connections(self, engine: Engine, reason: str | None) -> None:
         """Connections fail at once with psycopg's ``OperationalError(reason)`` (as a refused connect does).
@@ -177,15 +180,19 @@ class PostgresBackend(Backend):
         Holding also lets the pool's connections go: every one of them is dead,
         and pinging one could wait on the network.
         """
+        _refuse_connections_when_held(engine)
         _held[engine.dialect] = reason
         if reason is not None:
             engine.pool.dispose()
-        if not event.contains(engine, "do_connect", _refuse_while_held):
-            event.listen(engine, "do_connect", _refuse_while_held)
 
 
 # Why each engine (by its dialect, which the engine's option copies share) may not connect now.
 _held: WeakKeyDictionary[Dialect, str | None] = WeakKeyDictionary()
+
+
+def _refuse_connections_when_held(engine: Engine) -> None:
+    if not event.contains(engine, "do_connect", _refuse_while_held):
+        event.listen(engine, "do_connect", _refuse_while_held)
 
 
 def _refuse_while_held(dialect: Dialect, _record: object, _args: object, _params: object) -> None:
