@@ -309,8 +309,8 @@ class MainWindow(QMainWindow):
         self.last_report: ImportReport | None = None
         self.read_only = bool(getattr(library, "read_only", False))
         self.unreachable = False
-        self._own_tips: dict[QAction, str] = {}  # the tooltips of write actions turned off, to give back
         """The library's database cannot be reached now: what is shown stays, writes are refused."""
+        self._own_tips: dict[QAction, str] = {}  # the tooltips of write actions turned off, to give back
         self._import_failure: JobFailed | None = None
         self._summary = self.catalog.summary()
         self._counting = False
@@ -580,9 +580,12 @@ class MainWindow(QMainWindow):
         """Turn what would write off (the tooltip says why) or on again (with its own tooltip back)."""
         for action in (self.import_files_action, self.import_folder_action, self.paste_action, self.edits.delete_action,
                        self.record_editing.edit_action):
-            own_tip = self._own_tips.setdefault(action, action.toolTip()) if not offered else self._own_tips.pop(action, None)
+            if not offered:
+                self._own_tips.setdefault(action, action.toolTip())
+                action.setToolTip(why)
+            elif action in self._own_tips:
+                action.setToolTip(self._own_tips.pop(action))
             action.setEnabled(offered)
-            action.setToolTip(why if not offered else own_tip if own_tip is not None else action.toolTip())
         for button in (self.empty_state.files_button, self.empty_state.samples_button):
             button.setEnabled(offered)
 
