@@ -147,3 +147,20 @@ def test_the_window_keeps_working_read_only_while_its_server_is_gone_and_carries
     other.dispose()
     qtbot.waitUntil(lambda: window.model.rowCount() == 2, timeout=SEEN_WITHIN_MS)
     assert shown_title in titles(window)
+
+
+def test_a_record_chosen_while_the_server_is_gone_is_refused_in_one_line_and_the_shown_one_stays(
+    qtbot, open_window, own_server: OwnServer
+):
+    library = open_library(own_server.url)
+    report = ImportService(library).import_paths(seed_pages()[:2])
+    ids = [outcome.reference_id for outcome in report.outcomes]
+    library.dispose()
+    window = open_window(own_server.url)
+    assert window.show_reference(ids[0])
+    shown = window.detail.toPlainText()
+    own_server.stop()
+    assert not window.show_reference(ids[1])  # at once: the read fails, nothing raises into Qt
+    assert window.statusBar().currentMessage() == f"Not shown: {UNREACHABLE}"
+    assert window.shown_reference_id == ids[0] and window.detail.toPlainText() == shown
+    qtbot.waitUntil(window.connection_banner.isVisible, timeout=3000)  # the watch looked at once

@@ -94,7 +94,7 @@ from refman.services.changes import NO_CHANGES, LibraryChanges
 from refman.services.importer import ImportProgress, ImportReport
 from refman.services.library import Library, default_library_path
 from refman.services.library_writer import LibraryWriter
-from refman.services.watching import LibraryWatch, unreachable_line
+from refman.services.watching import LibraryWatch, unreachable_line, unreachable_reason
 
 log = logging.getLogger(__name__)
 
@@ -657,7 +657,14 @@ class MainWindow(QMainWindow):
         record in a million-row sorted list is a count of the rows before it.
         Moving on before then replaces the row to select.
         """
-        reference = self.catalog.get(reference_id)
+        try:
+            reference = self.catalog.get(reference_id)
+        except Exception as error:
+            reason = unreachable_reason(self.library, error)
+            if reason is None:
+                raise
+            self._read_failed(reason)
+            return False
         if reference is None:
             self.statusBar().showMessage("That article is no longer in the library", 5000)
             self.history.forget(reference_id)
@@ -834,6 +841,13 @@ class MainWindow(QMainWindow):
     def _written_elsewhere(self) -> None:
         if not self._closed:
             self.library_changed.emit(LibraryChanges.everything(external=True))
+
+    @Slot(str)
+    def _read_failed(self, reason: str) -> None:
+        """A read on this thread found the library unreachable: say so now; the watch looks at once."""
+        self.statusBar().showMessage(f"Not shown: {reason}", 8000)
+        if self._watch is not None:
+            self._watch.check_now()
 
     @Slot(bool)
     def _connection_changed(self, reachable: bool) -> None:
