@@ -14,8 +14,8 @@ __all__ = ["open_window", "own_server"]
 
 @pytest.mark.xfail(
     strict=True,
-    reason="the list model and show_reference must catch the lost connection (reference_model.py is not this "
-    "branch's: the change is in the report); remove this mark with it",
+    reason="the list model must catch the lost connection (reference_model.py is not this branch's: the change "
+    "is in the report); remove this mark with it",
 )
 def test_reads_while_the_server_is_gone_raise_nothing_into_qt_and_keep_the_list(qtbot, open_window, own_server: OwnServer):
     library = open_library(own_server.url)
