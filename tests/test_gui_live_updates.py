@@ -123,7 +123,7 @@ def test_the_window_keeps_working_read_only_while_its_server_is_gone_and_carries
     assert window.unreachable
     assert banner.headline.text() == "The library's PostgreSQL server cannot be reached."
     assert "keeps trying" in banner.detail.text()
-    assert responsive(qtbot) < 0.5
+    assert responsive(qtbot) < 1.5  # a short turn of the loop; a connect waiting on the network takes 5 s
     assert window.model.index(0, TITLE).data() == shown_title  # what is shown stays
     assert not window.import_files_action.isEnabled() and not window.edits.delete_action.isEnabled()
     assert window.import_files_action.toolTip() == "The library's PostgreSQL server cannot be reached"
@@ -136,7 +136,7 @@ def test_the_window_keeps_working_read_only_while_its_server_is_gone_and_carries
         window.lane.run(EditJob(record, {"title": "Never saved"}))
     result = finished.args[1]
     assert isinstance(result, JobFailed) and result.message == UNREACHABLE
-    assert responsive(qtbot) < 0.5
+    assert responsive(qtbot) < 1.5  # a short turn of the loop; a connect waiting on the network takes 5 s
 
     own_server.start()
     qtbot.waitUntil(lambda: not banner.isVisible(), timeout=int((RETRY_MAX_SECONDS + 5) * 1000))
