@@ -197,7 +197,7 @@ def test_the_watch_reports_another_programs_write_and_not_its_own(library, tmp_p
             ImportService(library).import_paths([pages_folder / "a.txt"])
         time.sleep(0.3)
         assert not seen.is_set()
-        other = open_library(Path(library.display_name))
+        other = open_library(library.url)
         ImportService(other).import_paths([pages_folder / "b.txt"])
         other.dispose()
         assert seen.wait(2)

@@ -64,6 +64,7 @@ from PySide6.QtWidgets import (
 from refman import __version__
 from refman.domain.records import Reference
 from refman.domain.search_query import SearchError
+from refman.gui.connection_banner import ConnectionBanner, with_banner
 from refman.gui.detail_pane import DetailPane
 from refman.gui.drop import DropContent, read_drop
 from refman.gui.export_actions import ExportActions
@@ -93,7 +94,7 @@ from refman.services.changes import NO_CHANGES, LibraryChanges
 from refman.services.importer import ImportProgress, ImportReport
 from refman.services.library import Library, default_library_path
 from refman.services.library_writer import LibraryWriter
-from refman.services.watching import LibraryWatch
+from refman.services.watching import LibraryWatch, unreachable_line, unreachable_reason
 
 log = logging.getLogger(__name__)
 
@@ -285,6 +286,7 @@ class MainWindow(QMainWindow):
     """LibraryChanges: every write, this window's or another program's, once; every view subscribes."""
     _counted = Signal(object)  # LibrarySummary | None, from the counting thread
     _changed_elsewhere = Signal()  # from the watch's thread
+    _reachable_changed = Signal(bool)  # from the watch's thread: the library's database answers, or not
 
     def __init__(
         self,
@@ -306,6 +308,9 @@ class MainWindow(QMainWindow):
         self.samples = samples if samples is not None and samples.is_dir() else None
         self.last_report: ImportReport | None = None
         self.read_only = bool(getattr(library, "read_only", False))
+        self.unreachable = False
+        """The library's database cannot be reached now: what is shown stays, writes are refused."""
+        self._own_tips: dict[QAction, str] = {}  # the tooltips of write actions turned off, to give back
         self._import_failure: JobFailed | None = None
         self._summary = self.catalog.summary()
         self._counting = False
@@ -353,9 +358,12 @@ class MainWindow(QMainWindow):
         self.library_changed.connect(self._update_shown)
         self.library_changed.connect(self._count_changes)
         self._changed_elsewhere.connect(self._written_elsewhere)
+        self._reachable_changed.connect(self._connection_changed)
         self._watch: LibraryWatch | None = None
         if threaded if watch is None else watch:
-            self._watch = LibraryWatch.of(library, self._changed_elsewhere.emit)
+            self._watch = LibraryWatch.of(
+                library, self._changed_elsewhere.emit, on_reachable=self._reachable_changed.emit
+            )
             if self._watch is not None:
                 self.lane.set_guard(self._watch.own_writes)
                 self._watch.start()
@@ -483,7 +491,8 @@ class MainWindow(QMainWindow):
         self.main_splitter.setStretchFactor(0, 3)
         self.main_splitter.setStretchFactor(1, 2)
         self.main_splitter.setSizes([900, 640])
-        self.setCentralWidget(self.main_splitter)
+        self.connection_banner = ConnectionBanner(self)
+        self.setCentralWidget(with_banner(self.connection_banner, self.main_splitter))
         self.drop_overlay = DropOverlay(self)
 
     def _build_menus_and_toolbar(self) -> None:
@@ -563,14 +572,22 @@ class MainWindow(QMainWindow):
         for first, second in itertools.pairwise(chain):
             QWidget.setTabOrder(first, second)
 
-    def _refuse_writes(self) -> None:
-        """A read-only library: nothing that would write is offered."""
+    def _refuse_writes(self, why: str = "The library is read-only") -> None:
+        """A read-only library (or one that cannot be reached now): nothing that would write is offered."""
+        self._offer_writes(False, why)
+
+    def _offer_writes(self, offered: bool, why: str = "") -> None:
+        """Turn what would write off (the tooltip says why) or on again (with its own tooltip back)."""
         for action in (self.import_files_action, self.import_folder_action, self.paste_action, self.edits.delete_action,
                        self.record_editing.edit_action):
-            action.setEnabled(False)
-            action.setToolTip("The library is read-only")
+            if not offered:
+                self._own_tips.setdefault(action, action.toolTip())
+                action.setToolTip(why)
+            elif action in self._own_tips:
+                action.setToolTip(self._own_tips.pop(action))
+            action.setEnabled(offered)
         for button in (self.empty_state.files_button, self.empty_state.samples_button):
-            button.setEnabled(False)
+            button.setEnabled(offered)
 
     # -- state that survives a restart ----------------------------------------------------
 
@@ -640,7 +657,14 @@ class MainWindow(QMainWindow):
         record in a million-row sorted list is a count of the rows before it.
         Moving on before then replaces the row to select.
         """
-        reference = self.catalog.get(reference_id)
+        try:
+            reference = self.catalog.get(reference_id)
+        except Exception as error:
+            reason = unreachable_reason(self.library, error)
+            if reason is None:
+                raise
+            self._read_failed(reason)
+            return False
         if reference is None:
             self.statusBar().showMessage("That article is no longer in the library", 5000)
             self.history.forget(reference_id)
@@ -817,6 +841,31 @@ class MainWindow(QMainWindow):
     def _written_elsewhere(self) -> None:
         if not self._closed:
             self.library_changed.emit(LibraryChanges.everything(external=True))
+
+    @Slot(str)
+    def _read_failed(self, reason: str) -> None:
+        """A read on this thread found the library unreachable: say so now; the watch looks at once."""
+        self.statusBar().showMessage(f"Not shown: {reason}", 8000)
+        if self._watch is not None:
+            self._watch.check_now()
+
+    @Slot(bool)
+    def _connection_changed(self, reachable: bool) -> None:
+        """The watch lost the library's database (the banner, writes refused) or reached it again.
+
+        Coming back, the watch tells of a change too: the window reads the library again.
+        """
+        if self._closed or reachable != self.unreachable:
+            return
+        self.unreachable = not reachable
+        line = unreachable_line(self.library)
+        if reachable:
+            self.connection_banner.show_reachable()
+            self.statusBar().showMessage("The library can be reached again", 6000)
+        else:
+            self.connection_banner.show_unreachable(line)
+        if not self.read_only:
+            self._offer_writes(reachable, line[:1].upper() + line[1:])
 
     @Slot(object)
     def _update_shown(self, changes: LibraryChanges) -> None:
@@ -1047,6 +1096,9 @@ class MainWindow(QMainWindow):
             self.import_text(content.text, "pasted text")
 
     def _refused_read_only(self) -> bool:
+        if self.unreachable:
+            self.statusBar().showMessage(f"Not imported: {unreachable_line(self.library)}", 8000)
+            return True
         if self.read_only:
             self.statusBar().showMessage(f"Not imported: {self.library.display_name} is open read-only", 8000)
         return self.read_only

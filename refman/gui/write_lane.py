@@ -13,7 +13,8 @@ coming back by ``job_finished``.  Whatever a write changed comes out once, by
 
 A job never hangs the lane: whatever a job raises is logged with its
 traceback, and the job finishes with a one-line message for the user
-(:func:`failure_message`), never Python's own text.
+(:func:`failure_message`; a library whose database cannot be reached is
+said so), never Python's own text.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 from refman.services.changes import LibraryChanges
 from refman.services.importer import ImportProgress, ImportReport, ImportService
 from refman.services.library_writer import JobProgress, LibraryWriter, WriteJob
+from refman.services.watching import unreachable_reason
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +123,7 @@ class _Worker(QObject):
                     report.merge(imported.report)
         except Exception as error:  # any failure must still finish the job
             log.exception("The import of %s failed", job.label if job.text is not None else list(job.paths))
-            failure = JobFailed(failure_message(error))
+            failure = JobFailed(self._failure(error))
         self._wrote(report.changes())
         self.finished.emit(job, report, failure)
 
@@ -133,11 +135,15 @@ class _Worker(QObject):
                 result = job.run(self._writer, lambda text: self.job_progress.emit(job, text))
         except Exception as error:  # any failure must still finish the job
             log.exception("The job %r failed", job.label)
-            result = JobFailed(failure_message(error))
+            result = JobFailed(self._failure(error))
         changes = getattr(result, "changes", None)
         if isinstance(changes, LibraryChanges):
             self._wrote(changes)
         self.job_finished.emit(job, result)
+
+    def _failure(self, error: BaseException) -> str:
+        """The user's line for a job that raised: a library that cannot be reached is said so."""
+        return unreachable_reason(self._writer.library, error) or failure_message(error)
 
     def _wrote(self, changes: LibraryChanges) -> None:
         """Tell what was written at once, then count the totals here (not on the GUI thread) if they changed.

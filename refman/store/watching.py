@@ -5,7 +5,9 @@ The seam for watching a library from outside: :func:`change_counter` gives a
 yet; each database backend says which it has.  SQLite's is ``PRAGMA
 data_version``: a number that changes whenever another connection commits to
 the file (any process), read on a connection of its own without a
-transaction, without touching a table.
+transaction, without touching a table.  PostgreSQL's counts the
+notifications other writers send at commit (``LISTEN``/``NOTIFY``), on a
+connection kept for it.
 """
 
 from __future__ import annotations
@@ -20,7 +22,12 @@ from refman.store.library import Library
 class ChangeCounter(Protocol):
     """A value that differs after another connection has committed; read it from one thread only."""
 
-    def read(self) -> int: ...
+    def read(self) -> int:
+        """The value now, without waiting for a write; raises when the database cannot be reached.
+
+        After a failed read the next one connects again.
+        """
+        ...
 
     def close(self) -> None: ...
 

@@ -142,3 +142,15 @@ class Backend(ABC):
     def change_counter(self, engine: Engine, url: URL) -> ChangeCounter | None:
         """How to tell that another connection committed; None where it cannot be told."""
 
+    def connection_lost(self, error: BaseException) -> bool:
+        """Whether a read or write failed because the database could not be reached (not because of what it asked)."""
+        return False
+
+    def hold_connections(self, engine: Engine, reason: str | None) -> None:  # noqa: B027 - optional
+        """While ``reason`` is set, the engine opens no connection: each attempt fails at once, saying it.
+
+        Set when the library's database is known to be gone (the watch's own
+        connection lost it), so that a read on the GUI thread fails at once
+        instead of waiting on the network.  ``None`` lets connections be made
+        again.  A database in a file has nothing to hold.
+        """

@@ -10,17 +10,25 @@ or rollback, so a writer that dies leaves nothing held.  Setting up a new
 database takes a lock of its own, so two programs opening one empty database
 create the tables once.  Ids come from the tables' sequences; rows put back
 with ids of their own move the sequence past them.
+
+Every write transaction ends with a ``NOTIFY`` on the library's channel
+(delivered at commit, dropped on rollback), naming the engine that wrote; a
+window's watch keeps a connection of its own that ``LISTEN``s and counts the
+others' notifications (:class:`PostgresNotifications`).
 """
 
 from __future__ import annotations
 
+import os
 import threading
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import ColumnElement, Connection, Engine, Table, create_engine, func, insert, text
-from sqlalchemy.engine import URL
+from sqlalchemy import ColumnElement, Connection, Engine, Table, create_engine, event, func, insert, text
+from sqlalchemy.engine import URL, Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -28,6 +36,8 @@ from refman.store.backends.base import Backend, IntegrityCheck, Interrupted, Ope
 from refman.store.schema import reference_table
 
 if TYPE_CHECKING:
+    import psycopg
+
     from refman.store.watching import ChangeCounter
 
 # Advisory lock keys: "refm" in ASCII, then which lock.
@@ -166,5 +176,134 @@ class PostgresBackend(Backend):
             IntegrityCheck("foreign_keys", "PostgreSQL foreign keys, enforced and validated (pg_constraint)", unchecked),
         ]
 
+    def announce_write(self, connection: Connection) -> None:
+        """``NOTIFY`` the library's listeners, naming the writer: delivered at commit, dropped on rollback."""
+        connection.execute(
+            text("SELECT pg_notify(:channel, :writer)"), {"channel": CHANNEL, "writer": _writer_of(connection.dialect)}
+        )
+
     def change_counter(self, engine: Engine, url: URL) -> ChangeCounter | None:
-        return None
+        _refuse_connections_when_held(engine)  # here, on the thread that opens the watch
+        return PostgresNotifications(engine)
+
+    def connection_lost(self, error: BaseException) -> bool:
+        if isinstance(error, DBAPIError) and error.connection_invalidated:
+            return True
+        import psycopg
+
+        cause = getattr(error, "orig", None) or error
+        if isinstance(cause, psycopg.InterfaceError):  # a connection already closed
+            return True
+        # A connection that failed or broke has no SQLSTATE (libpq's own error), a connection
+        # exception (class 08) or the server's going down (57P01-57P03); other operational errors
+        # (a lock not available, a full disk, a cancelled statement) come from a server that answers.
+        state = cause.sqlstate if isinstance(cause, psycopg.OperationalError) else ""
+        return state is None or (state or "").startswith(("08", "57P"))
+
+    def hold_connections(self, engine: Engine, reason: str | None) -> None:
+        """Connections fail at once with psycopg's ``OperationalError(reason)`` (as a refused connect does).
+
+        Holding also lets the pool's connections go: every one of them is dead,
+        and pinging one could wait on the network.
+        """
+        _refuse_connections_when_held(engine)
+        _held[engine.dialect] = reason
+        if reason is not None:
+            engine.pool.dispose()
+
+
+# Why each engine (by its dialect, which the engine's option copies share) may not connect now.
+_held: WeakKeyDictionary[Dialect, str | None] = WeakKeyDictionary()
+
+
+def _refuse_connections_when_held(engine: Engine) -> None:
+    if not event.contains(engine, "do_connect", _refuse_while_held):
+        event.listen(engine, "do_connect", _refuse_while_held)
+
+
+def _refuse_while_held(dialect: Dialect, _record: object, _args: object, _params: object) -> None:
+    reason = _held.get(dialect)
+    if reason is not None:
+        import psycopg
+
+        raise psycopg.OperationalError(reason)
+
+
+CHANNEL = "refman_library_changed"
+"""The channel every write transaction notifies (channels are per database, as libraries are)."""
+
+_WRITERS: WeakKeyDictionary[Dialect, str] = WeakKeyDictionary()
+
+
+def _writer_of(dialect: Dialect) -> str:
+    """Who writes, as a notification's payload: one name per engine (its option copies share its dialect)."""
+    writer = _WRITERS.get(dialect)
+    if writer is None:
+        writer = _WRITERS[dialect] = f"{os.getpid()}:{uuid.uuid4().hex[:12]}"
+    return writer
+
+
+# Dead peers are noticed by TCP keepalives within ~10 s of silence; data the server never
+# acknowledges fails the connection after 10 s.
+_LISTENER_OPTIONS = {
+    "autocommit": True,
+    "connect_timeout": CONNECT_TIMEOUT_SECONDS,
+    "application_name": "refman watch",
+    "keepalives": 1,
+    "keepalives_idle": 4,
+    "keepalives_interval": 2,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 10_000,
+}
+
+
+class PostgresNotifications:
+    """Counts other writers' notifications on a connection of its own that ``LISTEN``s (opened on first read).
+
+    ``read`` takes what has arrived without waiting on the server; a
+    connection that broke makes it raise (psycopg's ``OperationalError``), and
+    the next ``read`` connects again.  Notifications from this engine's own
+    writes are not counted: the window knows its own writes already.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._writer = _writer_of(engine.dialect)
+        self._connection: psycopg.Connection[Any] | None = None
+        self._count = 0
+
+    def read(self) -> int:
+        connection = self._connection
+        if connection is None:
+            connection = self._connection = self._connect()
+        try:
+            # Twice: a server that shuts down sends a last message, then closes; the close
+            # shows only to the read after the one that took the message.
+            for _ in range(2):
+                for notification in connection.notifies(timeout=0):
+                    if notification.payload != self._writer:
+                        self._count += 1
+            if connection.closed or connection.broken:
+                raise ConnectionError("the connection to the server was closed")
+        except BaseException:
+            self.close()
+            raise
+        return self._count
+
+    def _connect(self) -> psycopg.Connection[Any]:
+        import psycopg
+
+        args, params = self._engine.dialect.create_connect_args(self._engine.url)
+        params = {**params, **_LISTENER_OPTIONS}
+        connection = psycopg.connect(*args, **params)
+        try:
+            connection.execute(f"LISTEN {CHANNEL}")
+        except BaseException:
+            connection.close()
+            raise
+        return connection
+
+    def close(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            connection.close()
