@@ -1,6 +1,5 @@
 """Reads on the GUI thread while the library's server is gone: nothing raises into Qt, the list keeps its rows."""
 
-import pytest
 from own_postgres import OwnServer, own_server
 from PySide6.QtCore import Qt
 from test_gui_live_updates import open_window, seed_pages, titles
@@ -12,11 +11,6 @@ from refman.store.library import open_library
 __all__ = ["open_window", "own_server"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the list model must catch the lost connection (reference_model.py is not this branch's: the change "
-    "is in the report); remove this mark with it",
-)
 def test_reads_while_the_server_is_gone_raise_nothing_into_qt_and_keep_the_list(qtbot, open_window, own_server: OwnServer):
     library = open_library(own_server.url)
     ImportService(library).import_paths(seed_pages()[:3])

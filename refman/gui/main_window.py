@@ -337,6 +337,7 @@ class MainWindow(QMainWindow):
 
         self._build_actions()
         self._build_widgets(threaded)
+        self.model.unreachable.connect(self._read_failed)
         self.exports = ExportActions(self, self.library)
         self.edits = LibraryEdits(self, self.lane)
         self.record_editing = RecordEditing(self, self.lane)

@@ -34,6 +34,7 @@ from refman.gui.resources import icon
 from refman.services.changes import Aspect, LibraryChanges
 from refman.services.library import Library
 from refman.services.listing import ReferenceList, StoredList, check_search
+from refman.services.watching import unreachable_reason
 
 _log = logging.getLogger(__name__)
 
@@ -120,6 +121,8 @@ class ReferenceListModel(QAbstractTableModel):
     followed = Signal()
     """The selected rows were moved to where an edit sorted their records (the view may scroll to them)."""
     _stored = Signal(int)  # the generation whose build ended (emitted from the worker)
+    unreachable = Signal(str)
+    """A read failed because the library's database cannot be reached (the line says so): the list stays as it was."""
 
     def __init__(self, library: Library, parent: Any = None, *, background: bool = True) -> None:
         """``background=False`` stores every search at once, on the calling thread (deterministic tests)."""
@@ -336,7 +339,26 @@ class ReferenceListModel(QAbstractTableModel):
         return self._stored_list
 
     def _reload(self) -> None:
-        """Count the current query afresh (between beginResetModel and endResetModel)."""
+        """Count the current query afresh (between beginResetModel and endResetModel).
+
+        When the library cannot be reached the list keeps the rows it had
+        (``unreachable`` says so); it is read again when the library is back.
+        """
+        kept = (OrderedDict(self._blocks), self._count, self._source)
+        try:
+            self._read_query()
+        except Exception as error:
+            if not self._cannot_reach(error):
+                raise
+            self._blocks, self._count, self._source = kept
+
+    def _cannot_reach(self, error: Exception) -> bool:
+        reason = unreachable_reason(self._library, error)
+        if reason is not None:
+            self.unreachable.emit(reason)
+        return reason is not None
+
+    def _read_query(self) -> None:
         self._generation += 1  # a build still running for an older query stops
         self._blocks.clear()
         self._followed = {}  # a reset takes every persistent index away
@@ -425,10 +447,15 @@ class ReferenceListModel(QAbstractTableModel):
         block = self._blocks.get(number)
         if block is None:
             fetched: list[ListRow | None]
-            if self._source is _Source.STORED:
-                fetched = self._searched().rows(number * self.BLOCK, self.BLOCK)
-            else:
-                fetched = list(self._list.rows(self._query, number * self.BLOCK, self.BLOCK))
+            try:
+                if self._source is _Source.STORED:
+                    fetched = self._searched().rows(number * self.BLOCK, self.BLOCK)
+                else:
+                    fetched = list(self._list.rows(self._query, number * self.BLOCK, self.BLOCK))
+            except Exception as error:
+                if not self._cannot_reach(error):
+                    raise
+                return None  # shown empty; read again once the library answers
             self._blocks[number] = block = fetched
             while len(self._blocks) > self.MAX_BLOCKS:
                 self._blocks.popitem(last=False)

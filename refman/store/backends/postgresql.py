@@ -61,7 +61,13 @@ class PostgresBackend(Backend):
         return create_engine(
             url,
             pool_pre_ping=True,
-            connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS, "application_name": "refman"},
+            # Keepalives: a pooled connection whose network silently died is given up in seconds, not the
+            # kernel's retransmission timeout (minutes), so nothing waits on it long (the watch notices first).
+            connect_args={
+                "connect_timeout": CONNECT_TIMEOUT_SECONDS, "application_name": "refman",
+                "keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 3, "keepalives_count": 3,
+                "tcp_user_timeout": 15_000,
+            },
         )
 
     def lock_for_setup(self, connection: Connection) -> None:
