@@ -78,7 +78,7 @@ class StoredList:
                 connection.execute(S.delete())
                 statement = filtered(connection, query, [R.c.id])
                 if statement is not None:
-                    ordered = statement.order_by(*list_order(query))
+                    ordered = statement.order_by(*list_order(query, backend_of(connection)))
                     connection.execute(insert(S).from_select([S.c.reference_id], ordered))
                 count = connection.execute(select(func.coalesce(func.max(S.c.position), 0))).scalar_one()
         except Interrupted:
