@@ -14,6 +14,7 @@ with ids of their own move the sequence past them.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -24,7 +25,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from refman.store.backends.base import Backend, IntegrityCheck, Interrupted, Opening
+from refman.store.backends.base import Backend, IntegrityCheck, Interrupted, Opening, SearchIndexDifferences
 from refman.store.chunks import chunked
 from refman.store.schema import reference_table
 
@@ -45,6 +46,19 @@ _INDEX = text(
     "VALUES (:reference_id, CAST(:words AS tsvector), CAST(:keywords AS tsvector), CAST(:mesh AS tsvector))"
 )
 _UNINDEX = text("DELETE FROM reference_search WHERE reference_id IN :ids").bindparams(bindparam("ids", expanding=True))
+
+_COMPARED_AT_ONCE = 2000
+_INDEXED_AFTER = text(
+    "SELECT reference_id FROM reference_search s WHERE reference_id > :after "
+    "AND EXISTS (SELECT 1 FROM reference r WHERE r.id = s.reference_id) ORDER BY reference_id LIMIT :n"
+)
+_DIFFERING = text(
+    "SELECT s.reference_id FROM reference_search s "
+    "JOIN jsonb_to_recordset(CAST(:rows AS jsonb)) AS v(reference_id integer, words text, keywords text, mesh text) "
+    "ON v.reference_id = s.reference_id "
+    "WHERE s.words <> CAST(v.words AS tsvector) OR s.keywords <> CAST(v.keywords AS tsvector) "
+    "OR s.mesh <> CAST(v.mesh AS tsvector)"
+)
 
 
 class PostgresBackend(Backend):
@@ -166,6 +180,32 @@ class PostgresBackend(Backend):
             IntegrityCheck("integrity", "PostgreSQL index validity (pg_index)", invalid_indexes),
             IntegrityCheck("foreign_keys", "PostgreSQL constraint validation (pg_constraint)", unchecked),
         ]
+
+    def search_index_differences(self, session: Session) -> SearchIndexDifferences:
+        """Rows missing or left over, found in SQL; stale ones by making every record's vectors again.
+
+        The vectors are made in Python (as ``reindex`` makes them) a batch of
+        records at a time and compared with the stored ones by PostgreSQL's
+        ``tsvector`` equality, so only ids cross the wire back.
+        """
+        from refman.store.search_index import index_rows
+
+        missing = list(session.execute(text(
+            "SELECT id FROM reference r WHERE NOT EXISTS (SELECT 1 FROM reference_search s WHERE s.reference_id = r.id) "
+            "ORDER BY id"
+        )).scalars())
+        extra = list(session.execute(text(
+            "SELECT reference_id FROM reference_search s WHERE NOT EXISTS (SELECT 1 FROM reference r WHERE r.id = s.reference_id) "
+            "ORDER BY reference_id"
+        )).scalars())
+        stale: list[int] = []
+        after = 0
+        while ids := list(session.execute(_INDEXED_AFTER, {"after": after, "n": _COMPARED_AT_ONCE}).scalars()):
+            after = ids[-1]
+            rows = index_rows(session, ids)
+            if rows:
+                stale.extend(session.execute(_DIFFERING, {"rows": json.dumps(rows)}).scalars())
+        return SearchIndexDifferences(missing, extra, sorted(stale))
 
     def change_counter(self, engine: Engine, url: URL) -> ChangeCounter | None:
         return None
