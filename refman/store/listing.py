@@ -149,9 +149,9 @@ def search_hit_count(session: Session, user_text: str) -> int | None:
     ``SearchError`` when the text is not a search.
     """
     backend = backend_of(session)
+    search = compile_search(user_text, backend)
     if not backend.finds_first_rows:
         return None
-    search = compile_search(user_text, backend)
     if search is None:
         return 0
     if search.match is None:
@@ -178,7 +178,10 @@ def first_rows(session: Session, query: ListQuery, limit: int, *, budget: int | 
     or the backend cannot walk an index that way (``Backend.finds_first_rows``).
     """
     backend = backend_of(session)
-    if not backend.finds_first_rows or not query.search.strip():
+    if not query.search.strip():
+        return None
+    if not backend.finds_first_rows:
+        compile_search(query.search, backend)  # text that is not a search is refused the same everywhere
         return None
     # ``id + 0`` keeps SQLite from starting at the hits (a lookup each, then a sort of them all):
     # it walks the sort column's index and probes the hits instead.  In id order the hits come
