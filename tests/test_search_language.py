@@ -213,3 +213,25 @@ def test_the_first_rows_of_a_search_the_index_does_not_narrow_walk_only_a_fixed_
         assert listing.first_rows(session, ListQuery(search="-sclerosis", sort=SortKey.TITLE), 5, budget=10**6) is None
         worded = ListQuery(search="sclerosis year:2014..2021", sort=SortKey.TITLE)
         assert listing.first_rows(session, worded, 5, budget=10**6) == listing.list_rows(session, worded, 0, 5)
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [("sclerosis", "type:trial"), ("sclerosis", "mesh:lymphocytes"), ("type:review", "mesh:review"),
+     ("relapse", "sclerosis"), ("author:smith", "type:trial")],
+)
+def test_a_search_with_two_text_terms_finds_what_each_finds_apart(known, first, second):
+    """``a -b`` is a's records without b's, ``a OR -b`` a's and every one without b: each term keeps its own words.
+
+    On SQLite two full-text lookups in one statement once shared one parameter, so ``trial -type:trial`` found nothing.
+    """
+    def found(text: str) -> set[str]:
+        with known.reading() as session:
+            return pmids(listing.list_rows(session, ListQuery(include_stubs=True, search=text)))
+
+    everything = found("has:pmid")
+    a, b = found(first), found(second)
+    assert a and b
+    assert found(f"{first} -{second}") == a - b
+    assert found(f"{first} OR -{second}") == a | (everything - b)
+    assert found(f"{second} -({first})") == b - a

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, cast, exists, false, func, literal, not_, or_, select, text
+from sqlalchemy import ColumnElement, and_, bindparam, cast, exists, false, func, literal, not_, or_, select, text
 from sqlalchemy.dialects.postgresql import TSQUERY
 
 from refman.domain.identifiers import doi_key
@@ -175,7 +175,10 @@ class FtsCompiler(_Compiler):
         self.id_column = id_column
 
     def hits(self, match: str) -> Condition:
-        found = text("SELECT rowid FROM reference_fts WHERE reference_fts MATCH :q").bindparams(q=match)
+        # Each MATCH its own parameter: two of one name in a statement would both get the first's text.
+        found = text("SELECT rowid FROM reference_fts WHERE reference_fts MATCH :q").bindparams(
+            bindparam("q", match, unique=True)
+        )
         return self.id_column.in_(found.columns(rowid=R.c.id.type))
 
     def top(self, query: Query) -> tuple[Condition, str | None]:
