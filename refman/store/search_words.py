@@ -91,18 +91,25 @@ def search_vector(fields: Sequence[tuple[str | None, str]]) -> str:
 
     The gap keeps a phrase from running from one field into the next (FTS5's
     phrases stay in one column).  ``weight`` is ``A``–``D`` (``D`` is unmarked).
+    Index words are letters and digits only, so they need no quoting beyond
+    the quotes around them.  This runs for every record written: it is kept
+    to one dictionary look-up and one small string per word.
     """
     positions: dict[str, list[str]] = {}
     at = 0
     for text, weight in fields:
+        words = index_words(text)
         mark = "" if weight == "D" else weight
-        for word in index_words(text):
-            at += 1
-            held = positions.setdefault(word, [])
-            if len(held) < _MAX_POSITIONS_PER_WORD:
-                held.append(f"{min(at, MAX_POSITION)}{mark}")
-        at += 1
-    return " ".join(f"{_quoted(word)}:{','.join(at_list)}" for word, at_list in positions.items())
+        first = at + 1
+        at += len(words) + 1
+        entries = [f"{min(position, MAX_POSITION)}{mark}" for position in range(first, at)]
+        for word, entry in zip(words, entries, strict=True):
+            held = positions.get(word)
+            if held is None:
+                positions[word] = [entry]
+            elif len(held) < _MAX_POSITIONS_PER_WORD:
+                held.append(entry)
+    return " ".join([f"'{word}':{','.join(held)}" for word, held in positions.items()])
 
 
 def words_query(words: Iterable[str], *, phrase: bool, weights: str = "") -> str | None:
