@@ -206,8 +206,8 @@ def test_a_year_range_and_an_author_sort_like_the_unsearched_list(known):
 
 def test_the_first_rows_of_a_search_the_index_does_not_narrow_walk_only_a_fixed_share(known):
     """The caller's budget grows with the hits (``year:2019`` counts as the whole library); the walk must not."""
-    if not known.backend.finds_first_rows:
-        pytest.skip(f"{known.backend.label} finds no first rows by walking an index")
+    if known.backend.name != "sqlite":
+        pytest.skip("PostgreSQL counts the steps as time: on this small library the walk ends before the first check")
     with known.reading() as session, mock.patch.object(listing, "UNINDEXED_WALK_STEPS", 10):
         assert listing.first_rows(session, ListQuery(search="year:2019 OR has:doi", sort=SortKey.TITLE), 5, budget=10**6) is None
         assert listing.first_rows(session, ListQuery(search="-sclerosis", sort=SortKey.TITLE), 5, budget=10**6) is None

@@ -40,7 +40,7 @@ class ReferenceList:
         self._library = library
 
     def stored_list(self) -> StoredList | None:
-        """A new, empty stored list for searches; None where the library cannot store one (not SQLite)."""
+        """A new, empty stored list for searches; None where the library cannot store one (``Backend.stores_lists``)."""
         return StoredList(self._library.engine) if self._library.backend.stores_lists else None
 
     def count(self, query: ListQuery) -> int:

@@ -127,6 +127,10 @@ class Backend(ABC):
     stores_lists: bool = False
     """Searched lists can be stored in a temporary table for paging (``stored_lists.StoredList``)."""
 
+    numbers_inserted_rows: bool = False
+    """An ``INSERT … SELECT … ORDER BY`` numbers an integer primary key in the order the rows come
+    (SQLite); elsewhere a stored list numbers its rows with ``row_number()``."""
+
     def title_order(self, title: ColumnElement[str]) -> ColumnElement[str]:
         """The list's case-insensitive title order, as the sort index serves it."""
         return title

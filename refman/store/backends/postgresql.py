@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -36,6 +37,10 @@ if TYPE_CHECKING:
 _LOCK_BASE = 0x7265666D_0000
 WRITE_LOCK = _LOCK_BASE + 1
 SETUP_LOCK = _LOCK_BASE + 2
+
+SQLITE_STEPS_PER_SECOND = 5_000_000
+"""How many SQLite virtual-machine steps count as a second of a PostgreSQL statement (``interruptible``)."""
+_WATCH_SECONDS = 0.005
 
 CONNECT_TIMEOUT_SECONDS = 5
 """How long opening a connection may take before the server counts as unreachable."""
@@ -65,6 +70,8 @@ class PostgresBackend(Backend):
     name = "postgresql"
     label = "PostgreSQL"
     has_search_index_table = True
+    finds_first_rows = True
+    stores_lists = True
 
     # --- opening ------------------------------------------------------------
 
@@ -118,9 +125,10 @@ class PostgresBackend(Backend):
                 session.execute(_INDEX, rows)
 
     def words_compiler(self, id_column: ColumnElement[int] | None = None) -> Any:
+        """``id_column`` is SQLite's hint (``id + 0``); PostgreSQL's planner picks its own way, so ``id`` it is."""
         from refman.store.search_sql import TsqueryCompiler
 
-        return TsqueryCompiler(reference_table.c.id if id_column is None else id_column)
+        return TsqueryCompiler(reference_table.c.id)
 
     def match_count(self, session: Session, match: str) -> int:
         counted = text("SELECT count(*) FROM reference_search WHERE words @@ CAST(:q AS tsquery)")
@@ -135,17 +143,29 @@ class PostgresBackend(Backend):
 
     @contextmanager
     def interruptible(self, connection: Connection, stop: Callable[[], bool], *, steps: int) -> Iterator[None]:
-        """A thread asks ``stop()`` every few milliseconds and cancels the running statement when it turns true."""
+        """A thread asks ``stop()`` as often as SQLite would in the same time, and cancels the running statement.
+
+        ``steps`` SQLite steps are taken as ``steps / SQLITE_STEPS_PER_SECOND``
+        seconds of work: every ``_WATCH_SECONDS`` the thread asks ``stop()``
+        once for each such share that passed, so a budget counted in steps
+        (``listing.first_rows``) is a budget of time here.
+        """
         driver = connection.connection.driver_connection
         done = threading.Event()
         stopped = threading.Event()
+        share = steps / SQLITE_STEPS_PER_SECOND
 
         def watch() -> None:
-            while not done.wait(0.01):
-                if stop():
-                    stopped.set()
-                    driver.cancel_safe()  # type: ignore[union-attr]
-                    return
+            started = time.perf_counter()
+            asked = 0
+            while not done.wait(_WATCH_SECONDS):
+                due = int((time.perf_counter() - started) / share)
+                while asked < due:
+                    asked += 1
+                    if stop():
+                        stopped.set()
+                        driver.cancel_safe()  # type: ignore[union-attr]
+                        return
 
         watcher = threading.Thread(target=watch, name="refman-cancel", daemon=True)
         watcher.start()

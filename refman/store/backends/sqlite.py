@@ -54,6 +54,7 @@ class SqliteBackend(Backend):
     name = "sqlite"
     label = "SQLite"
     stores_lists = True
+    numbers_inserted_rows = True
     has_search_index_table = True
     finds_first_rows = True
 
