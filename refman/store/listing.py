@@ -140,12 +140,14 @@ def list_rows(session: Session, query: ListQuery, offset: int = 0, limit: int | 
 
 # -- searches --------------------------------------------------------------------------------
 
-def search_hit_count(session: Session, user_text: str) -> int | None:
+def search_hit_count(session: Session, user_text: str, *, enough: int | None = None) -> int | None:
     """How many records a search may find, stubs included: its cheap size, never less than it finds.
 
     The count of the full-text match every hit must have, or, for a search
     with none (``year:2019``), the size of the library.  None where there is
-    full-text index can count (the backend's ``match_count``).  Raises
+    full-text index can count (the backend's ``match_count``).  A backend whose
+    count is not cheap may stop counting past ``enough`` (then the answer is
+    ``enough`` and the search finds at least that many).  Raises
     ``SearchError`` when the text is not a search.
     """
     backend = backend_of(session)
@@ -156,7 +158,7 @@ def search_hit_count(session: Session, user_text: str) -> int | None:
         return 0
     if search.match is None:
         return session.execute(select(func.coalesce(func.max(R.c.id), 0))).scalar() or 0
-    return backend.match_count(session, search.match)
+    return backend.match_count(session, search.match, enough=enough)
 
 
 _STEPS_PER_CHECK = 1000

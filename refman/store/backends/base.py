@@ -120,8 +120,12 @@ class Backend(ABC):
     finds_first_rows: bool = False
     """``listing.first_rows`` can walk the sort order's index and stop at the first rows a search finds."""
 
-    def match_count(self, session: Session, match: str) -> int:
-        """How many records a full-text match (``CompiledSearch.match``) finds."""
+    def match_count(self, session: Session, match: str, *, enough: int | None = None) -> int:
+        """How many records a full-text match (``CompiledSearch.match``) finds.
+
+        Where counting is not cheap the count may stop at ``enough`` (it is
+        then ``enough``: at least that many match).
+        """
         raise NotImplementedError
 
     stores_lists: bool = False
