@@ -94,3 +94,15 @@ def test_a_postgresql_library_made_before_0006_is_indexed_by_the_upgrade(pg_serv
             library.dispose()
     finally:
         pg_server.drop(url)
+
+
+def test_a_very_long_word_of_wide_characters_is_indexed_and_found(library, tmp_path: Path):
+    """PostgreSQL refuses words over 2,046 bytes: a 2,000-character word of 4-byte letters still goes in and is found."""
+    word = "\U0001d400" * 2000
+    medline = tmp_path / "long.nbib"
+    medline.write_text(f"PMID- 4242\nTI  - A title with {word} in it.\nDP  - 2020\n\n", encoding="utf-8")
+    report = ImportService(library).import_paths([medline])
+    assert not report.refused
+    with library.reading() as session:
+        for search in (word, word[:10], f'title:"{word}"'):
+            assert {row.pmid for row in listing.list_rows(session, ListQuery(search=search))} == {"4242"}

@@ -19,8 +19,8 @@ the engines allow: characters Unicode assigned after SQLite's tables were
 made (a few hundred symbols and letters of recent scripts) are split or folded
 by today's Unicode here; a position past 16,383 in one record is counted
 as 16,383 by PostgreSQL, so a phrase deep in a very long abstract may be found
-where it is not; a word of more than 1,000 characters is cut to its first
-1,000 (on both sides, so it still finds itself).  Both are far beyond real
+where it is not; a word of more than 500 characters is cut to its first
+500 (on both sides, so it still finds itself).  Both are far beyond real
 titles and abstracts.
 """
 
@@ -39,7 +39,8 @@ _WORD = re.compile(rf"(?:[^\W_{_SEPARATING_LETTERS}]|[{_DIACRITICS}{_PRIVATE_USE
 _KEPT_ACCENTED = frozenset("\u01e0\u01e1")
 """Latin letters whose accents SQLite's tables leave on (``ǡ``)."""
 _ASCII_WORD = re.compile(r"[a-z0-9]+")
-_LONGEST_WORD = 1000
+_LONGEST_WORD = 500
+"""PostgreSQL takes words of up to 2,046 bytes: 500 characters are at most 2,000 in UTF-8."""
 
 
 def _fold_case(char: str) -> str:
