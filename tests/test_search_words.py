@@ -106,3 +106,13 @@ def test_a_very_long_word_of_wide_characters_is_indexed_and_found(library, tmp_p
     with library.reading() as session:
         for search in (word, word[:10], f'title:"{word}"'):
             assert {row.pmid for row in listing.list_rows(session, ListQuery(search=search))} == {"4242"}
+
+
+def test_a_record_of_more_distinct_words_than_postgresql_holds_is_still_imported_and_found(library, tmp_path: Path):
+    """A tsvector holds under 1 MB of distinct words: a 1.6 MB abstract of distinct words imports; its first words are found."""
+    words = [f"w{number:07d}x" for number in range(160_000)]
+    medline = tmp_path / "huge.nbib"
+    medline.write_text(f"PMID- 4343\nTI  - Huge abstract\nAB  - {' '.join(words)}\nDP  - 2020\n\n", encoding="utf-8")
+    assert not ImportService(library).import_paths([medline]).refused
+    with library.reading() as session:
+        assert {row.pmid for row in listing.list_rows(session, ListQuery(search=f"huge {words[10]}"))} == {"4343"}

@@ -20,8 +20,9 @@ made (a few hundred symbols and letters of recent scripts) are split or folded
 by today's Unicode here; a position past 16,383 in one record is counted
 as 16,383 by PostgreSQL, so a phrase deep in a very long abstract may be found
 where it is not; a word of more than 500 characters is cut to its first
-500 (on both sides, so it still finds itself).  Both are far beyond real
-titles and abstracts.
+500 (on both sides, so it still finds itself); a record's words past a
+megabyte of index are not indexed.  All are far beyond real titles and
+abstracts.
 """
 
 from __future__ import annotations
@@ -85,6 +86,8 @@ def _quoted(word: str) -> str:
 MAX_POSITION = 16383
 """PostgreSQL's largest position in a ``tsvector``."""
 _MAX_POSITIONS_PER_WORD = 256
+MAX_VECTOR_BYTES = 1_000_000
+"""PostgreSQL keeps a ``tsvector``'s words and positions in under 1 MB: past it, a record's further words are left out."""
 
 
 def search_vector(fields: Sequence[tuple[str | None, str]]) -> str:
@@ -97,6 +100,7 @@ def search_vector(fields: Sequence[tuple[str | None, str]]) -> str:
     to one dictionary look-up and one small string per word.
     """
     positions: dict[str, list[str]] = {}
+    stored = 0
     at = 0
     for text, weight in fields:
         words = index_words(text)
@@ -107,8 +111,13 @@ def search_vector(fields: Sequence[tuple[str | None, str]]) -> str:
         for word, entry in zip(words, entries, strict=True):
             held = positions.get(word)
             if held is None:
-                positions[word] = [entry]
-            elif len(held) < _MAX_POSITIONS_PER_WORD:
+                # The word's bytes, its count of positions and its first position, aligned to 2 bytes.
+                size = (len(word) if word.isascii() else len(word.encode())) + 5
+                if stored + size <= MAX_VECTOR_BYTES:
+                    stored += size
+                    positions[word] = [entry]
+            elif len(held) < _MAX_POSITIONS_PER_WORD and stored + 2 <= MAX_VECTOR_BYTES:
+                stored += 2
                 held.append(entry)
     return " ".join([f"'{word}':{','.join(held)}" for word, held in positions.items()])
 
