@@ -7,6 +7,9 @@ Benchmarks (``--only`` takes these names):
   import-100k  ``refman import`` of 100,000 pages: speed and peak memory
   gui          the window on a 1,000,000-record library: first paint, sort,
                search, navigation, jump to the end, resident memory
+  pg-search    the list's service calls on a 1,000,000-record PostgreSQL
+               library (a local pgserver, or $REFMAN_BENCH_PG_URL): open to
+               first rows, sort by every column, search to first rows
 
 ``--quick`` is a smoke run: 2,000 pages, a 20,000-record library, no 100k
 import.  Generated pages and libraries are kept in the work folder, keyed by
@@ -20,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -276,12 +280,54 @@ def _fill_informational_figures(timings: dict[str, Any], search_complete: Figure
     ]}
 
 
+# -- PostgreSQL ------------------------------------------------------------------------
+
+def bench_pg_search(suite: Suite) -> None:
+    """``benchmarks.pg_bench`` in a fresh process: the list's calls on a large PostgreSQL library."""
+    benchmark = "pg-search"
+    records = suite.sizes.library
+    library = f"{records:,}-record PostgreSQL library"
+    opened = Figure(benchmark, "open to first rows (worst of 5)", "ms", target=at_most(1_500))
+    sort = Figure(benchmark, "sort by a list column (worst)", "ms", target=at_most(500))
+    search = Figure(benchmark, "search: first rows (median)", "ms", target=at_most(100))
+    complete = Figure(benchmark, "search: the final count (median)", "ms")
+    figures = (opened, sort, search, complete)
+    suite.say(f"{benchmark}: the list's calls on the {library} (built on first use, kept in /tmp/refman-bench-pg)")
+    command = [sys.executable, "-m", "benchmarks.pg_bench", str(records)]
+    done = subprocess.run(command, cwd=REPOSITORY, capture_output=True, text=True)
+    if done.returncode != 0:
+        for figure in figures:
+            figure.error, figure.note = True, f"pg_bench exited with {done.returncode}: {done.stderr.strip()[-500:]}"
+            suite.add(figure)
+        return
+    timings = json.loads(done.stdout)
+    if timings["built"]:
+        suite.add(Figure(benchmark, f"build the {library}", "s", timings["prepare_s"]))
+    opened.value = _ms(max(timings["open_s"]))
+    opened.note = f"median {_ms(statistics.median(timings['open_s'])):.0f} ms"
+    sorts = timings["sort_s"]
+    worst = max(sorts, key=sorts.get)
+    sort.value, sort.note = _ms(sorts[worst]), f"worst of {len(sorts)}: {worst}; count and first 128 rows"
+    sort.detail = {"ms": {label: round(_ms(seconds), 1) for label, seconds in sorts.items()}}
+    searches = timings["search"]
+    slowest = max(searches, key=lambda item: item["seconds"])
+    search.value = _ms(timings["search_median_s"])
+    search.note = f"{len(searches)} queries; slowest {slowest['query']!r} {_ms(slowest['seconds']):.0f} ms"
+    search.detail = {"queries": [
+        {"query": item["query"], "ms": round(_ms(item["seconds"]), 1), "found": item["found"]} for item in searches
+    ]}
+    complete.value = _ms(timings["search_complete_median_s"])
+    for figure in figures:
+        suite.add(figure)
+
+
 # -- the command -----------------------------------------------------------------------
 
 BENCHMARKS: dict[str, Callable[[Suite], None]] = {
     "import-10k": bench_import_small,
     "import-100k": bench_import_large,
     "gui": bench_gui,
+    "pg-search": bench_pg_search,
 }
 
 

@@ -8,10 +8,7 @@ no journal or year, so NULLs sort too.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from unittest import mock
 
 from pages import citation, page
 
@@ -75,14 +72,3 @@ def write_pages(folder: Path) -> Path:
     for n in range(PAGES):
         (folder / f"{n:03}.txt").write_text(page_text(n), encoding="utf-8")
     return folder
-
-
-@contextmanager
-def like_search() -> Iterator[None]:
-    """SQLite libraries searched the way the ``LikeCompiler`` does: every word a substring, no first-rows walk."""
-    from refman.store.backends.sqlite import SqliteBackend
-    from refman.store.search_sql import LikeCompiler
-
-    with mock.patch.object(SqliteBackend, "finds_first_rows", False), \
-            mock.patch.object(SqliteBackend, "words_compiler", lambda _self, _id_column=None: LikeCompiler()):
-        yield

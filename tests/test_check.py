@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from dumps import database_file, dump
+from sqlalchemy import inspect, text
 
 from refman.cli import main
 from refman.domain.listing import ListQuery
@@ -38,8 +39,8 @@ def shell(library: Library) -> Iterator[sqlite3.Connection]:
 
 
 def reference_id(library: Library, pmid: str) -> int:
-    with shell(library) as db:
-        return db.execute("SELECT id FROM reference WHERE pmid = ?", (int(pmid),)).fetchone()[0]
+    with library.engine.connect() as connection:
+        return connection.execute(text("SELECT id FROM reference WHERE pmid = :pmid"), {"pmid": int(pmid)}).scalar_one()
 
 
 def search(library: Library, words: str) -> int:
@@ -60,21 +61,46 @@ def test_a_freshly_imported_library_is_consistent(seeded):
     }
 
 
+def index_sql(library: Library, statement: str, **values) -> None:
+    """Change the full-text index behind refman's back, on either database (foreign keys not enforced)."""
+    with library.engine.begin() as connection:
+        if library.backend.name == "postgresql":
+            connection.execute(text("SET LOCAL session_replication_role = replica"))  # as a bulk tool would
+        connection.execute(text(statement), values)
+
+
+def every_row(library: Library) -> dict[str, list[tuple]]:
+    """Every row of every table (the index's too), on either database (``dumps.dump`` is the SQLite file's)."""
+    if library.backend.name == "sqlite":
+        return dump(library)
+    with library.engine.connect() as connection:
+        names = inspect(connection).get_table_names()
+        return {name: sorted(map(repr, connection.execute(text(f"SELECT * FROM {name}")))) for name in names}
+
+
+def index_entries(library: Library) -> tuple[str, str, str]:
+    """The index table, its record id column, and an entry whose title is ``:title``, for each database."""
+    if library.backend.name == "postgresql":
+        return "reference_search", "reference_id", "setweight(to_tsvector('simple', :title), 'A')"
+    return "reference_fts", "rowid", ":title"
+
+
 def test_a_check_without_repair_writes_nothing(seeded):
-    with shell(seeded) as db:
-        db.execute("DELETE FROM reference_fts WHERE rowid IN (SELECT id FROM reference LIMIT 3)")
-        db.execute("UPDATE reference SET cited_count = cited_count + 7")
-    before = dump(seeded)
+    table, key, _ = index_entries(seeded)
+    index_sql(seeded, f"DELETE FROM {table} WHERE {key} IN (SELECT id FROM reference ORDER BY id LIMIT 3)")
+    index_sql(seeded, "UPDATE reference SET cited_count = cited_count + 7")
+    before = every_row(seeded)
     report = check(seeded)
     assert not report.ok and report.can_repair
-    assert dump(seeded) == before
+    assert report.finding("index_missing").found == 3
+    assert every_row(seeded) == before
 
 
 def test_records_missing_from_the_search_index_are_indexed_again(seeded):
     assert search(seeded, "neurofilament") == 1
-    with shell(seeded) as db:
-        db.execute("DELETE FROM reference_fts WHERE rowid IN (SELECT id FROM reference WHERE pmid IN (99000005, ?))",
-                   (int(SAMPLE_PMID),))
+    table, key, _ = index_entries(seeded)
+    index_sql(seeded, f"DELETE FROM {table} WHERE {key} IN (SELECT id FROM reference WHERE pmid IN (99000005, :pmid))",
+              pmid=int(SAMPLE_PMID))
     assert search(seeded, "neurofilament") == 0
     report = check(seeded)
     assert report.finding("index_missing").found == 2
@@ -87,9 +113,14 @@ def test_records_missing_from_the_search_index_are_indexed_again(seeded):
 
 def test_out_of_date_and_left_over_index_entries_are_rewritten_and_removed(seeded):
     sample = reference_id(seeded, SAMPLE_PMID)
-    with shell(seeded) as db:
-        db.execute("UPDATE reference_fts SET title = 'zebra' WHERE rowid = ?", (sample,))
-        db.execute("INSERT INTO reference_fts (rowid, title) VALUES (987654, 'ghost entry')")
+    table, key, entry = index_entries(seeded)
+    column = "words" if table == "reference_search" else "title"
+    index_sql(seeded, f"UPDATE {table} SET {column} = {entry} WHERE {key} = :id", id=sample, title="zebra")
+    if table == "reference_search":
+        index_sql(seeded, f"INSERT INTO {table} (reference_id, words, keywords, mesh) VALUES (987654, {entry}, '', '')",
+                  title="ghost")
+    else:
+        index_sql(seeded, f"INSERT INTO {table} (rowid, title) VALUES (987654, 'ghost entry')")
     assert search(seeded, "zebra") == 1
     report = check(seeded)
     assert (report.finding("index_stale").found, report.finding("index_extra").found) == (1, 1)
@@ -98,7 +129,9 @@ def test_out_of_date_and_left_over_index_entries_are_rewritten_and_removed(seede
     assert search(seeded, "alemtuzumab new therapy") >= 1
 
 
+@pytest.mark.sqlite_only
 def test_a_damaged_search_index_is_rebuilt(seeded):
+    """FTS5's own structure (PostgreSQL's GIN indexes are checked with the database's index checks)."""
     sample = reference_id(seeded, SAMPLE_PMID)
     with shell(seeded) as db:
         db.execute("DELETE FROM reference_fts_content WHERE id = ?", (sample,))

@@ -1,24 +1,28 @@
 """The search language on a library whose every record is known: each field and combination finds exactly its records.
 
-Each query runs on SQLite's full-text index and on the ``LIKE`` fallback other
-databases use, in the list, its count, its first rows and a stored list.
+Each query runs on SQLite (its FTS5 index) and on PostgreSQL (its tsvector
+index), in the list, its count, its first rows and a stored list where the
+database has them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from unittest import mock
 
 import pytest
 from search_language_library import write_library_files
-from search_library import like_search
 from sqlalchemy import text
 
 from refman.domain.listing import ListQuery, SortKey
 from refman.services.editing import EditService
 from refman.services.importer import ImportService
 from refman.store import listing
-from refman.store.library import open_library
+from refman.store.library import Library, open_library
 from refman.store.stored_lists import StoredList
+from tests.databases import BACKENDS, database_url
 
 EVERY_RECORD = {"1001", "1002", "1003", "1004", "1005"}
 STUBS = {"2001", "2002"}
@@ -80,24 +84,31 @@ FOUND = [
 ]
 
 
+@pytest.fixture(scope="module", params=BACKENDS)
+def database(request):
+    """The module's database: SQLite, or PostgreSQL (the run's server)."""
+    server = request.getfixturevalue("pg_server") if request.param == "postgresql" else None
+    return request.param, server
+
+
+@contextmanager
+def known_library(database, folder: Path) -> Iterator[Library]:
+    """The library of ``search_language_library`` on the module's database."""
+    name, server = database
+    with database_url(name, folder, server) as url:
+        library = open_library(url)
+        try:
+            report = ImportService(library).import_paths([write_library_files(folder / "files")])
+            assert not report.refused
+            yield library
+        finally:
+            library.dispose()
+
+
 @pytest.fixture(scope="module")
-def known(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("search-language")
-    library = open_library(folder / "library.sqlite")
-    report = ImportService(library).import_paths([write_library_files(folder / "files")])
-    assert not report.refused
-    yield library
-    library.dispose()
-
-
-@pytest.fixture(params=["fts", "like"])
-def backend(request):
-    """The full-text index (SQLite), or the LIKE fallback of other databases."""
-    if request.param == "fts":
-        yield request.param
-    else:
-        with like_search():
-            yield request.param
+def known(database, tmp_path_factory):
+    with known_library(database, tmp_path_factory.mktemp("search-language")) as library:
+        yield library
 
 
 def pmids(rows) -> set[str]:
@@ -105,7 +116,7 @@ def pmids(rows) -> set[str]:
 
 
 @pytest.mark.parametrize(("text", "records", "stubs"), FOUND, ids=[case[0] for case in FOUND])
-def test_each_field_and_combination_finds_exactly_its_records(known, backend, text, records, stubs):
+def test_each_field_and_combination_finds_exactly_its_records(known, text, records, stubs):
     for include_stubs, wanted in ((False, records), (True, records | stubs)):
         if text.startswith("is:"):
             continue
@@ -114,11 +125,11 @@ def test_each_field_and_combination_finds_exactly_its_records(known, backend, te
             rows = listing.list_rows(session, query)
             assert pmids(rows) == wanted, (include_stubs, pmids(rows))
             assert listing.count_rows(session, query) == len(rows)
-            if backend == "fts":
+            if known.backend.finds_first_rows:
                 assert listing.first_rows(session, query, 100) == rows
                 hits = listing.search_hit_count(session, text)
                 assert hits is not None and hits >= len(rows)
-        if backend == "fts":
+        if known.backend.stores_lists:
             stored = StoredList(known.engine)
             try:
                 assert stored.build(query) == len(rows)
@@ -130,7 +141,7 @@ def test_each_field_and_combination_finds_exactly_its_records(known, backend, te
 @pytest.mark.parametrize(
     ("text", "wanted"), [("is:stub", STUBS), ("is:stub sclerosis", {"2001"}), ("is:stub OR pmid:1003", STUBS | {"1003"})]
 )
-def test_asking_for_stubs_lists_them_even_when_the_list_hides_stubs(known, backend, text, wanted):
+def test_asking_for_stubs_lists_them_even_when_the_list_hides_stubs(known, text, wanted):
     for include_stubs in (False, True):
         for sort in (SortKey.ID, SortKey.TITLE):
             query = ListQuery(include_stubs=include_stubs, search=text, sort=sort)
@@ -139,18 +150,15 @@ def test_asking_for_stubs_lists_them_even_when_the_list_hides_stubs(known, backe
 
 
 @pytest.fixture(scope="module")
-def edited(tmp_path_factory):
+def edited(database, tmp_path_factory):
     """The known library with two edits: record 1003's volume and stub 2001's language."""
-    folder = tmp_path_factory.mktemp("search-edited")
-    library = open_library(folder / "library.sqlite")
-    assert not ImportService(library).import_paths([write_library_files(folder / "files")]).refused
-    service = EditService(library)
-    for pmid, values in (("1003", {"volume": "99"}), ("2001", {"language": "Latin"})):
-        reference_id = service.find(pmid)
-        assert reference_id is not None
-        service.edit(reference_id, values)
-    yield library
-    library.dispose()
+    with known_library(database, tmp_path_factory.mktemp("search-edited")) as library:
+        service = EditService(library)
+        for pmid, values in (("1003", {"volume": "99"}), ("2001", {"language": "Latin"})):
+            reference_id = service.find(pmid)
+            assert reference_id is not None
+            service.edit(reference_id, values)
+        yield library
 
 
 @pytest.mark.parametrize(
@@ -163,7 +171,7 @@ def edited(tmp_path_factory):
         ("is:edited OR pmid:1001", {"1001", "1003"}, {"2001"}),
     ],
 )
-def test_is_edited_finds_the_records_the_user_edited(edited, backend, text, records, stubs):
+def test_is_edited_finds_the_records_the_user_edited(edited, text, records, stubs):
     for include_stubs, wanted in ((False, records), (True, records | stubs)):
         query = ListQuery(include_stubs=include_stubs, search=text)
         with edited.reading() as session:
@@ -172,9 +180,9 @@ def test_is_edited_finds_the_records_the_user_edited(edited, backend, text, reco
             assert listing.count_rows(session, query) == len(rows)
 
 
-def test_key_finds_the_record_with_that_citation_key_in_any_case(known, backend):
+def test_key_finds_the_record_with_that_citation_key_in_any_case(known):
     with known.reading() as session:
-        keyed = session.execute(text("SELECT pmid, citation_key FROM reference WHERE is_stub = 0 ORDER BY id")).all()
+        keyed = session.execute(text("SELECT pmid, citation_key FROM reference WHERE NOT is_stub ORDER BY id")).all()
     assert keyed
     for pmid, key in keyed:
         for include_stubs in (False, True):
@@ -198,8 +206,32 @@ def test_a_year_range_and_an_author_sort_like_the_unsearched_list(known):
 
 def test_the_first_rows_of_a_search_the_index_does_not_narrow_walk_only_a_fixed_share(known):
     """The caller's budget grows with the hits (``year:2019`` counts as the whole library); the walk must not."""
+    if known.backend.name != "sqlite":
+        pytest.skip("PostgreSQL counts the steps as time: on this small library the walk ends before the first check")
     with known.reading() as session, mock.patch.object(listing, "UNINDEXED_WALK_STEPS", 10):
         assert listing.first_rows(session, ListQuery(search="year:2019 OR has:doi", sort=SortKey.TITLE), 5, budget=10**6) is None
         assert listing.first_rows(session, ListQuery(search="-sclerosis", sort=SortKey.TITLE), 5, budget=10**6) is None
         worded = ListQuery(search="sclerosis year:2014..2021", sort=SortKey.TITLE)
         assert listing.first_rows(session, worded, 5, budget=10**6) == listing.list_rows(session, worded, 0, 5)
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [("sclerosis", "type:trial"), ("sclerosis", "mesh:lymphocytes"), ("type:review", "mesh:review"),
+     ("relapse", "sclerosis"), ("author:smith", "type:trial")],
+)
+def test_a_search_with_two_text_terms_finds_what_each_finds_apart(known, first, second):
+    """``a -b`` is a's records without b's, ``a OR -b`` a's and every one without b: each term keeps its own words.
+
+    On SQLite two full-text lookups in one statement once shared one parameter, so ``trial -type:trial`` found nothing.
+    """
+    def found(text: str) -> set[str]:
+        with known.reading() as session:
+            return pmids(listing.list_rows(session, ListQuery(include_stubs=True, search=text)))
+
+    everything = found("has:pmid")
+    a, b = found(first), found(second)
+    assert a and b
+    assert found(f"{first} -{second}") == a - b
+    assert found(f"{first} OR -{second}") == a | (everything - b)
+    assert found(f"{second} -({first})") == b - a

@@ -40,7 +40,7 @@ class ReferenceList:
         self._library = library
 
     def stored_list(self) -> StoredList | None:
-        """A new, empty stored list for searches; None where the library cannot store one (not SQLite)."""
+        """A new, empty stored list for searches; None where the library cannot store one (``Backend.stores_lists``)."""
         return StoredList(self._library.engine) if self._library.backend.stores_lists else None
 
     def count(self, query: ListQuery) -> int:
@@ -63,7 +63,9 @@ class ReferenceList:
         few per hit (gathering the hits costs that); past it, ``first`` is None.
         """
         with self._library.reading() as session:
-            hits = listing.search_hit_count(session, query.search) or 0
+            # Past ``store_at_once`` the search is broad whatever its size: a backend whose count is not
+            # cheap (PostgreSQL reads every hit's row) stops counting there.
+            hits = listing.search_hit_count(session, query.search, enough=store_at_once + 1) or 0
             broad = hits > store_at_once
             first = None
             if broad:

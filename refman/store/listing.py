@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Connection, Select, and_, func, literal, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, and_, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from refman.domain.listing import ListQuery, ListRow, SortKey
-from refman.store.backends import Interrupted, backend_of
+from refman.store.backends import Backend, Interrupted, backend_of
 from refman.store.schema import reference_table
 from refman.store.search_sql import compile_search
 
@@ -32,13 +32,23 @@ def filtered(session: Session | Connection, query: ListQuery, columns: Sequence)
     return statement
 
 
-def list_order(query: ListQuery) -> list:
-    """ORDER BY for the list: the sort column, then id, so every order is total.
+_CASE_INSENSITIVE = (SortKey.TITLE, SortKey.AUTHORS)
+"""Sorted without regard to case: SQLite's NOCASE columns, ``Backend.title_order`` elsewhere."""
+
+
+def sort_key(query: ListQuery, backend: Backend) -> ColumnElement:
+    """What the list sorts by: the sort column, case-folded for titles and authors as the backend's index holds it."""
+    column = R.c[query.sort.value]
+    return backend.title_order(column) if query.sort in _CASE_INSENSITIVE else column
+
+
+def list_order(query: ListQuery, backend: Backend) -> list:
+    """ORDER BY for the list: the sort key, then id, so every order is total.
 
     NULLs come first ascending and last descending (SQLite's own order, so its
     indexes serve the sort); other databases are told so explicitly.
     """
-    column = R.c[query.sort.value]
+    column = sort_key(query, backend)
     if query.sort is SortKey.ID:
         return [column.desc() if query.descending else column.asc()]
     if query.descending:
@@ -47,14 +57,19 @@ def list_order(query: ListQuery) -> list:
 
 
 def position_of(session: Session, query: ListQuery, reference_id: int) -> int | None:
-    """The row a record has in the list, or None when the list does not show it."""
-    statement = filtered(session, query, [R.c[query.sort.value]])
+    """The row a record has in the list, or None when the list does not show it.
+
+    It counts the rows before the record by the same sort key the list orders
+    by (``sort_key``), so the two agree on every database.
+    """
+    backend = backend_of(session)
+    column = sort_key(query, backend)
+    statement = filtered(session, query, [column])
     if statement is None:
         return None
     found = session.execute(statement.where(R.c.id == reference_id)).first()
     if found is None:
         return None
-    column = R.c[query.sort.value]
     value = literal(found[0], column.type) if found[0] is not None else None
     if query.sort is SortKey.ID:
         before = R.c.id > reference_id if query.descending else R.c.id < reference_id
@@ -84,7 +99,7 @@ def list_ids(session: Session, query: ListQuery, offset: int = 0, limit: int | N
     statement = filtered(session, query, [R.c.id])
     if statement is None:
         return []
-    statement = statement.order_by(*list_order(query)).offset(offset)
+    statement = statement.order_by(*list_order(query, backend_of(session))).offset(offset)
     if limit is not None:
         statement = statement.limit(limit)
     return list(session.execute(statement).scalars())
@@ -117,7 +132,7 @@ def list_rows(session: Session, query: ListQuery, offset: int = 0, limit: int | 
     statement = filtered(session, query, ROW_COLUMNS)
     if statement is None:
         return []
-    statement = statement.order_by(*list_order(query)).offset(offset)
+    statement = statement.order_by(*list_order(query, backend_of(session))).offset(offset)
     if limit is not None:
         statement = statement.limit(limit)
     return [list_row(row) for row in session.execute(statement)]
@@ -125,23 +140,25 @@ def list_rows(session: Session, query: ListQuery, offset: int = 0, limit: int | 
 
 # -- searches --------------------------------------------------------------------------------
 
-def search_hit_count(session: Session, user_text: str) -> int | None:
+def search_hit_count(session: Session, user_text: str, *, enough: int | None = None) -> int | None:
     """How many records a search may find, stubs included: its cheap size, never less than it finds.
 
     The count of the full-text match every hit must have, or, for a search
     with none (``year:2019``), the size of the library.  None where there is
-    full-text index can count (the backend's ``match_count``).  Raises
+    full-text index can count (the backend's ``match_count``).  A backend whose
+    count is not cheap may stop counting past ``enough`` (then the answer is
+    ``enough`` and the search finds at least that many).  Raises
     ``SearchError`` when the text is not a search.
     """
     backend = backend_of(session)
+    search = compile_search(user_text, backend)
     if not backend.finds_first_rows:
         return None
-    search = compile_search(user_text, backend)
     if search is None:
         return 0
     if search.match is None:
         return session.execute(select(func.coalesce(func.max(R.c.id), 0))).scalar() or 0
-    return backend.match_count(session, search.match)
+    return backend.match_count(session, search.match, enough=enough)
 
 
 _STEPS_PER_CHECK = 1000
@@ -163,7 +180,10 @@ def first_rows(session: Session, query: ListQuery, limit: int, *, budget: int | 
     or the backend cannot walk an index that way (``Backend.finds_first_rows``).
     """
     backend = backend_of(session)
-    if not backend.finds_first_rows or not query.search.strip():
+    if not query.search.strip():
+        return None
+    if not backend.finds_first_rows:
+        compile_search(query.search, backend)  # text that is not a search is refused the same everywhere
         return None
     # ``id + 0`` keeps SQLite from starting at the hits (a lookup each, then a sort of them all):
     # it walks the sort column's index and probes the hits instead.  In id order the hits come
@@ -181,7 +201,7 @@ def first_rows(session: Session, query: ListQuery, limit: int, *, budget: int | 
     statement = select(*ROW_COLUMNS).where(hit)
     if not include_stubs:
         statement = statement.where(R.c.is_stub.is_(False))
-    statement = statement.order_by(*list_order(query)).limit(limit)
+    statement = statement.order_by(*list_order(query, backend_of(session))).limit(limit)
     if budget is None:
         return [list_row(row) for row in session.execute(statement)]
     period = max(1, min(budget, _STEPS_PER_CHECK))

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, text
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -41,7 +41,7 @@ from refman.store.derived import (
     unneeded_stub,
 )
 from refman.store.schema import link_table, page_table, reference_table
-from refman.store.search_index import INDEX_ALL_SQL, reindex
+from refman.store.search_index import reindex
 from refman.store.writer import write_pages
 
 R = reference_table
@@ -367,37 +367,21 @@ def _citation_counts(check: _Check) -> None:
     )
 
 
-def _index_parts() -> tuple[str, str]:
-    """The index's column list and the SELECT that gives every record's index row."""
-    head, _, body = INDEX_ALL_SQL.partition("SELECT")
-    columns = head[head.index("(") + 1: head.rindex(")")]
-    return columns, "SELECT" + body
-
-
 def _search_index(check: _Check) -> None:
+    """The full-text index against the records, by the backend's own comparison (FTS5 or tsvector rows)."""
     check.step("Checking the search index")
     session = check.session
-    damaged = 0
-    savepoint = session.begin_nested()
-    try:
-        session.execute(text("INSERT INTO reference_fts(reference_fts) VALUES ('integrity-check')"))
-        savepoint.commit()
-    except DBAPIError as error:
-        savepoint.rollback()
-        # A read-only library refuses the check's own INSERT: that is not damage.
-        damaged = 0 if "readonly" in str(error.orig).lower() else 1
+    backend = backend_of(session)
+    damaged = 1 if backend.search_index_damaged(session) else 0
     if damaged and check.repair:
-        session.execute(text("INSERT INTO reference_fts(reference_fts) VALUES ('rebuild')"))
+        backend.rebuild_search_index(session)
     check.add(
         "index_damaged", "damage inside the search index", damaged, damaged if check.repair else 0,
     )
 
     reindex(session, check.reindex)
-    columns, expected = _index_parts()
-    missing = check.ids(text("SELECT id FROM reference WHERE id NOT IN (SELECT rowid FROM reference_fts)"))
-    extra = check.ids(text("SELECT rowid FROM reference_fts WHERE rowid NOT IN (SELECT id FROM reference)"))
-    differing = {row[0] for row in session.execute(text(f"{expected} EXCEPT SELECT {columns} FROM reference_fts"))}
-    stale = sorted(differing - set(missing))
+    differences = backend.search_index_differences(session)
+    missing, extra, stale = differences.missing, differences.extra, differences.stale
     if check.repair:
         reindex(session, [*missing, *extra, *stale], new=missing)
     for key, label, ids, examples in (

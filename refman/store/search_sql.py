@@ -3,9 +3,10 @@
 How words are found is the database backend's (``refman.store.backends``):
 on SQLite they go to the FTS5 index as one ``MATCH`` per group of terms
 (:class:`FtsCompiler`): words as quoted prefixes, phrases as phrases, field
-terms behind a column filter (``{title} : (…)``).  :class:`LikeCompiler`
-searches the same fields with ``ILIKE``.  Identifiers, years and flags are plain predicates
-on indexed columns in both.  Adding a field is one entry in ``_WORD_FIELDS``,
+terms behind a column filter (``{title} : (…)``).  On PostgreSQL they go to
+``tsvector`` columns as ``tsquery`` values (:class:`TsqueryCompiler`), the
+words folded and split the way FTS5 does (``search_words``).  Identifiers,
+years and flags are plain predicates on indexed columns in both.  Adding a field is one entry in ``_WORD_FIELDS``,
 ``_VALUE_FIELDS`` or ``_FLAGS``.
 """
 
@@ -14,7 +15,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, exists, false, func, not_, or_, select, text
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    bindparam,
+    cast,
+    exists,
+    false,
+    func,
+    literal,
+    literal_column,
+    not_,
+    or_,
+    select,
+    text,
+)
+from sqlalchemy.dialects.postgresql import TSQUERY
 
 from refman.domain.identifiers import doi_key
 from refman.domain.search_query import (
@@ -32,11 +48,12 @@ from refman.domain.search_query import (
 )
 from refman.store.backends.base import Backend
 from refman.store.citation_keys import lower_key
-from refman.store.schema import author_table, reference_table, term_table, user_edit_table
+from refman.store.schema import reference_table, term_table, user_edit_table
+from refman.store.search_index import FIELD_WEIGHTS, search_table
+from refman.store.search_words import words_query
 
 R = reference_table
 T = term_table
-A = author_table
 
 Condition = ColumnElement[bool]
 
@@ -172,7 +189,10 @@ class FtsCompiler(_Compiler):
         self.id_column = id_column
 
     def hits(self, match: str) -> Condition:
-        found = text("SELECT rowid FROM reference_fts WHERE reference_fts MATCH :q").bindparams(q=match)
+        # Each MATCH its own parameter: two of one name in a statement would both get the first's text.
+        found = text("SELECT rowid FROM reference_fts WHERE reference_fts MATCH :q").bindparams(
+            bindparam("q", match, unique=True)
+        )
         return self.id_column.in_(found.columns(rowid=R.c.id.type))
 
     def top(self, query: Query) -> tuple[Condition, str | None]:
@@ -255,44 +275,114 @@ def _pure_match(query: Query) -> str | None:
     return None
 
 
-def _contains(column, like: str) -> Condition:
-    """``column ILIKE like``, false (not NULL) for an empty column: so that NOT of it holds there."""
-    return func.coalesce(column, "").ilike(like, "\\")
+class TsqueryCompiler(_Compiler):
+    """PostgreSQL: text terms as ``tsquery`` values on ``reference_search``, merged where an AND allows it.
 
+    The same shape as :class:`FtsCompiler`: a term of the ``words`` vector
+    (anywhere, ``title:``, ``author:``, ``journal:``: a weight of it) joins
+    one ``tsquery`` per AND (``a & b & !c``); ``keyword:`` and ``mesh:`` /
+    ``type:`` ask their own vectors (and, for the two kinds MeSH's vector
+    mixes, the term table), like FTS5's column filters.  Words reach the
+    database folded and split as FTS5 splits them (``search_words``), so a
+    search finds the records it finds on SQLite.
+    """
 
-class LikeCompiler(_Compiler):
-    """Databases without FTS5: every word a substring (``ILIKE``) of the field's columns."""
+    def __init__(self, *, walk: bool = False) -> None:
+        self.walk = walk
+
+    def hits(self, column: str, tsquery: str) -> Condition:
+        """The records whose vector matches: a set of ids, or, to walk the sort order, a look-up per record.
+
+        The look-up (``EXISTS (… OFFSET 0)``) is kept by PostgreSQL's planner
+        as a sub-plan run for each row the sort index gives, as SQLite's
+        ``id + 0`` does (``listing.first_rows``): a broad search's first rows
+        are then found in tens of milliseconds where gathering and sorting
+        every hit takes hundreds.
+        """
+        vector = search_table.c[column]
+        matches = vector.bool_op("@@")(cast(literal(tsquery), TSQUERY))
+        if self.walk:
+            probe = select(search_table.c.reference_id).where(search_table.c.reference_id == R.c.id, matches)
+            return exists(probe.offset(literal_column("0")))
+        return R.c.id.in_(select(search_table.c.reference_id).where(matches))
+
+    def top(self, query: Query) -> tuple[Condition, str | None]:
+        terms = query.terms if isinstance(query, All) else (query,)
+        return self.all_of(terms)
+
+    def sql(self, query: Query) -> Condition:
+        if isinstance(query, All):
+            return self.all_of(query.terms)[0]
+        if isinstance(query, Any) and (match := _pure_tsquery(query)) is not None:
+            return self.hits("words", match)
+        return super().sql(query)
 
     def words(self, term: Words) -> Condition:
-        field = _WORD_FIELDS[term.field]
-        pieces = [term.text] if term.phrase else term.text.split()
-        conditions = []
-        for piece in pieces:
-            like = "%" + _escaped(piece) + "%"
-            conditions.append(self._field_like(term.field, field, like))
-        return and_(*conditions) if conditions else false()
+        return self.all_of((term,))[0]
 
-    @staticmethod
-    def _field_like(name: str | None, field: _WordField, like: str) -> Condition:
-        if name == "title":
-            return _contains(R.c.title, like)
-        if name == "journal":
-            return _contains(R.c.journal, like)
-        if name == "author":
-            return exists().where(
-                A.c.reference_id == R.c.id,
-                or_(_contains(A.c.family, like), _contains(A.c.given, like), _contains(A.c.collective, like)),
-            )
-        if name is not None:
-            kinds = field.term_kinds or ("keyword",)
-            return R.c.id.in_(select(T.c.reference_id).where(T.c.kind.in_(kinds), T.c.value.ilike(like, "\\")))
-        return or_(
-            _contains(R.c.title, like),
-            _contains(R.c.abstract, like),
-            _contains(R.c.journal, like),
-            _contains(R.c.authors, like),
-            _contains(R.c.doi, like),
-            _contains(R.c.pmcid, like),
-            _contains(func.cast(R.c.pmid, R.c.title.type), like),
-            R.c.id.in_(select(T.c.reference_id).where(T.c.value.ilike(like, "\\"))),
-        )
+    def all_of(self, terms: tuple[Query, ...]) -> tuple[Condition, str | None]:
+        """Every term: the ``words`` ones as one ``tsquery`` (``a & b & !c``), the others beside it."""
+        matches: list[str] = []
+        left_out: list[str] = []
+        conditions: list[Condition] = []
+        for term in terms:
+            if isinstance(term, Not) and (match := _pure_tsquery(term.term)) is not None:
+                left_out.append(match)
+            elif (match := _pure_tsquery(term)) is not None:
+                matches.append(match)
+            elif isinstance(term, Words):
+                column, match = _tsquery_words(term)
+                if match is None:
+                    conditions.append(false())
+                    continue
+                conditions.append(self.hits(column, match))
+                field = _WORD_FIELDS[term.field]
+                if field.term_kinds:
+                    conditions.append(_term_holds(field, term.words))
+            else:
+                conditions.append(self.sql(term))
+        match = None
+        if matches:
+            match = " & ".join(f"({m})" for m in matches) + "".join(f" & !({m})" for m in left_out)
+            conditions.insert(0, self.hits("words", match))
+        else:
+            conditions.extend(not_(self.hits("words", m)) for m in left_out)
+        if len(conditions) == 1:
+            return conditions[0], match
+        return and_(*conditions), match
+
+
+_VECTOR_OF_COLUMN = {None: "words", "title": "words", "authors": "words", "journal": "words"}
+"""The ``reference_search`` vector that holds an FTS5 column's words; ``keywords`` and ``mesh`` have their own."""
+
+
+def _tsquery_words(term: Words) -> tuple[str, str | None]:
+    """The vector a words term asks and its ``tsquery`` (None when no word of it is indexable)."""
+    fts_column = _WORD_FIELDS[term.field].fts_column
+    vector = _VECTOR_OF_COLUMN.get(fts_column, fts_column or "words")
+    weights = FIELD_WEIGHTS.get(fts_column or "", "") if vector == "words" else ""
+    return vector, words_query(term.words, phrase=term.phrase, weights=weights)
+
+
+def _pure_tsquery(query: Query) -> str | None:
+    """The ``tsquery`` on ``words`` for ``query`` when that vector alone answers it (and it is not only a NOT)."""
+    if isinstance(query, Words):
+        vector, match = _tsquery_words(query)
+        return match if vector == "words" else None
+    if isinstance(query, Any):
+        parts = [_pure_tsquery(term) for term in query.terms]
+        if any(part is None for part in parts):
+            return None
+        return " | ".join(f"({part})" for part in parts)
+    if isinstance(query, All):
+        positive: list[str] = []
+        negative: list[str] = []
+        for term in query.terms:
+            inner = _pure_tsquery(term.term if isinstance(term, Not) else term)
+            if inner is None:
+                return None
+            (negative if isinstance(term, Not) else positive).append(inner)
+        if not positive:
+            return None
+        return " & ".join(f"({p})" for p in positive) + "".join(f" & !({n})" for n in negative)
+    return None

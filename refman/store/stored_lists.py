@@ -1,4 +1,4 @@
-"""A searched list run once into a temporary table, then read many times (SQLite only).
+"""A searched list run once into a temporary table, then read many times.
 
 Its count, a record's position and every page of rows are cheap reads of the
 table instead of a new search each.
@@ -22,7 +22,7 @@ _POSITIONS = Table(
     "refman_list_positions",
     MetaData(),
     # 1, 2, 3 … in the list's order: SQLite numbers the rows of an INSERT … SELECT … ORDER BY as they come.
-    Column("position", Integer, primary_key=True),
+    Column("position", Integer, primary_key=True, autoincrement=False),
     Column("reference_id", Integer, nullable=False),
     prefixes=["TEMPORARY"],
 )
@@ -39,7 +39,8 @@ class StoredList:
     connection this object keeps, taken from the engine on first use and given
     back by ``close``.  The table is a snapshot: ``build`` again after a write.
     One thread at a time may use the object; ``build`` may run on a worker.
-    SQLite only (it numbers the rows as they are inserted).
+    SQLite numbers the rows as they are inserted; PostgreSQL numbers them with
+    ``row_number()`` in the list's order (``Backend.numbers_inserted_rows``).
     """
 
     CANCEL_CHECK_STEPS = 50_000
@@ -76,10 +77,16 @@ class StoredList:
             with backend_of(connection).interruptible(connection, cancelled, steps=self.CANCEL_CHECK_STEPS), \
                     connection.begin():
                 connection.execute(S.delete())
-                statement = filtered(connection, query, [R.c.id])
-                if statement is not None:
-                    ordered = statement.order_by(*list_order(query))
-                    connection.execute(insert(S).from_select([S.c.reference_id], ordered))
+                backend = backend_of(connection)
+                order = list_order(query, backend)
+                if backend.numbers_inserted_rows:
+                    statement = filtered(connection, query, [R.c.id])
+                    if statement is not None:
+                        connection.execute(insert(S).from_select([S.c.reference_id], statement.order_by(*order)))
+                else:
+                    statement = filtered(connection, query, [func.row_number().over(order_by=order), R.c.id])
+                    if statement is not None:
+                        connection.execute(insert(S).from_select([S.c.position, S.c.reference_id], statement))
                 count = connection.execute(select(func.coalesce(func.max(S.c.position), 0))).scalar_one()
         except Interrupted:
             return None

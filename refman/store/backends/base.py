@@ -33,6 +33,18 @@ class IntegrityCheck:
 
 
 @dataclass(frozen=True, slots=True)
+class SearchIndexDifferences:
+    """Where the full-text index and the records disagree, by record id."""
+
+    missing: list[int]
+    """Records with no index row."""
+    extra: list[int]
+    """Index rows of records that do not exist."""
+    stale: list[int]
+    """Records whose index row holds other words than the record (missing ones left out)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Opening:
     """What a backend found out before a library's engine is made."""
 
@@ -108,12 +120,20 @@ class Backend(ABC):
     finds_first_rows: bool = False
     """``listing.first_rows`` can walk the sort order's index and stop at the first rows a search finds."""
 
-    def match_count(self, session: Session, match: str) -> int:
-        """How many records a full-text match (``CompiledSearch.match``) finds."""
+    def match_count(self, session: Session, match: str, *, enough: int | None = None) -> int:
+        """How many records a full-text match (``CompiledSearch.match``) finds.
+
+        Where counting is not cheap the count may stop at ``enough`` (it is
+        then ``enough``: at least that many match).
+        """
         raise NotImplementedError
 
     stores_lists: bool = False
     """Searched lists can be stored in a temporary table for paging (``stored_lists.StoredList``)."""
+
+    numbers_inserted_rows: bool = False
+    """An ``INSERT … SELECT … ORDER BY`` numbers an integer primary key in the order the rows come
+    (SQLite); elsewhere a stored list numbers its rows with ``row_number()``."""
 
     def title_order(self, title: ColumnElement[str]) -> ColumnElement[str]:
         """The list's case-insensitive title order, as the sort index serves it."""
@@ -137,6 +157,17 @@ class Backend(ABC):
 
     has_search_index_table: bool = False
     """The full-text index is a table of its own that ``refman check`` compares with the records."""
+
+    def search_index_damaged(self, session: Session) -> bool:
+        """Whether the index's own structure is damaged (beyond rows that differ); a read-only library is not."""
+        return False
+
+    def rebuild_search_index(self, session: Session) -> None:  # noqa: B027 - optional
+        """Build a damaged index again from the records."""
+
+    def search_index_differences(self, session: Session) -> SearchIndexDifferences:
+        """Compare the index with the records (``refman check``; where ``has_search_index_table``)."""
+        raise NotImplementedError
 
     @abstractmethod
     def change_counter(self, engine: Engine, url: URL) -> ChangeCounter | None:

@@ -30,11 +30,11 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Engine, Table, bindparam, create_engine, event, func, select, text
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import QueuePool
 
-from refman.store.backends.base import Backend, IntegrityCheck, Interrupted, Opening
+from refman.store.backends.base import Backend, IntegrityCheck, Interrupted, Opening, SearchIndexDifferences
 from refman.store.chunks import chunked
 from refman.store.errors import LibraryError, LibraryMissing
 from refman.store.schema import reference_table
@@ -54,6 +54,7 @@ class SqliteBackend(Backend):
     name = "sqlite"
     label = "SQLite"
     stores_lists = True
+    numbers_inserted_rows = True
     has_search_index_table = True
     finds_first_rows = True
 
@@ -172,7 +173,8 @@ class SqliteBackend(Backend):
 
         return FtsCompiler(reference_table.c.id if id_column is None else id_column)
 
-    def match_count(self, session: Session, match: str) -> int:
+    def match_count(self, session: Session, match: str, *, enough: int | None = None) -> int:
+        """FTS5 counts from its index alone, cheaply: always the whole count."""
         counted = text("SELECT count(*) FROM reference_fts WHERE reference_fts MATCH :q").bindparams(q=match)
         return session.execute(counted).scalar() or 0
 
@@ -212,6 +214,33 @@ class SqliteBackend(Backend):
             IntegrityCheck("integrity", "SQLite integrity_check", damage),
             IntegrityCheck("foreign_keys", "SQLite foreign_key_check", dangling),
         ]
+
+    def search_index_damaged(self, session: Session) -> bool:
+        """FTS5's ``integrity-check`` (in a savepoint: it writes nothing, but a read-only file refuses it)."""
+        savepoint = session.begin_nested()
+        try:
+            session.execute(text("INSERT INTO reference_fts(reference_fts) VALUES ('integrity-check')"))
+            savepoint.commit()
+        except DBAPIError as error:
+            savepoint.rollback()
+            return "readonly" not in str(error.orig).lower()
+        return False
+
+    def rebuild_search_index(self, session: Session) -> None:
+        session.execute(text("INSERT INTO reference_fts(reference_fts) VALUES ('rebuild')"))
+
+    def search_index_differences(self, session: Session) -> SearchIndexDifferences:
+        """The FTS5 rows against ``INDEX_ALL_SQL`` run now, compared in SQL (``EXCEPT``)."""
+        head, _, body = INDEX_ALL_SQL.partition("SELECT")
+        columns = head[head.index("(") + 1: head.rindex(")")]
+        missing = list(session.execute(
+            text("SELECT id FROM reference WHERE id NOT IN (SELECT rowid FROM reference_fts)")
+        ).scalars())
+        extra = list(session.execute(
+            text("SELECT rowid FROM reference_fts WHERE rowid NOT IN (SELECT id FROM reference)")
+        ).scalars())
+        differing = set(session.execute(text(f"SELECT{body} EXCEPT SELECT {columns} FROM reference_fts")).scalars())
+        return SearchIndexDifferences(missing, extra, sorted(differing - set(missing)))
 
     def change_counter(self, engine: Engine, url: URL) -> SqliteDataVersion | None:
         if url.database in (None, "", ":memory:"):
