@@ -333,9 +333,9 @@ class ReferenceListModel(QAbstractTableModel):
     # -- loading ----------------------------------------------------------------------
 
     def _searched(self) -> StoredList:
-        """The stored list: only a SQLite library has one, and only a search uses it."""
+        """The stored list: only a library whose backend stores lists has one (``Backend.stores_lists``), and only a search uses it."""
         if self._stored_list is None:
-            raise RuntimeError("this library has no stored list (not SQLite)")
+            raise RuntimeError("this library has no stored list")
         return self._stored_list
 
     def _reload(self) -> None:
