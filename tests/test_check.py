@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from dumps import database_file, dump
+from dumps import dump
 from sqlalchemy import inspect, text
 
 from refman.cli import main
@@ -27,15 +26,35 @@ def seeded(library: Library, seeds: Path) -> Library:
     return library
 
 
+class Shell:
+    """SQL typed at the database's own shell (``?`` parameters), with foreign keys not enforced."""
+
+    def __init__(self, cursor, paramstyle: str) -> None:
+        self._cursor = cursor
+        self._paramstyle = paramstyle
+
+    def execute(self, statement: str, parameters: tuple = ()):
+        if self._paramstyle != "qmark":
+            statement = statement.replace("%", "%%").replace("?", "%s")
+        self._cursor.execute(statement, parameters)
+        return self._cursor
+
+
 @contextmanager
-def shell(library: Library) -> Iterator[sqlite3.Connection]:
-    """The library opened as the sqlite3 shell opens it: foreign keys not enforced."""
-    connection = sqlite3.connect(database_file(library))
+def shell(library: Library) -> Iterator[Shell]:
+    """The library opened as a database shell opens it: the sqlite3 shell (foreign keys off), or psql
+    with foreign-key triggers off (``session_replication_role = replica``, as bulk tools run)."""
+    raw = library.engine.raw_connection()
     try:
-        yield connection
-        connection.commit()
+        cursor = raw.cursor()
+        if library.backend.name == "sqlite":
+            cursor.execute("PRAGMA foreign_keys = OFF")
+        else:
+            cursor.execute("SET session_replication_role = replica")
+        yield Shell(cursor, library.engine.dialect.paramstyle)
+        raw.commit()
     finally:
-        connection.close()
+        raw.close()
 
 
 def reference_id(library: Library, pmid: str) -> int:
@@ -148,7 +167,7 @@ def test_wrong_citation_counts_are_recounted_from_the_links(seeded):
     with shell(seeded) as db:
         right = dict(db.execute("SELECT id, cited_count FROM reference"))
         db.execute("UPDATE reference SET cited_count = 42 WHERE pmid = ?", (int(SAMPLE_PMID),))
-        db.execute("UPDATE reference SET cited_count = cited_count + 1 WHERE is_stub = 1 AND id % 2 = 0")
+        db.execute("UPDATE reference SET cited_count = cited_count + 1 WHERE is_stub AND id % 2 = 0")
     report = check(seeded)
     wrong = report.finding("cited_counts").found
     assert wrong > 1 and f"PMID {SAMPLE_PMID}" in report.finding("cited_counts").examples
@@ -161,7 +180,7 @@ def test_a_stub_nothing_names_is_removed(seeded):
     with shell(seeded) as db:
         db.execute(
             "INSERT INTO reference (id, pmid, title, is_stub, free_pmc, no_abstract, cited_count, created_at, updated_at)"
-            " VALUES (555555, 12345678, 'Dangling stub', 1, 0, 0, 0, '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+            " VALUES (555555, 12345678, 'Dangling stub', true, false, false, 0, '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
         )
         db.execute("INSERT INTO term VALUES (555555, 'publication_type', 0, 'Review')")
     report = check(seeded)
@@ -197,7 +216,7 @@ def test_a_record_deleted_behind_refmans_back_comes_back_from_its_stored_page(se
 
 def test_a_record_with_a_page_that_is_marked_a_stub_is_read_again(seeded):
     with shell(seeded) as db:
-        db.execute("UPDATE reference SET is_stub = 1, abstract = NULL WHERE pmid = ?", (int(SAMPLE_PMID),))
+        db.execute("UPDATE reference SET is_stub = true, abstract = NULL WHERE pmid = ?", (int(SAMPLE_PMID),))
     report = check(seeded)
     assert report.finding("pages_without_record").found == 1
     assert check(seeded, repair=True).ok
@@ -252,8 +271,11 @@ def test_a_full_record_whose_page_is_gone_is_reported_not_repaired(seeded):
 
 def test_the_command_line_reports_and_repairs(seeded, capsys):
     with shell(seeded) as db:
-        db.execute("DELETE FROM reference_fts WHERE rowid IN (SELECT id FROM reference LIMIT 2)")
-    location = database_file(seeded)
+        if seeded.backend.name == "sqlite":
+            db.execute("DELETE FROM reference_fts WHERE rowid IN (SELECT id FROM reference LIMIT 2)")
+        else:
+            db.execute("DELETE FROM reference_search WHERE reference_id IN (SELECT id FROM reference LIMIT 2)")
+    location = seeded.url
     assert main(["check", "--library", location]) == 1
     out = capsys.readouterr().out
     assert "records missing from the search index: 2" in out
