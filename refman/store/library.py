@@ -62,6 +62,7 @@ class Library:
     engine: Engine
     backup_path: Path | None = None  # written before this open migrated an older schema
     read_only: bool = False  # the file, its folder or its medium cannot be written
+    found_schema: str | None = None  # the schema version this open found (None: a new library, set up now)
 
     @property
     def backend(self) -> Backend:
@@ -129,7 +130,7 @@ def open_library(location: str | os.PathLike[str] | None = None, *, create: bool
         raise LibraryError(f"{backend.display_name(parsed)}: {_cannot_connect(error)}") from None
     library = Library(url=url, engine=engine, backup_path=opening.backup, read_only=opening.read_only)
     try:
-        _migrate(library)
+        library.found_schema = _migrate(library)
     except LibraryError:
         engine.dispose()
         raise
@@ -145,7 +146,8 @@ def _cannot_connect(error: BaseException) -> str:
     return first_line(error)
 
 
-def _migrate(library: Library) -> None:
+def _migrate(library: Library) -> str | None:
+    """Bring the schema to head; the version found before (None for a new library)."""
     known, head = _known_revisions()
     with library.engine.connect() as connection:
         tables = set(inspect(connection).get_table_names())
@@ -161,7 +163,7 @@ def _migrate(library: Library) -> None:
             f"{library.display_name}: made by a newer refman (schema {current}); update refman to open it"
         )
     if current == head:
-        return
+        return current
     if library.read_only:
         raise LibraryError(f"{library.display_name}: library is read-only and needs setting up or updating; "
                            "open it once where it can be written")
@@ -170,3 +172,4 @@ def _migrate(library: Library) -> None:
     with library.engine.execution_options(refman_write=True).begin() as connection:
         library.backend.lock_for_setup(connection)
         command.upgrade(_alembic_config(connection), "head")
+    return current
