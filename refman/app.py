@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from refman.gui.main_window import MainWindow
 from refman.gui.resources import icon
 from refman.services.library import Library, LibraryError, LibraryMissing, open_library
+from refman.services.masking import mask_passwords_in_logs
 
 APP_NAME = "refman"
 
@@ -87,6 +88,7 @@ def run_window(library: Library, paths: Sequence[str]) -> int:
     """
     app = _application()
     _name_application()
+    mask_passwords_in_logs()
     app.setWindowIcon(icon("refman"))
     window = MainWindow(library)
     window.show()

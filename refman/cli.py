@@ -33,6 +33,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from refman import __version__
 from refman.domain.listing import ListQuery, ListRow, SortKey
 from refman.domain.search_query import SearchError
@@ -51,6 +53,7 @@ from refman.services.library import (
     open_library,
 )
 from refman.services.library_writer import LibraryWriter
+from refman.services.masking import database_failure, mask_passwords_in_logs
 from refman.services.reading import shown_text
 from refman.services.text_view import reference_text
 
@@ -196,6 +199,7 @@ def _app_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    mask_passwords_in_logs()
     try:
         return _main(argv)
     except BrokenPipeError:
@@ -244,6 +248,9 @@ def _main(argv: Sequence[str] | None) -> int:
         return EXIT_USAGE
     except SearchError as error:  # a QUERY that is not a search: its reason, before any output
         print(f"refman: {args.command}: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except SQLAlchemyError as error:  # e.g. the database server went away: one line, no password
+        print(f"refman: {database_failure(library, error)}", file=sys.stderr)
         return EXIT_USAGE
     finally:
         library.dispose()

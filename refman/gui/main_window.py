@@ -1147,12 +1147,13 @@ def library_title(library: Library) -> str:
 
     Only the library: Qt adds the application's display name ("refman")
     after it.  The default library (in a folder named refman) is named so
-    rather than by its path, and the home folder is written ``~``.
+    rather than by its path, and the home folder is written ``~``.  A library
+    on a database server is "dbname on host": no user name, no password.
     """
     name = library.display_name
     path = library.file
     if path is None:
-        return name
+        return library.short_name
     if path == default_library_path():
         return "Default library"
     try:

@@ -12,7 +12,11 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
 from refman.store.copying import CopyProgress, DestinationNotEmpty, copy_library
+from refman.store.errors import first_line
 from refman.store.library import Library, LibraryError, open_library
 from refman.store.schema_versions import known_revisions
 
@@ -67,6 +71,11 @@ def _copy(source: Library, destination: Library, progress: Callable[[CopyProgres
             f"{destination.display_name}: holds records already; copying into it would mix two libraries "
             "(give a new file or an empty database)"
         ) from None
+    except SQLAlchemyError as error:  # a server went away, a disk filled: the destination's transaction rolled back
+        passwords = [make_url(library.url).password for library in (source, destination)]
+        reason = first_line(error, [p for p in passwords if isinstance(p, str)])
+        raise LibraryError(f"copying {source.display_name} to {destination.display_name} failed, "
+                           f"nothing was written: {reason}") from None
     return CopyOutcome(source.display_name, destination.display_name, rows)
 
 

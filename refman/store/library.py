@@ -79,6 +79,19 @@ class Library:
         """The library's name for titles and messages: a file path, or the URL without its password."""
         return self.backend.display_name(make_url(self.url))
 
+    @property
+    def short_name(self) -> str:
+        """The library's name for a window title: the file, or "dbname on host" for a server (no user, no password)."""
+        url = make_url(self.url)
+        if self.file is not None or not url.database:
+            return self.display_name
+        host = url.host or url.query.get("host")
+        if isinstance(host, tuple):
+            host = host[0] if host else None
+        if not host or host.startswith("/"):  # a Unix socket's folder: the server runs on this machine
+            return f"{url.database} on this computer"
+        return f"{url.database} on {host}" + (f":{url.port}" if url.port else "")
+
     @contextmanager
     def reading(self) -> Iterator[Session]:
         """A session for reads; WAL lets it run beside a writer."""
@@ -119,15 +132,16 @@ def open_library(location: str | os.PathLike[str] | None = None, *, create: bool
     try:
         parsed = make_url(url)
         backend = backend_for_url(parsed)
-    except ArgumentError:
+    except (ArgumentError, ValueError):
         raise LibraryError(f"{url}: not a file path or a SQLAlchemy URL") from None
     except UnsupportedDatabase as error:
         raise LibraryError(f"{parsed.render_as_string(hide_password=True)}: {error}") from None
     opening = backend.prepare(parsed, create=create)
+    secrets = (parsed.password,) if isinstance(parsed.password, str) else ()
     try:
         engine = backend.create_engine(parsed, opening)
     except (SQLAlchemyError, ImportError) as error:
-        raise LibraryError(f"{backend.display_name(parsed)}: {_cannot_connect(error)}") from None
+        raise LibraryError(f"{backend.display_name(parsed)}: {_cannot_connect(error, secrets)}") from None
     library = Library(url=url, engine=engine, backup_path=opening.backup, read_only=opening.read_only)
     try:
         library.found_schema = _migrate(library)
@@ -136,14 +150,14 @@ def open_library(location: str | os.PathLike[str] | None = None, *, create: bool
         raise
     except SQLAlchemyError as error:
         engine.dispose()
-        raise LibraryError(f"{library.display_name}: {first_line(error)}") from None
+        raise LibraryError(f"{library.display_name}: {first_line(error, secrets)}") from None
     return library
 
 
-def _cannot_connect(error: BaseException) -> str:
+def _cannot_connect(error: BaseException, secrets: tuple[str, ...]) -> str:
     if isinstance(error, (ImportError, NoSuchModuleError)):
         return "the database driver is not installed (for PostgreSQL: pip install 'refman[postgresql]')"
-    return first_line(error)
+    return first_line(error, secrets)
 
 
 def _migrate(library: Library) -> str | None:
