@@ -404,6 +404,14 @@ def _open_app(location: str | None, paths: list[str]) -> int:
         return EXIT_USAGE
     from refman import app  # Qt loads only when the window is wanted
 
+    remembered = app.remembered_location() if is_default_location(location) else None
+    if remembered is not None:
+        try:
+            library = open_library(remembered, create=False)
+        except LibraryError as error:  # the server is down, the file was moved: the default library opens
+            print(f"refman: {error}; opening the default library", file=sys.stderr)
+        else:
+            return _run_window(app, library, paths)
     try:
         # The default library is made on first start; one the user named is made only if they say so.
         library = open_library(location, create=is_default_location(location))
@@ -416,6 +424,10 @@ def _open_app(location: str | None, paths: list[str]) -> int:
     except LibraryError as error:
         print(f"refman: {error}", file=sys.stderr)
         return EXIT_USAGE
+    return _run_window(app, library, paths)
+
+
+def _run_window(app: Any, library: Library, paths: list[str]) -> int:
     try:
         return app.run_window(library, paths)
     finally:

@@ -68,6 +68,7 @@ from refman.gui.detail_pane import DetailPane
 from refman.gui.drop import DropContent, read_drop
 from refman.gui.export_actions import ExportActions
 from refman.gui.import_report import ImportReportDialog
+from refman.gui.library_chooser import OpenLibraryDialog
 from refman.gui.library_edits import LibraryEdits
 from refman.gui.list_menus import install_list_menus
 from refman.gui.navigator import LinkNavigator
@@ -93,6 +94,7 @@ from refman.services.changes import NO_CHANGES, LibraryChanges
 from refman.services.importer import ImportProgress, ImportReport
 from refman.services.library import Library, default_library_path
 from refman.services.library_writer import LibraryWriter
+from refman.services.masking import location_to_remember
 from refman.services.watching import LibraryWatch
 
 log = logging.getLogger(__name__)
@@ -104,6 +106,8 @@ KEEP_SELECTED = 500
 # The list's column layout; the key changes when the columns do, so an old layout is not
 # restored onto new columns.
 _HEADER_KEY = "list/header-v3"
+LIBRARY_KEY = "library/location"
+"""The library last opened with File ▸ Open library… (no password): the next start without arguments opens it."""
 SAMPLES = Path(__file__).resolve().parents[2] / "seeds"
 Shortcut = QKeySequence | QKeySequence.StandardKey | str
 
@@ -283,6 +287,8 @@ class MainWindow(QMainWindow):
     text_dropped = Signal(str)
     library_changed = Signal(object)
     """LibraryChanges: every write, this window's or another program's, once; every view subscribes."""
+    library_chosen = Signal(object)
+    """Library: File ▸ Open library… opened another library; whoever made this window opens one on it."""
     _counted = Signal(object)  # LibrarySummary | None, from the counting thread
     _changed_elsewhere = Signal()  # from the watch's thread
 
@@ -383,6 +389,9 @@ class MainWindow(QMainWindow):
         return action
 
     def _build_actions(self) -> None:
+        # Ctrl+Shift+O is Import folder's (README): the library gets L.
+        self.open_library_action = self._action("Open &library…", "Ctrl+Shift+L", self.choose_library)
+        self.open_library_action.setToolTip("Open another library: a file, or a database on a server")
         self.import_files_action = self._action("&Import files…", QKeySequence.StandardKey.Open, self.choose_files, "import")
         self.import_folder_action = self._action("Import &folder…", "Ctrl+Shift+O", self.choose_folder)
         self.report_action = self._action("Last import &report…", "Ctrl+Shift+R", self.show_report)
@@ -489,6 +498,8 @@ class MainWindow(QMainWindow):
     def _build_menus_and_toolbar(self) -> None:
         menus = self.menuBar()
         file_menu = menus.addMenu("&File")
+        file_menu.addAction(self.open_library_action)
+        file_menu.addSeparator()
         for action in (self.import_files_action, self.import_folder_action, self.report_action):
             file_menu.addAction(action)
         file_menu.addSeparator()
@@ -1133,6 +1144,19 @@ class MainWindow(QMainWindow):
             self.files_dropped.emit(list(content.paths))
         if content.text is not None:
             self.text_dropped.emit(content.text)
+
+    def choose_library(self) -> None:
+        """File ▸ Open library…: the dialog opens the chosen library; this window keeps its own until one opens."""
+        if self.lane.busy:
+            self.statusBar().showMessage(
+                "An import is running: wait for it to finish or cancel it, then open another library", 8000)
+            return
+        dialog = OpenLibraryDialog(self, location=str(self.settings.value(LIBRARY_KEY, "") or ""))
+        if dialog.exec() != OpenLibraryDialog.DialogCode.Accepted or dialog.library is None:
+            return
+        self.settings.setValue(LIBRARY_KEY, location_to_remember(dialog.library))
+        self.settings.sync()
+        self.library_chosen.emit(dialog.library)
 
     def about(self) -> None:
         QMessageBox.about(

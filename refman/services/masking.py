@@ -17,7 +17,19 @@ from sqlalchemy.engine import make_url
 from refman.store.errors import first_line, masked
 from refman.store.library import Library
 
-__all__ = ["PasswordMasking", "database_failure", "mask_passwords_in_logs", "masked"]
+__all__ = ["PasswordMasking", "database_failure", "location_to_remember", "mask_passwords_in_logs", "masked"]
+
+
+def location_to_remember(library: Library) -> str:
+    """Where the library is, to store in the settings: a file's path, or its URL without the password.
+
+    The password stays out of the settings file; the driver finds it again in
+    ``~/.pgpass`` or ``PGPASSWORD`` when the library is opened next time.
+    """
+    if library.file is not None:
+        return str(library.file)
+    # URL.set() skips None values: _replace is the NamedTuple's own way to drop one.
+    return make_url(library.url)._replace(password=None).render_as_string(hide_password=False)
 
 
 def database_failure(library: Library, error: BaseException) -> str:
