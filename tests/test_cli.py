@@ -287,7 +287,7 @@ def test_top_level_help_lists_the_commands_and_the_window(capsys):
     with pytest.raises(SystemExit):
         main(["--help"])
     text = " ".join(capsys.readouterr().out.split())
-    for command in ("import", "show", "list", "search", "export", "delete", "check"):
+    for command in ("import", "show", "list", "search", "export", "delete", "check", "init", "copy"):
         assert command in text
     for name in ("saved PubMed pages", "MEDLINE", "PubMed XML", "RIS", "BibTeX", "CSL-JSON", "EndNote tagged"):
         assert name in text
