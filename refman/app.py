@@ -16,7 +16,8 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication, QSettings, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from refman.gui.main_window import LIBRARY_KEY, MainWindow
+from refman.gui.library_chooser import LIBRARY_KEY
+from refman.gui.main_window import MainWindow
 from refman.gui.resources import icon
 from refman.services.library import Library, LibraryError, LibraryMissing, open_library
 from refman.services.masking import mask_passwords_in_logs

@@ -89,7 +89,7 @@ def test_an_existing_named_library_opens_without_asking(tmp_path: Path, asked, s
 
 
 def test_a_start_without_a_library_opens_the_one_last_chosen(tmp_path: Path, asked, shown, user_settings, seeds):
-    from refman.gui.main_window import LIBRARY_KEY
+    from refman.gui.library_chooser import LIBRARY_KEY
 
     chosen = tmp_path / "chosen.sqlite"
     assert main(["import", str(seeds), "--library", str(chosen)]) == 0
@@ -104,7 +104,7 @@ def test_a_start_without_a_library_opens_the_one_last_chosen(tmp_path: Path, ask
 def test_a_last_chosen_library_that_will_not_open_says_why_and_the_default_opens(
     tmp_path: Path, asked, shown, user_settings, capsys
 ):
-    from refman.gui.main_window import LIBRARY_KEY
+    from refman.gui.library_chooser import LIBRARY_KEY
 
     gone = tmp_path / "moved-away.sqlite"
     user_settings.setValue(LIBRARY_KEY, str(gone))

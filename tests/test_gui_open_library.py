@@ -12,8 +12,8 @@ from shiboken6 import isValid
 from sqlalchemy.engine import make_url
 
 from refman import app
-from refman.gui.library_chooser import OpenLibraryDialog
-from refman.gui.main_window import LIBRARY_KEY, MainWindow
+from refman.gui.library_chooser import LIBRARY_KEY, OpenLibraryDialog
+from refman.gui.main_window import MainWindow
 from refman.services.importer import ImportService
 from refman.store.library import open_library
 from tests.test_gui import make_window, seeded_library, settings  # noqa: F401 - fixtures
@@ -154,3 +154,49 @@ def test_the_dialog_s_error_is_plain_text(qtbot, tmp_path: Path):
     dialog.accept()
     assert "<b>bold</b>" in dialog.error.text()
     assert dialog.error.textFormat().name == "PlainText"
+
+
+def test_open_recent_lists_the_libraries_opened_newest_first_and_opens_one(make_window, seeded_library, tmp_path,
+                                                                          answers, reopened, settings):
+    other = tmp_path / "other.sqlite"
+    library = open_library(other)
+    library.dispose()
+    window = make_window(tmp_path / "start.sqlite")
+    answers.append(str(other))
+    second = choose(window, reopened)
+    answers.append(str(seeded_library))
+    third = choose(second, reopened)
+    third.recent_menu.aboutToShow.emit()
+    entries = third.recent_menu.actions()
+    assert [action.data() for action in entries] == [str(seeded_library), str(other)]
+    assert [action.text() for action in entries] == [f"&1 {seeded_library}", f"&2 {other}"]
+    assert [action.shortcut().toString() for action in entries] == ["Ctrl+Alt+1", "Ctrl+Alt+2"]
+    before = set(app._reopened)
+    entries[1].trigger()
+    fourth = next(w for w in app._reopened if w not in before)
+    reopened.append(fourth)
+    assert fourth.library.file == other and not third.isVisible()
+    assert settings.value(LIBRARY_KEY) == str(other)
+
+
+def test_a_recent_library_that_will_not_open_is_said_in_the_status_bar(make_window, seeded_library, tmp_path,
+                                                                        reopened, settings):
+    from refman.gui.library_chooser import RECENT_KEY
+
+    gone = tmp_path / "gone.sqlite"
+    settings.setValue(RECENT_KEY, [str(gone)])
+    window = make_window(seeded_library)
+    window.recent_menu.aboutToShow.emit()
+    window.recent_menu.actions()[0].trigger()
+    assert window.statusBar().currentMessage() == f"Not opened: {gone}: no such library"
+    assert window.isVisible() and window.library.file == seeded_library
+    assert not gone.exists()
+
+
+def test_recent_server_libraries_are_named_without_user_or_password(make_window, settings):
+    from refman.gui.library_chooser import RECENT_KEY
+
+    settings.setValue(RECENT_KEY, ["postgresql+psycopg://alice@db.lab.org/papers"])
+    window = make_window()
+    window.recent_menu.aboutToShow.emit()
+    assert [action.text() for action in window.recent_menu.actions()] == ["&1 papers on db.lab.org"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
@@ -26,8 +26,31 @@ from PySide6.QtWidgets import (
 )
 
 from refman.services.library import Library, LibraryError, open_library
+from refman.services.masking import location_to_remember
 
 Opener = Callable[[str], Library]
+
+LIBRARY_KEY = "library/location"
+"""The library last opened with File ▸ Open library… (no password): the next start without arguments opens it."""
+RECENT_KEY = "library/recent"
+"""The libraries opened from the window, newest first (no passwords): File ▸ Open recent."""
+MAX_RECENT = 5
+
+
+def recent_locations(settings: QSettings) -> list[str]:
+    """The libraries opened from the window, newest first."""
+    value = settings.value(RECENT_KEY) or []
+    values = [value] if isinstance(value, str) else list(value) if isinstance(value, (list, tuple)) else []
+    return [str(location) for location in values if location][:MAX_RECENT]
+
+
+def remember(settings: QSettings, library: Library) -> None:
+    """Remember a library opened from the window: for the next start, and first in File ▸ Open recent."""
+    location = location_to_remember(library)
+    settings.setValue(LIBRARY_KEY, location)
+    others = [known for known in recent_locations(settings) if known != location]
+    settings.setValue(RECENT_KEY, [location, *others][:MAX_RECENT])
+    settings.sync()
 
 
 def open_existing(location: str) -> Library:

@@ -68,7 +68,7 @@ from refman.gui.detail_pane import DetailPane
 from refman.gui.drop import DropContent, read_drop
 from refman.gui.export_actions import ExportActions
 from refman.gui.import_report import ImportReportDialog
-from refman.gui.library_chooser import OpenLibraryDialog
+from refman.gui.library_chooser import LIBRARY_KEY, OpenLibraryDialog, open_existing, recent_locations, remember
 from refman.gui.library_edits import LibraryEdits
 from refman.gui.list_menus import install_list_menus
 from refman.gui.navigator import LinkNavigator
@@ -92,9 +92,9 @@ from refman.services.browsing import Browsing
 from refman.services.catalog import Catalog, LibrarySummary
 from refman.services.changes import NO_CHANGES, LibraryChanges
 from refman.services.importer import ImportProgress, ImportReport
-from refman.services.library import Library, default_library_path
+from refman.services.library import Library, LibraryError, default_library_path
 from refman.services.library_writer import LibraryWriter
-from refman.services.masking import location_to_remember
+from refman.services.masking import short_name_of
 from refman.services.watching import LibraryWatch
 
 log = logging.getLogger(__name__)
@@ -106,8 +106,6 @@ KEEP_SELECTED = 500
 # The list's column layout; the key changes when the columns do, so an old layout is not
 # restored onto new columns.
 _HEADER_KEY = "list/header-v3"
-LIBRARY_KEY = "library/location"
-"""The library last opened with File ▸ Open library… (no password): the next start without arguments opens it."""
 SAMPLES = Path(__file__).resolve().parents[2] / "seeds"
 Shortcut = QKeySequence | QKeySequence.StandardKey | str
 
@@ -499,6 +497,9 @@ class MainWindow(QMainWindow):
         menus = self.menuBar()
         file_menu = menus.addMenu("&File")
         file_menu.addAction(self.open_library_action)
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        self.recent_menu.aboutToShow.connect(self._list_recent_libraries)
+        self._list_recent_libraries()
         file_menu.addSeparator()
         for action in (self.import_files_action, self.import_folder_action, self.report_action):
             file_menu.addAction(action)
@@ -1154,9 +1155,34 @@ class MainWindow(QMainWindow):
         dialog = OpenLibraryDialog(self, location=str(self.settings.value(LIBRARY_KEY, "") or ""))
         if dialog.exec() != OpenLibraryDialog.DialogCode.Accepted or dialog.library is None:
             return
-        self.settings.setValue(LIBRARY_KEY, location_to_remember(dialog.library))
-        self.settings.sync()
-        self.library_chosen.emit(dialog.library)
+        self._opened(dialog.library)
+
+    def open_recent_library(self, location: str) -> None:
+        """File ▸ Open recent: open a library opened before; if it will not open, say why and keep this one."""
+        if self.lane.busy:
+            self.statusBar().showMessage(
+                "An import is running: wait for it to finish or cancel it, then open another library", 8000)
+            return
+        try:
+            library = open_existing(location)
+        except LibraryError as error:
+            self.statusBar().showMessage(f"Not opened: {error}", 10000)
+            return
+        self._opened(library)
+
+    def _opened(self, library: Library) -> None:
+        remember(self.settings, library)
+        self.library_chosen.emit(library)
+
+    def _list_recent_libraries(self) -> None:
+        """The libraries opened from a window before, newest first; Ctrl+Alt+1 opens the newest."""
+        self.recent_menu.clear()
+        for number, location in enumerate(recent_locations(self.settings), start=1):
+            action = self.recent_menu.addAction(f"&{number} {short_name_of(location)}")
+            action.setShortcut(QKeySequence(f"Ctrl+Alt+{number}"))
+            action.setData(location)
+            action.triggered.connect(lambda _checked=False, chosen=location: self.open_recent_library(chosen))
+        self.recent_menu.setEnabled(not self.recent_menu.isEmpty())
 
     def about(self) -> None:
         QMessageBox.about(

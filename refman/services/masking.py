@@ -1,7 +1,9 @@
 """Passwords never reach a user or a log: a library's errors and the log are masked before they are shown.
 
 A library's name is shown as ``Library.display_name`` (the URL with its
-password written ``***``) or ``Library.short_name`` (``dbname on host``);
+password written ``***``) or ``Library.short_name`` (``dbname on host``;
+``short_name_of`` gives it for a location not opened, as the recent-libraries
+menu shows them);
 ``database_failure`` turns a database error met while a library is open into a
 one-line reason with its password masked, and ``mask_passwords_in_logs``
 masks what the log writes (messages and tracebacks), whoever logged it.
@@ -15,9 +17,11 @@ import traceback
 from sqlalchemy.engine import make_url
 
 from refman.store.errors import first_line, masked
-from refman.store.library import Library
+from refman.store.library import Library, short_name_of
 
-__all__ = ["PasswordMasking", "database_failure", "location_to_remember", "mask_passwords_in_logs", "masked"]
+__all__ = [
+    "PasswordMasking", "database_failure", "location_to_remember", "mask_passwords_in_logs", "masked", "short_name_of",
+]
 
 
 def location_to_remember(library: Library) -> str:

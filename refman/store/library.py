@@ -23,7 +23,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from refman.store.backends import Backend, UnsupportedDatabase, backend_for_url, backend_of
-from refman.store.errors import LibraryError, LibraryMissing, LibraryReadOnly, first_line
+from refman.store.errors import LibraryError, LibraryMissing, LibraryReadOnly, first_line, masked
 from refman.store.schema_versions import alembic_config as _alembic_config
 from refman.store.schema_versions import known_revisions as _known_revisions
 
@@ -82,15 +82,7 @@ class Library:
     @property
     def short_name(self) -> str:
         """The library's name for a window title: the file, or "dbname on host" for a server (no user, no password)."""
-        url = make_url(self.url)
-        if self.file is not None or not url.database:
-            return self.display_name
-        host = url.host or url.query.get("host")
-        if isinstance(host, tuple):
-            host = host[0] if host else None
-        if not host or host.startswith("/"):  # a Unix socket's folder: the server runs on this machine
-            return f"{url.database} on this computer"
-        return f"{url.database} on {host}" + (f":{url.port}" if url.port else "")
+        return short_name_of(self.url)
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
@@ -118,6 +110,28 @@ class Library:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def short_name_of(location: str | os.PathLike[str]) -> str:
+    """A library's name for titles and menus, from its location alone (nothing is opened).
+
+    A file is named by its path; a library on a database server is "dbname on
+    host" ("dbname on this computer" for a Unix socket), with no user name and no
+    password.  A location that is not one is named as given, its password masked.
+    """
+    try:
+        url = make_url(resolve_location(location))
+        backend = backend_for_url(url)
+    except (ArgumentError, ValueError, UnsupportedDatabase):
+        return masked(str(location))
+    if backend.file_of(url) is not None or not url.database:
+        return backend.display_name(url)
+    host = url.host or url.query.get("host")
+    if isinstance(host, tuple):
+        host = host[0] if host else None
+    if not host or host.startswith("/"):  # a Unix socket's folder: the server runs on this machine
+        return f"{url.database} on this computer"
+    return f"{url.database} on {host}" + (f":{url.port}" if url.port else "")
 
 
 def open_library(location: str | os.PathLike[str] | None = None, *, create: bool = True) -> Library:
