@@ -13,12 +13,14 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QCoreApplication, QSettings, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from refman.gui.library_chooser import LIBRARY_KEY
 from refman.gui.main_window import MainWindow
 from refman.gui.resources import icon
 from refman.services.library import Library, LibraryError, LibraryMissing, open_library
+from refman.services.masking import mask_passwords_in_logs
 
 APP_NAME = "refman"
 
@@ -35,10 +37,46 @@ def build_window(
     else:
         opened, owns = open_library(library, create=True), True
     _name_application()
-    window = MainWindow(opened, settings=settings, threaded=threaded)
+    return _window_on(opened, settings=settings, threaded=threaded, owns=owns)
+
+
+_reopened: set[MainWindow] = set()
+"""Windows opened on a library chosen with File ▸ Open library…: held here until they close."""
+
+
+def _window_on(library: Library, *, settings: QSettings | None, threaded: bool, owns: bool) -> MainWindow:
+    """A main window on an open library; choosing another library in it opens a window on that one instead."""
+    window = MainWindow(library, settings=settings, threaded=threaded)
     if owns:
-        window.destroyed.connect(opened.dispose)
+        window.destroyed.connect(library.dispose)
+    window.library_chosen.connect(lambda chosen: reopen(window, chosen, settings=settings, threaded=threaded))
     return window
+
+
+def reopen(window: MainWindow, library: Library, *, settings: QSettings | None = None, threaded: bool = True) -> MainWindow:
+    """Show a window on ``library``, then close ``window`` and let its library's connections go."""
+    new = _window_on(library, settings=settings, threaded=threaded, owns=True)
+    _reopened.add(new)
+    new.destroyed.connect(lambda: _reopened.discard(new))
+    new.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    new.show()
+    window.close()
+    window.library.dispose()  # its pooled connections; whoever opened it may still use or dispose it
+    return new
+
+
+def _user_settings() -> QSettings:
+    """The user's settings, where the window keeps its state and the library last opened."""
+    if not QCoreApplication.organizationName():
+        QCoreApplication.setOrganizationName(APP_NAME)
+        QCoreApplication.setApplicationName(APP_NAME)
+    return QSettings()
+
+
+def remembered_location() -> str | None:
+    """The library last opened with File ▸ Open library…, for a start that names none."""
+    value = _user_settings().value(LIBRARY_KEY)
+    return str(value) if value else None
 
 
 def _application() -> QApplication:
@@ -87,8 +125,9 @@ def run_window(library: Library, paths: Sequence[str]) -> int:
     """
     app = _application()
     _name_application()
+    mask_passwords_in_logs()
     app.setWindowIcon(icon("refman"))
-    window = MainWindow(library)
+    window = _window_on(library, settings=None, threaded=True, owns=False)
     window.show()
     if paths:
         window.import_paths([Path(p) for p in paths])

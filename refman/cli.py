@@ -13,6 +13,8 @@
                                             edit fields (the JSON keys of show); imports keep them
     refman delete ID... [--library L]       delete records (no undo here; see docs/decisions/0011)
     refman check [--repair] [--library L]   look for damage; --repair fixes what it can
+    refman init L                           create a library's schema (or update it) at a path or URL
+    refman copy SOURCE DEST                 copy a whole library into a new file or an empty database
 
 Exit codes: 0 success; 1 something was refused or not found (the rest is
 kept), or ``check`` left problems; 2 a usage error (a QUERY that is not a search
@@ -31,11 +33,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from refman import __version__
 from refman.domain.listing import ListQuery, ListRow, SortKey
 from refman.domain.search_query import SearchError
 from refman.formats.export import EXPORT_FORMATS
-from refman.services import exporting
+from refman.services import copying, exporting
 from refman.services.catalog import Catalog
 from refman.services.editing import EDITABLE_FIELDS, EditRefused, RecordMissing
 from refman.services.importer import ImportReport
@@ -49,14 +53,17 @@ from refman.services.library import (
     open_library,
 )
 from refman.services.library_writer import LibraryWriter
+from refman.services.masking import database_failure, mask_passwords_in_logs
 from refman.services.reading import shown_text
 from refman.services.text_view import reference_text
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
-COMMANDS = ("import", "show", "list", "search", "export", "edit", "delete", "check")
+COMMANDS = ("import", "show", "list", "search", "export", "edit", "delete", "check", "init", "copy")
 # What a command may do to its library: create it when missing (import only), or write to it.
 CREATES = {"import"}
 WRITES = {"import", "edit", "delete"}
+COPY_PROGRESS_EVERY = 50_000
+"""``refman copy`` prints a progress line after this many rows of a table."""
 
 FORMATS_READ = (
     "saved PubMed pages (the text of an article's page), MEDLINE (.nbib, PubMed's 'Send to > Citation manager'), "
@@ -150,6 +157,27 @@ def _parser() -> argparse.ArgumentParser:
     checker = commands.add_parser("check", help="check the library for damage and inconsistencies")
     checker.add_argument("--repair", action="store_true", help="repair what can be repaired")
     _library_option(checker)
+
+    init = commands.add_parser(
+        "init",
+        help="set up a library: create its tables (or update an older one) at a path or SQLAlchemy URL",
+        description="Create the tables of a new library, or bring an older library up to date, and say which "
+        "was done. For a team library on PostgreSQL: refman init postgresql+psycopg://user@host/dbname "
+        "(the database must exist; the password comes from ~/.pgpass or PGPASSWORD). "
+        "The first import creates the tables too.",
+    )
+    init.add_argument("location", metavar="L", help="a library file or a SQLAlchemy URL")
+
+    copier = commands.add_parser(
+        "copy",
+        help="copy a whole library (records, stubs, links, pages, edits) into a new file or an empty database",
+        description="Copy every table of the library at SOURCE into DEST, a new library file or an empty "
+        "database (SQLite path or URL, PostgreSQL URL), then rebuild DEST's search index. DEST must hold no "
+        "records. Prints progress on stderr and a summary on stdout; exit 2 when either cannot be opened or "
+        "DEST holds records (nothing is written to it then).",
+    )
+    copier.add_argument("source", metavar="SOURCE", help="the library to copy (a file or a SQLAlchemy URL)")
+    copier.add_argument("destination", metavar="DEST", help="where the copy goes (created when missing)")
     return parser
 
 
@@ -171,6 +199,7 @@ def _app_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    mask_passwords_in_logs()
     try:
         return _main(argv)
     except BrokenPipeError:
@@ -186,6 +215,10 @@ def _main(argv: Sequence[str] | None) -> int:
     else:
         args = _app_parser().parse_args(args_list)
         return _open_app(args.library, args.paths)
+    if args.command == "init":
+        return _init(args.location)
+    if args.command == "copy":
+        return _copy(args.source, args.destination)
     try:
         library = open_library(args.library, create=args.command in CREATES)
     except LibraryError as error:
@@ -216,8 +249,37 @@ def _main(argv: Sequence[str] | None) -> int:
     except SearchError as error:  # a QUERY that is not a search: its reason, before any output
         print(f"refman: {args.command}: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except SQLAlchemyError as error:  # e.g. the database server went away: one line, no password
+        print(f"refman: {database_failure(library, error)}", file=sys.stderr)
+        return EXIT_USAGE
     finally:
         library.dispose()
+
+
+def _init(location: str) -> int:
+    try:
+        outcome = copying.set_up(location)
+    except LibraryError as error:
+        print(f"refman: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    print(outcome.summary())
+    return EXIT_OK
+
+
+def _copy(source: str, destination: str) -> int:
+    """Progress on stderr (a line per table, and every ``COPY_PROGRESS_EVERY`` rows), the summary on stdout."""
+
+    def progress(step: copying.CopyProgress) -> None:
+        if step.done == step.total or (step.done and step.done % COPY_PROGRESS_EVERY == 0):
+            print(f"{step.table}: {step.done} of {step.total}", file=sys.stderr, flush=True)
+
+    try:
+        outcome = copying.copy_between(source, destination, progress)
+    except LibraryError as error:
+        print(f"refman: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    print(outcome.summary())
+    return EXIT_OK
 
 
 def _edit(library: Library, identifier: str, assignments: list[str], revert: list[str]) -> int:
@@ -342,6 +404,14 @@ def _open_app(location: str | None, paths: list[str]) -> int:
         return EXIT_USAGE
     from refman import app  # Qt loads only when the window is wanted
 
+    remembered = app.remembered_location() if is_default_location(location) else None
+    if remembered is not None:
+        try:
+            library = open_library(remembered, create=False)
+        except LibraryError as error:  # the server is down, the file was moved: the default library opens
+            print(f"refman: {error}; opening the default library", file=sys.stderr)
+        else:
+            return _run_window(app, library, paths)
     try:
         # The default library is made on first start; one the user named is made only if they say so.
         library = open_library(location, create=is_default_location(location))
@@ -354,6 +424,10 @@ def _open_app(location: str | None, paths: list[str]) -> int:
     except LibraryError as error:
         print(f"refman: {error}", file=sys.stderr)
         return EXIT_USAGE
+    return _run_window(app, library, paths)
+
+
+def _run_window(app: Any, library: Library, paths: list[str]) -> int:
     try:
         return app.run_window(library, paths)
     finally:

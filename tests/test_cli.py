@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -26,8 +25,9 @@ def run(*args: str, stdin: bytes | None = None, env: dict | None = None) -> subp
 
 
 @pytest.fixture
-def lib(tmp_path: Path) -> str:
-    return str(tmp_path / "lib.sqlite")
+def lib(library_url: str) -> str:
+    """The test's library as ``--library`` takes it: a SQLite file, or a PostgreSQL URL (each test runs on both)."""
+    return library_url
 
 
 def test_import_prints_a_summary_and_exits_0(seeds, lib, capsys):
@@ -156,6 +156,14 @@ def test_library_can_be_a_url_or_come_from_the_environment(seeds, tmp_path, caps
     assert "Alemtuzumab" in capsys.readouterr().out
 
 
+def test_the_environment_can_name_a_library_on_either_database(seeds, lib, capsys, monkeypatch):
+    assert main(["import", str(seeds / SAMPLE_NAME), "--library", lib]) == 0
+    monkeypatch.setenv("REFMAN_LIBRARY", lib)
+    capsys.readouterr()
+    assert main(["show", "25344374"]) == 0
+    assert "Alemtuzumab" in capsys.readouterr().out
+
+
 def test_the_default_library_lives_in_the_user_data_folder(seeds, capsys):
     from refman.store.library import default_library_path
 
@@ -279,7 +287,7 @@ def test_top_level_help_lists_the_commands_and_the_window(capsys):
     with pytest.raises(SystemExit):
         main(["--help"])
     text = " ".join(capsys.readouterr().out.split())
-    for command in ("import", "show", "list", "search", "export", "delete", "check"):
+    for command in ("import", "show", "list", "search", "export", "delete", "check", "init", "copy"):
         assert command in text
     for name in ("saved PubMed pages", "MEDLINE", "PubMed XML", "RIS", "BibTeX", "CSL-JSON", "EndNote tagged"):
         assert name in text

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from databases import BACKENDS, database_url
 from search_language_library import write_library_files
 from test_search_language import FOUND
 
@@ -13,12 +14,14 @@ from refman.cli import main
 from tests.test_cli import run
 
 
-@pytest.fixture(scope="module")
-def known(tmp_path_factory) -> str:
+@pytest.fixture(scope="module", params=BACKENDS)
+def known(request, tmp_path_factory) -> str:
+    """The search-language library, once per module on each database (SQLite file, PostgreSQL database)."""
     folder = tmp_path_factory.mktemp("cli-search")
-    library = str(folder / "library.sqlite")
-    assert main(["import", str(write_library_files(folder / "files")), "--library", library]) == 0
-    return library
+    server = request.getfixturevalue("pg_server") if request.param == "postgresql" else None
+    with database_url(request.param, folder, server) as library:
+        assert main(["import", str(write_library_files(folder / "files")), "--library", library]) == 0
+        yield library
 
 
 def found(capsys, library: str, query: str, *flags: str) -> set[str]:
@@ -34,8 +37,8 @@ def test_each_search_language_example_finds_its_records(capsys, known, query, re
     assert found(capsys, known, query, "--stubs") == records | stubs
 
 
-def test_is_edited_finds_what_refman_edit_changed(capsys, tmp_path):
-    library = str(tmp_path / "library.sqlite")
+def test_is_edited_finds_what_refman_edit_changed(capsys, tmp_path, library_url):
+    library = library_url
     assert main(["import", str(write_library_files(tmp_path / "files")), "--library", library]) == 0
     assert found(capsys, library, "is:edited") == set()
     assert main(["edit", "1004", "--set", "volume=99", "--library", library]) == 0

@@ -69,6 +69,7 @@ from refman.gui.detail_pane import DetailPane
 from refman.gui.drop import DropContent, read_drop
 from refman.gui.export_actions import ExportActions
 from refman.gui.import_report import ImportReportDialog
+from refman.gui.library_chooser import LIBRARY_KEY, OpenLibraryDialog, open_existing, recent_locations, remember
 from refman.gui.library_edits import LibraryEdits
 from refman.gui.list_menus import install_list_menus
 from refman.gui.navigator import LinkNavigator
@@ -92,8 +93,9 @@ from refman.services.browsing import Browsing
 from refman.services.catalog import Catalog, LibrarySummary
 from refman.services.changes import NO_CHANGES, LibraryChanges
 from refman.services.importer import ImportProgress, ImportReport
-from refman.services.library import Library, default_library_path
+from refman.services.library import Library, LibraryError, default_library_path
 from refman.services.library_writer import LibraryWriter
+from refman.services.masking import short_name_of
 from refman.services.watching import LibraryWatch, unreachable_line, unreachable_reason
 
 log = logging.getLogger(__name__)
@@ -284,6 +286,8 @@ class MainWindow(QMainWindow):
     text_dropped = Signal(str)
     library_changed = Signal(object)
     """LibraryChanges: every write, this window's or another program's, once; every view subscribes."""
+    library_chosen = Signal(object)
+    """Library: File ▸ Open library… opened another library; whoever made this window opens one on it."""
     _counted = Signal(object)  # LibrarySummary | None, from the counting thread
     _changed_elsewhere = Signal()  # from the watch's thread
     _reachable_changed = Signal(bool)  # from the watch's thread: the library's database answers, or not
@@ -392,6 +396,9 @@ class MainWindow(QMainWindow):
         return action
 
     def _build_actions(self) -> None:
+        # Ctrl+Shift+O is Import folder's (README): the library gets L.
+        self.open_library_action = self._action("Open &library…", "Ctrl+Shift+L", self.choose_library)
+        self.open_library_action.setToolTip("Open another library: a file, or a database on a server")
         self.import_files_action = self._action("&Import files…", QKeySequence.StandardKey.Open, self.choose_files, "import")
         self.import_folder_action = self._action("Import &folder…", "Ctrl+Shift+O", self.choose_folder)
         self.report_action = self._action("Last import &report…", "Ctrl+Shift+R", self.show_report)
@@ -499,6 +506,11 @@ class MainWindow(QMainWindow):
     def _build_menus_and_toolbar(self) -> None:
         menus = self.menuBar()
         file_menu = menus.addMenu("&File")
+        file_menu.addAction(self.open_library_action)
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        self.recent_menu.aboutToShow.connect(self._list_recent_libraries)
+        self._list_recent_libraries()
+        file_menu.addSeparator()
         for action in (self.import_files_action, self.import_folder_action, self.report_action):
             file_menu.addAction(action)
         file_menu.addSeparator()
@@ -1187,6 +1199,44 @@ class MainWindow(QMainWindow):
         if content.text is not None:
             self.text_dropped.emit(content.text)
 
+    def choose_library(self) -> None:
+        """File ▸ Open library…: the dialog opens the chosen library; this window keeps its own until one opens."""
+        if self.lane.busy:
+            self.statusBar().showMessage(
+                "An import is running: wait for it to finish or cancel it, then open another library", 8000)
+            return
+        dialog = OpenLibraryDialog(self, location=str(self.settings.value(LIBRARY_KEY, "") or ""))
+        if dialog.exec() != OpenLibraryDialog.DialogCode.Accepted or dialog.library is None:
+            return
+        self._opened(dialog.library)
+
+    def open_recent_library(self, location: str) -> None:
+        """File ▸ Open recent: open a library opened before; if it will not open, say why and keep this one."""
+        if self.lane.busy:
+            self.statusBar().showMessage(
+                "An import is running: wait for it to finish or cancel it, then open another library", 8000)
+            return
+        try:
+            library = open_existing(location)
+        except LibraryError as error:
+            self.statusBar().showMessage(f"Not opened: {error}", 10000)
+            return
+        self._opened(library)
+
+    def _opened(self, library: Library) -> None:
+        remember(self.settings, library)
+        self.library_chosen.emit(library)
+
+    def _list_recent_libraries(self) -> None:
+        """The libraries opened from a window before, newest first; Ctrl+Alt+1 opens the newest."""
+        self.recent_menu.clear()
+        for number, location in enumerate(recent_locations(self.settings), start=1):
+            action = self.recent_menu.addAction(f"&{number} {short_name_of(location)}")
+            action.setShortcut(QKeySequence(f"Ctrl+Alt+{number}"))
+            action.setData(location)
+            action.triggered.connect(lambda _checked=False, chosen=location: self.open_recent_library(chosen))
+        self.recent_menu.setEnabled(not self.recent_menu.isEmpty())
+
     def about(self) -> None:
         QMessageBox.about(
             self,
@@ -1200,12 +1250,13 @@ def library_title(library: Library) -> str:
 
     Only the library: Qt adds the application's display name ("refman")
     after it.  The default library (in a folder named refman) is named so
-    rather than by its path, and the home folder is written ``~``.
+    rather than by its path, and the home folder is written ``~``.  A library
+    on a database server is "dbname on host": no user name, no password.
     """
     name = library.display_name
     path = library.file
     if path is None:
-        return name
+        return library.short_name
     if path == default_library_path():
         return "Default library"
     try:

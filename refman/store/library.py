@@ -23,7 +23,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from refman.store.backends import Backend, UnsupportedDatabase, backend_for_url, backend_of
-from refman.store.errors import LibraryError, LibraryMissing, LibraryReadOnly, first_line
+from refman.store.errors import LibraryError, LibraryMissing, LibraryReadOnly, first_line, masked
 from refman.store.schema_versions import alembic_config as _alembic_config
 from refman.store.schema_versions import known_revisions as _known_revisions
 
@@ -62,6 +62,7 @@ class Library:
     engine: Engine
     backup_path: Path | None = None  # written before this open migrated an older schema
     read_only: bool = False  # the file, its folder or its medium cannot be written
+    found_schema: str | None = None  # the schema version this open found (None: a new library, set up now)
 
     @property
     def backend(self) -> Backend:
@@ -77,6 +78,11 @@ class Library:
     def display_name(self) -> str:
         """The library's name for titles and messages: a file path, or the URL without its password."""
         return self.backend.display_name(make_url(self.url))
+
+    @property
+    def short_name(self) -> str:
+        """The library's name for a window title: the file, or "dbname on host" for a server (no user, no password)."""
+        return short_name_of(self.url)
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
@@ -106,6 +112,28 @@ class Library:
         self.engine.dispose()
 
 
+def short_name_of(location: str | os.PathLike[str]) -> str:
+    """A library's name for titles and menus, from its location alone (nothing is opened).
+
+    A file is named by its path; a library on a database server is "dbname on
+    host" ("dbname on this computer" for a Unix socket), with no user name and no
+    password.  A location that is not one is named as given, its password masked.
+    """
+    try:
+        url = make_url(resolve_location(location))
+        backend = backend_for_url(url)
+    except (ArgumentError, ValueError, UnsupportedDatabase):
+        return masked(str(location))
+    if backend.file_of(url) is not None or not url.database:
+        return backend.display_name(url)
+    host = url.host or url.query.get("host")
+    if isinstance(host, tuple):
+        host = host[0] if host else None
+    if not host or host.startswith("/"):  # a Unix socket's folder: the server runs on this machine
+        return f"{url.database} on this computer"
+    return f"{url.database} on {host}" + (f":{url.port}" if url.port else "")
+
+
 def open_library(location: str | os.PathLike[str] | None = None, *, create: bool = True) -> Library:
     """Open (migrating) the library at a path or SQLAlchemy URL.
 
@@ -118,34 +146,36 @@ def open_library(location: str | os.PathLike[str] | None = None, *, create: bool
     try:
         parsed = make_url(url)
         backend = backend_for_url(parsed)
-    except ArgumentError:
+    except (ArgumentError, ValueError):
         raise LibraryError(f"{url}: not a file path or a SQLAlchemy URL") from None
     except UnsupportedDatabase as error:
         raise LibraryError(f"{parsed.render_as_string(hide_password=True)}: {error}") from None
     opening = backend.prepare(parsed, create=create)
+    secrets = (parsed.password,) if isinstance(parsed.password, str) else ()
     try:
         engine = backend.create_engine(parsed, opening)
     except (SQLAlchemyError, ImportError) as error:
-        raise LibraryError(f"{backend.display_name(parsed)}: {_cannot_connect(error)}") from None
+        raise LibraryError(f"{backend.display_name(parsed)}: {_cannot_connect(error, secrets)}") from None
     library = Library(url=url, engine=engine, backup_path=opening.backup, read_only=opening.read_only)
     try:
-        _migrate(library)
+        library.found_schema = _migrate(library)
     except LibraryError:
         engine.dispose()
         raise
     except SQLAlchemyError as error:
         engine.dispose()
-        raise LibraryError(f"{library.display_name}: {first_line(error)}") from None
+        raise LibraryError(f"{library.display_name}: {first_line(error, secrets)}") from None
     return library
 
 
-def _cannot_connect(error: BaseException) -> str:
+def _cannot_connect(error: BaseException, secrets: tuple[str, ...]) -> str:
     if isinstance(error, (ImportError, NoSuchModuleError)):
         return "the database driver is not installed (for PostgreSQL: pip install 'refman[postgresql]')"
-    return first_line(error)
+    return first_line(error, secrets)
 
 
-def _migrate(library: Library) -> None:
+def _migrate(library: Library) -> str | None:
+    """Bring the schema to head; the version found before (None for a new library)."""
     known, head = _known_revisions()
     with library.engine.connect() as connection:
         tables = set(inspect(connection).get_table_names())
@@ -161,7 +191,7 @@ def _migrate(library: Library) -> None:
             f"{library.display_name}: made by a newer refman (schema {current}); update refman to open it"
         )
     if current == head:
-        return
+        return current
     if library.read_only:
         raise LibraryError(f"{library.display_name}: library is read-only and needs setting up or updating; "
                            "open it once where it can be written")
@@ -170,3 +200,4 @@ def _migrate(library: Library) -> None:
     with library.engine.execution_options(refman_write=True).begin() as connection:
         library.backend.lock_for_setup(connection)
         command.upgrade(_alembic_config(connection), "head")
+    return current

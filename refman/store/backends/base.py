@@ -87,6 +87,12 @@ class Backend(ABC):
     def lock_for_setup(self, connection: Connection) -> None:  # noqa: B027 - optional
         """Called first in the transaction that creates or migrates the schema: one process sets it up."""
 
+    def read_snapshot(self, connection: Connection) -> None:  # noqa: B027 - optional
+        """Called first in a read transaction whose statements must all see one moment of the library (a copy).
+
+        SQLite's read transaction is one already; other databases may need a stricter isolation level.
+        """
+
     # --- writing ------------------------------------------------------------
 
     @abstractmethod

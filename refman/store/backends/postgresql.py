@@ -103,6 +103,10 @@ class PostgresBackend(Backend):
     def lock_for_setup(self, connection: Connection) -> None:
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SETUP_LOCK})
 
+    def read_snapshot(self, connection: Connection) -> None:
+        """READ COMMITTED would let each table of a copy see other writers' later commits."""
+        connection.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
+
     # --- writing ------------------------------------------------------------
 
     def lock_for_writing(self, connection: Connection) -> None:
