@@ -12,13 +12,6 @@ from library_views import inputs, listed, shown
 
 from refman.cli import main
 
-untyped_doi_key = pytest.mark.xfail(
-    strict=True,
-    reason="writer.py (not this helper's): the merge UPDATE's `bindparam(\"doi_key\").is_not(None)` has no type, so "
-    "PostgreSQL refuses it ('could not determine data type of parameter $3') and 229 records of the evaldata are "
-    "refused on PostgreSQL only; `bindparam(\"doi_key\", type_=R.c.doi_key.type)` makes all three tests pass",
-)
-
 
 @pytest.fixture(scope="module")
 def both(pg_server, tmp_path_factory) -> tuple[str, str]:
@@ -33,7 +26,6 @@ def both(pg_server, tmp_path_factory) -> tuple[str, str]:
     pg_server.drop(on_server)
 
 
-@untyped_doi_key
 def test_list_json_with_stubs_is_the_same_on_both(both, capsys):
     on_file, on_server = both
     rows = listed(capsys, on_file)
@@ -49,7 +41,6 @@ def without_import_times(records: dict[str, dict]) -> dict[str, dict]:
     }
 
 
-@untyped_doi_key
 def test_show_json_of_every_record_is_the_same_on_both(both):
     on_file, on_server = both
     records = without_import_times(shown(on_file))
@@ -60,7 +51,6 @@ def test_show_json_of_every_record_is_the_same_on_both(both):
     assert differing == []
 
 
-@untyped_doi_key
 def test_the_import_reports_are_the_same_on_both(pg_server, tmp_path, capsys):
     """What an import says (new, updated, unchanged, refused, and every refusal's reason) does not depend on the database."""
     from conftest import SEEDS
