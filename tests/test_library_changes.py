@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import threading
 import time
-from pathlib import Path
 
 import pytest
-from dumps import logical_dump
+from library_dumps import logical_dump
 from pages import citation, page
 from test_delete import S1, A, B, C, id_of, pages_folder, write
 
@@ -126,7 +125,7 @@ def test_redo_is_refused_when_another_program_changed_the_records_since(writer, 
     redo = undone.reverted.then
     assert redo is not None
     # Another program imports a new version of C's page meanwhile.
-    other = open_library(Path(library.display_name))
+    other = open_library(library.url)
     ImportService(other).import_paths([write(tmp_path / "elsewhere", "c.txt", page(C, "Gamma, corrected elsewhere"))])
     other.dispose()
     before = logical_dump(library)
@@ -189,6 +188,8 @@ def test_a_delete_entry_is_a_plain_value_of_its_outcome(writer, catalog, pages_f
 def test_the_watch_reports_another_programs_write_and_not_its_own(library, tmp_path, pages_folder):
     seen = threading.Event()
     watch = LibraryWatch.of(library, seen.set, interval=0.05)
+    if watch is None and library.backend.name == "postgresql":
+        pytest.xfail("no change detection on PostgreSQL yet (issue 12's live updates, LISTEN/NOTIFY)")
     assert watch is not None
     watch.start()
     try:
@@ -197,7 +198,7 @@ def test_the_watch_reports_another_programs_write_and_not_its_own(library, tmp_p
             ImportService(library).import_paths([pages_folder / "a.txt"])
         time.sleep(0.3)
         assert not seen.is_set()
-        other = open_library(Path(library.display_name))
+        other = open_library(library.url)
         ImportService(other).import_paths([pages_folder / "b.txt"])
         other.dispose()
         assert seen.wait(2)
@@ -302,7 +303,7 @@ def test_undoing_an_edit_is_refused_when_another_program_changed_the_record_sinc
     record = id_of(catalog, A)
     entry = writer.edit_undoably(record, {"title": "Mine"}).entry
     assert entry is not None
-    other = open_library(Path(library.display_name))
+    other = open_library(library.url)
     LibraryWriter(other).edit(record, {"journal": "Changed elsewhere"})
     other.dispose()
     before = logical_dump(library)

@@ -351,7 +351,7 @@ class _BatchWriter:
             rows.append(row)
         fill: dict[str, Any] = {name: func.coalesce(R.c[name], bindparam(name)) for name in _MERGED_COLUMNS}
         # A stub's DOI is only what a citation said: the record's own DOI replaces it.
-        own_doi = R.c.is_stub & bindparam("doi_key").is_not(None)
+        own_doi = R.c.is_stub & bindparam("doi_key", type_=R.c.doi_key.type).is_not(None)
         fill["doi"] = case((R.c.doi_key.is_(None) | own_doi, bindparam("doi")), else_=R.c.doi)
         fill["doi_key"] = case((own_doi, bindparam("doi_key")), else_=func.coalesce(R.c.doi_key, bindparam("doi_key")))
         fill.update(
