@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, Connection, Engine, Table
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 if TYPE_CHECKING:
@@ -94,6 +95,14 @@ class Backend(ABC):
 
     def rows_restored(self, session: Session, table: Table) -> None:  # noqa: B027 - optional
         """Rows went back into ``table`` with ids of their own (undo, copy): later ids must not clash."""
+
+    def should_retry(self, error: DBAPIError) -> bool:
+        """The write failed for a reason that running it again may not meet (a deadlock, a serialization failure)."""
+        return False
+
+    def lost_connection(self, error: DBAPIError) -> bool:
+        """The database went away under the write (a server stopped or unreachable): nothing of it was written."""
+        return bool(error.connection_invalidated)
 
     # --- searching and listing -------------------------------------------------
 

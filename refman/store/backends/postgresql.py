@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, Connection, Engine, Table, create_engine, func, insert, text
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from refman.store.backends.base import Backend, IntegrityCheck, Interrupted, Opening
@@ -34,6 +34,11 @@ if TYPE_CHECKING:
 _LOCK_BASE = 0x7265666D_0000
 WRITE_LOCK = _LOCK_BASE + 1
 SETUP_LOCK = _LOCK_BASE + 2
+
+_RETRY_STATES = frozenset({"40001", "40P01"})
+"""serialization_failure, deadlock_detected: the transaction was rolled back and may simply be run again."""
+_GONE_STATES = frozenset({"57P01", "57P02", "57P03"})
+"""admin_shutdown, crash_shutdown, cannot_connect_now (with class 08, connection exceptions): the server went away."""
 
 CONNECT_TIMEOUT_SECONDS = 5
 """How long opening a connection may take before the server counts as unreachable."""
@@ -78,6 +83,15 @@ class PostgresBackend(Backend):
                 f"greatest(coalesce((SELECT max(id) FROM {table.name}), 0), 1))"
             )
         )
+
+    def should_retry(self, error: DBAPIError) -> bool:
+        return getattr(error.orig, "sqlstate", None) in _RETRY_STATES
+
+    def lost_connection(self, error: DBAPIError) -> bool:
+        if error.connection_invalidated:
+            return True
+        state = getattr(error.orig, "sqlstate", None) or ""
+        return isinstance(error, OperationalError) and (not state or state.startswith("08") or state in _GONE_STATES)
 
     # --- searching and listing -------------------------------------------------
 
