@@ -15,28 +15,35 @@ from sqlalchemy import inspect, text
 
 from refman.store.library import Library
 
-_TIMES_AND_IDS = ("id", "created_at", "updated_at")
+_TIMES_AND_IDS = ("id", "created_at", "updated_at", "version")
 
 
 def _sort(rows: Any) -> list[tuple]:
     return sorted((tuple(row) for row in rows), key=repr)
 
 
-def dump(library: Library) -> dict[str, list[tuple]]:
-    """Every row of every table as stored, and what the full-text index holds for each record."""
+def dump(library: Library, *, versions: bool = True) -> dict[str, list[tuple]]:
+    """Every row of every table as stored, and what the full-text index holds for each record.
+
+    ``versions=False`` leaves the records' row versions out (an undo moves them on).
+    """
     with library.engine.connect() as connection:
+        inspector = inspect(connection)
         names = sorted(
-            name for name in inspect(connection).get_table_names()
-            if not name.startswith(("sqlite_", "reference_fts"))
+            name for name in inspector.get_table_names() if not name.startswith(("sqlite_", "reference_fts"))
         )
-        tables = {name: _sort(connection.execute(text(f'SELECT * FROM "{name}"'))) for name in names}
+        tables = {}
+        for name in names:
+            columns = [c["name"] for c in inspector.get_columns(name) if versions or c["name"] != "version"]
+            listed = ", ".join(f'"{column}"' for column in columns)
+            tables[name] = _sort(connection.execute(text(f'SELECT {listed} FROM "{name}"')))
         if library.engine.dialect.name == "sqlite":
             tables["reference_fts"] = _sort(connection.execute(text("SELECT rowid, * FROM reference_fts")))
         return tables
 
 
 def logical_dump(library: Library) -> dict[str, list]:
-    """The library with records named by PMID: what is left when ids and times are set aside."""
+    """The library with records named by PMID: what is left when ids, times and row versions are set aside."""
     tables = dump(library)
     with library.engine.connect() as connection:
         def rows(table: str) -> list[Any]:

@@ -43,6 +43,7 @@ from refman.store.derived import (
     recount_citations,
     unneeded_stubs,
 )
+from refman.store.row_versions import moved_on
 from refman.store.schema import link_table, reference_table, term_table
 from refman.store.search_index import reindex
 
@@ -251,7 +252,7 @@ def _turn_into_stubs(
     for record in records:
         citation = read_citation(record["citation_text"]) if read_citation and record["citation_text"] else None
         values: dict[str, Any] = {name: None for name in _PAGE_ONLY if name in R.c}
-        values.update(is_stub=True, updated_at=now, no_abstract=False, extra=null())
+        values.update(is_stub=True, updated_at=now, no_abstract=False, extra=null(), version=moved_on())
         # A PMCID says the full text is free; without the page's PMCID, the citation says it.
         values["free_pmc"] = bool(record["free_pmc"]) and not record["pmcid"]
         if citation is not None:
@@ -292,7 +293,9 @@ def restore_deleted(session: Session, snapshot: DeletionSnapshot) -> tuple[int, 
             session.execute(delete(owned_table).where(owner.in_(chunk)))
     for row in snapshot.references:
         if row["id"] in restubbed:
+            # Back as it was, but for its version: the stub it was meanwhile had one of its own.
             values = {name: value for name, value in row.items() if name != "id"}
+            values["version"] = moved_on()
             session.execute(update(R).where(R.c.id == row["id"]).values(values))
     removed = _with_free_keys(session, [row for row in snapshot.references if row["id"] not in restubbed])
     if removed:
