@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Connection, Engine, Table, create_engine, func, insert, text
+from sqlalchemy import ColumnElement, Connection, Engine, Table, create_engine, func, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
@@ -68,13 +68,37 @@ class PostgresBackend(Backend):
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK})
 
     def insert_rows(self, session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-        if rows:
-            session.execute(insert(table), list(rows))
+        """``COPY ... FROM STDIN``, each value converted by its column's own bind processor.
+
+        A few times faster than an ``executemany`` of INSERTs for an import's
+        batches (see docs/decisions/0026-concurrent-writers-and-row-versions.md).
+        Rows name their columns as for an INSERT; a column no row names gets its
+        server default.
+        """
+        if not rows:
+            return
+        columns = list(dict.fromkeys(name for row in rows for name in row))
+        dialect = session.get_bind().dialect
+        processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns]
+        pairs = list(zip(columns, processors))
+        names = ", ".join(f'"{name}"' for name in columns)
+        driver = session.connection().connection.driver_connection
+        with driver.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:  # type: ignore[union-attr]
+            for row in rows:
+                copy.write_row([
+                    value if process is None else process(value) for name, process in pairs for value in (row.get(name),)
+                ])
 
     def insert_references(self, session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
-        table = reference_table
-        statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-        return [row.id for row in session.execute(statement, list(rows))]
+        """Ids taken from the table's sequence first, then the rows copied in with them."""
+        if not rows:
+            return []
+        ids = list(session.execute(
+            text("SELECT nextval(pg_get_serial_sequence('reference', 'id')) FROM generate_series(1, :count)"),
+            {"count": len(rows)},
+        ).scalars())
+        self.insert_rows(session, reference_table, [{**row, "id": new_id} for row, new_id in zip(rows, ids)])
+        return ids
 
     def rows_restored(self, session: Session, table: Table) -> None:
         session.execute(
