@@ -20,6 +20,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -213,8 +214,10 @@ def insert_speeds(url: str, rows: int = 20_000) -> dict[str, float]:
     library = open_library(url)
     try:
         with library.writing() as session:
+            now = datetime.now(timezone.utc).replace(tzinfo=None)
             [owner] = library.backend.insert_references(session, [{
                 "title": "owner", "is_stub": False, "free_pmc": False, "no_abstract": False, "cited_count": 0,
+                "created_at": now, "updated_at": now,
             }])
         values = [
             {"kind": "cites", "source_id": owner, "target_id": None, "asserted_by_id": owner,
@@ -314,7 +317,7 @@ def overlapping_folders(folder: Path, workdir: Path, each: int) -> tuple[Path, P
 
 
 def table_counts(url: str) -> dict[str, int]:
-    """Rows per table, and PMIDs held twice (there must be none)."""
+    """Rows per table (terms of full records only), and PMIDs held twice (there must be none)."""
     from sqlalchemy import create_engine, text
     from sqlalchemy.pool import NullPool
 
@@ -323,8 +326,12 @@ def table_counts(url: str) -> dict[str, int]:
         with engine.connect() as connection:
             counts = {
                 table: int(connection.execute(text(f"SELECT count(*) FROM {table}")).scalar() or 0)
-                for table in ("reference", "link", "term", "page")
+                for table in ("reference", "link", "page")
             }
+            # A stub's publication types are its first citation's: they depend on the order of import.
+            counts["terms of full records"] = int(connection.execute(text(
+                "SELECT count(*) FROM term JOIN reference r ON r.id = term.reference_id WHERE NOT r.is_stub"
+            )).scalar() or 0)
             counts["full records"] = int(connection.execute(text("SELECT count(*) FROM reference WHERE NOT is_stub")).scalar() or 0)
             counts["PMIDs held twice"] = int(connection.execute(text(
                 "SELECT count(*) FROM (SELECT pmid FROM reference WHERE pmid IS NOT NULL GROUP BY pmid HAVING count(*) > 1) t"
