@@ -14,6 +14,11 @@ process.  Each run prints which writer wrote each batch, in commit order
 sets and more repetitions (also under ``REFMAN_CRASH=1``):
 
     REFMAN_STRESS=1 .venv/bin/python -m pytest tests/test_two_writers.py -s
+
+On PostgreSQL, two and four ``refman import`` processes with overlapping
+files write into one library (an empty database, or one set up), 2 runs each
+in the quick variant and 20 under ``REFMAN_STRESS=1`` (or ``REFMAN_STRESS_PG=1``
+for 20 runs on the quick-sized sets).
 """
 
 from __future__ import annotations
@@ -52,6 +57,8 @@ STRESS = os.environ.get("REFMAN_STRESS") == "1" or os.environ.get("REFMAN_CRASH"
 # worker processes) in the quick variant; 2 × 2,000 (ten batches) in the long one.
 SET_SIZE = 2_000 if STRESS else 300
 REPEATS = 16 if STRESS else 2
+# PostgreSQL: 20 runs of each writer count under REFMAN_STRESS (or REFMAN_STRESS_PG=1, on the quick-sized sets).
+PG_REPEATS = 20 if STRESS or os.environ.get("REFMAN_STRESS_PG") == "1" else 2
 BASES = {"a": 70_000_000, "b": 71_000_000, "c": 72_000_000}
 STUB_BASE = 79_000_000
 JOURNALS = ("Mult Scler", "Lancet Neurol", "J Neurol Sci", "Front Immunol", "Brain")
@@ -373,7 +380,7 @@ def test_imports_into_one_postgresql_library_end_as_one_sequential_import(corpus
     """Two or four writers with overlapping files, into an empty database or an existing library."""
     runs = [
         _processes_on_postgres(corpus, pg_server, _fresh_work(tmp_path, f"run{repeat}"), count, fresh=repeat % 2 == 0)
-        for repeat in range(REPEATS)
+        for repeat in range(PG_REPEATS)
     ]
     print(f"{count} writers on PostgreSQL: took turns in {_took_turns(runs)} of {len(runs)} runs")
 
