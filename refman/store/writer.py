@@ -514,10 +514,7 @@ class _BatchWriter:
             for row in rows
         ]
         keys = self.keys.give(bases)
-        self.session.execute(
-            update(R).where(R.c.id == bindparam("b_id")).values(citation_key=bindparam("b_key")),
-            [{"b_id": row.id, "b_key": key} for row, key in zip(rows, keys)],
-        )
+        self.backend.set_by_id(self.session, R, "citation_key", [(row.id, key) for row, key in zip(rows, keys)])
         by_id = {result.reference_id: index for index, result in results.items()}
         for row, key in zip(rows, keys):
             own = self.own_keys.get(row.id)
