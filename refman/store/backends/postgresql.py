@@ -128,8 +128,13 @@ class PostgresBackend(Backend):
     def lost_connection(self, error: DBAPIError) -> bool:
         if error.connection_invalidated:
             return True
-        state = getattr(error.orig, "sqlstate", None) or ""
-        return isinstance(error, OperationalError) and (not state or state.startswith("08") or state in _GONE_STATES)
+        import psycopg  # the driver of this backend (the `postgresql` extra)
+
+        if not isinstance(error, OperationalError) or not isinstance(error.orig, psycopg.OperationalError):
+            return False
+        # No SQLSTATE: the driver's own failure to reach or hear the server (refused, closed, timed out).
+        state = error.orig.sqlstate or ""
+        return not state or state.startswith("08") or state in _GONE_STATES
 
     # --- searching and listing -------------------------------------------------
 
