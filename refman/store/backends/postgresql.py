@@ -14,6 +14,7 @@ with ids of their own move the sequence past them.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -39,6 +40,11 @@ _RETRY_STATES = frozenset({"40001", "40P01"})
 """serialization_failure, deadlock_detected: the transaction was rolled back and may simply be run again."""
 _GONE_STATES = frozenset({"57P01", "57P02", "57P03"})
 """admin_shutdown, crash_shutdown, cannot_connect_now (with class 08, connection exceptions): the server went away."""
+
+# The driver logs what it could not clean up on a connection already lost ("error ignored
+# terminating <psycopg.Pipeline [BAD]>"); with no handler, Python prints that on stderr beside
+# refman's own one line about the lost server.  A handler of its own keeps it out.
+logging.getLogger("psycopg").addHandler(logging.NullHandler())
 
 CONNECT_TIMEOUT_SECONDS = 5
 """How long opening a connection may take before the server counts as unreachable."""
