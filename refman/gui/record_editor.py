@@ -277,7 +277,6 @@ class RecordEditing(QObject):
         self._lane = lane
         self._jobs: dict[EditJob, str | None] = {}  # this form's jobs -> the field a revert is for
         self._pane_shows: int | None = None  # the record the pane shows (the window records it just after)
-        self._edits = EditService(window.library)
 
         self.edit_action = QAction("&Edit record…", window)
         self.edit_action.setObjectName("editRecord")
@@ -320,6 +319,11 @@ class RecordEditing(QObject):
         self._show_buttons()
         window.detail.shown_changed.connect(self._shown_changed)
         lane.job_finished.connect(self._job_finished)
+
+    @property
+    def _edits(self) -> EditService:
+        """Reads of the window's library as it is now (a window may open another library)."""
+        return EditService(self._window.library)
 
     @property
     def editing(self) -> bool:
