@@ -5,6 +5,11 @@
 Benchmarks (``--only`` takes these names):
   import-10k   ``refman import`` of 10,000 pages, end to end, beside the floor script
   import-100k  ``refman import`` of 100,000 pages: speed and peak memory
+  import-10k-pg  ``refman import`` of 10,000 pages into PostgreSQL (a pgserver
+               server of its own), and COPY against executemany for bulk inserts
+  import-2x5k-pg  two ``refman import`` processes of 5,000 overlapping pages each
+               into one PostgreSQL library: the union, and the longest wait for
+               the write lock beside the longest batch
   gui          the window on a 1,000,000-record library: first paint, sort,
                search, navigation, jump to the end, resident memory
   pg-search    the list's service calls on a 1,000,000-record PostgreSQL
@@ -29,6 +34,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -39,13 +45,20 @@ from benchmarks.big_library import build_library, library_path
 from benchmarks.corpus import cached_corpus
 from benchmarks.figures import Figure, Status, at_least, at_most, table
 from benchmarks.import_bench import (
+    LockSampler,
+    PostgresForBench,
     Run,
     floor_problem,
     import_problem,
+    insert_speeds,
+    overlapping_folders,
     run_floor,
     run_refman_import,
+    run_refman_import_to,
+    table_counts,
     warm_cache,
 )
+from refman.store.library import open_library
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 MB = 2**20
@@ -153,6 +166,78 @@ def bench_import_large(suite: Suite) -> None:
     memory.note = f"largest single process {run.peak_process_bytes / MB:,.0f} MB RSS (exact, wait4)"
     suite.add(speed)
     suite.add(memory)
+
+
+def bench_import_pg(suite: Suite) -> None:
+    benchmark = "import-10k-pg"
+    pages = suite.sizes.small_import
+    folder, rundir = _prepare_pages(suite, benchmark, pages)
+    server = PostgresForBench(suite.workdir / "postgresql")
+    try:
+        url = server.new_database("import_10k")
+        suite.say(f"{benchmark}: bulk inserts, COPY and executemany")
+        speeds = insert_speeds(url)
+        for how, seconds in speeds.items():
+            suite.add(Figure(benchmark, f"insert 20,000 link rows ({how})", "rows/s", 20_000 / seconds,
+                             note=f"{seconds * 1000:.0f} ms"))
+        server.drop(url)
+        url = server.new_database("import_10k")
+        suite.say(f"{benchmark}: refman import into a new PostgreSQL database")
+        run = run_refman_import_to(folder, rundir, url)
+        problem = import_problem(run, pages)
+        suite.add(Figure(
+            benchmark, "refman import into PostgreSQL", "pages/s", _pages_per_second(pages, run), at_least(1_000),
+            note=problem or f"{pages:,} pages in {run.seconds:.2f} s", detail=_run_detail(run), error=bool(problem),
+        ))
+        server.drop(url)
+    finally:
+        server.stop()
+
+
+def bench_two_importers_pg(suite: Suite) -> None:
+    benchmark = "import-2x5k-pg"
+    each = suite.sizes.small_import // 2
+    folder, rundir = _prepare_pages(suite, benchmark, suite.sizes.small_import)
+    first, second, union = overlapping_folders(folder, suite.workdir, each)
+    server = PostgresForBench(suite.workdir / "postgresql")
+    try:
+        sequential = server.new_database("sequential")
+        for part in (first, second):
+            run_refman_import_to(part, rundir, sequential, "sequential")
+        expected = table_counts(sequential)
+        server.drop(sequential)
+        url = server.new_database("two_importers")
+        open_library(url).dispose()  # the schema, made before the race (the set-up race has its own test)
+        suite.say(f"{benchmark}: two refman imports of {each:,} pages ({each // 2:,} shared) at once")
+        sampler = LockSampler(url)
+        sampler.start()
+        started = time.perf_counter()
+        with ThreadPoolExecutor(2) as pool:
+            runs = list(pool.map(lambda part: run_refman_import_to(part[1], rundir, url, f"importer-{part[0]}"),
+                                 enumerate((first, second))))
+        seconds = time.perf_counter() - started
+        waits = sampler.stop()
+        counts = table_counts(url)
+        server.drop(url)
+    finally:
+        server.stop()
+    failed = [run for run in runs if run.exit_code != 0 or run.stderr.strip()]
+    wrong = counts != expected or counts["full records"] != union or counts["PMIDs held twice"]
+    problem = (f"an importer failed: {failed[0].stderr.strip()[-200:]}" if failed
+               else f"not the union: {counts} against {expected}" if wrong else "")
+    suite.add(Figure(
+        benchmark, "two importers, pages of both per second", "pages/s", 2 * each / seconds,
+        note=problem or f"{union:,} distinct pages, the same rows as one after the other, in {seconds:.1f} s",
+        detail={"counts": counts, "expected": expected, "runs": [_run_detail(run) for run in runs]},
+        error=bool(problem),
+    ))
+    suite.add(Figure(
+        benchmark, "longest wait for the write lock / longest batch", "×",
+        waits.longest_wait / waits.longest_hold if waits.longest_hold else None, at_most(1),
+        note=f"waited at most {waits.longest_wait * 1000:.0f} ms; a batch held it at most "
+             f"{waits.longest_hold * 1000:.0f} ms; {waits.transactions} write transactions sampled",
+        error=not waits.longest_hold,
+    ))
 
 
 # -- the window ------------------------------------------------------------------------
@@ -326,6 +411,8 @@ def bench_pg_search(suite: Suite) -> None:
 BENCHMARKS: dict[str, Callable[[Suite], None]] = {
     "import-10k": bench_import_small,
     "import-100k": bench_import_large,
+    "import-10k-pg": bench_import_pg,
+    "import-2x5k-pg": bench_two_importers_pg,
     "gui": bench_gui,
     "pg-search": bench_pg_search,
 }

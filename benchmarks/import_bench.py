@@ -20,7 +20,9 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from benchmarks.floor import page_files
 
@@ -161,3 +163,179 @@ def floor_problem(run: Run, pages: int) -> str | None:
     if run.exit_code != 0 or not run.stdout.startswith(f"{pages} pages"):
         return f"floor exited with {run.exit_code}: {(run.stderr or run.stdout).strip()[-200:]}"
     return None
+
+
+# -- PostgreSQL ---------------------------------------------------------------------------
+
+class PostgresForBench:
+    """A PostgreSQL server of the benchmark's own (pgserver, a test extra), started in ``folder``."""
+
+    def __init__(self, folder: Path) -> None:
+        import pgserver  # the test extra that ships the server binaries
+
+        folder.mkdir(parents=True, exist_ok=True)
+        self._server = pgserver.get_server(folder, cleanup_mode="stop")
+        self._names = 0
+
+    def new_database(self, stem: str) -> str:
+        """The URL of a new, empty database (dropped first if a run before left it)."""
+        from sqlalchemy.engine import URL
+
+        self._names += 1
+        name = f"{stem}_{os.getpid()}_{self._names}"
+        self._server.psql(f'DROP DATABASE IF EXISTS "{name}"; CREATE DATABASE "{name}";')
+        host = self._server.get_uri().split("host=", 1)[1]
+        url = URL.create("postgresql+psycopg", username="postgres", database=name, query={"host": host})
+        return url.render_as_string(hide_password=False)
+
+    def drop(self, url: str) -> None:
+        from sqlalchemy.engine import make_url
+
+        self._server.psql(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE);')
+
+    def stop(self) -> None:
+        self._server.cleanup()
+
+
+def run_refman_import_to(folder: Path, rundir: Path, library: str, name: str = "refman-import-pg") -> Run:
+    """``refman import`` of ``folder`` into the library at a URL."""
+    command = [sys.executable, "-m", "refman", "import", str(folder), "--library", library]
+    return run_measured(command, rundir / name)
+
+
+def insert_speeds(url: str, rows: int = 20_000) -> dict[str, float]:
+    """Seconds to insert ``rows`` link rows through ``PostgresBackend.insert_rows`` (COPY) and an executemany."""
+    from sqlalchemy import insert
+    from sqlalchemy.orm import Session
+
+    from refman.store.library import open_library
+    from refman.store.schema import link_table
+
+    library = open_library(url)
+    try:
+        with library.writing() as session:
+            now = datetime.now(timezone.utc).replace(tzinfo=None)
+            [owner] = library.backend.insert_references(session, [{
+                "title": "owner", "is_stub": False, "free_pmc": False, "no_abstract": False, "cited_count": 0,
+                "created_at": now, "updated_at": now,
+            }])
+        values = [
+            {"kind": "cites", "source_id": owner, "target_id": None, "asserted_by_id": owner,
+             "section": "references", "position": n, "text": f"Citation number {n}, J Bench 2001;1:{n}."}
+            for n in range(rows)
+        ]
+        seconds: dict[str, float] = {}
+        for how in ("copy", "executemany"):
+            with Session(library.engine) as session, session.begin():
+                started = time.perf_counter()
+                if how == "copy":
+                    library.backend.insert_rows(session, link_table, values)
+                else:
+                    session.execute(insert(link_table), values)
+                seconds[how] = time.perf_counter() - started
+                session.rollback()
+        return seconds
+    finally:
+        library.dispose()
+
+
+@dataclass(slots=True)
+class LockWaits:
+    """What a sampler of ``pg_stat_activity`` saw of refman's write transactions (every 10 ms)."""
+
+    longest_wait: float = 0.0  # seconds a transaction waited for the write lock
+    longest_hold: float = 0.0  # seconds a transaction ran after it had the lock
+    transactions: int = 0
+
+
+class LockSampler(threading.Thread):
+    """Samples refman's connections to one database: how long each write transaction waited and held."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(daemon=True)
+        self.url = url
+        self._stopping = threading.Event()
+        # (pid, xact_start) -> [first seen, last seen waiting or None, last seen]
+        self._seen: dict[tuple[int, Any], list[Any]] = {}
+
+    def run(self) -> None:
+        from sqlalchemy import create_engine, text
+        from sqlalchemy.pool import NullPool
+
+        engine = create_engine(self.url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+        query = text(
+            "SELECT pid, xact_start, clock_timestamp() AS now, wait_event_type = 'Lock' AND wait_event = 'advisory' "
+            "AS waiting FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'refman' "
+            "AND xact_start IS NOT NULL AND pid <> pg_backend_pid()"
+        )
+        try:
+            with engine.connect() as connection:
+                while not self._stopping.wait(0.01):
+                    for pid, started, now, waiting in connection.execute(query):
+                        seen = self._seen.setdefault((pid, started), [started, None, now])
+                        seen[2] = now
+                        if waiting:
+                            seen[1] = now
+        finally:
+            engine.dispose()
+
+    def stop(self) -> LockWaits:
+        self._stopping.set()
+        self.join()
+        waits = LockWaits(transactions=len(self._seen))
+        for started, waited_until, last in self._seen.values():
+            wait = (waited_until - started).total_seconds() if waited_until is not None else 0.0
+            hold = (last - (waited_until or started)).total_seconds()
+            waits.longest_wait = max(waits.longest_wait, wait)
+            waits.longest_hold = max(waits.longest_hold, hold)
+        return waits
+
+
+def overlapping_folders(folder: Path, workdir: Path, each: int) -> tuple[Path, Path, int]:
+    """Two folders of ``each`` pages (links to ``folder``'s), the second starting halfway into the first.
+
+    Returns them and how many distinct pages they hold together.
+    """
+    pages = sorted(page_files(folder))
+    overlap = each // 2
+    union = each + each - overlap
+    if len(pages) < union:
+        raise RuntimeError(f"{folder}: {len(pages)} pages, {union} needed")
+    made = []
+    for name, chosen in (("first", pages[:each]), ("second", pages[each - overlap:union])):
+        target = workdir / f"overlap-{each}-{name}"
+        if not target.exists():
+            staging = workdir / f"overlap-{each}-{name}.partial"
+            staging.mkdir(parents=True, exist_ok=True)
+            for path in chosen:
+                link = staging / path.name
+                if not link.exists():
+                    link.symlink_to(path.resolve())
+            staging.rename(target)
+        made.append(target)
+    return made[0], made[1], union
+
+
+def table_counts(url: str) -> dict[str, int]:
+    """Rows per table (terms of full records only), and PMIDs held twice (there must be none)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
+
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            counts = {
+                table: int(connection.execute(text(f"SELECT count(*) FROM {table}")).scalar() or 0)
+                for table in ("reference", "link", "page")
+            }
+            # A stub's publication types are its first citation's: they depend on the order of import.
+            counts["terms of full records"] = int(connection.execute(text(
+                "SELECT count(*) FROM term JOIN reference r ON r.id = term.reference_id WHERE NOT r.is_stub"
+            )).scalar() or 0)
+            counts["full records"] = int(connection.execute(text("SELECT count(*) FROM reference WHERE NOT is_stub")).scalar() or 0)
+            counts["PMIDs held twice"] = int(connection.execute(text(
+                "SELECT count(*) FROM (SELECT pmid FROM reference WHERE pmid IS NOT NULL GROUP BY pmid HAVING count(*) > 1) t"
+            )).scalar() or 0)
+    finally:
+        engine.dispose()
+    return counts

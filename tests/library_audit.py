@@ -1,7 +1,8 @@
 """Audit a library file from outside: is it whole, and does it say what its pages say?
 
-Used by the crash-safety and two-writer tests.  Everything here reads the file
-with plain ``sqlite3``, not through refman's store, so the store's own code is
+Used by the crash-safety and two-writer tests.  Everything here reads the
+library with plain SQL through SQLAlchemy (a SQLite file, or a PostgreSQL
+database by its URL), not through refman's store, so the store's own code is
 not what judges it.  ``audit_library`` raises ``AssertionError`` naming the
 first thing that is wrong; ``library_digest`` condenses a library into a few
 hashes that two libraries share exactly when they hold the same records,
@@ -13,16 +14,20 @@ from __future__ import annotations
 import hashlib
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
 import zlib
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
-from contextlib import closing, suppress
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, create_engine, inspect, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from refman.domain.identifiers import doi_key
 from refman.domain.records import LINK_SECTION_BY_KEY, PubMedPage
@@ -69,8 +74,12 @@ class ImportRun:
         return self.returncode == -signal.SIGKILL
 
 
+Location = Path | str
+"""A library: the path of a SQLite file, or a database URL."""
+
+
 def start_import(
-    paths: Sequence[Path], library: Path, log: Path, command: Sequence[str] = REFMAN
+    paths: Sequence[Path], library: Location, log: Path, command: Sequence[str] = REFMAN
 ) -> subprocess.Popen:
     """Start ``refman import`` in its own process group, so a kill takes its parse workers too.
 
@@ -117,7 +126,7 @@ def kill_import(process: subprocess.Popen) -> None:
     process.wait()
 
 
-def run_import(paths: Sequence[Path], library: Path, log: Path, *, kill_after: float | None = None,
+def run_import(paths: Sequence[Path], library: Location, log: Path, *, kill_after: float | None = None,
                command: Sequence[str] = REFMAN) -> ImportRun:
     started = time.monotonic()
     process = start_import(paths, library, log, command)
@@ -133,66 +142,95 @@ class AuditSummary:
     links: int
 
 
-def _connect(path: Path) -> closing[sqlite3.Connection]:
-    """A plain read-write connection in autocommit mode (it never holds a transaction open).
+def is_url(location: Location) -> bool:
+    return isinstance(location, str) and "://" in location
 
-    Read-write because, after a crash, the first connection recovers the WAL index.
+
+@contextmanager
+def _connect(location: Location) -> Iterator[Connection]:
+    """A plain connection in autocommit mode (it never holds a transaction open), closed after.
+
+    A SQLite file is opened read-write because, after a crash, the first
+    connection recovers the WAL index.
     """
-    connection = sqlite3.connect(path, timeout=60, isolation_level=None)
-    connection.execute("PRAGMA busy_timeout=60000")
-    return closing(connection)
+    if is_url(location):
+        engine = create_engine(make_url(str(location)), poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    else:
+        engine = create_engine(f"sqlite:///{location}", poolclass=NullPool, connect_args={"timeout": 60})
+    try:
+        with engine.connect() as connection:
+            if connection.dialect.name == "sqlite":
+                connection.exec_driver_sql("PRAGMA busy_timeout=60000")
+            yield connection
+    finally:
+        engine.dispose()
 
 
-def audit_library(path: Path, sources: dict[str, SourcePage]) -> AuditSummary:
-    """Check that the library at ``path`` is whole and agrees with the pages it came from.
+def _plain(value: Any) -> Any:
+    """A value as both databases can agree on it: booleans as 0/1, binary as bytes."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, memoryview):
+        return bytes(value)
+    return value
 
-    - SQLite's ``integrity_check`` is ok and ``foreign_key_check`` finds nothing;
+
+def _rows(connection: Connection, query: str) -> list[tuple]:
+    return [tuple(_plain(value) for value in row) for row in connection.exec_driver_sql(query)]
+
+
+def audit_library(location: Location, sources: dict[str, SourcePage]) -> AuditSummary:
+    """Check that the library at ``location`` is whole and agrees with the pages it came from.
+
+    - SQLite's ``integrity_check`` is ok and ``foreign_key_check`` finds nothing
+      (PostgreSQL keeps its foreign keys itself);
     - every full record is one of ``sources`` and is complete: its fields, its
       terms, its page row and every link its page asserts, nothing more;
     - stubs assert nothing, keep no page and are linked to something;
     - no PMID, PMCID or DOI is held twice; ``cited_count`` is exact;
-    - the full-text index holds exactly one row per record, with what the
-      record says, and passes FTS5's own integrity check.
+    - on SQLite, the full-text index holds exactly one row per record, with
+      what the record says, and passes FTS5's own integrity check.
     """
-    with _connect(path) as connection:
-        assert connection.execute("PRAGMA integrity_check").fetchall() == [("ok",)], f"{path}: integrity_check"
-        assert connection.execute("PRAGMA foreign_key_check").fetchall() == [], f"{path}: foreign_key_check"
-        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    with _connect(location) as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            assert _rows(connection, "PRAGMA integrity_check") == [("ok",)], f"{location}: integrity_check"
+            assert _rows(connection, "PRAGMA foreign_key_check") == [], f"{location}: foreign_key_check"
+        tables = set(inspect(connection).get_table_names())
         if "reference" not in tables:
             # Killed while the library was being created: the schema is all or nothing.
-            assert not tables - {"alembic_version"}, f"{path}: a half-created schema: {sorted(tables)}"
+            assert not tables - {"alembic_version"}, f"{location}: a half-created schema: {sorted(tables)}"
             assert "alembic_version" not in tables or connection.execute(
-                "SELECT count(*) FROM alembic_version").fetchone()[0] == 0
+                text("SELECT count(*) FROM alembic_version")).scalar() == 0
             return AuditSummary(0, 0, 0)
-        connection.execute("INSERT INTO reference_fts(reference_fts) VALUES('integrity-check')")
-        return _Audit(connection, sources).run()
+        if sqlite:
+            connection.exec_driver_sql("INSERT INTO reference_fts(reference_fts) VALUES('integrity-check')")
+        return _Audit(connection, sources, with_index=sqlite).run()
 
 
 class _Audit:
-    def __init__(self, connection: sqlite3.Connection, sources: dict[str, SourcePage]) -> None:
+    def __init__(self, connection: Connection, sources: dict[str, SourcePage], *, with_index: bool) -> None:
         self.db = connection
         self.sources = sources
+        self.with_index = with_index
         self.records = {
             row[0]: row
-            for row in connection.execute(
+            for row in _rows(
+                connection,
                 "SELECT id, pmid, pmcid, doi, doi_key, title, abstract, no_abstract, copyright, is_stub, "
-                "cited_count, page_sha256, journal, citation_text FROM reference"
+                "cited_count, page_sha256, journal, citation_text FROM reference",
             )
         }
         self.links: dict[int, list[tuple]] = defaultdict(list)
         self.link_count = 0
-        for row in connection.execute(
-            "SELECT asserted_by_id, section, position, kind, source_id, target_id, text FROM link"
-        ):
+        for row in _rows(connection, "SELECT asserted_by_id, section, position, kind, source_id, target_id, text FROM link"):
             self.links[row[0]].append(row[1:])
             self.link_count += 1
         self.terms: dict[int, set[tuple]] = defaultdict(set)
-        for reference_id, kind, position, value in connection.execute(
-            "SELECT reference_id, kind, position, value FROM term"
-        ):
+        for reference_id, kind, position, value in _rows(connection, "SELECT reference_id, kind, position, value FROM term"):
             self.terms[reference_id].add((kind, position, value))
         self.pages: dict[int, list[tuple]] = defaultdict(list)
-        for reference_id, sha, raw in connection.execute("SELECT reference_id, sha256, raw FROM page"):
+        for reference_id, sha, raw in _rows(connection, "SELECT reference_id, sha256, raw FROM page"):
             self.pages[reference_id].append((sha, raw))
 
     def run(self) -> AuditSummary:
@@ -209,7 +247,8 @@ class _Audit:
             assert row[0] in linked, f"{where} is linked to nothing"
             assert {kind for kind, _, _ in self.terms.get(row[0], ())} <= {"publication_type"}, where
         self._cited_counts_are_exact()
-        self._index_matches_records()
+        if self.with_index:
+            self._index_matches_records()
         return AuditSummary(len(full), len(stubs), self.link_count)
 
     def _identifiers_are_unique(self) -> None:
@@ -287,9 +326,7 @@ class _Audit:
     def _index_matches_records(self) -> None:
         indexed = {
             row[0]: row[1:]
-            for row in self.db.execute(
-                "SELECT rowid, title, abstract, keywords, mesh, journal, identifiers FROM reference_fts"
-            )
+            for row in _rows(self.db, "SELECT rowid, title, abstract, keywords, mesh, journal, identifiers FROM reference_fts")
         }
         missing = self.records.keys() - indexed.keys()
         extra = indexed.keys() - self.records.keys()
@@ -323,7 +360,7 @@ _DIGEST_QUERIES = {
         "SELECT pmid, pmcid, doi, doi_key, title, abstract, journal, pub_date, year, volume, issue, pages, "
         "epub_date, language, copyright, is_stub, free_pmc, no_abstract, citation_text, cited_count, page_sha256, "
         # No details are stored as SQL NULL by an insert and as JSON 'null' by an update: both read as None.
-        "nullif(extra, 'null') FROM reference"
+        "nullif(CAST(extra AS TEXT), 'null') FROM reference"
     ),
     "link": (
         f"SELECT l.kind, {_ENTITY.format('s')}, {_ENTITY.format('t')}, {_ENTITY.format('a')}, "
@@ -342,23 +379,31 @@ _DIGEST_QUERIES = {
 }
 
 
-def library_digest(path: Path, *, with_paths: bool = True) -> dict[str, tuple[int, str]]:
+def library_digest(location: Location, *, with_paths: bool = True, with_index: bool = True) -> dict[str, tuple[int, str]]:
     """(row count, hash of the rows) per table, rows named by PMID (or DOI) rather than row id.
 
     ``with_paths=False`` leaves out where each page was read from, for
-    libraries imported from copies of the same pages in other folders.
+    libraries imported from copies of the same pages in other folders.  The
+    values are compared as both databases give them, so a PostgreSQL library
+    and a SQLite one of the same imports have the same digest; SQLite's
+    full-text index table (``reference_fts``) is in it where there is one and
+    ``with_index`` is true.
     """
     digest: dict[str, tuple[int, str]] = {}
-    with _connect(path) as connection:
+    with _connect(location) as connection:
+        has_index = "reference_fts" in inspect(connection).get_table_names()
         for table, query in _DIGEST_QUERIES.items():
-            rows = sorted(repr(row) for row in connection.execute(query.format(path="path" if with_paths else "NULL")))
+            if table == "reference_fts" and not (has_index and with_index):
+                continue
+            found = _rows(connection, query.format(path="path" if with_paths else "NULL"))
+            rows = sorted(repr(row) for row in found)
             digest[table] = (len(rows), hashlib.sha256("\n".join(rows).encode()).hexdigest()[:16])
     return digest
 
 
-def full_and_stub_pmids(path: Path) -> tuple[set[str], set[str]]:
-    with _connect(path) as connection:
-        rows = connection.execute("SELECT pmid, is_stub FROM reference WHERE pmid IS NOT NULL").fetchall()
+def full_and_stub_pmids(location: Location) -> tuple[set[str], set[str]]:
+    with _connect(location) as connection:
+        rows = _rows(connection, "SELECT pmid, is_stub FROM reference WHERE pmid IS NOT NULL")
     return {str(p) for p, stub in rows if not stub}, {str(p) for p, stub in rows if stub}
 
 

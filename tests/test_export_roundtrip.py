@@ -24,12 +24,18 @@ def summary(library: Library) -> dict:
     """What a user would check: each full record's identifiers, title, year, journal and authors."""
     with library.reading() as session:
         rows = session.execute(text(
-            "SELECT r.id, r.pmid, r.pmcid, lower(r.doi) AS doi, r.title, r.year, r.journal,"
-            " (SELECT group_concat(a.family, '|') FROM (SELECT family FROM author"
-            "   WHERE reference_id = r.id AND role = 'author' ORDER BY position) a) AS authors"
-            " FROM reference r WHERE r.is_stub = 0"
+            "SELECT r.id, r.pmid, r.pmcid, lower(r.doi) AS doi, r.title, r.year, r.journal"
+            " FROM reference r WHERE NOT r.is_stub"
         )).mappings().all()
-    return {(row["pmid"], row["doi"], row["title"]): {**row, "id": None} for row in rows}
+        families: dict[int, list[str]] = {}
+        for reference_id, family in session.execute(text(
+            "SELECT reference_id, family FROM author WHERE role = 'author' ORDER BY reference_id, position"
+        )):
+            families.setdefault(reference_id, []).append(family)
+    return {
+        (row["pmid"], row["doi"], row["title"]): {**row, "id": None, "authors": families.get(row["id"])}
+        for row in rows
+    }
 
 
 @pytest.fixture
@@ -69,7 +75,7 @@ def test_a_search_exports_only_what_it_finds(filled: Library):
 
 def test_the_command_line_exports_to_a_file_and_says_how_many(filled: Library, tmp_path: Path):
     target = tmp_path / "out.bib"
-    location = str(filled.engine.url.database)
+    location = filled.url
     result = subprocess.run(
         [sys.executable, "-m", "refman", "export", "--format", "bibtex", "--output", str(target),
          "--library", location, "alemtuzumab"],

@@ -5,14 +5,16 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
 import test_gui
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QLineEdit, QPlainTextEdit
+from PySide6.QtWidgets import QLineEdit, QMessageBox, QPlainTextEdit
 from test_gui import row_of_pmid
 
 from refman.gui.main_window import MainWindow
+from refman.services.importer import ImportService
 from refman.services.library_writer import LibraryWriter
 from refman.store.library import open_library
 
@@ -186,6 +188,39 @@ def test_an_undo_is_refused_when_another_program_changed_the_record_since(qtbot,
     assert "Cannot undo the edit of title: the record was changed since" in window.statusBar().currentMessage()
     assert window.catalog.find(SAMPLE_PMID).title == "Mine"
     assert not window.edits.undo_action.isEnabled()
+
+
+@pytest.fixture
+def seeded_url(library_url: str, seeds: Path) -> str:
+    """The seeds in a library on either database (``seeded_library`` is a SQLite file)."""
+    library = open_library(library_url)
+    ImportService(library).import_paths([seeds])
+    library.dispose()
+    return library_url
+
+
+def test_a_save_over_someone_elses_newer_edit_is_refused_calmly_and_the_form_shows_the_record_now(
+    qtbot, make_window, seeded_url
+):
+    window = make_window(seeded_url)
+    open_form(qtbot, window)
+    record = window.shown_reference_id
+    other = open_library(seeded_url)  # a colleague's window, on another machine
+    LibraryWriter(other).edit(record, {"title": "A colleague's title"})
+    other.dispose()
+    type_into(qtbot, field(window, "title"), "My title")
+    wait_for_job(qtbot, window, window.record_editing.save_action.trigger)
+    message = window.statusBar().currentMessage()
+    assert message.startswith("Not saved: changed by someone else since you opened it: title is now “A colleague's title”")
+    assert window.catalog.get(record).title == "A colleague's title"  # nothing written over it
+    assert window.record_editing.editing and field(window, "title").text() == "A colleague's title"
+    assert not window.findChildren(QMessageBox)  # calm: the status bar, no dialog
+    assert not window.edits.undo_action.isEnabled()
+    # The form now stands on the record as it is: typed again, the title is saved.
+    type_into(qtbot, field(window, "title"), "My title")
+    wait_for_job(qtbot, window, window.record_editing.save_action.trigger)
+    assert window.catalog.get(record).title == "My title"
+    assert not window.record_editing.editing
 
 
 def test_authors_are_edited_a_line_each_in_order_and_ctrl_enter_saves(qtbot, make_window, seeded_library):

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import threading
 import time
-from pathlib import Path
 
 import pytest
-from dumps import logical_dump
+from library_dumps import logical_dump
 from pages import citation, page
 from test_delete import S1, A, B, C, id_of, pages_folder, write
 
@@ -126,7 +125,7 @@ def test_redo_is_refused_when_another_program_changed_the_records_since(writer, 
     redo = undone.reverted.then
     assert redo is not None
     # Another program imports a new version of C's page meanwhile.
-    other = open_library(Path(library.display_name))
+    other = open_library(library.url)
     ImportService(other).import_paths([write(tmp_path / "elsewhere", "c.txt", page(C, "Gamma, corrected elsewhere"))])
     other.dispose()
     before = logical_dump(library)
@@ -302,7 +301,7 @@ def test_undoing_an_edit_is_refused_when_another_program_changed_the_record_sinc
     record = id_of(catalog, A)
     entry = writer.edit_undoably(record, {"title": "Mine"}).entry
     assert entry is not None
-    other = open_library(Path(library.display_name))
+    other = open_library(library.url)
     LibraryWriter(other).edit(record, {"journal": "Changed elsewhere"})
     other.dispose()
     before = logical_dump(library)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
-from contextlib import closing
 from pathlib import Path
 
 import pytest
-from dumps import database_file
 from pages import citation, page
+from sqlalchemy import text
 
 from refman.services.catalog import Catalog
 from refman.services.importer import ImportService
@@ -31,13 +29,13 @@ def neighbours(reference) -> dict[str, list[int]]:
 
 
 def cited_count(library: Library, pmid: str) -> int:
-    with closing(sqlite3.connect(database_file(library))) as db:
-        return db.execute("SELECT cited_count FROM reference WHERE pmid = ?", (int(pmid),)).fetchone()[0]
+    with library.engine.connect() as db:
+        return db.execute(text("SELECT cited_count FROM reference WHERE pmid = :pmid"), {"pmid": int(pmid)}).scalar_one()
 
 
 def self_links(library: Library) -> int:
-    with closing(sqlite3.connect(database_file(library))) as db:
-        return db.execute("SELECT count(*) FROM link WHERE source_id = target_id").fetchone()[0]
+    with library.engine.connect() as db:
+        return db.execute(text("SELECT count(*) FROM link WHERE source_id = target_id")).scalar_one()
 
 
 @pytest.mark.skipif(not SELF_LISTING_XML.is_file(), reason="../shared/evaldata is not here")

@@ -14,24 +14,28 @@ process.  Each run prints which writer wrote each batch, in commit order
 sets and more repetitions (also under ``REFMAN_CRASH=1``):
 
     REFMAN_STRESS=1 .venv/bin/python -m pytest tests/test_two_writers.py -s
+
+On PostgreSQL, two and four ``refman import`` processes with overlapping
+files write into one library (an empty database, or one set up), 2 runs each
+in the quick variant and 20 under ``REFMAN_STRESS=1`` (or ``REFMAN_STRESS_PG=1``
+for 20 runs on the quick-sized sets).
 """
 
 from __future__ import annotations
 
 import os
 import random
-import sqlite3
 import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from library_audit import (
     ImportRun,
+    Location,
     SourcePage,
     audit_library,
     finish_import,
@@ -42,6 +46,8 @@ from library_audit import (
     start_import,
 )
 from pages import citation, page
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 
 from refman.services.importer import ImportService
 from refman.store.library import open_library
@@ -51,6 +57,8 @@ STRESS = os.environ.get("REFMAN_STRESS") == "1" or os.environ.get("REFMAN_CRASH"
 # worker processes) in the quick variant; 2 × 2,000 (ten batches) in the long one.
 SET_SIZE = 2_000 if STRESS else 300
 REPEATS = 16 if STRESS else 2
+# PostgreSQL: 20 runs of each writer count under REFMAN_STRESS (or REFMAN_STRESS_PG=1, on the quick-sized sets).
+PG_REPEATS = 20 if STRESS or os.environ.get("REFMAN_STRESS_PG") == "1" else 2
 BASES = {"a": 70_000_000, "b": 71_000_000, "c": 72_000_000}
 STUB_BASE = 79_000_000
 JOURNALS = ("Mult Scler", "Lancet Neurol", "J Neurol Sci", "Front Immunol", "Brain")
@@ -86,6 +94,8 @@ def _page_text(name: str, number: int, rng: random.Random) -> str:
 class Corpus:
     ab: Path  # what the first writer imports
     bc: Path  # what the second writer imports
+    ca: Path  # what a third writer imports (four writers: ab, bc, ca and all)
+    all: Path
     ab_count: int
     bc_count: int
     b_count: int
@@ -120,6 +130,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
     texts = {name: {BASES[name] + n: _page_text(name, n, rng) for n in range(SET_SIZE)} for name in BASES}
     _write_folder(work / "ab", {**texts["a"], **texts["b"]}, rng)
     _write_folder(work / "bc", {**texts["b"], **texts["c"]}, rng)
+    _write_folder(work / "ca", {**texts["c"], **texts["a"]}, rng)
     _write_folder(work / "all", {**texts["a"], **texts["b"], **texts["c"]}, rng)
     sequential = work / "sequential.sqlite"
     _import_in_process(sequential, work / "all")
@@ -130,7 +141,9 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
     assert library_digest(other_order, with_paths=False) == digest
     pmids = frozenset(str(pmid) for pages in texts.values() for pmid in pages)
     sources = read_source_pages([work / "all"])
-    return Corpus(work / "ab", work / "bc", 2 * SET_SIZE, 2 * SET_SIZE, SET_SIZE, pmids, sources, digest)
+    return Corpus(
+        work / "ab", work / "bc", work / "ca", work / "all", 2 * SET_SIZE, 2 * SET_SIZE, SET_SIZE, pmids, sources, digest
+    )
 
 
 def _counts(summary: str) -> dict[str, int]:
@@ -147,10 +160,15 @@ def _assert_clean_exit(run: ImportRun, files: int, context: str) -> dict[str, in
     return counts
 
 
-def _turns(library: Path) -> list[str]:
+def _turns(library: Location) -> list[str]:
     """Which writer wrote each batch of pages, in commit order: ``["ab", "bc", "ab"]`` means they took turns."""
-    with closing(sqlite3.connect(library)) as connection:
-        rows = connection.execute("SELECT path FROM page ORDER BY imported_at, id").fetchall()
+    url = str(library) if "://" in str(library) else f"sqlite:///{library}"
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT path FROM page ORDER BY imported_at, id")).fetchall()
+    finally:
+        engine.dispose()
     turns: list[str] = []
     for (path,) in rows:
         writer = Path(path).parent.name
@@ -311,3 +329,82 @@ def test_the_window_importing_beside_a_command_line_import_ends_as_one_sequentia
     print(f"window and command line: writers took turns in {_took_turns(runs)} of {len(runs)} runs")
     if STRESS:
         assert _took_turns(runs) > 0, "the writers never took turns: the test did not race them"
+
+
+# -- PostgreSQL: a library on a server, written by several processes at once ------------------
+
+
+def _writers(corpus: Corpus, count: int) -> list[tuple[Path, int]]:
+    """The folders of ``count`` writers (each overlaps the others) and how many pages each holds."""
+    folders = [(corpus.ab, corpus.ab_count), (corpus.bc, corpus.bc_count), (corpus.ca, 2 * SET_SIZE),
+               (corpus.all, 3 * SET_SIZE)]
+    return folders[:count]
+
+
+def _processes_on_postgres(corpus: Corpus, pg_server, work: Path, count: int, *, fresh: bool) -> list[str]:
+    """``count`` ``refman import`` processes started together on one PostgreSQL library end with the union."""
+    url = pg_server.empty_database() if fresh else pg_server.library_database()
+    context = f"{count} processes on PostgreSQL, {'an empty database' if fresh else 'an existing library'}"
+    writers = _writers(corpus, count)
+    try:
+        started = time.monotonic()
+        processes = [start_import([folder], url, work / f"writer{n}") for n, (folder, _) in enumerate(writers)]
+        try:
+            runs = [finish_import(process, work / f"writer{n}", started) for n, process in enumerate(processes)]
+        finally:
+            for process in processes:
+                kill_import(process)  # already ended, unless the test failed on the way
+        counts = [_assert_clean_exit(run, files, f"{context}, writer {n}")
+                  for n, (run, (_, files)) in enumerate(zip(runs, writers))]
+        total = sum(files for _, files in writers)
+        assert sum(c["new"] for c in counts) == len(corpus.pmids), f"{context}: {counts}"
+        assert sum(c["unchanged"] for c in counts) == total - len(corpus.pmids), f"{context}: {counts}"
+        assert all(c["updated"] == 0 for c in counts), f"{context}: {counts}"
+        audit_library(url, corpus.sources)
+        full, stubs = full_and_stub_pmids(url)
+        assert full == corpus.pmids, context
+        assert not stubs & corpus.pmids, f"{context}: stubs left for PMIDs that have a page"
+        sequential = {table: digest for table, digest in corpus.digest.items() if table != "reference_fts"}
+        assert library_digest(url, with_paths=False, with_index=False) == sequential, (
+            f"{context}: differs from a sequential import (into SQLite)"
+        )
+        turns = _turns(url)
+        print(f"{context}: {max(run.seconds for run in runs):.2f} s, {len(turns)} turns")
+        return turns
+    finally:
+        pg_server.drop(url)
+
+
+@pytest.mark.parametrize("count", [2, 4])
+def test_imports_into_one_postgresql_library_end_as_one_sequential_import(corpus, pg_server, tmp_path, count):
+    """Two or four writers with overlapping files, into an empty database or an existing library."""
+    runs = [
+        _processes_on_postgres(corpus, pg_server, _fresh_work(tmp_path, f"run{repeat}"), count, fresh=repeat % 2 == 0)
+        for repeat in range(PG_REPEATS)
+    ]
+    print(f"{count} writers on PostgreSQL: took turns in {_took_turns(runs)} of {len(runs)} runs")
+
+
+def test_processes_opening_an_empty_postgresql_database_at_the_same_moment_all_succeed(pg_server):
+    """Whoever comes second waits for the first to create the schema (the set-up lock), then finds it made."""
+    processes = [
+        subprocess.Popen([sys.executable, "-c", _OPEN_EACH_LINE], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        for _ in range(3)
+    ]
+    try:
+        for round_ in range(3):
+            url = pg_server.empty_database()
+            try:
+                for process in processes:
+                    process.stdin.write(f"{url}\n".encode())
+                    process.stdin.flush()
+                answers = [process.stdout.readline().decode().strip() for process in processes]
+                assert answers == ["opened"] * 3, f"round {round_}: {answers}"
+                audit_library(url, {})
+            finally:
+                pg_server.drop(url)
+    finally:
+        for process in processes:
+            process.stdin.close()
+            process.wait(timeout=60)
+            process.stdout.close()

@@ -8,6 +8,12 @@ refreshes a view: the list row and the pane take the edit from the window's
 ``library_changed`` like any write.  The edit goes onto the window's one undo
 stack.  An identifier another record holds comes back from the job as a
 refusal naming that record, shown on its field.
+
+The form remembers the record's version it was filled from (read before the
+values, so it is never newer than what is shown) and the save carries it: if
+someone else wrote the record since, the edit is refused, nothing is saved,
+the status bar says calmly which field is now what, and the form is filled
+again with the record as it is now (no dialog).
 """
 
 from __future__ import annotations
@@ -31,7 +37,7 @@ from PySide6.QtWidgets import (
 from refman.domain.records import Author, Reference
 from refman.gui.colours import mix
 from refman.gui.write_lane import JobFailed, WriteLane
-from refman.services.editing import EDITABLE_FIELDS, EditRefused, check_text
+from refman.services.editing import EDITABLE_FIELDS, EditRefused, EditService, check_text
 from refman.services.library_writer import Edited, EditJob, EditNotMade, WriteJob
 
 if TYPE_CHECKING:
@@ -52,6 +58,13 @@ HINTS: dict[str, str] = {
     "pmid": "digits", "pmcid": "PMC and digits", "doi": "10.xxxx/…", "year": "like 2015",
 }
 _EDITED_MARK = " ✎"
+_SHOWN_LENGTH = 80
+
+
+def _shortened(text: str) -> str:
+    """A field's text on one line of the status bar."""
+    line = " ".join(text.split())
+    return line if len(line) <= _SHOWN_LENGTH else line[: _SHOWN_LENGTH - 1] + "…"
 
 
 def author_line(author: Author) -> str:
@@ -90,6 +103,7 @@ class RecordForm(QScrollArea):
         self.setObjectName("recordForm")
         self.setWidgetResizable(True)
         self.reference_id: int | None = None
+        self.version: int | None = None  # the record's version the form was filled from
         self._initial: dict[str, str] = {}
         self._authors: dict[str, Author] = {}  # a line as shown -> the author it came from (affiliations kept)
         self.widgets: dict[str, QLineEdit | QPlainTextEdit] = {}
@@ -161,9 +175,10 @@ class RecordForm(QScrollArea):
 
     # -- filling and reading -----------------------------------------------------------
 
-    def fill(self, reference: Reference) -> None:
-        """Show this record's fields, its edited ones marked."""
+    def fill(self, reference: Reference, version: int | None = None) -> None:
+        """Show this record's fields, its edited ones marked; ``version`` is the record's as of them."""
         self.reference_id = reference.id
+        self.version = version
         kind = "stub" if reference.is_stub else "record"
         self.heading.setText(f"Editing the {kind}: Enter saves (Ctrl+Enter in a field of several lines), Escape cancels")
         self._authors = {author_line(author): author for author in reference.authors}
@@ -200,6 +215,11 @@ class RecordForm(QScrollArea):
             self.labels[name].setText(LABELS[name] + (_EDITED_MARK if mine else ""))
             self.labels[name].setToolTip("Edited by you: a later import leaves it as it is" if mine else "")
             self.revert_buttons[name].setVisible(mine)
+
+    def changed_since(self, reference: Reference) -> dict[str, str]:
+        """The fields whose text the record has now differs from what the form was filled with."""
+        now = field_texts(reference)
+        return {name: text for name, text in now.items() if text.strip() != self._initial.get(name, "").strip()}
 
     def changed_values(self) -> tuple[dict[str, object], dict[str, str]]:
         """The fields whose text differs from the record's, as values to save, and the reasons of those refused."""
@@ -301,6 +321,11 @@ class RecordEditing(QObject):
         lane.job_finished.connect(self._job_finished)
 
     @property
+    def _edits(self) -> EditService:
+        """Reads of the window's library as it is now (a window may open another library)."""
+        return EditService(self._window.library)
+
+    @property
     def editing(self) -> bool:
         return self.form.reference_id is not None
 
@@ -311,11 +336,12 @@ class RecordEditing(QObject):
         if shown is None or window.read_only:
             window.statusBar().showMessage("Select a record to edit", 4000)
             return
+        version = self._edits.version(shown)  # first: the values read after it are at least as new
         reference = window.catalog.get(shown)
-        if reference is None:
+        if reference is None or version is None:
             window.statusBar().showMessage("That article is no longer in the library", 5000)
             return
-        self.form.fill(reference)
+        self.form.fill(reference, version)
         window.detail.hide()
         self.form.show()
         self._show_buttons()
@@ -352,13 +378,13 @@ class RecordEditing(QObject):
             self._leave()
             self._window.statusBar().showMessage("Nothing to save: no field was changed", 4000)
             return
-        self._run(EditJob(reference_id, values), None)
+        self._run(EditJob(reference_id, values, based_on=self.form.version), None)
 
     def revert(self, name: str) -> None:
         """Put one field back to its imported value (saved at once, undoable)."""
         reference_id = self.form.reference_id
         if reference_id is not None and not self._jobs:
-            self._run(EditJob(reference_id, {}, (name,), label="revert the field"), name)
+            self._run(EditJob(reference_id, {}, (name,), label="revert the field", based_on=self.form.version), name)
 
     def _run(self, job: EditJob, reverting: str | None) -> None:
         self._jobs[job] = reverting
@@ -376,6 +402,9 @@ class RecordEditing(QObject):
         if isinstance(result, JobFailed):
             status.showMessage(f"Could not {job.label}: {result.message}", 20000)
             return
+        if isinstance(result, EditNotMade) and result.changed_elsewhere:
+            self._changed_elsewhere(job.reference_id)
+            return
         if isinstance(result, EditNotMade):
             if result.field in self.form.widgets and self.editing:
                 self.form.show_reason(result.field, result.reason)
@@ -386,6 +415,8 @@ class RecordEditing(QObject):
             return
         if result.entry is not None:
             self._window.edits.push_undo(result.entry)
+        if self.form.reference_id == job.reference_id:
+            self.form.version = result.outcome.version
         changed = ", ".join(result.outcome.changed) or "nothing changed"
         if reverting is not None:
             status.showMessage(f"Reverted {reverting} to the imported value", 8000)
@@ -396,6 +427,27 @@ class RecordEditing(QObject):
         status.showMessage(f"Saved: {changed}", 8000)
         if self.form.reference_id == job.reference_id:
             self._leave()
+
+    def _changed_elsewhere(self, reference_id: int) -> None:
+        """Someone else wrote the record since the form was filled: say what changed, fill it as it is now."""
+        status = self._window.statusBar()
+        version = self._edits.version(reference_id)
+        reference = self._window.catalog.get(reference_id)
+        if reference is None or version is None:
+            status.showMessage("Not saved: the record is no longer in the library", 15000)
+            if self.form.reference_id == reference_id:
+                self._leave()
+            return
+        changed = self.form.changed_since(reference) if self.form.reference_id == reference_id else {}
+        said = "; ".join(f"{LABELS[name].lower()} is now “{_shortened(text)}”" for name, text in changed.items())
+        status.showMessage(
+            "Not saved: changed by someone else since you opened it"
+            + (f": {said}" if said else "")
+            + ". The form shows it as it is now.",
+            20000,
+        )
+        if self.form.reference_id == reference_id:
+            self.form.fill(reference, version)
 
     @Slot(object)
     def _shown_changed(self, reference_id: object) -> None:

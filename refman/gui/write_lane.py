@@ -31,6 +31,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from refman.services.changes import LibraryChanges
 from refman.services.importer import ImportProgress, ImportReport, ImportService
+from refman.services.library import LibraryError
 from refman.services.library_writer import JobProgress, LibraryWriter, WriteJob
 from refman.services.watching import unreachable_reason
 
@@ -79,6 +80,8 @@ def failure_message(error: BaseException) -> str:
     """What went wrong, in one line a user can read: no exception class, no traceback."""
     if isinstance(error, MemoryError):
         return "there was not enough memory"
+    if isinstance(error, LibraryError):  # the store's own one line (a lost server, a read-only library)
+        return str(error)
     if isinstance(error, OSError) and error.strerror:
         reason = error.strerror[:1].lower() + error.strerror[1:]
         if isinstance(error.filename, (str, bytes)):

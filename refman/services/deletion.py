@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from sqlalchemy.orm import Session
+
 from refman.formats.citation import parse_citation
 from refman.services.changes import LibraryChanges
 from refman.store import queries
@@ -24,6 +26,7 @@ from refman.store.deletion import (
     restore_deleted,
 )
 from refman.store.library import Library
+from refman.store.retrying import write_with_retries
 
 
 def _records(count: int) -> str:
@@ -94,13 +97,15 @@ class DeleteService:
         self.library = library
 
     def delete(self, reference_ids: Iterable[int]) -> DeleteOutcome:
-        with self.library.writing() as session:
-            deletion = delete_references(session, reference_ids, read_citation=parse_citation)
+        ids = list(reference_ids)
+        deletion = write_with_retries(
+            self.library, lambda session: delete_references(session, ids, read_citation=parse_citation)
+        )
         return DeleteOutcome(deletion)
 
     def delete_identifiers(self, identifiers: Sequence[str]) -> DeleteOutcome:
         """Delete the records named by PMIDs, PMCIDs or DOIs, all in one transaction."""
-        with self.library.writing() as session:
+        def write(session: Session) -> tuple[Deletion, list[str]]:
             ids: list[int] = []
             not_found: list[str] = []
             for identifier in identifiers:
@@ -109,14 +114,18 @@ class DeleteService:
                     not_found.append(identifier)
                 else:
                     ids.append(found)
-            deletion = delete_references(session, ids, read_citation=parse_citation)
+            return delete_references(session, ids, read_citation=parse_citation), not_found
+
+        deletion, not_found = write_with_retries(self.library, write)
         return DeleteOutcome(deletion, tuple(not_found))
 
     def undo(self, snapshot: DeletionSnapshot) -> UndoOutcome:
+        def write(session: Session) -> tuple[tuple[int, ...], RecordStamps]:
+            restored = restore_deleted(session, snapshot)
+            return restored, record_stamps(session, restored)
+
         try:
-            with self.library.writing() as session:
-                restored = restore_deleted(session, snapshot)
-                stamps = record_stamps(session, restored)
+            restored, stamps = write_with_retries(self.library, write)
         except RestoreConflict as conflict:
             return UndoOutcome(refusal=str(conflict))
         return UndoOutcome(restored, deleted_count=snapshot.deleted_count, stamps=stamps)
@@ -127,10 +136,12 @@ class DeleteService:
         The check and the delete are one transaction: nothing another program
         wrote after the undo is deleted blindly.
         """
+        def write(session: Session) -> Deletion:
+            check_stamps(session, stamps)
+            return delete_references(session, reference_ids, read_citation=parse_citation)
+
         try:
-            with self.library.writing() as session:
-                check_stamps(session, stamps)
-                deletion = delete_references(session, reference_ids, read_citation=parse_citation)
+            deletion = write_with_retries(self.library, write)
         except RestoreConflict as conflict:
             return str(conflict)
         return DeleteOutcome(deletion)

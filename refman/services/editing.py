@@ -13,17 +13,51 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from refman.domain.records import Author
 from refman.formats.csl_json import initials_of
 from refman.store import queries
-from refman.store.edits import EditRefused, EditResult, RecordMissing, checked_value, edit_fields, revert_fields
+from refman.store.edits import (
+    EditRefused,
+    EditResult,
+    RecordMissing,
+    StaleEdit,
+    check_version,
+    checked_value,
+    edit_fields,
+    record_version,
+    revert_fields,
+)
 from refman.store.library import Library
+from refman.store.retrying import write_with_retries
 from refman.store.user_fields import EDITABLE_FIELDS, TERM_KINDS, read_fields
 
 __all__ = [
-    "EDITABLE_FIELDS", "EditOutcome", "EditRefused", "EditService", "RecordMissing", "check_text", "parse_assignment",
-    "shown_value", "value_from_text",
+    "EDITABLE_FIELDS", "ChangedElsewhere", "EditOutcome", "EditRefused", "EditService", "RecordMissing", "check_text",
+    "parse_assignment", "shown_value", "value_from_text",
 ]
+
+
+class ChangedElsewhere(Exception):
+    """An edit based on a version of the record that is no longer its own: refused, nothing written.
+
+    ``now`` holds what the fields the edit was to change hold now, and
+    ``version`` the record's version now (what a form reloaded with it is based on).
+    """
+
+    def __init__(self, reference_id: int, version: int, now: Mapping[str, Any]) -> None:
+        said = "; ".join(f"{name} is now {shown_value(name, value)}" for name, value in now.items())
+        super().__init__("changed by someone else since you opened it" + (f": {said}" if said else ""))
+        self.reference_id = reference_id
+        self.version = version
+        self.now = dict(now)
+
+
+def stale(session: Session, error: StaleEdit, fields: Iterable[str]) -> ChangedElsewhere:
+    """The refusal of an edit of ``fields`` that ``error`` found stale, naming their values now."""
+    names = [name for name in dict.fromkeys(fields) if name in EDITABLE_FIELDS]
+    return ChangedElsewhere(error.reference_id, error.version, read_fields(session, error.reference_id, names))
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +68,7 @@ class EditOutcome:
     edited: tuple[str, ...] = ()
     reverted: tuple[str, ...] = ()
     values: dict[str, Any] = field(default_factory=dict)
+    version: int | None = None  # the record's version after the edit: what a later edit is based on
 
     @property
     def changed(self) -> tuple[str, ...]:
@@ -116,19 +151,36 @@ class EditService:
         with self.library.reading() as session:
             return queries.find_reference_id(session, identifier)
 
+    def version(self, reference_id: int) -> int | None:
+        """The record's version now (None: not in the library); a form shows the record as of it."""
+        with self.library.reading() as session:
+            return record_version(session, reference_id)
+
     def edit(
-        self, reference_id: int, values: Mapping[str, object], revert: Iterable[str] = ()
+        self, reference_id: int, values: Mapping[str, object], revert: Iterable[str] = (), *,
+        based_on: int | None = None,
     ) -> EditOutcome:
         """Revert ``revert`` and set ``values``, all in one transaction (all or nothing).
 
-        Raises ``EditRefused`` with a one-line reason, or ``RecordMissing``.
+        With ``based_on``, the record must still be at that version (else
+        ``ChangedElsewhere``, nothing written).  Raises ``EditRefused`` with a
+        one-line reason, or ``RecordMissing``.
         """
-        with self.library.writing() as session:
+        revert = tuple(revert)
+
+        def write(session: Session) -> EditOutcome:
+            if based_on is not None:
+                try:
+                    check_version(session, reference_id, based_on)
+                except StaleEdit as error:
+                    raise stale(session, error, (*values, *revert)) from None
             reverted = revert_fields(session, reference_id, revert) if revert else EditResult(reference_id)
             edited = edit_fields(session, reference_id, values) if values else EditResult(reference_id)
             changed = list(dict.fromkeys((*reverted.changed, *edited.changed)))
             now = read_fields(session, reference_id, changed)
-        return EditOutcome(reference_id, edited.changed, reverted.changed, now)
+            return EditOutcome(reference_id, edited.changed, reverted.changed, now, record_version(session, reference_id))
+
+        return write_with_retries(self.library, write)
 
     def edit_text(self, reference_id: int, assignments: Sequence[str], revert: Sequence[str] = ()) -> EditOutcome:
         """The command line's form: ``FIELD=VALUE`` texts (an empty VALUE clears) and field names to revert."""

@@ -49,6 +49,7 @@ from refman.services.reading import (
 )
 from refman.store.chunks import chunked
 from refman.store.library import Library
+from refman.store.retrying import ConnectionLost, write_with_retries
 from refman.store.writer import WriteResult, write_pages
 
 __all__ = ["MAX_PAGE_BYTES", "FileOutcome", "ImportProgress", "ImportReport", "ImportService"]
@@ -345,6 +346,7 @@ class ImportService:
             if progress is not None:
                 progress(_progress(report, files_done, total, written, records, fraction))
 
+        lost: ConnectionLost | None = None
         try:
             with closing(_read_in_order(inputs, self.workers)) as parts:
                 for part in parts:
@@ -366,13 +368,25 @@ class ImportService:
                             flush()
                     if part.ends_input:
                         files_done += 1
+        except ConnectionLost as error:
+            lost = error
         except Exception as error:  # e.g. a worker killed by the system: stop cleanly, keep what was written
             report.outcomes.append(FileOutcome(
                 "import", "refused",
                 f"stopped early ({type(error).__name__}): {total - files_done} of {total} inputs were not finished",
             ))
-        if batch:
-            flush()
+        if batch and lost is None:
+            try:
+                flush()
+            except ConnectionLost as error:
+                lost = error
+        if lost is not None:
+            # What was written is in the report; the batch in hand and the inputs not read are not.
+            report.outcomes.append(FileOutcome(
+                "import", "refused",
+                f"stopped: {lost}: its {len(batch)} pages and {total - files_done} of {total} inputs not yet read"
+                " were not imported (import them again)",
+            ))
         elif progress is not None:
             progress(_progress(report, files_done, total, [], records, fraction))
         return report
@@ -381,10 +395,14 @@ class ImportService:
         """Write the batch in one transaction; if that fails, page by page so one bad page is refused alone."""
         try:
             return self._write_transaction(batch)
+        except ConnectionLost:
+            raise  # no page is to blame: the import stops (see _run)
         except SQLAlchemyError:
             if len(batch) == 1:
                 try:
                     return self._write_transaction(batch)
+                except ConnectionLost:
+                    raise
                 except SQLAlchemyError as error:
                     return [_write_refusal(batch[0], error)]
                 except Exception as error:
@@ -395,6 +413,8 @@ class ImportService:
         for incoming in batch:
             try:
                 outcomes.extend(self._write_transaction([incoming]))
+            except ConnectionLost:
+                raise
             except SQLAlchemyError as error:
                 outcomes.append(_write_refusal(incoming, error))
             except Exception as error:
@@ -402,8 +422,7 @@ class ImportService:
         return outcomes
 
     def _write_transaction(self, batch: list[IncomingPage]) -> list[FileOutcome]:
-        with self.library.writing() as session:
-            results = write_pages(session, batch)
+        results = write_with_retries(self.library, lambda session: write_pages(session, batch))
         return [_outcome(incoming, result) for incoming, result in zip(batch, results)]
 
 

@@ -21,7 +21,7 @@ from typing import BinaryIO, Protocol
 from refman.services.catalog import Catalog, LibrarySummary
 from refman.services.changes import NO_CHANGES, LibraryChanges
 from refman.services.deletion import DeleteOutcome, DeleteService
-from refman.services.editing import EditOutcome, EditRefused, EditService, RecordMissing
+from refman.services.editing import ChangedElsewhere, EditOutcome, EditRefused, EditService, RecordMissing
 from refman.services.importer import CancelCheck, ImportReport, ImportService, ProgressCallback
 from refman.services.library_check import CheckReport, LibraryCheck
 from refman.services.undo import DeleteEntry, EditEntry, FieldEdits, Reverted, UndoEntry, apply_edit, edit_changes
@@ -85,11 +85,20 @@ class Edited:
 
 @dataclass(frozen=True, slots=True)
 class EditNotMade:
-    """An edit refused (a bad value, an identifier another record holds) or of a record gone: nothing written."""
+    """An edit refused (a bad value, an identifier another record holds) or of a record gone: nothing written.
+
+    ``version`` is set when the record was changed by someone else since the
+    version the edit was based on: the record's version now.
+    """
 
     reference_id: int
     field: str | None
     reason: str
+    version: int | None = None
+
+    @property
+    def changed_elsewhere(self) -> bool:
+        return self.version is not None
 
     @property
     def changes(self) -> LibraryChanges:
@@ -158,13 +167,24 @@ class LibraryWriter:
     def redo(self, entry: UndoEntry) -> UndoResult:
         return UndoResult(entry, True, entry.redo(self.library))
 
-    def edit(self, reference_id: int, values: Mapping[str, object], revert: Sequence[str] = ()) -> Edited:
-        """Set and revert fields of one record, all or nothing (``EditRefused`` says why not)."""
-        return Edited(self.edits.edit(reference_id, values, revert))
+    def edit(
+        self, reference_id: int, values: Mapping[str, object], revert: Sequence[str] = (), *,
+        based_on: int | None = None,
+    ) -> Edited:
+        """Set and revert fields of one record, all or nothing (``EditRefused`` says why not).
 
-    def edit_undoably(self, reference_id: int, values: Mapping[str, object], revert: Sequence[str] = ()) -> Edited:
+        With ``based_on``, refused with ``ChangedElsewhere`` if the record's version is another one now.
+        """
+        return Edited(self.edits.edit(reference_id, values, revert, based_on=based_on))
+
+    def edit_undoably(
+        self, reference_id: int, values: Mapping[str, object], revert: Sequence[str] = (), *,
+        based_on: int | None = None,
+    ) -> Edited:
         """:meth:`edit`, keeping what it takes to undo it (the window's edits)."""
-        outcome, entry = apply_edit(self.library, reference_id, FieldEdits(dict(values), tuple(revert)))
+        outcome, entry = apply_edit(
+            self.library, reference_id, FieldEdits(dict(values), tuple(revert)), based_on=based_on
+        )
         return Edited(outcome, entry)
 
     def edit_text(self, reference_id: int, assignments: Sequence[str], revert: Sequence[str] = ()) -> Edited:
@@ -190,16 +210,23 @@ class DeleteJob:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class EditJob:
-    """Set ``values`` and revert ``revert`` of one record; a refusal comes back as :class:`EditNotMade`."""
+    """Set ``values`` and revert ``revert`` of one record; a refusal comes back as :class:`EditNotMade`.
+
+    ``based_on`` is the version of the record the values were typed over (what
+    the form showed): the edit is refused if someone else wrote the record since.
+    """
 
     reference_id: int
     values: Mapping[str, object]
     revert: tuple[str, ...] = ()
     label: str = "save the edit"
+    based_on: int | None = None
 
     def run(self, writer: LibraryWriter, progress: JobProgress) -> Edited | EditNotMade:
         try:
-            return writer.edit_undoably(self.reference_id, self.values, self.revert)
+            return writer.edit_undoably(self.reference_id, self.values, self.revert, based_on=self.based_on)
+        except ChangedElsewhere as changed:
+            return EditNotMade(self.reference_id, None, str(changed), changed.version)
         except EditRefused as refused:
             return EditNotMade(self.reference_id, refused.field, refused.reason)
         except RecordMissing:

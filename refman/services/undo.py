@@ -15,19 +15,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from refman.services.changes import NO_CHANGES, Aspect, LibraryChanges
 from refman.services.deletion import DeleteOutcome, DeleteService
-from refman.services.editing import EditOutcome, EditRefused, RecordMissing
+from refman.services.editing import ChangedElsewhere, EditOutcome, EditRefused, RecordMissing, stale
 from refman.store.deletion import RecordStamps
-from refman.store.edits import EditResult, edit_fields, revert_fields
+from refman.store.edits import EditResult, StaleEdit, check_version, edit_fields, record_version, revert_fields
 from refman.store.library import Library
-from refman.store.schema import reference_table
+from refman.store.retrying import write_with_retries
 from refman.store.user_fields import read_fields
 
 UNDO_LIMIT = 100
@@ -113,38 +111,29 @@ class FieldEdits:
     revert: tuple[str, ...] = ()
 
 
-class ChangedSince(Exception):
-    """The record is not as the edit left it: another program (or the window, meanwhile) changed it."""
-
-
-def _stamp(session: Session, reference_id: int) -> datetime | None:
-    return session.execute(
-        select(reference_table.c.updated_at).where(reference_table.c.id == reference_id)
-    ).scalar()
-
-
 def apply_edit(
-    library: Library, reference_id: int, edits: FieldEdits, *, unchanged_since: datetime | None = None
+    library: Library, reference_id: int, edits: FieldEdits, *, based_on: int | None = None
 ) -> tuple[EditOutcome, EditEntry | None]:
     """Revert and set fields of one record in one transaction; the outcome and the entry that undoes it.
 
-    With ``unchanged_since`` the record must still carry that ``updated_at``
-    (else ``ChangedSince``, nothing written).  Raises ``EditRefused`` or
+    With ``based_on`` the record must still be at that version (else
+    ``ChangedElsewhere``, nothing written).  Raises ``EditRefused`` or
     ``RecordMissing`` as the edit layer does.  The entry is None when nothing changed.
     """
-    with library.writing() as session:
-        if unchanged_since is not None:
-            stamp = _stamp(session, reference_id)
-            if stamp is None:
-                raise RecordMissing(f"no record {reference_id} in the library")
-            if stamp != unchanged_since:
-                raise ChangedSince()
+
+    def write(session: Session) -> tuple[EditResult, EditResult, tuple[str, ...], dict[str, Any], int | None]:
+        if based_on is not None:
+            try:
+                check_version(session, reference_id, based_on)
+            except StaleEdit as error:
+                raise stale(session, error, (*edits.values, *edits.revert)) from None
         reverted = revert_fields(session, reference_id, edits.revert) if edits.revert else EditResult(reference_id)
         edited = edit_fields(session, reference_id, edits.values) if edits.values else EditResult(reference_id)
         changed = tuple(dict.fromkeys((*reverted.changed, *edited.changed)))
-        now = read_fields(session, reference_id, changed)
-        after = _stamp(session, reference_id)
-    outcome = EditOutcome(reference_id, edited.changed, reverted.changed, now)
+        return reverted, edited, changed, read_fields(session, reference_id, changed), record_version(session, reference_id)
+
+    reverted, edited, changed, now, after = write_with_retries(library, write)
+    outcome = EditOutcome(reference_id, edited.changed, reverted.changed, now, after)
     if not changed:
         return outcome, None
     # A field both reverted and set: what it was before the revert is what an undo puts back.
@@ -165,15 +154,15 @@ def apply_edit(
 class EditEntry:
     """A user's edit of one record's fields: undo puts the values before back, redo makes the edit again.
 
-    ``stamp`` is the record's ``updated_at`` as the edit (or its last undo or
-    redo) left it: a record changed since is not overwritten, the entry refuses.
+    ``stamp`` is the record's version as the edit (or its last undo or redo)
+    left it: a record changed since is not overwritten, the entry refuses.
     """
 
     reference_id: int
     fields: tuple[str, ...]
     forward: FieldEdits
     backward: FieldEdits
-    stamp: datetime | None
+    stamp: int | None
 
     @property
     def name(self) -> str:
@@ -184,8 +173,8 @@ class EditEntry:
 
     def _apply(self, library: Library, edits: FieldEdits, verb: str) -> tuple[EditOutcome, EditEntry | None] | Reverted:
         try:
-            return apply_edit(library, self.reference_id, edits, unchanged_since=self.stamp)
-        except ChangedSince:
+            return apply_edit(library, self.reference_id, edits, based_on=self.stamp)
+        except ChangedElsewhere:
             reason = "the record was changed since, by another program or another edit"
         except RecordMissing:
             reason = "the record is no longer in the library"

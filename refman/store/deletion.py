@@ -27,11 +27,12 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import RowMapping, Table, column, delete, func, insert, null, select, table, update
+from sqlalchemy import JSON, RowMapping, Table, delete, func, insert, null, select, update
 from sqlalchemy.orm import Session
 
 from refman.domain.identifiers import title_key
 from refman.domain.records import Citation
+from refman.store.backends import backend_of
 from refman.store.chunks import chunked
 from refman.store.citation_keys import KeyBook
 from refman.store.derived import (
@@ -42,6 +43,7 @@ from refman.store.derived import (
     recount_citations,
     unneeded_stubs,
 )
+from refman.store.row_versions import moved_on
 from refman.store.schema import link_table, reference_table, term_table
 from refman.store.search_index import reindex
 
@@ -60,7 +62,7 @@ Row = Mapping[str, Any]
 
 @dataclass(frozen=True, slots=True)
 class TableRows:
-    """Rows of one table as stored (raw column values), to be written back as they were."""
+    """Rows of one table as read through its column types, to be written back as they were."""
 
     table: str
     rows: tuple[Row, ...]
@@ -114,10 +116,9 @@ RecordStamps = tuple[tuple[int, str | None, Any], ...]
 
 def record_stamps(session: Session, ids: Iterable[int]) -> RecordStamps:
     """The stamps of records, read in the caller's transaction (so, as its write leaves them)."""
-    raw = _raw(R)
     stamps: list[tuple[int, str | None, Any]] = []
     for chunk in chunked(sorted(set(ids)), IN_CHUNK):
-        rows = session.execute(select(raw.c.id, raw.c.pmid, raw.c.updated_at).where(raw.c.id.in_(chunk)))
+        rows = session.execute(select(R.c.id, R.c.pmid, R.c.updated_at).where(R.c.id.in_(chunk)))
         stamps.extend((row.id, row.pmid, row.updated_at) for row in rows)
     return tuple(stamps)
 
@@ -142,17 +143,47 @@ def _now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
-def _raw(source: Table) -> Any:
-    """The table with untyped columns: values are read and written as stored, byte for byte."""
-    return table(source.name, *(column(c.name) for c in source.columns))
+_SQL_NULL = "_sql_null_"
+"""Prefix of the labels that tell, for a JSON column, whether it holds SQL NULL (not JSON ``null``)."""
 
 
 def _rows(session: Session, source: Table, key: str, ids: Iterable[int]) -> list[dict]:
-    raw = _raw(source)
+    """The rows as their column types read them (any database), each value ready to be written back.
+
+    A JSON column reads SQL NULL and JSON ``null`` both as None; which one it
+    held is kept (as ``JSON.NULL`` or ``null()``) where writing None back would
+    store the other, so a restored row is the row that was deleted.
+    """
+    # Each JSON column, and whether None written to it stores SQL NULL.
+    json_columns = [(c.name, c.type.none_as_null) for c in source.columns if isinstance(c.type, JSON)]
+    marks = [source.c[name].is_(None).label(_SQL_NULL + name) for name, _ in json_columns]
     found: list[dict] = []
     for chunk in chunked(sorted(set(ids)), IN_CHUNK):
-        found.extend(dict(row) for row in session.execute(select(raw).where(raw.c[key].in_(chunk))).mappings())
+        for row in session.execute(select(source, *marks).where(source.c[key].in_(chunk))).mappings():
+            values = {c.name: row[c.name] for c in source.columns}
+            for name, none_as_null in json_columns:
+                if values[name] is None:
+                    sql_null = bool(row[_SQL_NULL + name])
+                    if sql_null and not none_as_null:
+                        values[name] = null()
+                    elif not sql_null and none_as_null:
+                        values[name] = JSON.NULL
+            found.append(values)
     return found
+
+
+def _insert_typed(session: Session, target: Table, rows: Iterable[Row]) -> None:
+    """Insert snapshot rows through the column types, in as few statements as their SQL NULLs allow."""
+    groups: dict[tuple[str, ...], list[dict]] = {}
+    for row in rows:
+        fixed = tuple(name for name, value in row.items() if _is_sql_null(value))
+        groups.setdefault(fixed, []).append({k: v for k, v in row.items() if k not in fixed})
+    for fixed, batch in groups.items():
+        session.execute(insert(target).values({name: null() for name in fixed}), batch)
+
+
+def _is_sql_null(value: object) -> bool:
+    return isinstance(value, type(null()))
 
 
 def delete_references(
@@ -221,7 +252,7 @@ def _turn_into_stubs(
     for record in records:
         citation = read_citation(record["citation_text"]) if read_citation and record["citation_text"] else None
         values: dict[str, Any] = {name: None for name in _PAGE_ONLY if name in R.c}
-        values.update(is_stub=True, updated_at=now, no_abstract=False, extra=null())
+        values.update(is_stub=True, updated_at=now, no_abstract=False, extra=null(), version=moved_on())
         # A PMCID says the full text is free; without the page's PMCID, the citation says it.
         values["free_pmc"] = bool(record["free_pmc"]) and not record["pmcid"]
         if citation is not None:
@@ -257,17 +288,19 @@ def restore_deleted(session: Session, snapshot: DeletionSnapshot) -> tuple[int, 
     snapshot = _renumbered(session, snapshot)
     _check_restorable(session, snapshot)
     restubbed = snapshot.restubbed_ids
-    raw_reference = _raw(R)
     for chunk in chunked(sorted(restubbed), IN_CHUNK):
         for owned_table, owner in owned_tables():
             session.execute(delete(owned_table).where(owner.in_(chunk)))
     for row in snapshot.references:
         if row["id"] in restubbed:
+            # Back as it was, but for its version: the stub it was meanwhile had one of its own.
             values = {name: value for name, value in row.items() if name != "id"}
-            session.execute(update(raw_reference).where(raw_reference.c.id == row["id"]).values(values))
+            values["version"] = moved_on()
+            session.execute(update(R).where(R.c.id == row["id"]).values(values))
     removed = _with_free_keys(session, [row for row in snapshot.references if row["id"] not in restubbed])
     if removed:
-        session.execute(insert(raw_reference), removed)
+        _insert_typed(session, R, removed)
+        backend_of(session).rows_restored(session, R)
     tables = {owned_table.name: owned_table for owned_table, _ in owned_tables()}
     for rows in snapshot.owned:
         _insert_keeping_ids(session, tables[rows.table], rows.rows)
@@ -283,19 +316,22 @@ def _insert_keeping_ids(session: Session, target: Table, rows: tuple[Row, ...]) 
     """Insert rows with their old ids; a row whose id was given out meanwhile gets a new one."""
     if not rows:
         return
-    raw = _raw(target)
     keys = list(target.primary_key.columns)
     own_id = keys[0].name if len(keys) == 1 and not keys[0].foreign_keys else None
     taken: set = set()
     if own_id is not None:
         wanted = [row[own_id] for row in rows]
         for chunk in chunked(sorted(wanted), IN_CHUNK):
-            taken.update(session.execute(select(raw.c[own_id]).where(raw.c[own_id].in_(chunk))).scalars())
+            taken.update(session.execute(select(target.c[own_id]).where(target.c[own_id].in_(chunk))).scalars())
     same = [dict(row) for row in rows if own_id is None or row[own_id] not in taken]
     renumbered = [{k: v for k, v in row.items() if k != own_id} for row in rows if own_id and row[own_id] in taken]
-    for batch in (same, renumbered):
-        if batch:
-            session.execute(insert(raw), batch)
+    if same:
+        _insert_typed(session, target, same)
+        if own_id is not None:
+            # Before the renumbered rows take new ids: the sequence must be past the old ones.
+            backend_of(session).rows_restored(session, target)
+    if renumbered:
+        _insert_typed(session, target, renumbered)
 
 
 def _renumbered(session: Session, snapshot: DeletionSnapshot) -> DeletionSnapshot:

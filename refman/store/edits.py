@@ -24,6 +24,7 @@ from refman.domain.citation_keys import CitationKeyError, check_key
 from refman.domain.identifiers import doi_key, normalize_doi, normalize_pmcid, normalize_pmid
 from refman.domain.records import Author
 from refman.store.citation_keys import set_citation_key
+from refman.store.row_versions import VERSION, moved_on
 from refman.store.schema import reference_table, user_edit_table
 from refman.store.search_index import reindex
 from refman.store.user_fields import (
@@ -60,6 +61,33 @@ class EditRefused(ValueError):
 
 class RecordMissing(LookupError):
     """The record to edit is not in the library (deleted meanwhile)."""
+
+
+class StaleEdit(Exception):
+    """The record was written since the version an edit was based on: the edit is refused, nothing written."""
+
+    def __init__(self, reference_id: int, version: int) -> None:
+        super().__init__(f"record {reference_id} is at version {version} now")
+        self.reference_id = reference_id
+        self.version = version
+
+
+def record_version(session: Session, reference_id: int) -> int | None:
+    """The record's version (see ``refman.store.row_versions``); None if it is not in the library."""
+    return session.execute(select(VERSION).where(R.c.id == reference_id)).scalar()
+
+
+def check_version(session: Session, reference_id: int, based_on: int) -> None:
+    """Raise ``StaleEdit`` unless the record is still at ``based_on`` (``RecordMissing`` if gone).
+
+    Call it first in the edit's write transaction: writers take turns, so no
+    one writes the record between this check and the edit.
+    """
+    version = record_version(session, reference_id)
+    if version is None:
+        raise RecordMissing(f"no record {reference_id} in the library")
+    if version != based_on:
+        raise StaleEdit(reference_id, version)
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,7 +284,7 @@ def _finish(
     owned: Mapping[str, Any],
 ) -> EditResult:
     if changed:
-        session.execute(update(R).where(R.c.id == reference_id).values(updated_at=now))
+        session.execute(update(R).where(R.c.id == reference_id).values(updated_at=now, version=moved_on()))
         reindex(session, [reference_id])
     return EditResult(
         reference_id,

@@ -69,6 +69,8 @@ class ReferenceRow(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime)
     # The name the record is cited by (``lindqvist2015lymphocyte``): given once, unique whatever its case.
     citation_key: Mapped[str | None] = mapped_column(String(200))
+    # Moved on by every write of the record's content: an edit based on an older version is refused.
+    version: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("1"))
 
     __table_args__ = (
         Index(CITATION_KEY_INDEX, func.lower(text("citation_key")), unique=True),

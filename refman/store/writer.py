@@ -47,6 +47,7 @@ from refman.store.chunks import chunked
 from refman.store.citation_keys import KeyBook
 from refman.store.derived import recount_citations, unneeded_stubs
 from refman.store.identities import Identities, Known, still_lacking
+from refman.store.row_versions import moved_on
 from refman.store.schema import author_table, link_table, page_table, reference_table, term_table, user_edit_table
 from refman.store.search_index import reindex
 from refman.store.user_fields import IDENTIFIER_FIELDS, author_list, edited_fields, read_fields, write_field
@@ -326,6 +327,7 @@ class _BatchWriter:
                     "doi": func.coalesce(bindparam("doi"), R.c.doi),
                     "doi_key": func.coalesce(bindparam("doi_key"), R.c.doi_key),
                     "free_pmc": or_(R.c.free_pmc, bindparam("free_pmc")),
+                    "version": moved_on(),
                 }
             ),
             rows,
@@ -363,6 +365,7 @@ class _BatchWriter:
             free_pmc=or_(R.c.free_pmc, bindparam("free_pmc")),
             is_stub=False,
             updated_at=self.now,
+            version=moved_on(),
         )
         self.session.execute(update(R).where(R.c.id == bindparam("b_id")).values(fill), rows)
 
@@ -391,7 +394,7 @@ class _BatchWriter:
         if stub.pmid is None and known is not None:
             self._absorb_stub(known, stub)
         elif stub.pmid is not None:
-            self.session.execute(update(R).where(R.c.id == stub.id).values(doi=None, doi_key=None))
+            self.session.execute(update(R).where(R.c.id == stub.id).values(doi=None, doi_key=None, version=moved_on()))
             del self.ids.by_doi[key]
             stub.doi_key = None
             stub.gaps = True
@@ -445,7 +448,9 @@ class _BatchWriter:
             self.session.execute(update(L).where(L.c[end] == stub.id).values({end: known.id}))
         # The stub gives up its identifiers now; it is forgotten with the batch's other unneeded
         # stubs, once every new row has its id.
-        self.session.execute(update(R).where(R.c.id == stub.id).values(pmid=None, doi=None, doi_key=None))
+        self.session.execute(
+            update(R).where(R.c.id == stub.id).values(pmid=None, doi=None, doi_key=None, version=moved_on())
+        )
         self.ids.set_identifiers(stub, None, None, None)
         self.ids.by_id.pop(stub.id, None)
         self.emptied.add(stub.id)
@@ -513,10 +518,7 @@ class _BatchWriter:
             for row in rows
         ]
         keys = self.keys.give(bases)
-        self.session.execute(
-            update(R).where(R.c.id == bindparam("b_id")).values(citation_key=bindparam("b_key")),
-            [{"b_id": row.id, "b_key": key} for row, key in zip(rows, keys)],
-        )
+        self.backend.set_by_id(self.session, R, "citation_key", [(row.id, key) for row, key in zip(rows, keys)])
         by_id = {result.reference_id: index for index, result in results.items()}
         for row, key in zip(rows, keys):
             own = self.own_keys.get(row.id)
@@ -749,6 +751,7 @@ class _BatchWriter:
         fill["doi"] = case((R.c.doi_key.is_(None), bindparam("doi")), else_=R.c.doi)
         fill["doi_key"] = func.coalesce(R.c.doi_key, bindparam("doi_key"))
         fill["free_pmc"] = or_(R.c.free_pmc, bindparam("free_pmc"))
+        fill["version"] = moved_on()
         self.session.execute(update(R).where(R.c.id == bindparam("b_id")).values(fill), rows)
         self.reindex.update(enrich)
 

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Connection, Engine, Table
+from sqlalchemy import ColumnElement, Connection, Engine, Table, bindparam, update
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 if TYPE_CHECKING:
@@ -110,8 +111,20 @@ class Backend(ABC):
     def insert_references(self, session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
         """Insert records and return their new ids in the order of ``rows`` (the write lock is held)."""
 
+    def set_by_id(self, session: Session, table: Table, column: str, values: Sequence[tuple[int, Any]]) -> None:
+        """Set one column of many rows, each to its own value: ``values`` holds (id, value) pairs."""
+        if values:
+            session.execute(
+                update(table).where(table.c.id == bindparam("b_id")).values({column: bindparam("b_value")}),
+                [{"b_id": row_id, "b_value": value} for row_id, value in values],
+            )
+
     def rows_restored(self, session: Session, table: Table) -> None:  # noqa: B027 - optional
         """Rows went back into ``table`` with ids of their own (undo, copy): later ids must not clash."""
+
+    def should_retry(self, error: DBAPIError) -> bool:
+        """The write failed for a reason that running it again may not meet (a deadlock, a serialization failure)."""
+        return False
 
     # --- searching and listing -------------------------------------------------
 
