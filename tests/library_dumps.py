@@ -70,3 +70,24 @@ def logical_dump(library: Library) -> dict[str, list]:
         )
     index = sorted(((pmid_of[row[0]], *row[1:]) for row in tables.get("reference_fts", ())), key=repr)
     return {"records": records, "links": links, "terms": terms, "pages": pages, "index": index}
+
+
+def index_table(library: Library) -> tuple[str, str]:
+    """The full-text index's table and its record-id column, on either database."""
+    return ("reference_fts", "rowid") if library.backend.name == "sqlite" else ("reference_search", "reference_id")
+
+
+def indexed_ids(library: Library) -> set[int]:
+    """The records the full-text index has a row for."""
+    table, column = index_table(library)
+    with library.reading() as session:
+        return set(session.execute(text(f"SELECT {column} FROM {table}")).scalars())
+
+
+def damage(library: Library, *statements: tuple[str, dict]) -> None:
+    """Change rows behind refman's back, as a database shell would (foreign keys not enforced)."""
+    with library.engine.begin() as connection:
+        if library.backend.name == "postgresql":
+            connection.execute(text("SET LOCAL session_replication_role = replica"))
+        for statement, values in statements:
+            connection.execute(text(statement), values)

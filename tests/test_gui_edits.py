@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import test_gui
+from library_dumps import damage, index_table
 from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtTest import QTest
 from test_gui import row_of_pmid
 
 from refman.gui.main_window import MainWindow
+from refman.store.library import open_library
 
 # The window fixtures of test_gui: each window is closed and checked for leaked widgets and threads.
 settings = test_gui.settings
@@ -118,12 +119,15 @@ def test_history_forgets_deleted_records(qtbot, make_window, seeded_library):
     assert first in window.history.entries
 
 
-def test_check_library_finds_damage_shows_it_and_repairs_it(qtbot, make_window, seeded_library: Path):
-    connection = sqlite3.connect(seeded_library)
-    connection.execute("DELETE FROM reference_fts WHERE rowid IN (SELECT id FROM reference WHERE pmid = 99000005)")
-    connection.execute("UPDATE reference SET cited_count = 99 WHERE pmid = ?", (int(SAMPLE_PMID),))
-    connection.commit()
-    connection.close()
+def test_check_library_finds_damage_shows_it_and_repairs_it(qtbot, make_window, seeded_library: str):
+    library = open_library(seeded_library)
+    table, column = index_table(library)
+    damage(
+        library,
+        (f"DELETE FROM {table} WHERE {column} IN (SELECT id FROM reference WHERE pmid = 99000005)", {}),
+        ("UPDATE reference SET cited_count = 99 WHERE pmid = :pmid", {"pmid": int(SAMPLE_PMID)}),
+    )
+    library.dispose()
     window = make_window(seeded_library)
 
     wait_for_job(qtbot, window, window.edits.check_action.trigger)

@@ -16,7 +16,7 @@ from refman.gui.library_chooser import LIBRARY_KEY, OpenLibraryDialog
 from refman.gui.main_window import MainWindow
 from refman.services.importer import ImportService
 from refman.store.library import open_library
-from tests.test_gui import make_window, seeded_library, settings  # noqa: F401 - fixtures
+from tests.test_gui import make_window, settings  # noqa: F401 - fixtures
 from tests.test_gui_window import menu_actions
 
 PASSWORD = "s3cr3t-Pa55"
@@ -28,6 +28,16 @@ class Answers(list):
     def __init__(self) -> None:
         super().__init__()
         self.shown: list[OpenLibraryDialog] = []
+
+
+@pytest.fixture
+def seeded_file(tmp_path: Path, seeds: Path) -> Path:
+    """A library file holding the seeds: what the dialog is given to open (the window starts on either database)."""
+    path = tmp_path / "seeded" / "library.sqlite"
+    library = open_library(path)
+    ImportService(library).import_paths([seeds])
+    library.dispose()
+    return path
 
 
 @pytest.fixture
@@ -74,24 +84,24 @@ def test_open_library_is_in_the_file_menu_with_its_shortcut(make_window):
     assert action.shortcut().toString() == "Ctrl+Shift+L"
 
 
-def test_choosing_a_file_reopens_the_window_on_it_and_remembers_it(make_window, seeded_library, tmp_path, answers,
+def test_choosing_a_file_reopens_the_window_on_it_and_remembers_it(make_window, seeded_file, tmp_path, answers,
                                                                    reopened, settings):
     window = make_window(tmp_path / "empty.sqlite")
     assert window.model.rowCount() == 0
-    answers.append(str(seeded_library))
+    answers.append(str(seeded_file))
     new = choose(window, reopened)
     assert new is not None and new.isVisible()
     assert not window.isVisible()
-    assert new.library.file == seeded_library
+    assert new.library.file == seeded_file
     assert new.model.rowCount() == 7
     assert new.windowTitle().endswith("library.sqlite")
-    assert settings.value(LIBRARY_KEY) == str(seeded_library)
+    assert settings.value(LIBRARY_KEY) == str(seeded_file)
 
 
 def test_a_location_that_will_not_open_is_said_in_the_dialog_and_the_window_keeps_its_library(
-    make_window, seeded_library, tmp_path, answers, reopened, settings
+    make_window, seeded_file, tmp_path, answers, reopened, settings
 ):
-    window = make_window(seeded_library)
+    window = make_window(seeded_file)
     missing = tmp_path / "typo.sqlite"
     answers.append(str(missing))
     assert choose(window, reopened) is None
@@ -99,7 +109,7 @@ def test_a_location_that_will_not_open_is_said_in_the_dialog_and_the_window_keep
     assert dialog.result() != QDialog.DialogCode.Accepted
     assert dialog.error.text() == f"{missing}: no such library"
     assert not missing.exists()
-    assert window.isVisible() and window.library.file == seeded_library and window.model.rowCount() == 7
+    assert window.isVisible() and window.library.file == seeded_file and window.model.rowCount() == 7
     assert settings.value(LIBRARY_KEY) is None
 
 
@@ -156,7 +166,7 @@ def test_the_dialog_s_error_is_plain_text(qtbot, tmp_path: Path):
     assert dialog.error.textFormat().name == "PlainText"
 
 
-def test_open_recent_lists_the_libraries_opened_newest_first_and_opens_one(make_window, seeded_library, tmp_path,
+def test_open_recent_lists_the_libraries_opened_newest_first_and_opens_one(make_window, seeded_file, tmp_path,
                                                                           answers, reopened, settings):
     other = tmp_path / "other.sqlite"
     library = open_library(other)
@@ -164,12 +174,12 @@ def test_open_recent_lists_the_libraries_opened_newest_first_and_opens_one(make_
     window = make_window(tmp_path / "start.sqlite")
     answers.append(str(other))
     second = choose(window, reopened)
-    answers.append(str(seeded_library))
+    answers.append(str(seeded_file))
     third = choose(second, reopened)
     third.recent_menu.aboutToShow.emit()
     entries = third.recent_menu.actions()
-    assert [action.data() for action in entries] == [str(seeded_library), str(other)]
-    assert [action.text() for action in entries] == [f"&1 {seeded_library}", f"&2 {other}"]
+    assert [action.data() for action in entries] == [str(seeded_file), str(other)]
+    assert [action.text() for action in entries] == [f"&1 {seeded_file}", f"&2 {other}"]
     assert [action.shortcut().toString() for action in entries] == ["Ctrl+Alt+1", "Ctrl+Alt+2"]
     before = set(app._reopened)
     entries[1].trigger()
@@ -179,17 +189,17 @@ def test_open_recent_lists_the_libraries_opened_newest_first_and_opens_one(make_
     assert settings.value(LIBRARY_KEY) == str(other)
 
 
-def test_a_recent_library_that_will_not_open_is_said_in_the_status_bar(make_window, seeded_library, tmp_path,
+def test_a_recent_library_that_will_not_open_is_said_in_the_status_bar(make_window, seeded_file, tmp_path,
                                                                         reopened, settings):
     from refman.gui.library_chooser import RECENT_KEY
 
     gone = tmp_path / "gone.sqlite"
     settings.setValue(RECENT_KEY, [str(gone)])
-    window = make_window(seeded_library)
+    window = make_window(seeded_file)
     window.recent_menu.aboutToShow.emit()
     window.recent_menu.actions()[0].trigger()
     assert window.statusBar().currentMessage() == f"Not opened: {gone}: no such library"
-    assert window.isVisible() and window.library.file == seeded_library
+    assert window.isVisible() and window.library.file == seeded_file
     assert not gone.exists()
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -11,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QLineEdit, QMessageBox, QPlainTextEdit
+from sqlalchemy import text
 from test_gui import row_of_pmid
 
 from refman.gui.main_window import MainWindow
@@ -164,8 +164,10 @@ def test_a_pmid_another_record_holds_is_refused_naming_it(qtbot, make_window, se
 
 
 def test_a_stub_can_be_edited(qtbot, make_window, seeded_library):
-    with sqlite3.connect(seeded_library) as connection:
-        stub = connection.execute("SELECT id FROM reference WHERE is_stub = 1 ORDER BY id LIMIT 1").fetchone()[0]
+    library = open_library(seeded_library)
+    with library.reading() as session:
+        stub = session.execute(text("SELECT id FROM reference WHERE is_stub ORDER BY id LIMIT 1")).scalar_one()
+    library.dispose()
     window = make_window(seeded_library)
     assert window.show_reference(stub)
     window.record_editing.edit_action.trigger()
@@ -181,7 +183,7 @@ def test_an_undo_is_refused_when_another_program_changed_the_record_since(qtbot,
     open_form(qtbot, window)
     type_into(qtbot, field(window, "title"), "Mine")
     wait_for_job(qtbot, window, window.record_editing.save_action.trigger)
-    other = open_library(Path(seeded_library))
+    other = open_library(seeded_library)
     LibraryWriter(other).edit_text(window.shown_reference_id, ["journal=Changed elsewhere"])
     other.dispose()
     wait_for_job(qtbot, window, lambda: QTest.keyClick(window.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier))

@@ -464,4 +464,5 @@ class RecordEditing(QObject):
         self.buttons["edit"].setVisible(not editing)
         self.buttons["save"].setVisible(editing)
         self.buttons["cancel"].setVisible(editing)
-        self.edit_action.setEnabled(not editing and self._pane_shows is not None and not self._window.read_only)
+        self.edit_action.setEnabled(not editing and self._pane_shows is not None and not self._window.read_only
+                                    and not self._window.unreachable)

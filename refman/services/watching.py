@@ -29,6 +29,7 @@ from contextlib import contextmanager
 
 from refman.store.errors import first_line
 from refman.store.library import Library
+from refman.store.retrying import ConnectionLost
 from refman.store.watching import ChangeCounter, change_counter
 
 log = logging.getLogger(__name__)
@@ -50,7 +51,8 @@ def unreachable_line(library: Library) -> str:
 
 def unreachable_reason(library: Library, error: BaseException) -> str | None:
     """The one line for an error that came from the library's database being unreachable, else None."""
-    return unreachable_line(library) if library.backend.connection_lost(error) else None
+    lost = isinstance(error, ConnectionLost) or library.backend.connection_lost(error)
+    return unreachable_line(library) if lost else None
 
 
 class LibraryWatch:
