@@ -102,6 +102,26 @@ def test_past_z_the_suffixes_go_on_aa_ab_in_one_batch_and_the_next(service, libr
     assert {"ng2001cellsad", "ng2001cellsae"} <= set(_keys(library).values())
 
 
+def test_keys_with_suffixes_held_elsewhere_are_skipped_though_the_bare_key_is_free(service, library, tmp_path: Path):
+    """The library holds ``ng2001cellsa`` and ``ng2001cellsc`` but not the bare key (its record was re-keyed):
+    two new records of that base get the bare key and ``b``, whether they come in one batch or one by one."""
+    def ris(numbers: range) -> str:
+        return "".join(f"TY  - JOUR\nAU  - Ng, A\nPY  - 2001\nTI  - Cells number {n}\nER  - \n\n" for n in numbers)
+
+    (tmp_path / "three.ris").write_text(ris(range(3)), encoding="utf-8")
+    service.import_paths([tmp_path / "three.ris"])
+    with library.writing() as session:
+        set_citation_key(session, session.execute(select(reference_table.c.id).where(
+            reference_table.c.citation_key == "ng2001cellsb")).scalar_one(), "ng2001cellsc")
+        set_citation_key(session, session.execute(select(reference_table.c.id).where(
+            reference_table.c.citation_key == "ng2001cells")).scalar_one(), "MyOwnKey")
+    (tmp_path / "two.ris").write_text(ris(range(3, 5)), encoding="utf-8")
+    service.import_paths([tmp_path / "two.ris"])
+    assert sorted(_keys(library).values()) == sorted(
+        ["MyOwnKey", "ng2001cellsa", "ng2001cellsc", "ng2001cells", "ng2001cellsb"]
+    )
+
+
 def test_a_record_with_nothing_to_name_it_by_gets_ref_and_its_id(service, library, tmp_path: Path):
     (tmp_path / "bare.ris").write_text("TY  - JOUR\nDO  - 10.5555/bare\nER  - \n", encoding="utf-8")
     service.import_paths([tmp_path / "bare.ris"])

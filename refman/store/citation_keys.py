@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from refman.domain.citation_keys import CitationKeyError, candidates, check_key, suffixes
+from refman.domain.citation_keys import CitationKeyError, KeyRun, check_key
+from refman.store.backends import backend_of
 from refman.store.chunks import chunked
 from refman.store.schema import reference_table
 
@@ -33,6 +34,8 @@ class KeyBook:
         self.session = session
         self.taken: set[str] = set()  # lower-cased
         self.checked: set[str] = set()  # lower-cased keys already asked of the library
+        self._bases_read: set[str] = set()  # bases whose every suffixed key the library holds is in ``taken``
+        self._run = KeyRun(self.taken)  # gives keys from ``taken``, adding each to it
 
     def _look_up(self, keys: set[str]) -> None:
         unknown = sorted(keys - self.checked)
@@ -44,39 +47,23 @@ class KeyBook:
     def give(self, bases: Sequence[str | None]) -> list[str | None]:
         """A free key for each base (None stays None), first come first served in the order given.
 
-        The library is asked about the bare keys first, then about 26 suffixes,
-        then 676 more, ... only for the bases still without a key.
+        The library is asked about every bare key at once; a base whose bare
+        key is taken then has all the keys that start with it read in one
+        index range (``Backend.keys_starting_with``), and its suffixes are
+        tried in memory (``KeyRun``): a base shared by thousands of records
+        costs one read per batch, not one per suffix tried.
         """
-        keys: list[str | None] = [None] * len(bases)
-        pending = [i for i, base in enumerate(bases) if base]
-        tried = 0
-        depth = 1
-        while pending:
-            self._look_up({key for i in pending for key in candidates(bases[i] or "", depth)} - self.taken)
-            still = []
-            for i in pending:
-                base = bases[i] or ""
-                key = next((base + s for s in _suffixes(depth, tried) if (base + s).lower() not in self.taken), None)
-                if key is None:
-                    still.append(i)
-                    continue
-                self.taken.add(key.lower())
-                keys[i] = key
-            pending = still
-            tried = depth
-            depth = depth * 26 + 1
-        return keys
+        self._look_up({base.lower() for base in bases if base} - self.taken)
+        return [self._give(base) if base else None for base in bases]
 
-
-def _suffixes(depth: int, tried: int) -> list[str]:
-    """The suffixes from the ``tried``-th to the ``depth``-th ("" first)."""
-    found = []
-    for n, suffix in enumerate(suffixes()):
-        if n >= depth:
-            break
-        if n >= tried:
-            found.append(suffix)
-    return found
+    def _give(self, base: str) -> str:
+        lower = base.lower()
+        # Its bare key is taken (in the library, or by a record before it): suffixes will be tried, so
+        # every key of the library that starts with it must be known first.
+        if lower in self.taken and lower not in self._bases_read:
+            self.taken.update(backend_of(self.session).keys_starting_with(self.session, lower))
+            self._bases_read.add(lower)
+        return self._run.give(base)
 
 
 def find_by_key(session: Session, key: str) -> int | None:

@@ -126,6 +126,10 @@ class Backend(ABC):
         """The write failed for a reason that running it again may not meet (a deadlock, a serialization failure)."""
         return False
 
+    @abstractmethod
+    def keys_starting_with(self, session: Session, prefix: str) -> set[str]:
+        """Every citation key, lower-cased, that starts with ``prefix`` (lower-case), read as one index range."""
+
     # --- searching and listing -------------------------------------------------
 
     @abstractmethod

@@ -181,6 +181,14 @@ class PostgresBackend(Backend):
     def should_retry(self, error: DBAPIError) -> bool:
         return getattr(error.orig, "sqlstate", None) in _RETRY_STATES
 
+    def keys_starting_with(self, session: Session, prefix: str) -> set[str]:
+        # LIKE 'prefix%' on the text_pattern_ops index of lower(citation_key) (migration 0008).
+        pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        return set(session.execute(
+            text("SELECT lower(citation_key) FROM reference WHERE lower(citation_key) LIKE :pattern"),
+            {"pattern": pattern},
+        ).scalars())
+
     # --- searching and listing -------------------------------------------------
 
     def reindex(self, session: Session, ids: Iterable[int], *, new: Iterable[int] = ()) -> None:

@@ -158,6 +158,15 @@ class SqliteBackend(Backend):
         self.insert_rows(session, table, [{**row, "id": new_id} for row, new_id in zip(rows, ids)])
         return ids
 
+    def keys_starting_with(self, session: Session, prefix: str) -> set[str]:
+        # The index on lower(citation_key) compares bytes: the keys from the prefix up to the prefix followed by
+        # the highest character are one range of it.
+        return set(session.execute(
+            text("SELECT lower(citation_key) FROM reference "
+                 "WHERE lower(citation_key) >= :low AND lower(citation_key) < :high"),
+            {"low": prefix, "high": prefix + "\U0010ffff"},
+        ).scalars())
+
     # --- searching and listing -------------------------------------------------
 
     def reindex(self, session: Session, ids: Iterable[int], *, new: Iterable[int] = ()) -> None:
