@@ -176,13 +176,45 @@ class _Compiler:
         raise NotImplementedError
 
 
+class _IndexCompiler(_Compiler):
+    """What both full-text compilers share: the text terms of an AND go to the index as one query.
+
+    A subclass says what of a query the index alone answers (``pure``), how
+    its records are found (``any_hits``), and how an AND's terms are merged
+    (``all_of``).
+    """
+
+    def pure(self, query: Query) -> str | None:
+        raise NotImplementedError
+
+    def any_hits(self, match: str) -> Condition:
+        raise NotImplementedError
+
+    def all_of(self, terms: tuple[Query, ...]) -> tuple[Condition, str | None]:
+        raise NotImplementedError
+
+    def top(self, query: Query) -> tuple[Condition, str | None]:
+        terms = query.terms if isinstance(query, All) else (query,)
+        return self.all_of(terms)
+
+    def sql(self, query: Query) -> Condition:
+        if isinstance(query, All):
+            return self.all_of(query.terms)[0]
+        if isinstance(query, Any) and (match := self.pure(query)) is not None:
+            return self.any_hits(match)
+        return super().sql(query)
+
+    def words(self, term: Words) -> Condition:
+        return self.all_of((term,))[0]
+
+
 def _term_holds(field: _WordField, words: tuple[str, ...]) -> Condition:
     """A term of the field's kinds holds every word (as text: ``ILIKE``)."""
     likes = [T.c.value.ilike("%" + _escaped(word) + "%", "\\") for word in words]
     return exists().where(T.c.reference_id == R.c.id, T.c.kind.in_(field.term_kinds), *likes)
 
 
-class FtsCompiler(_Compiler):
+class FtsCompiler(_IndexCompiler):
     """SQLite: text terms as FTS5 ``MATCH`` queries, merged where an AND allows it."""
 
     def __init__(self, id_column) -> None:
@@ -195,19 +227,11 @@ class FtsCompiler(_Compiler):
         )
         return self.id_column.in_(found.columns(rowid=R.c.id.type))
 
-    def top(self, query: Query) -> tuple[Condition, str | None]:
-        terms = query.terms if isinstance(query, All) else (query,)
-        return self.all_of(terms)
+    def pure(self, query: Query) -> str | None:
+        return _pure_match(query)
 
-    def sql(self, query: Query) -> Condition:
-        if isinstance(query, All):
-            return self.all_of(query.terms)[0]
-        if isinstance(query, Any) and (match := _pure_match(query)) is not None:
-            return self.hits(match)
-        return super().sql(query)
-
-    def words(self, term: Words) -> Condition:
-        return self.all_of((term,))[0]
+    def any_hits(self, match: str) -> Condition:
+        return self.hits(match)
 
     def all_of(self, terms: tuple[Query, ...]) -> tuple[Condition, str | None]:
         """Every term: the text ones as one MATCH (``a AND b NOT c``), the others beside it."""
@@ -275,7 +299,7 @@ def _pure_match(query: Query) -> str | None:
     return None
 
 
-class TsqueryCompiler(_Compiler):
+class TsqueryCompiler(_IndexCompiler):
     """PostgreSQL: text terms as ``tsquery`` values on ``reference_search``, merged where an AND allows it.
 
     The same shape as :class:`FtsCompiler`: a term of the ``words`` vector
@@ -306,19 +330,11 @@ class TsqueryCompiler(_Compiler):
             return exists(probe.offset(literal_column("0")))
         return R.c.id.in_(select(search_table.c.reference_id).where(matches))
 
-    def top(self, query: Query) -> tuple[Condition, str | None]:
-        terms = query.terms if isinstance(query, All) else (query,)
-        return self.all_of(terms)
+    def pure(self, query: Query) -> str | None:
+        return _pure_tsquery(query)
 
-    def sql(self, query: Query) -> Condition:
-        if isinstance(query, All):
-            return self.all_of(query.terms)[0]
-        if isinstance(query, Any) and (match := _pure_tsquery(query)) is not None:
-            return self.hits("words", match)
-        return super().sql(query)
-
-    def words(self, term: Words) -> Condition:
-        return self.all_of((term,))[0]
+    def any_hits(self, match: str) -> Condition:
+        return self.hits("words", match)
 
     def all_of(self, terms: tuple[Query, ...]) -> tuple[Condition, str | None]:
         """Every term: the ``words`` ones as one ``tsquery`` (``a & b & !c``), the others beside it."""
