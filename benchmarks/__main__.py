@@ -309,6 +309,22 @@ def bench_gui(suite: Suite) -> None:
     suite.add(memory)
 
 
+def _sort_and_search(timings: dict, sort: Figure, search: Figure, *, sort_note: str = "") -> None:
+    """The worst sort and the median search of a run (the window's or the list service's), with their details."""
+    sorts = timings["sort_s"]
+    worst = max(sorts, key=sorts.get)
+    sort.value = _ms(sorts[worst])
+    sort.note = f"worst of {len(sorts)}: {worst}{sort_note}"
+    sort.detail = {"ms": {label: round(_ms(seconds), 1) for label, seconds in sorts.items()}}
+    searches = timings["search"]
+    slowest = max(searches, key=lambda item: item["seconds"])
+    search.value = _ms(timings["search_median_s"])
+    search.note = f"{len(searches)} queries; slowest {slowest['query']!r} {_ms(slowest['seconds']):.0f} ms"
+    search.detail = {"queries": [
+        {"query": item["query"], "ms": round(_ms(item["seconds"]), 1), "found": item["found"]} for item in searches
+    ]}
+
+
 def _ms(seconds: float) -> float:
     return seconds * 1000
 
@@ -317,19 +333,8 @@ def _fill_gui_figures(timings: dict[str, Any], first_paint: Figure, sort: Figure
                       follow: Figure, last_row: Figure) -> None:
     first_paint.value = _ms(timings["first_rows_painted_s"])
 
-    sorts = timings["sort_s"]
-    worst = max(sorts, key=sorts.get)
-    sort.value = _ms(sorts[worst])
-    sort.note = f"worst of {len(sorts)}: {worst}"
-    sort.detail = {"ms": {label: round(_ms(seconds), 1) for label, seconds in sorts.items()}}
+    _sort_and_search(timings, sort, search)
 
-    searches = timings["search"]
-    slowest = max(searches, key=lambda item: item["seconds"])
-    search.value = _ms(timings["search_median_s"])
-    search.note = f"{len(searches)} queries; slowest {slowest['query']!r} {_ms(slowest['seconds']):.0f} ms"
-    search.detail = {"queries": [
-        {"query": item["query"], "ms": round(_ms(item["seconds"]), 1), "found": item["found"]} for item in searches
-    ]}
 
     follows = timings["follow"]
     follow.value = _ms(timings["follow_median_s"])
@@ -390,17 +395,7 @@ def bench_pg_search(suite: Suite) -> None:
         suite.add(Figure(benchmark, f"build the {library}", "s", timings["prepare_s"]))
     opened.value = _ms(max(timings["open_s"]))
     opened.note = f"median {_ms(statistics.median(timings['open_s'])):.0f} ms"
-    sorts = timings["sort_s"]
-    worst = max(sorts, key=sorts.get)
-    sort.value, sort.note = _ms(sorts[worst]), f"worst of {len(sorts)}: {worst}; count and first 128 rows"
-    sort.detail = {"ms": {label: round(_ms(seconds), 1) for label, seconds in sorts.items()}}
-    searches = timings["search"]
-    slowest = max(searches, key=lambda item: item["seconds"])
-    search.value = _ms(timings["search_median_s"])
-    search.note = f"{len(searches)} queries; slowest {slowest['query']!r} {_ms(slowest['seconds']):.0f} ms"
-    search.detail = {"queries": [
-        {"query": item["query"], "ms": round(_ms(item["seconds"]), 1), "found": item["found"]} for item in searches
-    ]}
+    _sort_and_search(timings, sort, search, sort_note="; count and first 128 rows")
     complete.value = _ms(timings["search_complete_median_s"])
     for figure in figures:
         suite.add(figure)
