@@ -24,6 +24,8 @@ class SortKey(str, Enum):
     FREE_PMC = "free_pmc"
     DOI = "doi_key"  # DOIs are case-insensitive: they sort by their lower-case key
     ADDED = "created_at"
+    READ_STATUS = "read_status"  # unread, reading, read
+    RATING = "rating"
     ID = "id"
 
 
@@ -35,6 +37,14 @@ class ListQuery:
     search: str = ""
     sort: SortKey = SortKey.ID
     descending: bool = False
+    scope: str = ""
+    """What the sidebar chose, in the search language (``collection:"Thesis"``, ``tag:a tag:b``, a saved
+    search's query): the list shows the records that match it and the typed search."""
+
+    @property
+    def filtered(self) -> bool:
+        """Whether a search or the sidebar narrows the list."""
+        return bool(self.search.strip() or self.scope.strip())
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,3 +64,6 @@ class ListRow:
     authors: str | None = None
     created_at: datetime | None = None
     """When the record entered the library, in UTC (naive, as the library stores it)."""
+    read_status: int = 0
+    """0 unread, 1 reading, 2 read (``refman.domain.organising.ReadStatus``)."""
+    rating: int = 0

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
+from refman.domain.organising import NO_USER_DATA, UserData
+
 
 class LinkKind(str, Enum):
     """How two articles are related.  Each kind has a direction: source -> target."""
@@ -190,6 +192,8 @@ class ArticleRecord:
     warnings: tuple[str, ...] = ()
     # The name the record is cited by: a BibTeX entry's key on import, the library's key on export.
     citation_key: str | None = None
+    # Tags, collections, notes, status and rating: refman's own exports carry them (``refman-tags``...).
+    user_data: UserData = NO_USER_DATA
 
 
 @dataclass(frozen=True, slots=True)

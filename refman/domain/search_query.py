@@ -8,6 +8,8 @@ the position it is about).  The store turns the tree into SQL.
     year:2019  year:2015..2020  year:>=2015  year:<=2015  year:..2015  year:2015..
     pmid:25344374  pmcid:PMC4212345  doi:10.1016/…  lang:eng
     is:stub  has:abstract  has:pmcid  has:doi  has:pmid
+    tag:review  collection:"Thesis/Chapter 2"  note:word  rating:>=4  rating:3
+    is:unread  is:reading  is:read  is:unfiled
     a b  a AND b  a OR b  NOT a  -a  (a OR b) c
 
 ``NOT`` binds tighter than ``AND`` (the default between terms), which binds
@@ -62,8 +64,17 @@ class YearRange:
 
 
 @dataclass(frozen=True, slots=True)
+class RatingRange:
+    """``rating:`` — a rating 0–5, or an inclusive range (``rating:>=4``, ``rating:2..3``)."""
+
+    low: int
+    high: int
+    position: int
+
+
+@dataclass(frozen=True, slots=True)
 class FieldValue:
-    """A field matched by value: ``pmid:``, ``pmcid:``, ``doi:`` (normalised), ``lang:``, ``key:``."""
+    """A field matched by value: ``pmid:``, ``pmcid:``, ``doi:`` (normalised), ``lang:``, ``key:``, ``tag:``, ``collection:``."""
 
     field: str
     value: str
@@ -99,7 +110,7 @@ class Any:
     terms: tuple[Query, ...]
 
 
-Term = Words | YearRange | FieldValue | Flag
+Term = Words | YearRange | RatingRange | FieldValue | Flag
 Query = Term | Not | All | Any
 
 
@@ -108,6 +119,7 @@ Query = Term | Not | All | Any
 class FieldKind(Enum):
     WORDS = "words"
     YEAR = "year"
+    RATING = "rating"
     VALUE = "value"
     FLAG = "flag"
 
@@ -119,7 +131,11 @@ FIELDS: dict[str, FieldKind] = {
     "keyword": FieldKind.WORDS,
     "mesh": FieldKind.WORDS,
     "type": FieldKind.WORDS,
+    "note": FieldKind.WORDS,
     "year": FieldKind.YEAR,
+    "rating": FieldKind.RATING,
+    "tag": FieldKind.VALUE,
+    "collection": FieldKind.VALUE,
     "pmid": FieldKind.VALUE,
     "pmcid": FieldKind.VALUE,
     "doi": FieldKind.VALUE,
@@ -130,7 +146,10 @@ FIELDS: dict[str, FieldKind] = {
 }
 """Every field the language knows.  Whether the library can search one is the store's say."""
 
-FLAGS: dict[str, tuple[str, ...]] = {"is": ("stub", "edited"), "has": ("abstract", "doi", "pmcid", "pmid")}
+FLAGS: dict[str, tuple[str, ...]] = {
+    "is": ("stub", "edited", "unread", "reading", "read", "unfiled"),
+    "has": ("abstract", "doi", "pmcid", "pmid"),
+}
 
 _YEAR = re.compile(r"(?:(\d{1,4})?\.\.(\d{1,4})?|(\d{1,4})|(>=|<=|>|<)(\d{1,4}))")
 _FIELD_NAME = re.compile(r"([A-Za-z]+):")
@@ -347,6 +366,8 @@ def _term(token: _Token) -> Term | None:
         return Words(field, words, token.quoted, value, position)
     if kind is FieldKind.YEAR:
         return _year(value, position)
+    if kind is FieldKind.RATING:
+        return _rating(value, position)
     if kind is FieldKind.FLAG:
         allowed = FLAGS[field]
         if value.lower() not in allowed:
@@ -379,6 +400,19 @@ def _year(value: str, position: int) -> YearRange:
     if low is not None and high is not None and low > high:
         raise SearchError(f"year:{value} starts after it ends", position)
     return YearRange(low, high, position)
+
+
+def _rating(value: str, position: int) -> RatingRange:
+    """``rating:4``, ``rating:>=4``, ``rating:<3``, ``rating:2..4`` (0 is no rating)."""
+    try:
+        found = _year(value, position)
+    except SearchError:
+        found = None
+    low = 0 if found is None or found.low is None else found.low
+    high = 5 if found is None or found.high is None else found.high
+    if found is None or not (0 <= low <= 5 and 0 <= high <= 5):
+        raise SearchError(f"rating: takes 0 to 5 (rating:4), a range (rating:2..4) or rating:>=4, not {value!r}", position)
+    return RatingRange(low, high, position)
 
 
 def _field_value(field: str, value: str, position: int) -> str:

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from refman.services.changes import LibraryChanges
+from refman.services.changes import NO_CHANGES, LibraryChanges
 from refman.services.importer import ImportProgress, ImportReport, ImportService
 from refman.services.library import LibraryError
 from refman.services.library_writer import JobProgress, LibraryWriter, WriteJob
@@ -45,6 +45,8 @@ class ImportJob:
     paths: tuple[str, ...] = ()
     text: str | None = None
     label: str = "dropped text"
+    collection: int | None = None
+    """The collection chosen in the sidebar when the import started: the imported records are filed in it."""
 
 
 WriteGuard = Callable[[], AbstractContextManager[object]]
@@ -127,8 +129,25 @@ class _Worker(QObject):
         except Exception as error:  # any failure must still finish the job
             log.exception("The import of %s failed", job.label if job.text is not None else list(job.paths))
             failure = JobFailed(self._failure(error))
-        self._wrote(report.changes())
+        changes = report.changes()
+        if job.collection is not None:
+            changes = changes.merge(self._file(job, report))
+        self._wrote(changes)
         self.finished.emit(job, report, failure)
+
+    def _file(self, job: ImportJob, report: ImportReport) -> LibraryChanges:
+        """File what the import brought into the job's collection (a collection deleted meanwhile files nothing)."""
+        from refman.services.organising import OrganiseRefused
+
+        try:
+            with self.guard():
+                filed = self._writer.file_imported(report, job.collection) if job.collection is not None else None
+        except OrganiseRefused:
+            return NO_CHANGES
+        except Exception:  # the import itself is done and kept; the log says why the filing was not
+            log.exception("Filing the imported records into collection %s failed", job.collection)
+            return NO_CHANGES
+        return filed.changes if filed is not None else NO_CHANGES
 
     @Slot(object)
     def run_job(self, job: WriteJob) -> None:

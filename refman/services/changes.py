@@ -21,6 +21,10 @@ class Aspect(Enum):
     AUTHORS = "authors"
     LINKS = "links"  # citations, similar articles, comments...: the navigator's lists
     COUNTS = "counts"  # how many records, stubs and pages: the status bar
+    TAGS = "tags"  # tags, their names and which records carry them: the tag pane
+    COLLECTIONS = "collections"  # the collection tree and who is filed where: the sidebar
+    NOTES = "notes"
+    SAVED_SEARCHES = "saved_searches"
 
 
 EVERY_ASPECT = frozenset(Aspect)

@@ -24,6 +24,7 @@ from refman.services.deletion import DeleteOutcome, DeleteService
 from refman.services.editing import ChangedElsewhere, EditOutcome, EditRefused, EditService, RecordMissing
 from refman.services.importer import CancelCheck, ImportReport, ImportService, ProgressCallback
 from refman.services.library_check import CheckReport, LibraryCheck
+from refman.services.organising import Organised, OrganiseService
 from refman.services.undo import DeleteEntry, EditEntry, FieldEdits, Reverted, UndoEntry, apply_edit, edit_changes
 from refman.store.library import Library
 
@@ -138,11 +139,21 @@ class LibraryWriter:
         self.deletions = DeleteService(library)
         self.check = LibraryCheck(library)
         self.edits = EditService(library)
+        self.organise = OrganiseService(library)
 
     def import_paths(
         self, paths: Sequence[str], *, progress: ProgressCallback | None = None, cancelled: CancelCheck | None = None
     ) -> Imported:
         return Imported(self.importer.import_paths(paths, progress=progress, cancelled=cancelled))
+
+    def file_imported(self, report: ImportReport, collection: int | str) -> Organised | None:
+        """File the records an import brought (new and updated, not stubs) into a collection: an import
+        started with a collection chosen in the sidebar.  None when it brought none."""
+        ids = sorted({o.reference_id for o in report.outcomes
+                      if o.status in ("new", "updated", "unchanged") and o.reference_id is not None})
+        if not ids:
+            return None
+        return self.organise.file(collection, ids)
 
     def import_text(self, text: str, label: str = "pasted text") -> Imported:
         return Imported(self.importer.import_text(text, label))

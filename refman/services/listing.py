@@ -65,7 +65,7 @@ class ReferenceList:
         with self._library.reading() as session:
             # Past ``store_at_once`` the search is broad whatever its size: a backend whose count is not
             # cheap (PostgreSQL reads every hit's row) stops counting there.
-            hits = listing.search_hit_count(session, query.search, enough=store_at_once + 1) or 0
+            hits = listing.search_hit_count(session, query.search, enough=store_at_once + 1, scope=query.scope) or 0
             broad = hits > store_at_once
             first = None
             if broad:

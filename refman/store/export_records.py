@@ -11,8 +11,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
+from refman.domain.organising import NO_USER_DATA, UserData
 from refman.domain.records import ArticleRecord, Author, Citation
 from refman.store.chunks import chunked
+from refman.store.organising import user_data_of
 from refman.store.record_details import author_from_row
 from refman.store.schema import author_table, link_table, reference_table, term_table
 
@@ -36,14 +38,15 @@ def export_records(session: Session, ids: Iterable[int]) -> Iterator[ArticleReco
         terms = _terms(session, chunk)
         people = _people(session, chunk)
         links = _links(session, chunk)
+        users = user_data_of(session, chunk)
         for reference_id in chunk:
             row = rows.get(reference_id)
             if row is not None:
                 yield _record(row, terms.get(reference_id, {}), people.get(reference_id, {}),
-                              links.get(reference_id, {}))
+                              links.get(reference_id, {}), users.get(reference_id, NO_USER_DATA))
 
 
-def _record(row, terms: dict, people: dict, links: dict) -> ArticleRecord:
+def _record(row, terms: dict, people: dict, links: dict, user_data: UserData) -> ArticleRecord:
     extra = row.extra or {}
     return ArticleRecord(
         source_format="refman",
@@ -72,6 +75,7 @@ def _record(row, terms: dict, people: dict, links: dict) -> ArticleRecord:
         other_identifiers=tuple(tuple(pair) for pair in extra.get("identifiers", ())),
         links={key: tuple(items) for key, items in links.items()},
         citation_key=row.citation_key,
+        user_data=user_data,
         **{field: tuple(terms.get(kind, ())) for kind, field in _TERM_FIELDS.items()},
     )
 

@@ -24,7 +24,7 @@ R = reference_table
 def filtered(session: Session | Connection, query: ListQuery, columns: Sequence) -> Select | None:
     """The list's rows; raises ``SearchError`` when its search is not a search."""
     statement = select(*columns).select_from(R)
-    search = compile_search(query.search, backend_of(session))
+    search = compile_search(query.search, backend_of(session), scope=query.scope)
     if not (query.include_stubs or (search is not None and search.shows_stubs)):
         statement = statement.where(R.c.is_stub.is_(False))
     if search is not None:
@@ -107,7 +107,7 @@ def list_ids(session: Session, query: ListQuery, offset: int = 0, limit: int | N
 
 ROW_COLUMNS = (
     R.c.id, R.c.title, R.c.journal, R.c.year, R.c.pmid, R.c.cited_count, R.c.free_pmc,
-    R.c.is_stub, R.c.doi, R.c.pmcid, R.c.authors, R.c.created_at,
+    R.c.is_stub, R.c.doi, R.c.pmcid, R.c.authors, R.c.created_at, R.c.read_status, R.c.rating,
 )
 
 
@@ -125,6 +125,8 @@ def list_row(row) -> ListRow:
         pmcid=row.pmcid,
         authors=row.authors,
         created_at=row.created_at,
+        read_status=row.read_status or 0,
+        rating=row.rating or 0,
     )
 
 
@@ -140,7 +142,7 @@ def list_rows(session: Session, query: ListQuery, offset: int = 0, limit: int | 
 
 # -- searches --------------------------------------------------------------------------------
 
-def search_hit_count(session: Session, user_text: str, *, enough: int | None = None) -> int | None:
+def search_hit_count(session: Session, user_text: str, *, enough: int | None = None, scope: str = "") -> int | None:
     """How many records a search may find, stubs included: its cheap size, never less than it finds.
 
     The count of the full-text match every hit must have, or, for a search
@@ -151,7 +153,7 @@ def search_hit_count(session: Session, user_text: str, *, enough: int | None = N
     ``SearchError`` when the text is not a search.
     """
     backend = backend_of(session)
-    search = compile_search(user_text, backend)
+    search = compile_search(user_text, backend, scope=scope)
     if not backend.finds_first_rows:
         return None
     if search is None:
@@ -180,15 +182,17 @@ def first_rows(session: Session, query: ListQuery, limit: int, *, budget: int | 
     or the backend cannot walk an index that way (``Backend.finds_first_rows``).
     """
     backend = backend_of(session)
-    if not query.search.strip():
+    if not query.filtered:
         return None
     if not backend.finds_first_rows:
-        compile_search(query.search, backend)  # text that is not a search is refused the same everywhere
+        compile_search(query.search, backend, scope=query.scope)  # text that is not a search is refused the same everywhere
         return None
     # ``id + 0`` keeps SQLite from starting at the hits (a lookup each, then a sort of them all):
     # it walks the sort column's index and probes the hits instead.  In id order the hits come
     # in the list's order: SQLite reads them in turn and stops at the limit.
-    search = compile_search(query.search, backend, id_column=R.c.id if query.sort is SortKey.ID else R.c.id + 0)
+    search = compile_search(
+        query.search, backend, id_column=R.c.id if query.sort is SortKey.ID else R.c.id + 0, scope=query.scope
+    )
     if search is None:
         return None
     include_stubs = query.include_stubs or search.shows_stubs

@@ -71,6 +71,9 @@ class ReferenceRow(Base):
     citation_key: Mapped[str | None] = mapped_column(String(200))
     # Moved on by every write of the record's content: an edit based on an older version is refused.
     version: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("1"))
+    # The user's own: 0 unread, 1 reading, 2 read (``refman.domain.organising.ReadStatus``), and 0-5 stars.
+    read_status: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"), default=0)
+    rating: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"), default=0)
 
     __table_args__ = (
         Index(CITATION_KEY_INDEX, func.lower(text("citation_key")), unique=True),
@@ -84,6 +87,9 @@ class ReferenceRow(Base):
         Index("ix_reference_stub_authors", "is_stub", "authors"),
         Index("ix_reference_stub_doi", "is_stub", "doi_key"),
         Index("ix_reference_stub_added", "is_stub", "created_at"),
+        # With ``id``: the list's ties are in id order, which PostgreSQL's index must hold (SQLite's holds it anyway).
+        Index("ix_reference_stub_read_status", "is_stub", "read_status", "id"),
+        Index("ix_reference_stub_rating", "is_stub", "rating", "id"),
     )
 
 
@@ -174,6 +180,75 @@ class PageRow(Base):
     imported_at: Mapped[datetime] = mapped_column(DateTime)
 
 
+class TagRow(Base):
+    """A tag: its name as first typed, unique whatever its case (``name_key``), and an optional colour."""
+
+    __tablename__ = "tag"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str] = mapped_column(String(200), unique=True)
+    colour: Mapped[str | None] = mapped_column(String(20))
+
+
+class ReferenceTagRow(Base):
+    __tablename__ = "reference_tag"
+
+    reference_id: Mapped[int] = mapped_column(
+        ForeignKey("reference.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag_id: Mapped[int] = mapped_column(ForeignKey("tag.id", ondelete="CASCADE"), primary_key=True)
+
+    # Filtering the list by a tag and counting a tag's records start from the tag.
+    __table_args__ = (Index("ix_reference_tag_tag", "tag_id", "reference_id"),)
+
+
+class CollectionRow(Base):
+    """A collection in the tree (``parent_id`` None: at the top); names unique among siblings whatever their case."""
+
+    __tablename__ = "collection"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("collection.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str] = mapped_column(String(200))
+
+
+class CollectionMemberRow(Base):
+    __tablename__ = "collection_member"
+
+    collection_id: Mapped[int] = mapped_column(ForeignKey("collection.id", ondelete="CASCADE"), primary_key=True)
+    reference_id: Mapped[int] = mapped_column(
+        ForeignKey("reference.id", ondelete="CASCADE"), primary_key=True
+    )
+
+    # "Unfiled" and a record's collections start from the record.
+    __table_args__ = (Index("ix_collection_member_reference", "reference_id"),)
+
+
+class NoteRow(Base):
+    """A note on a record: Markdown text, searched by the full-text index."""
+
+    __tablename__ = "note"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference_id: Mapped[int] = mapped_column(ForeignKey("reference.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    modified_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class SavedSearchRow(Base):
+    """A search-language query saved under a name (unique whatever its case)."""
+
+    __tablename__ = "saved_search"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str] = mapped_column(String(200), unique=True)
+    query: Mapped[str] = mapped_column(Text)
+
+
 # The mapped classes' tables, as ``Table`` (``__table__`` is typed as any ``FromClause``).
 reference_table = Base.metadata.tables[ReferenceRow.__tablename__]
 link_table = Base.metadata.tables[LinkRow.__tablename__]
@@ -181,3 +256,9 @@ term_table = Base.metadata.tables[TermRow.__tablename__]
 author_table = Base.metadata.tables[AuthorRow.__tablename__]
 page_table = Base.metadata.tables[PageRow.__tablename__]
 user_edit_table = Base.metadata.tables[UserEditRow.__tablename__]
+tag_table = Base.metadata.tables[TagRow.__tablename__]
+reference_tag_table = Base.metadata.tables[ReferenceTagRow.__tablename__]
+collection_table = Base.metadata.tables[CollectionRow.__tablename__]
+collection_member_table = Base.metadata.tables[CollectionMemberRow.__tablename__]
+note_table = Base.metadata.tables[NoteRow.__tablename__]
+saved_search_table = Base.metadata.tables[SavedSearchRow.__tablename__]

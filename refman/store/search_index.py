@@ -15,15 +15,16 @@ from sqlalchemy import Column, Connection, Integer, MetaData, Table, func, selec
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Session
 
-from refman.store.schema import author_table, reference_table, term_table
+from refman.store.schema import author_table, note_table, reference_table, term_table
 from refman.store.search_words import search_vector
 
 R = reference_table
 T = term_table
 A = author_table
+N = note_table
 
 INDEX_ALL_SQL = """
-    INSERT INTO reference_fts (rowid, title, abstract, keywords, mesh, journal, identifiers, authors)
+    INSERT INTO reference_fts (rowid, title, abstract, keywords, mesh, journal, identifiers, authors, notes)
     SELECT r.id, r.title, coalesce(r.abstract, r.citation_text),
            (SELECT group_concat(t.value, ' ') FROM term t
              WHERE t.reference_id = r.id AND t.kind = 'keyword'),
@@ -34,7 +35,8 @@ INDEX_ALL_SQL = """
                 || coalesce(r.doi, '')),
            (SELECT group_concat(trim(coalesce(a.family, '') || ' ' || coalesce(a.given, '') || ' '
                                      || coalesce(a.collective, '')), ' ')
-              FROM author a WHERE a.reference_id = r.id)
+              FROM author a WHERE a.reference_id = r.id),
+           (SELECT group_concat(n.text, ' ') FROM (SELECT text FROM note WHERE reference_id = r.id ORDER BY id) n)
       FROM reference r
 """
 """What SQLite's FTS5 index holds for every record; tools that build a library in bulk run it as is."""
@@ -59,16 +61,18 @@ search_table = Table(
     Column("words", TSVECTOR, nullable=False),
     Column("keywords", TSVECTOR, nullable=False),
     Column("mesh", TSVECTOR, nullable=False),
+    Column("notes", TSVECTOR, nullable=False),
 )
 """PostgreSQL's full-text index: a row per record (migration 0006 makes it, with a GIN index on each vector).
 
 ``words`` holds every field FTS5's table holds, in one vector, each field a
 weight a search of one field asks for (:data:`FIELD_WEIGHTS`); ``keywords``
-and ``mesh`` are those FTS5 columns again, for ``keyword:`` ``mesh:`` ``type:``.
+and ``mesh`` are those FTS5 columns again, for ``keyword:`` ``mesh:`` ``type:``, and ``notes``
+the user's notes for ``note:`` (migration 0009).
 """
 
 FIELD_WEIGHTS = {"title": "A", "authors": "B", "journal": "C"}
-"""The weight of a field in ``words``; the others (abstract, keywords, MeSH, identifiers) are ``D``."""
+"""The weight of a field in ``words``; the others (abstract, keywords, MeSH, identifiers, notes) are ``D``."""
 
 MESH_KINDS = ("mesh", "substance", "publication_type")
 
@@ -98,11 +102,17 @@ def index_rows(bind: Session | Connection, ids: Sequence[int]) -> list[dict[str,
         .order_by(A.c.reference_id, A.c.role, A.c.position)
     ):
         authors[reference_id].append(f"{family or ''} {given or ''} {collective or ''}")
+    notes: dict[int, list[str]] = defaultdict(list)
+    for reference_id, note in bind.execute(
+        select(N.c.reference_id, N.c.text).where(N.c.reference_id.in_(ids)).order_by(N.c.reference_id, N.c.id)
+    ):
+        notes[reference_id].append(note or "")
     rows = []
     for record in records:
         keyword_text = " ".join(keywords.get(record.id, ()))
         mesh_text = " ".join(mesh.get(record.id, ()))
         identifiers = f"{record.pmid or ''} {record.pmcid or ''} {record.doi or ''}"
+        note_text = " ".join(notes.get(record.id, ()))
         rows.append({
             "reference_id": record.id,
             "words": search_vector([
@@ -113,8 +123,10 @@ def index_rows(bind: Session | Connection, ids: Sequence[int]) -> list[dict[str,
                 (mesh_text, "D"),
                 (identifiers, "D"),
                 (record.abstract, "D"),
+                (note_text, "D"),
             ]),
             "keywords": search_vector([(keyword_text, "D")]),
             "mesh": search_vector([(mesh_text, "D")]),
+            "notes": search_vector([(note_text, "D")]),
         })
     return rows

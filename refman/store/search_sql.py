@@ -40,6 +40,7 @@ from refman.domain.search_query import (
     Flag,
     Not,
     Query,
+    RatingRange,
     SearchError,
     Words,
     YearRange,
@@ -48,7 +49,16 @@ from refman.domain.search_query import (
 )
 from refman.store.backends.base import Backend
 from refman.store.citation_keys import lower_key
-from refman.store.schema import reference_table, term_table, user_edit_table
+from refman.domain.organising import NameRefused, ReadStatus, collection_path, name_key
+from refman.store.schema import (
+    collection_member_table,
+    collection_table,
+    reference_table,
+    reference_tag_table,
+    tag_table,
+    term_table,
+    user_edit_table,
+)
 from refman.store.search_index import FIELD_WEIGHTS, search_table
 from refman.store.search_words import words_query
 
@@ -75,12 +85,35 @@ _WORD_FIELDS: dict[str | None, _WordField] = {
     "keyword": _WordField("keywords"),
     "mesh": _WordField("mesh", ("mesh", "substance")),
     "type": _WordField("mesh", ("publication_type",)),
+    "note": _WordField("notes"),
 }
 
 
 def _known(column, condition: Condition) -> Condition:
     """``column`` is set and ``condition`` holds: so that NOT of it keeps records without the value."""
     return and_(column.is_not(None), condition)
+
+
+def _tagged(name: str) -> Condition:
+    """Records with the tag of this name, whatever its case: the tag's pairs, read from the tag's index."""
+    tag = select(tag_table.c.id).where(tag_table.c.name_key == name_key(name)).scalar_subquery()
+    return R.c.id.in_(select(reference_tag_table.c.reference_id).where(reference_tag_table.c.tag_id == tag))
+
+
+def _in_collection(path: str) -> Condition:
+    """Records in the collection at this path (names whatever their case) or any collection under it."""
+    C = collection_table
+    try:
+        names = collection_path(path)
+    except NameRefused:
+        return false()
+    found = select(C.c.id).where(C.c.parent_id.is_(None), C.c.name_key == name_key(names[0]))
+    for name in names[1:]:
+        found = select(C.c.id).where(C.c.parent_id.in_(found), C.c.name_key == name_key(name))
+    below = found.cte("below", recursive=True)
+    below = below.union_all(select(C.c.id).where(C.c.parent_id == below.c.id))
+    members = collection_member_table
+    return R.c.id.in_(select(members.c.reference_id).where(members.c.collection_id.in_(select(below.c.id))))
 
 
 _VALUE_FIELDS: dict[str, Callable[[str], Condition]] = {
@@ -90,11 +123,17 @@ _VALUE_FIELDS: dict[str, Callable[[str], Condition]] = {
     "lang": lambda value: _known(R.c.language, func.lower(R.c.language).like(_escaped(value.lower()) + "%", "\\")),
     # Keys are unique case-insensitively: the lookup walks the index on lower(citation_key).
     "key": lambda value: _known(R.c.citation_key, lower_key == value.strip().lower()),
+    "tag": _tagged,
+    "collection": _in_collection,
 }
 
 _FLAGS: dict[tuple[str, str], Callable[[], Condition]] = {
     ("is", "stub"): lambda: R.c.is_stub.is_(True),
     ("is", "edited"): lambda: exists().where(user_edit_table.c.reference_id == R.c.id),
+    ("is", "unread"): lambda: R.c.read_status == int(ReadStatus.UNREAD),
+    ("is", "reading"): lambda: R.c.read_status == int(ReadStatus.READING),
+    ("is", "read"): lambda: R.c.read_status == int(ReadStatus.READ),
+    ("is", "unfiled"): lambda: R.c.id.not_in(select(collection_member_table.c.reference_id)),
     ("has", "abstract"): lambda: and_(R.c.abstract.is_not(None), R.c.abstract != ""),
     ("has", "doi"): lambda: R.c.doi.is_not(None),
     ("has", "pmcid"): lambda: R.c.pmcid.is_not(None),
@@ -112,15 +151,32 @@ class CompiledSearch:
     """The query asks for stubs (``is:stub``): they are listed even when the list hides them."""
 
 
-def compile_search(user_text: str, backend: Backend, *, id_column=None) -> CompiledSearch | None:
+def compile_search(user_text: str, backend: Backend, *, id_column=None, scope: str = "") -> CompiledSearch | None:
     """The SQL for a search; None for blank text.  Raises ``SearchError`` for text that is not a search.
 
     ``id_column`` is the reference id the FTS hits are tested against (``id + 0``
     keeps SQLite walking the sort column's index, see ``listing.first_rows``).
+    ``scope`` is a second search every record found must match as well: the
+    sidebar's choice (``collection:"Thesis"``, ``tag:review``, a saved search),
+    compiled on its own so that an error in the typed search is placed in it.
     """
+    compiled = [
+        _compiled(text, backend, id_column) for text in (user_text, scope) if text and text.strip()
+    ]
+    if not compiled:
+        return None
+    if len(compiled) == 1:
+        return compiled[0]
+    typed, chosen = compiled
+    return CompiledSearch(
+        and_(typed.condition, chosen.condition), typed.match or chosen.match, typed.shows_stubs or chosen.shows_stubs
+    )
+
+
+def _compiled(user_text: str, backend: Backend, id_column) -> CompiledSearch:
     query = parse_search(user_text)
     if query is None:
-        return None
+        raise SearchError("nothing to search for", 0)
     compiler = backend.words_compiler(id_column)
     condition, match = compiler.top(query)
     return CompiledSearch(condition, match, mentions(query, "is", "stub"))
@@ -160,6 +216,8 @@ class _Compiler:
             if query.high is not None:
                 bounds.append(R.c.year <= query.high)
             return _known(R.c.year, and_(*bounds))
+        if isinstance(query, RatingRange):
+            return R.c.rating.between(query.low, query.high)
         if isinstance(query, FieldValue):
             field = _VALUE_FIELDS.get(query.field)
             if field is None:

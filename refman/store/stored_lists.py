@@ -68,7 +68,7 @@ class StoredList:
         the thread that builds), so another thread can stop a long build.
         Raises ``SearchError`` when the query's search is not a search.
         """
-        compile_search(query.search, backend_of(self._engine))  # text that is not a search leaves the table as it was
+        compile_search(query.search, backend_of(self._engine), scope=query.scope)  # text that is not a search leaves the table as it was
         connection = self._connect()
         self.query, self.count = None, 0
         if cancelled():

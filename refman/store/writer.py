@@ -47,6 +47,7 @@ from refman.store.chunks import chunked
 from refman.store.citation_keys import KeyBook
 from refman.store.derived import recount_citations, unneeded_stubs
 from refman.store.identities import Identities, Known, still_lacking
+from refman.store.organising import RowLog, apply_user_data, move_user_data
 from refman.store.row_versions import moved_on
 from refman.store.schema import author_table, link_table, page_table, reference_table, term_table, user_edit_table
 from refman.store.search_index import reindex
@@ -128,9 +129,18 @@ class _BatchWriter:
             self._write_page_rows(todo, page_ids)
             self._give_citation_keys(written)
             self._swap_back_edits(users)
+            self._apply_user_data(todo, page_ids)
             results.update(written)
             reindex(self.session, self.reindex, new=self.new_ids)
         return [results[index] for index in range(len(self.pages))]
+
+    def _apply_user_data(self, todo: list[tuple[int, IncomingPage]], page_ids: dict[int, int]) -> None:
+        """Tags, collections, notes, status and rating a record file carries (refman's own exports): added, never overwriting."""
+        for index, incoming in todo:
+            page = incoming.page
+            if isinstance(page, ArticleRecord) and not page.user_data.is_empty:
+                apply_user_data(self.session, page_ids[index], page.user_data, RowLog(), reindexing=False)
+                self.reindex.add(page_ids[index])
 
     def _swap_in_imported(self) -> dict[int, dict[str, Any]]:
         """Put the latest imported values of the records the batch may touch in place of the user's edits.
@@ -446,6 +456,9 @@ class _BatchWriter:
         self.recount.update(self.session.execute(cited_by_stub).scalars())
         for end in ("source_id", "target_id"):
             self.session.execute(update(L).where(L.c[end] == stub.id).values({end: known.id}))
+        # What the user gave the stub (tags, collections, notes...) is the record's now.
+        if move_user_data(self.session, stub.id, known.id, reindexing=False):
+            self.reindex.update((stub.id, known.id))
         # The stub gives up its identifiers now; it is forgotten with the batch's other unneeded
         # stubs, once every new row has its id.
         self.session.execute(

@@ -68,8 +68,9 @@ CONNECT_TIMEOUT_SECONDS = 5
 
 
 _INDEX = text(
-    "INSERT INTO reference_search (reference_id, words, keywords, mesh) "
-    "VALUES (:reference_id, CAST(:words AS tsvector), CAST(:keywords AS tsvector), CAST(:mesh AS tsvector))"
+    "INSERT INTO reference_search (reference_id, words, keywords, mesh, notes) "
+    "VALUES (:reference_id, CAST(:words AS tsvector), CAST(:keywords AS tsvector), CAST(:mesh AS tsvector), "
+    "CAST(:notes AS tsvector))"
 )
 _UNINDEX = text("DELETE FROM reference_search WHERE reference_id IN :ids").bindparams(bindparam("ids", expanding=True))
 
@@ -80,10 +81,10 @@ _INDEXED_AFTER = text(
 )
 _DIFFERING = text(
     "SELECT s.reference_id FROM reference_search s "
-    "JOIN jsonb_to_recordset(CAST(:rows AS jsonb)) AS v(reference_id integer, words text, keywords text, mesh text) "
+    "JOIN jsonb_to_recordset(CAST(:rows AS jsonb)) AS v(reference_id integer, words text, keywords text, mesh text, notes text) "
     "ON v.reference_id = s.reference_id "
     "WHERE s.words <> CAST(v.words AS tsvector) OR s.keywords <> CAST(v.keywords AS tsvector) "
-    "OR s.mesh <> CAST(v.mesh AS tsvector)"
+    "OR s.mesh <> CAST(v.mesh AS tsvector) OR s.notes <> CAST(v.notes AS tsvector)"
 )
 
 
