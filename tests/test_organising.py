@@ -106,6 +106,7 @@ def test_collections_file_with_sub_collections_and_unfiled(library, organise, id
     assert tree.counts[paths["Thesis/Chapter 2"]] == (2, 2)
     assert found(library, 'collection:"thesis/chapter 2"') == {a, b}
     assert found(library, "collection:Thesis") == {a, b, c}
+    assert found(library, "in:thesis") == {c}  # the collection alone, without its sub-collections
     assert d in found(library, "is:unfiled") and not {a, b, c} & found(library, "is:unfiled")
     organise.file("Thesis", [a])  # in both: counted once with the sub-collection's
     assert organise.collection_tree().counts[paths["Thesis"]] == (2, 3)

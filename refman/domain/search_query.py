@@ -8,7 +8,8 @@ the position it is about).  The store turns the tree into SQL.
     year:2019  year:2015..2020  year:>=2015  year:<=2015  year:..2015  year:2015..
     pmid:25344374  pmcid:PMC4212345  doi:10.1016/…  lang:eng
     is:stub  has:abstract  has:pmcid  has:doi  has:pmid
-    tag:review  collection:"Thesis/Chapter 2"  note:word  rating:>=4  rating:3
+    tag:review  collection:"Thesis/Chapter 2" (with its sub-collections)  in:"Thesis" (without them)
+    note:word  rating:>=4  rating:3
     is:unread  is:reading  is:read  is:unfiled
     a b  a AND b  a OR b  NOT a  -a  (a OR b) c
 
@@ -136,6 +137,7 @@ FIELDS: dict[str, FieldKind] = {
     "rating": FieldKind.RATING,
     "tag": FieldKind.VALUE,
     "collection": FieldKind.VALUE,
+    "in": FieldKind.VALUE,
     "pmid": FieldKind.VALUE,
     "pmcid": FieldKind.VALUE,
     "doi": FieldKind.VALUE,

@@ -100,8 +100,8 @@ def _tagged(name: str) -> Condition:
     return R.c.id.in_(select(reference_tag_table.c.reference_id).where(reference_tag_table.c.tag_id == tag))
 
 
-def _in_collection(path: str) -> Condition:
-    """Records in the collection at this path (names whatever their case) or any collection under it."""
+def _in_collection(path: str, *, below: bool = True) -> Condition:
+    """Records in the collection at this path (names whatever their case) or, ``below``, any collection under it."""
     C = collection_table
     try:
         names = collection_path(path)
@@ -110,10 +110,12 @@ def _in_collection(path: str) -> Condition:
     found = select(C.c.id).where(C.c.parent_id.is_(None), C.c.name_key == name_key(names[0]))
     for name in names[1:]:
         found = select(C.c.id).where(C.c.parent_id.in_(found), C.c.name_key == name_key(name))
-    below = found.cte("below", recursive=True)
-    below = below.union_all(select(C.c.id).where(C.c.parent_id == below.c.id))
     members = collection_member_table
-    return R.c.id.in_(select(members.c.reference_id).where(members.c.collection_id.in_(select(below.c.id))))
+    if not below:
+        return R.c.id.in_(select(members.c.reference_id).where(members.c.collection_id.in_(found)))
+    tree = found.cte("below", recursive=True)
+    tree = tree.union_all(select(C.c.id).where(C.c.parent_id == tree.c.id))
+    return R.c.id.in_(select(members.c.reference_id).where(members.c.collection_id.in_(select(tree.c.id))))
 
 
 _VALUE_FIELDS: dict[str, Callable[[str], Condition]] = {
@@ -125,6 +127,7 @@ _VALUE_FIELDS: dict[str, Callable[[str], Condition]] = {
     "key": lambda value: _known(R.c.citation_key, lower_key == value.strip().lower()),
     "tag": _tagged,
     "collection": _in_collection,
+    "in": lambda path: _in_collection(path, below=False),
 }
 
 _FLAGS: dict[tuple[str, str], Callable[[], Condition]] = {
