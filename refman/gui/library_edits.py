@@ -21,6 +21,7 @@ from refman.gui.check_report import CheckReportDialog
 from refman.gui.reference_model import IdRole
 from refman.gui.write_lane import JobFailed, WriteLane
 from refman.services.library_writer import Checked, CheckJob, Deleted, DeleteJob, UndoJob, UndoResult, WriteJob
+from refman.services.organising import Organised, OrganiseJob
 from refman.services.undo import UNDO_LIMIT, UndoEntry, UndoStack
 
 if TYPE_CHECKING:
@@ -137,6 +138,22 @@ class LibraryEdits(QObject):
         self._status(f"Redoing the {entry.name[0].lower()}{entry.name[1:]}…")
         self._submit(UndoJob(entry, redo=True), None)
 
+    def organise(self, job: OrganiseJob) -> None:
+        """Run a tag, collection, note, status, rating or saved-search write: its entry goes onto the undo stack.
+
+        The views follow the write's ``LibraryChanges``; the status bar says what was done (or why not).
+        """
+        self._status(f"{job.label[0].upper()}{job.label[1:]}…")
+        self._submit(job, None)
+
+    def _organised(self, result: Organised) -> None:
+        message = result.message
+        if result.entry is not None:
+            self.undo_stack.push(result.entry)
+            message += f" · Undo with {_shortcut_text(self.undo_action)}"
+        self._status(message, 10000 if result.entry is not None else 15000)
+        self._update_undo_actions()
+
     def push_undo(self, entry: UndoEntry) -> None:
         """A write made elsewhere in the window (an edit in the form) goes onto the one undo stack."""
         self.undo_stack.push(entry)
@@ -240,6 +257,8 @@ class LibraryEdits(QObject):
             self._reverted(result)
         elif isinstance(result, Checked):
             self._checked(result)
+        elif isinstance(result, Organised):
+            self._organised(result)
 
     def _status(self, text: str, timeout: int = 0) -> None:
         self._window.statusBar().showMessage(text, timeout)

@@ -32,8 +32,17 @@ from refman.store.organising import (
 from refman.store.retrying import write_with_retries
 
 __all__ = [
-    "CollectionNode", "CollectionTree", "NoteRecord", "Organised", "OrganiseEntry", "OrganiseJob",
-    "OrganiseRefused", "OrganiseService", "SavedSearch", "TagCount", "changes_of",
+    "CollectionNode",
+    "CollectionTree",
+    "NoteRecord",
+    "OrganiseEntry",
+    "OrganiseJob",
+    "OrganiseRefused",
+    "OrganiseService",
+    "Organised",
+    "SavedSearch",
+    "TagCount",
+    "changes_of",
 ]
 
 _ASPECT_OF_TABLE = {

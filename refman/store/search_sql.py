@@ -33,6 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import TSQUERY
 
 from refman.domain.identifiers import doi_key
+from refman.domain.organising import NameRefused, ReadStatus, collection_path, name_key
 from refman.domain.search_query import (
     All,
     Any,
@@ -49,7 +50,6 @@ from refman.domain.search_query import (
 )
 from refman.store.backends.base import Backend
 from refman.store.citation_keys import lower_key
-from refman.domain.organising import NameRefused, ReadStatus, collection_path, name_key
 from refman.store.schema import (
     collection_member_table,
     collection_table,
@@ -102,19 +102,18 @@ def _tagged(name: str) -> Condition:
 
 def _in_collection(path: str, *, below: bool = True) -> Condition:
     """Records in the collection at this path (names whatever their case) or, ``below``, any collection under it."""
-    C = collection_table
     try:
         names = collection_path(path)
     except NameRefused:
         return false()
-    found = select(C.c.id).where(C.c.parent_id.is_(None), C.c.name_key == name_key(names[0]))
+    found = select(collection_table.c.id).where(collection_table.c.parent_id.is_(None), collection_table.c.name_key == name_key(names[0]))
     for name in names[1:]:
-        found = select(C.c.id).where(C.c.parent_id.in_(found), C.c.name_key == name_key(name))
+        found = select(collection_table.c.id).where(collection_table.c.parent_id.in_(found), collection_table.c.name_key == name_key(name))
     members = collection_member_table
     if not below:
         return R.c.id.in_(select(members.c.reference_id).where(members.c.collection_id.in_(found)))
     tree = found.cte("below", recursive=True)
-    tree = tree.union_all(select(C.c.id).where(C.c.parent_id == tree.c.id))
+    tree = tree.union_all(select(collection_table.c.id).where(collection_table.c.parent_id == tree.c.id))
     return R.c.id.in_(select(members.c.reference_id).where(members.c.collection_id.in_(select(tree.c.id))))
 
 
