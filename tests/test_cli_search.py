@@ -59,8 +59,8 @@ def test_asking_for_stubs_lists_them_without_the_stubs_flag(capsys, known):
         ('title:"multiple sclerosis', "a quote is not closed (at character 7)"),
         ("(sclerosis OR thyroid", "this bracket is not closed (at character 1)"),
         ("sclerosis OR", "OR needs a search term after it (at character 11)"),
-        ("foo:bar", '"foo:" is not a field (title: author: journal: keyword: mesh: type: year: pmid: pmcid: doi: lang: '
-                    'key: is: has:); quote text with a colon (at character 1)'),
+        ("foo:bar", '"foo:" is not a field (title: author: journal: keyword: mesh: type: note: year: rating: pmid: '
+                    'pmcid: doi: lang: key: tag: collection: in: is: has:); quote text with a colon (at character 1)'),
     ],
 )
 def test_a_query_that_is_not_a_search_exits_2_with_its_reason_on_one_line(capsys, known, query, reason):

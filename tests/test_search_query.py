@@ -100,8 +100,8 @@ def test_blank_text_is_no_search(text):
         ("year:2020..2015", "year:2020..2015 starts after it ends", 0),
         ('"multiple sclerosis', "a quote is not closed", 0),
         ('title:"x', "a quote is not closed", 6),
-        ("foo:bar", '"foo:" is not a field (title: author: journal: keyword: mesh: type: year: pmid: pmcid: doi: '
-                    'lang: key: is: has:); quote text with a colon', 0),
+        ("foo:bar", '"foo:" is not a field (title: author: journal: keyword: mesh: type: note: year: rating: pmid: '
+                    'pmcid: doi: lang: key: tag: collection: in: is: has:); quote text with a colon', 0),
         ("(a OR b", "this bracket is not closed", 0),
         ("a)", "this closing bracket has no opening one", 1),
         ("()", "there is nothing between these brackets", 0),
@@ -123,7 +123,7 @@ def test_blank_text_is_no_search(text):
         ("pmid:12a", "pmid: takes digits (pmid:25344374), not '12a'", 0),
         ("pmcid:PMCx", "pmcid: takes PMC and digits (pmcid:PMC4212345), not 'PMCx'", 0),
         ("doi:11.1/x", "doi: takes a DOI that starts 10. (doi:10.1000/xyz), not '11.1/x'", 0),
-        ("is:new", "is: takes stub or edited, not 'new'", 0),
+        ("is:new", "is: takes stub, edited, unread, reading, read or unfiled, not 'new'", 0),
         ("has:notes", "has: takes abstract, doi, pmcid or pmid, not 'notes'", 0),
     ],
 )

@@ -77,8 +77,11 @@ FIELD_WEIGHTS = {"title": "A", "authors": "B", "journal": "C"}
 MESH_KINDS = ("mesh", "substance", "publication_type")
 
 
-def index_rows(bind: Session | Connection, ids: Sequence[int]) -> list[dict[str, object]]:
-    """The index rows of these records (the ones that exist), with the fields FTS5's table holds (``INDEX_ALL_SQL``)."""
+def index_rows(bind: Session | Connection, ids: Sequence[int], *, with_notes: bool = True) -> list[dict[str, object]]:
+    """The index rows of these records (the ones that exist), with the fields FTS5's table holds (``INDEX_ALL_SQL``).
+
+    ``with_notes=False`` is for a library not yet at migration 0009, which has no notes.
+    """
     if not ids:
         return []
     records = bind.execute(
@@ -105,7 +108,7 @@ def index_rows(bind: Session | Connection, ids: Sequence[int]) -> list[dict[str,
     notes: dict[int, list[str]] = defaultdict(list)
     for reference_id, note in bind.execute(
         select(N.c.reference_id, N.c.text).where(N.c.reference_id.in_(ids)).order_by(N.c.reference_id, N.c.id)
-    ):
+    ) if with_notes else ():
         notes[reference_id].append(note or "")
     rows = []
     for record in records:

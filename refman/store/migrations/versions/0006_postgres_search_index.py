@@ -70,7 +70,7 @@ def _fill(bind: sa.Connection) -> None:
         ).scalars())
         if not ids:
             return
-        rows = index_rows(bind, ids)
+        rows = index_rows(bind, ids, with_notes=False)  # notes came with 0009
         if rows:
             bind.execute(insert, rows)
         after = ids[-1]
