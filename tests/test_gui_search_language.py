@@ -123,8 +123,8 @@ def test_year_abc_says_why_in_the_status_bar_and_the_list_keeps_its_rows(qtbot, 
         ('title:"multiple', "a quote is not closed (at character 7)"),
         ("(sclerosis", "this bracket is not closed (at character 1)"),
         ("sclerosis OR", "OR needs a search term after it (at character 11)"),
-        ("foo:bar", '"foo:" is not a field (title: author: journal: keyword: mesh: type: year: pmid: pmcid: doi: lang: '
-                    'key: is: has:); quote text with a colon (at character 1)'),
+        ("foo:bar", '"foo:" is not a field (title: author: journal: keyword: mesh: type: note: year: rating: pmid: '
+                    'pmcid: doi: lang: key: tag: collection: in: is: has:); quote text with a colon (at character 1)'),
         ("year:<b>1</b>", "year: takes a year (year:2019), a range (year:2015..2020) or year:>=2015, not '<b>1</b>' (at character 1)"),
     ],
 )
