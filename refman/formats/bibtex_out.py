@@ -115,7 +115,7 @@ def _fields(record: ArticleRecord, entry_type: str) -> list[tuple[str, str]]:
         ("url", _verbatim(record.url)),
         ("language", _text(record.language)),
         ("abstract", _paragraphs(record.abstract)),
-        ("keywords", _text(LIST_SEPARATOR.join(record.keywords + record.user_data.tags))),
+        ("keywords", _keywords(record.keywords, record.user_data.tags)),
         ("mesh", _text(LIST_SEPARATOR.join(record.mesh_terms))),
         ("pubtype", _text(LIST_SEPARATOR.join(record.publication_types))),
         ("copyright", _text(record.copyright)),
@@ -183,6 +183,13 @@ def _paragraphs(value: str | None) -> str | None:
     """An abstract: its paragraphs kept, separated by a blank line as LaTeX reads them."""
     paragraphs = [" ".join(part.split()) for part in re.split(r"\n\s*\n", value or "")]
     text = "\n\n".join(escape_latex(part) for part in paragraphs if part)
+    return "{" + text + "}" if text else None
+
+
+def _keywords(keywords: tuple[str, ...], tags: tuple[str, ...]) -> str | None:
+    """The article's keywords, then the user's tags: each part escaped on its own, so a reader can find the tags."""
+    parts = [escape_latex(" ".join(LIST_SEPARATOR.join(terms).split())) for terms in (keywords, tags) if terms]
+    text = LIST_SEPARATOR.join(part for part in parts if part)
     return "{" + text + "}" if text else None
 
 
