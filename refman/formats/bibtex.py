@@ -7,6 +7,12 @@ concatenation, inherits crossref fields, splits names with bibtexparser's
 BibTeX name rules, turns LaTeX into Unicode with pylatexenc and maps the
 fields onto an :class:`ArticleRecord`.
 
+refman's own exports carry the user's tags, collections, notes, status and
+rating in ``refman-*`` fields (:mod:`refman.formats.user_marks`): they become
+the record's ``user_data``, and the tags refman added to ``keywords`` are not
+read as keywords. Without those fields (any other program's file) keywords
+stay keywords and ``annote`` is not read as a note.
+
 ``read_records_bytes`` honours a JabRef ``% Encoding:`` header, which
 ``read_records`` (text already decoded) cannot.
 """
@@ -15,6 +21,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Sequence
 from dataclasses import replace
 
 import bibtexparser
@@ -31,11 +38,14 @@ from pylatexenc.latex2text import (
 )
 
 from refman.domain.identifiers import normalize_doi, normalize_pmcid, normalize_pmid
+from refman.domain.organising import NO_USER_DATA, UserData
 from refman.domain.records import ArticleRecord, Author, ReadRecord
+from refman.formats.bibtex_out import LIST_SEPARATOR, escape_latex
 from refman.formats.csl_json import author_from_parts, http_url, serial_numbers, year_in
 from refman.formats.decoding import decode_page_bytes
 from refman.formats.errors import ParseError
 from refman.formats.records_read import RecordsRead, no_readable_record
+from refman.formats.user_marks import PREFIX, before_tags, has_marks, user_data_from_text, without_tags
 
 FORMAT = "bibtex"
 
@@ -420,6 +430,7 @@ class _Entry:
         journal_full = self.text("journaltitle", "journal") if in_journal else None
         journal = self.text("shortjournal", "journalabbreviation") or journal_full
         year, date = self.year_and_date()
+        user_data = self.user_data()
         pmid, pmcid = self.pubmed_ids()
         return ArticleRecord(
             source_format=FORMAT,
@@ -444,12 +455,37 @@ class _Entry:
             place=self.text("address", "location", "city"),
             url=http_url(self.plain("url") or self.url_in("howpublished")),
             entry_type=entry_type,
-            keywords=self.terms("keywords", "keyword", separators=r"[,;]"),
+            keywords=self.keywords(user_data.tags),
             mesh_terms=self.terms("mesh", separators=r"[;\n]"),
             other_identifiers=self.other_identifiers(),
             warnings=tuple(self.warnings),
             citation_key=self.key,
+            user_data=user_data,
         )
+
+    @property
+    def marked(self) -> bool:
+        """Whether the entry is refman's own export, with refman's marks."""
+        return has_marks(self.fields)
+
+    def user_data(self) -> UserData:
+        """The tags, collections, notes, status and rating of refman's ``refman-*`` fields."""
+        if not self.marked:
+            return NO_USER_DATA
+        texts = {name: value for name, value in self.fields.items() if name.startswith(PREFIX)}
+        return user_data_from_text(texts, self.warnings)
+
+    def keywords(self, tags: tuple[str, ...]) -> tuple[str, ...]:
+        """``keywords`` (and ``keyword``), without the tags refman wrote after the article's own."""
+        if not tags:
+            return self.terms("keywords", "keyword", separators=r"[,;]")
+        written = self.fields.get("keywords", "")
+        own = before_tags(written, escape_latex(" ".join(LIST_SEPARATOR.join(tags).split())), LIST_SEPARATOR)
+        if own is not None:
+            return self.terms("keyword", separators=r"[,;]", before=_split_terms(own, r"[,;]"))
+        tag_terms = [term for tag in tags for term in re.split(r"\s*[,;]\s*", " ".join(tag.split())) if term]
+        own_terms = without_tags(_split_terms(written, r"[,;]"), tag_terms)
+        return self.terms("keyword", separators=r"[,;]", before=own_terms)
 
     def year_and_date(self) -> tuple[int | None, str | None]:
         """From ``year`` (+ ``month``, ``day``), or from BibLaTeX's ``date`` as written."""
@@ -488,7 +524,9 @@ class _Entry:
             pmid = normalize_pmid(self.plain("eprint") or "")
         if eprint_type in ("pmc", "pmcid") and pmcid is None:
             pmcid = normalize_pmcid(self.plain("eprint") or "")
-        for kind, _, number in _NOTE_ID.findall(self.plain("note", "annote", "extra") or ""):
+        # refman's annote holds the user's notes, which may name other articles' PMIDs.
+        notes = ("note", "extra") if self.marked else ("note", "annote", "extra")
+        for kind, _, number in _NOTE_ID.findall(self.plain(*notes) or ""):
             if kind.upper() == "PMID" and pmid is None:
                 pmid = normalize_pmid(number)
             if kind.upper() == "PMCID" and pmcid is None:
@@ -499,18 +537,22 @@ class _Entry:
         match = _URL_MACRO.search(self.fields.get(name, ""))
         return match.group(1) if match else None
 
-    def terms(self, *names: str, separators: str) -> tuple[str, ...]:
+    def terms(self, *names: str, separators: str, before: Sequence[str] = ()) -> tuple[str, ...]:
+        """The terms of these fields, each once, after the terms ``before``."""
         terms: list[str] = []
-        for name in names:
-            for part in re.split(separators, self.fields.get(name, "")):
-                term = _to_text(part)
-                if term and term not in terms:
-                    terms.append(term)
+        for term in [*before, *(term for name in names for term in _split_terms(self.fields.get(name, ""), separators))]:
+            if term not in terms:
+                terms.append(term)
         return tuple(terms)
 
     def other_identifiers(self) -> tuple[tuple[str, str], ...]:
         numbers = serial_numbers([self.plain("issn") or "", self.plain("isbn") or ""])
         return numbers + ((("bibtex key", self.key),) if self.key else ())
+
+
+def _split_terms(latex: str, separators: str) -> list[str]:
+    """A list field's terms as text, in order; empty ones left out."""
+    return [term for term in (_to_text(part) for part in re.split(separators, latex)) if term]
 
 
 def _read_entry(block: Entry, macros: dict[str, str], without_key: set[str]) -> _Entry:
@@ -607,7 +649,7 @@ def _inherit_crossrefs(entries: list[_Entry]) -> None:
             entry.warnings.append(f"crossref: no entry {parent_key!r} in the file")
             continue
         for name, value in parent.fields.items():
-            if name not in _NOT_INHERITED:
+            if name not in _NOT_INHERITED and not name.startswith(PREFIX):
                 entry.fields.setdefault(name, value)
         if "title" in parent.fields:
             entry.fields.setdefault("booktitle", parent.fields["title"])

@@ -8,6 +8,13 @@ Beside the standard fields, each entry carries the fields biomedical tools
 add: ``pmid``, ``pmcid`` (as Zotero and JabRef name them), ``shortjournal``
 (biblatex), ``mesh`` (MeSH terms as MEDLINE writes them, ``; `` between
 them since headings hold commas) and ``pubtype`` (publication types).
+
+What the user gave a record goes where other programs look for it, as
+Zotero and JabRef write it: tags after the article's keywords in
+``keywords``, notes in ``annote``. refman's own marks follow
+(``refman-tags``, ``refman-collections``, ``refman-notes``,
+``refman-read-status``, ``refman-rating``: see :mod:`refman.formats.user_marks`),
+so that a re-import restores them exactly and tells tags from keywords.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from refman.formats.record_fields import (
     given_or_initials,
     identifiers_named,
 )
+from refman.formats.user_marks import marks_as_text, notes_text
 
 HEADER = "% Encoding: UTF-8\n"
 
@@ -107,10 +115,12 @@ def _fields(record: ArticleRecord, entry_type: str) -> list[tuple[str, str]]:
         ("url", _verbatim(record.url)),
         ("language", _text(record.language)),
         ("abstract", _paragraphs(record.abstract)),
-        ("keywords", _text(LIST_SEPARATOR.join(record.keywords))),
+        ("keywords", _keywords(record.keywords, record.user_data.tags)),
         ("mesh", _text(LIST_SEPARATOR.join(record.mesh_terms))),
         ("pubtype", _text(LIST_SEPARATOR.join(record.publication_types))),
         ("copyright", _text(record.copyright)),
+        ("annote", _lines(notes_text(record.user_data))),
+        *((name, "{" + value + "}") for name, value in marks_as_text(record.user_data)),
     ]
     return [(name, value) for name, value in fields if value]
 
@@ -174,6 +184,18 @@ def _paragraphs(value: str | None) -> str | None:
     paragraphs = [" ".join(part.split()) for part in re.split(r"\n\s*\n", value or "")]
     text = "\n\n".join(escape_latex(part) for part in paragraphs if part)
     return "{" + text + "}" if text else None
+
+
+def _keywords(keywords: tuple[str, ...], tags: tuple[str, ...]) -> str | None:
+    """The article's keywords, then the user's tags: each part escaped on its own, so a reader can find the tags."""
+    parts = [escape_latex(" ".join(LIST_SEPARATOR.join(terms).split())) for terms in (keywords, tags) if terms]
+    text = LIST_SEPARATOR.join(part for part in parts if part)
+    return "{" + text + "}" if text else None
+
+
+def _lines(value: str) -> str | None:
+    """A note: escaped, its lines kept as written (LaTeX reads a blank line as a new paragraph)."""
+    return "{" + escape_latex(value) + "}" if value.strip() else None
 
 
 def _verbatim(value: str | None) -> str | None:

@@ -9,6 +9,12 @@ found in the text exporters write them in.
 Input is untrusted: a value of the wrong JSON type (a number for a title, a
 list for a volume, an object for a name) skips that field with a warning on
 the record; it never stops the reading.
+
+refman's own exports carry the user's tags, collections, notes, status and
+rating in ``custom.refman`` (:mod:`refman.formats.user_marks`): they become
+the record's ``user_data``, and the tags refman added to ``keyword`` are not
+read as keywords. Without them (any other program's file) keywords stay
+keywords and ``note`` is not read as a note.
 """
 
 from __future__ import annotations
@@ -20,9 +26,11 @@ from collections.abc import Callable
 
 from refman.domain.citation_keys import valid_key
 from refman.domain.identifiers import normalize_doi, normalize_pmcid, normalize_pmid
+from refman.domain.organising import NO_USER_DATA, UserData
 from refman.domain.records import ArticleRecord, Author, ReadRecord
 from refman.formats.errors import ParseError
 from refman.formats.records_read import RecordsRead, no_readable_record
+from refman.formats.user_marks import before_tags, user_data_from_marks, without_tags
 
 FORMAT = "csl-json"
 
@@ -269,6 +277,7 @@ class _ItemReader:
         entry_type = self.entry_type(has_container=container is not None)
         in_journal = entry_type in _JOURNAL_TYPES
         year, date = self.issued()
+        user_data = self.user_data()
         return ArticleRecord(
             source_format=FORMAT,
             title=self.text("title", markup=True),
@@ -291,11 +300,19 @@ class _ItemReader:
             place=self.text("publisher-place"),
             url=http_url(self.text("url")),
             entry_type=entry_type,
-            keywords=self.keywords(),
+            keywords=self.keywords(user_data.tags),
             other_identifiers=self.serial_numbers(),
             warnings=tuple(self.warnings),
             citation_key=self.citation_key(),
+            user_data=user_data,
         )
+
+    def user_data(self) -> UserData:
+        """refman's marks in ``custom.refman``; nothing for any other program's item."""
+        custom = self.values.get("custom")
+        if not isinstance(custom, dict) or "refman" not in custom:
+            return NO_USER_DATA
+        return user_data_from_marks(custom["refman"], self.warnings, where="custom.refman.")
 
     def citation_key(self) -> str | None:
         """CSL's ``citation-key``, else an ``id`` that reads as one (pandoc cites items by their ``id``).
@@ -415,14 +432,19 @@ class _ItemReader:
             date += f" {_SEASONS[season]}"
         return year, date
 
-    def keywords(self) -> tuple[str, ...]:
+    def keywords(self, tags: tuple[str, ...] = ()) -> tuple[str, ...]:
+        """``keyword`` (CSL's comma-joined string, or a list), without the tags refman wrote after the keywords."""
         value = self.values.get("keyword")
+        own = before_tags(value, ", ".join(tags), ", ") if isinstance(value, str) and tags else None
         if isinstance(value, list) and all(isinstance(word, str) for word in value):
             words = value
         else:
-            text = self.text("keyword")
+            text = _clean(own) if own is not None else self.text("keyword")
             words = re.split(r"[,;]", text) if text else []
-        return tuple(word for word in (_clean(word) for word in words) if word)
+        found = [word for word in (_clean(word) for word in words) if word]
+        if tags and own is None:
+            found = without_tags(found, [term for tag in tags for term in _terms(tag)])
+        return tuple(found)
 
     def serial_numbers(self) -> tuple[tuple[str, str], ...]:
         texts: list[str] = []
@@ -434,6 +456,10 @@ class _ItemReader:
                 elif text is not None:
                     self.warnings.append(f"{name.upper()}: a JSON {_json_kind(text)}, not text; skipped")
         return serial_numbers(texts)
+
+
+def _terms(text: str) -> list[str]:
+    return [word for word in (_clean(part) for part in re.split(r"[,;]", text)) if word]
 
 
 def _name_part(value: object) -> str | None:

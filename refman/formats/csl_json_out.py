@@ -7,6 +7,12 @@ use it, so a citation shows exactly what an export carries.
 CSL has variables for the bibliographic fields but none for MeSH terms,
 publication types, substances, affiliations or ORCIDs; those are left out
 (see ``docs/decisions/0009-export-and-citations.md``).
+
+A CSL-JSON file also carries what the user gave a record (not the
+citations, which print neither): tags after the keywords in ``keyword``,
+notes in ``note``, and refman's own marks in ``custom.refman`` (CSL-JSON's
+place for data of other programs), which a re-import restores exactly
+(see :mod:`refman.formats.user_marks`).
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from refman.formats.record_fields import (
     page_range,
     parse_date,
 )
+from refman.formats.user_marks import marks, notes_text
 
 # The variables refman's reader (and citeproc) read as rich text.
 _RICH_TEXT = frozenset({"title", "container-title", "abstract"})
@@ -35,8 +42,18 @@ def write_csl_json(records: Iterable[ArticleRecord]) -> str:
     """A JSON array of CSL items, ids being the records' citation keys (as pandoc expects)."""
     records = list(records)
     keys = exported_keys((record.citation_key for record in records), citation_keys(records))
-    items = [_escaped(csl_item(record, key)) for record, key in zip(records, keys)]
+    items = [_with_user_data(_escaped(csl_item(record, key)), record) for record, key in zip(records, keys)]
     return json.dumps(items, ensure_ascii=False, indent=2) + "\n"
+
+
+def _with_user_data(item: dict[str, Any], record: ArticleRecord) -> dict[str, Any]:
+    """The item with the user's tags in ``keyword``, notes in ``note`` and refman's marks in ``custom``."""
+    data = record.user_data
+    if data.is_empty:
+        return item
+    keywords = ", ".join(record.keywords + data.tags)
+    added = {"keyword": keywords, "note": notes_text(data), "custom": {"refman": marks(data)}}
+    return {**item, **{name: value for name, value in added.items() if value}}
 
 
 def _escaped(item: dict[str, Any]) -> dict[str, Any]:

@@ -10,6 +10,12 @@ numbered lines, junk after ``ER  -``) and still reads a last record whose
 A record runs from a ``TY  -`` line to an ``ER  -`` line. Untagged lines
 continue the tag above them: a new item for tags that repeat (authors,
 keywords: the EndNote layout), more text for the others (an abstract).
+
+refman's own exports carry the user's tags, collections, notes, status and
+rating in ``U5  - refman-…`` lines (:mod:`refman.formats.user_marks`): they
+become the record's ``user_data``, and the tags refman wrote as ``KW`` lines
+are not read as keywords. Without those lines (any other program's file)
+``KW`` stays keywords and ``N1`` is not read as a note.
 """
 
 from __future__ import annotations
@@ -21,12 +27,17 @@ from dataclasses import dataclass, field
 import rispy
 
 from refman.domain.identifiers import normalize_doi, normalize_pmcid, normalize_pmid
+from refman.domain.organising import NO_USER_DATA, UserData
 from refman.domain.records import ArticleRecord, Author
 from refman.formats.csl_json import author_from_parts, http_url, serial_numbers, year_in
 from refman.formats.errors import ParseError
 from refman.formats.records_read import RecordsRead, read_tagged_records
+from refman.formats.user_marks import PREFIX, user_data_from_text, without_tags
 
 FORMAT = "ris"
+MARK_TAG = "U5"
+"""The tag of refman's own marks: RIS leaves U1-U5 to the user."""
+_USER_TAGS = ("U1", "U2", "U3", "U4", "U5")
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 _START = re.compile(r"^[\s\ufeff]*TY  -")
@@ -182,8 +193,11 @@ def escape_entities(value: str) -> str:
 
 
 def _record(chunk: _Chunk) -> ArticleRecord:
-    fields = _Fields(_tags(chunk))
+    tags = _tags(chunk)
     warnings: list[str] = []
+    marked = _user_data(tags, warnings)
+    user_data = marked or NO_USER_DATA
+    fields = _Fields(tags)
     if not chunk.ended:
         warnings.append("no 'ER  -' line: the record runs to the end of the file")
     entry_type = _entry_type(fields)
@@ -191,14 +205,14 @@ def _record(chunk: _Chunk) -> ArticleRecord:
     journal_full = fields.first("JF", "T2", "JO") if in_journal else None
     journal = (fields.first("J2", "JA", "J1", "JO") or journal_full) if in_journal else None
     from_pubmed = _from_pubmed(fields)
-    keywords, mesh = keywords_and_mesh(fields.all("KW"), from_pubmed)
+    keywords, mesh = keywords_and_mesh(without_tags(fields.all("KW"), list(user_data.tags)), from_pubmed)
     year, date = _year_and_date(fields)
     return ArticleRecord(
         source_format=FORMAT,
         title=_title(fields, in_journal),
         pmid=_pmid(fields, from_pubmed),
         pmcid=_pmcid(fields),
-        doi=_doi(fields),
+        doi=_doi(fields, marked=marked is not None),
         authors=_people(fields, ("AU", "A1"), warnings),
         editors=_people(fields, ("A2", "ED"), warnings),
         abstract=fields.first("AB", "N2"),
@@ -220,7 +234,26 @@ def _record(chunk: _Chunk) -> ArticleRecord:
         mesh_terms=mesh,
         other_identifiers=serial_numbers(fields.all("SN")),
         warnings=tuple(warnings),
+        user_data=user_data,
     )
+
+
+def _user_data(tags: dict[str, str | list[str]], warnings: list[str]) -> UserData | None:
+    """refman's marks (``U5  - refman-tags: [...]``), taken out of the record's user-definable tags; None without any."""
+    texts: dict[str, str] = {}
+    for tag in _USER_TAGS:
+        values = tags.get(tag)
+        if not isinstance(values, list):
+            continue
+        kept = []
+        for value in values:
+            name, colon, text = value.partition(":")
+            if name.strip().lower().startswith(PREFIX) and colon:
+                texts.setdefault(name.strip(), text.strip())
+            else:
+                kept.append(value)
+        tags[tag] = kept
+    return user_data_from_text(texts, warnings) if texts else None
 
 
 def _title(fields: _Fields, in_journal: bool) -> str | None:
@@ -339,12 +372,13 @@ def _epub_date(value: str | None) -> str | None:
     return value.rstrip("/") if value and _DATE.match(value) else None
 
 
-def _doi(fields: _Fields) -> str | None:
+def _doi(fields: _Fields, marked: bool = False) -> str | None:
+    """DO, else a DOI written in M3, UR, L2 or a note (not in refman's own notes, which are the user's)."""
     for value in fields.all("DO"):
         doi = normalize_doi(value.split()[0])
         if doi:
             return doi
-    for value in fields.all("M3", "N1", "UR", "L2"):
+    for value in fields.all("M3", "UR", "L2") if marked else fields.all("M3", "N1", "UR", "L2"):
         doi = normalize_doi(value) if value.lower().startswith(("doi:", "http")) else None
         if doi:
             return doi

@@ -11,6 +11,13 @@ in full, ``ET`` the electronic publication date (as PubMed-derived RIS does).
 RIS has a single keyword tag: MeSH headings follow the keywords as ``KW``
 lines, as in PubMed-derived RIS, and ``DB  - PubMed`` says that ``AN`` is a
 PMID, so readers can tell the headings marked ``*`` or ``/`` apart.
+
+What the user gave a record goes where other programs look for it, as
+Zotero writes it: each tag a ``KW`` line after the keywords and headings,
+each note an ``N1`` line. refman's own marks follow as ``U5`` lines (RIS's
+user-definable tag), ``U5  - refman-tags: ["mRNA", "a, b"]``, written as
+they are (JSON, one line), so that a re-import restores them exactly and
+tells tags from keywords (see :mod:`refman.formats.user_marks`).
 """
 
 from __future__ import annotations
@@ -25,7 +32,8 @@ from refman.formats.record_fields import (
     page_range,
     parse_date,
 )
-from refman.formats.ris import escape_entities
+from refman.formats.ris import MARK_TAG, escape_entities
+from refman.formats.user_marks import marks_as_text
 
 RECORD_TYPES = {
     "article-journal": "JOUR",
@@ -48,7 +56,8 @@ def write_ris(records: Iterable[ArticleRecord]) -> str:
 
 def _record(record: ArticleRecord) -> str:
     lines = [f"{tag}  - {escape_entities(' '.join(value.split()))}" for tag, value in _fields(record)]
-    return "\n".join([*lines, "ER  - "]) + "\n"
+    marks = [f"{MARK_TAG}  - {name}: {value}" for name, value in marks_as_text(record.user_data)]
+    return "\n".join([*lines, *marks, "ER  - "]) + "\n"
 
 
 def _fields(record: ArticleRecord) -> Iterator[tuple[str, str]]:
@@ -75,9 +84,10 @@ def _fields(record: ArticleRecord) -> Iterator[tuple[str, str]]:
     yield from _tagged("UR", [record.url])
     yield from _tagged("LA", [record.language])
     yield from _tagged("AB", [record.abstract])
-    yield from _tagged("KW", record.keywords + record.mesh_terms)
+    yield from _tagged("KW", record.keywords + record.mesh_terms + record.user_data.tags)
     yield from _tagged("AD", _affiliations(record.authors))
     yield from _tagged("M3", record.publication_types)
+    yield from _tagged("N1", [note.text for note in record.user_data.notes])
 
 
 def _tagged(tag: str, values: Iterable[str | None]) -> Iterator[tuple[str, str]]:
