@@ -378,6 +378,7 @@ def test_exporting_a_collection_writes_its_records(qtbot, make_window, seeded_li
 def test_a_saved_search_lists_its_live_results_and_is_edited_in_one_dialog(qtbot, make_window, seeded_library):
     window = make_window(seeded_library)
     window.search.setText("year:2015..2019")
+    assert window.sidebar.save_search_action in window.sidebar.search_field_menu.menu().actions()
     window.sidebar.ask_text = lambda *_args: "Mid decade"
     wait_for_job(qtbot, window, window.sidebar.save_search_action.trigger)
     wait_for_tree(qtbot, window, "Mid decade")

@@ -29,21 +29,35 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import (
     QAbstractListModel,
     QByteArray,
+    QEvent,
     QItemSelection,
     QItemSelectionModel,
     QMimeData,
     QModelIndex,
+    QObject,
     QPersistentModelIndex,
     QPoint,
+    QRectF,
     QSettings,
     Qt,
     QTimer,
     Signal,
     Slot,
 )
-from PySide6.QtGui import QAction, QColor, QKeySequence, QStandardItem, QStandardItemModel
+from PySide6.QtGui import (
+    QAction,
+    QColor,
+    QContextMenuEvent,
+    QIcon,
+    QKeySequence,
+    QPainter,
+    QPixmap,
+    QStandardItem,
+    QStandardItemModel,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QColorDialog,
     QComboBox,
     QDialog,
@@ -57,6 +71,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QSplitter,
+    QStyle,
     QTreeView,
     QVBoxLayout,
     QWidget,
@@ -66,6 +81,7 @@ from refman.domain.organising import NameRefused, checked_name, name_key
 from refman.domain.search_query import SearchError
 from refman.gui import sidebar_scope
 from refman.gui.record_drag import RECORD_IDS_MIME, record_ids_of
+from refman.gui.resources import icon
 from refman.services.changes import Aspect, LibraryChanges
 from refman.services.listing import check_search
 from refman.services.organising import CollectionTree, OrganiseJob, OrganiseService, SavedSearch, TagCount
@@ -152,6 +168,36 @@ def _records(count: int) -> str:
     return f"{count:,} record" + ("" if count == 1 else "s")
 
 
+SWATCH = 12
+_swatches: dict[str | None, QIcon] = {}
+
+
+def swatch(colour: str | None) -> QIcon:
+    """A tag's colour as a small square; no colour is a clear square of the same size, so names line up."""
+    if colour not in _swatches:
+        pixmap = QPixmap(SWATCH, SWATCH)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        fill = QColor(colour) if colour else QColor()
+        if fill.isValid():
+            painter = QPainter(pixmap)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.setPen(fill.darker(140))
+            painter.setBrush(fill)
+            painter.drawRoundedRect(QRectF(0.5, 0.5, SWATCH - 1.0, SWATCH - 1.0), 2.5, 2.5)
+            painter.end()
+        _swatches[colour] = QIcon(pixmap)
+    return _swatches[colour]
+
+
+def _tree_icon(kind: Kind) -> QIcon:
+    style = QApplication.style()
+    if kind is Kind.COLLECTION:
+        return style.standardIcon(QStyle.StandardPixmap.SP_DirIcon)
+    if kind is Kind.UNFILED:
+        return style.standardIcon(QStyle.StandardPixmap.SP_FileIcon)
+    return {Kind.ALL: icon("record"), Kind.STUBS: icon("stub"), Kind.SAVED: icon("search")}.get(kind, QIcon())
+
+
 # -- the collection tree ------------------------------------------------------------------------------
 
 
@@ -178,6 +224,11 @@ class CollectionTreeModel(QStandardItemModel):
         item.setData(name, NameRole)
         item.setData(count, CountRole)
         item.setToolTip(name)
+        item.setIcon(_tree_icon(kind))
+        if kind is Kind.SAVED_HEADER:
+            font = item.font()
+            font.setBold(True)
+            item.setFont(font)
         flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
         if kind is Kind.COLLECTION:
             flags |= Qt.ItemFlag.ItemIsEditable | Qt.ItemFlag.ItemIsDragEnabled | Qt.ItemFlag.ItemIsDropEnabled
@@ -332,9 +383,8 @@ class TagListModel(QAbstractListModel):
             return f"{tag.name} ({tag.count:,})"
         if role == Qt.ItemDataRole.ToolTipRole:
             return f"{tag.name}: {_records(tag.count)}"
-        if role == Qt.ItemDataRole.DecorationRole and tag.colour:
-            colour = QColor(tag.colour)
-            return colour if colour.isValid() else None
+        if role == Qt.ItemDataRole.DecorationRole:
+            return swatch(tag.colour)
         if role == NameRole:
             return tag.name
         if role == CountRole:
@@ -445,6 +495,30 @@ class SavedSearchDialog(QDialog):
         super().accept()
 
 
+class SearchFieldMenu(QObject):
+    """The search field's context menu: the line edit's own, then Save search…."""
+
+    def __init__(self, field: QLineEdit, action: QAction) -> None:
+        super().__init__(field)
+        self._field = field
+        self._action = action
+        field.installEventFilter(self)
+
+    def menu(self) -> QMenu:
+        menu = self._field.createStandardContextMenu()
+        menu.addSeparator()
+        menu.addAction(self._action)
+        return menu
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self._field and event.type() == QEvent.Type.ContextMenu and isinstance(event, QContextMenuEvent):
+            menu = self.menu()
+            menu.exec(event.globalPos())
+            menu.deleteLater()
+            return True
+        return False
+
+
 def _index(persistent: QPersistentModelIndex) -> QModelIndex:
     """A persistent index as a plain one (invalid once its item is gone)."""
     return persistent.sibling(persistent.row(), persistent.column()) if persistent.isValid() else QModelIndex()
@@ -483,6 +557,7 @@ class Sidebar(QWidget):
         self.run_dialog: Callable[[QDialog], bool] = run_dialog
 
         self._build_actions()
+        self.search_field_menu = SearchFieldMenu(window.search, self.save_search_action)
         self._build_tree()
         self._build_tags()
         self.splitter = QSplitter(Qt.Orientation.Vertical, self)
