@@ -216,6 +216,39 @@ def test_clicking_a_tag_narrows_the_list_ctrl_click_combines_and_ctrl_z_undoes_t
     qtbot.waitUntil(lambda: tag_texts(window) == [], timeout=SECOND)
 
 
+def test_the_tag_menu_renames_merges_colours_and_deletes_saying_what_happens(qtbot, make_window, seeded_library):
+    window = make_window(seeded_library)
+    ids = [window.model.reference_id(row) for row in range(3)]
+    organise(qtbot, window, "tag", lambda service: service.tag(ids[:2], add=["Review"]))
+    organise(qtbot, window, "tag", lambda service: service.tag(ids[1:], add=["reviews"]))
+    qtbot.waitUntil(lambda: tag_texts(window) == ["Review (2)", "reviews (2)"], timeout=SECOND)
+    sidebar = window.sidebar
+    asked: list[str] = []
+    sidebar.ask_yes = lambda _parent, _title, text: asked.append(text) or True
+    sidebar.ask_colour = lambda *_args: "#e01b24"
+
+    reviews = next(tag for tag in sidebar.tag_model.tags if tag.name == "reviews")
+    menu = sidebar.tag_menu(sidebar.tag_model.index(1, 0))
+    assert [a.text() for a in menu.actions() if a.text()] == ["Rename…", "Merge into…", "Colour…", "Delete tag…"]
+    wait_for_job(qtbot, window, lambda: sidebar.colour_tag(reviews))
+    qtbot.waitUntil(lambda: sidebar.tag_model.tags[1].colour == "#e01b24", timeout=SECOND)
+
+    # F2 on a tag renames it; to another tag's name (whatever its case) it asks, then merges.
+    sidebar.ask_text = lambda *_args: "REVIEW"
+    sidebar.tag_list.setFocus()
+    sidebar.tag_list.setCurrentIndex(sidebar.tag_model.index(1, 0))
+    wait_for_job(qtbot, window, lambda: QTest.keyClick(sidebar.tag_list, Qt.Key.Key_F2))
+    assert asked == ["There is a tag “Review” already: merge “reviews” into it? Its 2 records will carry “Review”."]
+    qtbot.waitUntil(lambda: tag_texts(window) == ["Review (3)"], timeout=SECOND)
+
+    wait_for_job(qtbot, window, lambda: sidebar.delete_tag(sidebar.tag_model.tags[0]))
+    assert asked[-1] == "Delete the tag “Review”? 3 records carry it; they stay in the library."
+    qtbot.waitUntil(lambda: tag_texts(window) == [], timeout=SECOND)
+    assert window.model.rowCount() == 7
+    press_undo(qtbot, window)
+    qtbot.waitUntil(lambda: tag_texts(window) == ["Review (3)"], timeout=SECOND)
+
+
 # -- collections ------------------------------------------------------------------------------------------------------
 
 
@@ -238,10 +271,13 @@ def test_counts_follow_a_write_made_by_another_program(qtbot, make_window, seede
 def test_a_collection_is_renamed_in_place_and_a_refused_name_says_why(qtbot, make_window, seeded_library):
     window = make_window(seeded_library)
     make_collection(qtbot, window, "Drafts")
+    window.view.selectRow(0)  # a record shown: F2 elsewhere edits it
+    assert window.record_editing.edit_action.isEnabled()
     tree = window.sidebar.tree
     tree.setFocus()
     tree.setCurrentIndex(item(window, "Drafts"))
     QTest.keyClick(tree, Qt.Key.Key_F2)
+    assert not window.record_editing.form.isVisible()
     editor = tree.findChild(QLineEdit)
     assert editor is not None and editor.text() == "Drafts"
     editor.setText("Chapter 1")

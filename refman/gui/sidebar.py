@@ -49,6 +49,7 @@ from PySide6.QtGui import (
     QColor,
     QContextMenuEvent,
     QIcon,
+    QKeyEvent,
     QKeySequence,
     QPainter,
     QPixmap,
@@ -519,6 +520,26 @@ class SearchFieldMenu(QObject):
         return False
 
 
+class RenameKey(QObject):
+    """F2 in the tree or the tag list renames there: the window's own F2 (Edit record) must not take it first."""
+
+    def __init__(self, view: QAbstractItemView, rename: Callable[[], object] | None = None) -> None:
+        super().__init__(view)
+        self._rename = rename
+        view.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if not isinstance(event, QKeyEvent) or event.key() != Qt.Key.Key_F2 or event.modifiers() != Qt.KeyboardModifier.NoModifier:
+            return False
+        if event.type() == QEvent.Type.ShortcutOverride:
+            event.accept()  # a key press for this view, not a shortcut of the window
+            return True
+        if event.type() == QEvent.Type.KeyPress and self._rename is not None:
+            self._rename()
+            return True
+        return False
+
+
 def _index(persistent: QPersistentModelIndex) -> QModelIndex:
     """A persistent index as a plain one (invalid once its item is gone)."""
     return persistent.sibling(persistent.row(), persistent.column()) if persistent.isValid() else QModelIndex()
@@ -625,6 +646,7 @@ class Sidebar(QWidget):
         self.tree_model.records_dropped.connect(self.file_records)
         self.tree_model.collection_dropped.connect(self.move_collection)
         self.tree_model.rename_asked.connect(self.rename_collection)
+        self._tree_rename_key = RenameKey(self.tree)  # the tree's own F2 edits the name in place
         self.delete_collection_action = self._action(
             "&Delete collection…", self.delete_chosen_collection, "Del", Qt.ShortcutContext.WidgetShortcut, self.tree)
         self._connect_tree_selection()
@@ -653,7 +675,7 @@ class Sidebar(QWidget):
         self.tag_model.records_dropped.connect(self.tag_records)
         self.tag_model.modelReset.connect(self._restore_tag_selection)
         self._action("Clear the tag choice", self.clear_tags, "Esc", Qt.ShortcutContext.WidgetShortcut, self.tag_list)
-        self._action("Rename tag…", self.rename_chosen_tag, "F2", Qt.ShortcutContext.WidgetShortcut, self.tag_list)
+        self._tag_rename_key = RenameKey(self.tag_list, self.rename_chosen_tag)
         self._action("Delete tag…", self.delete_chosen_tag, "Del", Qt.ShortcutContext.WidgetShortcut, self.tag_list)
 
         self.tag_match = QComboBox(self.tag_box)
