@@ -113,6 +113,7 @@ SPLITTER_KEY = "sidebar/splitter"
 
 NEW_COLLECTION_SHORTCUT = "Ctrl+Shift+N"
 SAVE_SEARCH_SHORTCUT = "Ctrl+Alt+S"  # Ctrl+Shift+S is View ▸ Show stubs
+SUB_COLLECTIONS_SHORTCUT = "Ctrl+Shift+U"
 TREE_SHORTCUT = "Alt+1"
 TAGS_SHORTCUT = "Alt+2"
 
@@ -520,22 +521,31 @@ class SearchFieldMenu(QObject):
         return False
 
 
-class RenameKey(QObject):
-    """F2 in the tree or the tag list renames there: the window's own F2 (Edit record) must not take it first."""
+class ViewKeys(QObject):
+    """Keys that act on one view of the pane (F2, Del, Esc), as key presses of that view, not window shortcuts.
 
-    def __init__(self, view: QAbstractItemView, rename: Callable[[], object] | None = None) -> None:
+    The window binds F2 (Edit record) for itself, and Del to the list: a shortcut of the tree or the tag
+    list on the same key would make both ambiguous.  A key mapped to None is left to the view (the tree's
+    own F2 edits the name in place).
+    """
+
+    def __init__(self, view: QAbstractItemView, keys: dict[Qt.Key, Callable[[], object] | None]) -> None:
         super().__init__(view)
-        self._rename = rename
+        self._keys = keys
         view.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if not isinstance(event, QKeyEvent) or event.key() != Qt.Key.Key_F2 or event.modifiers() != Qt.KeyboardModifier.NoModifier:
+        if not isinstance(event, QKeyEvent) or event.modifiers() != Qt.KeyboardModifier.NoModifier:
+            return False
+        key = Qt.Key(event.key())
+        if key not in self._keys:
             return False
         if event.type() == QEvent.Type.ShortcutOverride:
             event.accept()  # a key press for this view, not a shortcut of the window
             return True
-        if event.type() == QEvent.Type.KeyPress and self._rename is not None:
-            self._rename()
+        act = self._keys[key]
+        if event.type() == QEvent.Type.KeyPress and act is not None:
+            act()
             return True
         return False
 
@@ -601,15 +611,12 @@ class Sidebar(QWidget):
 
     # -- construction ------------------------------------------------------------------------------
 
-    def _action(self, text: str, slot: Callable[[], object], shortcut: str | None = None,
-                context: Qt.ShortcutContext | None = None, widget: QWidget | None = None) -> QAction:
-        action = QAction(text, widget or self._window)
+    def _action(self, text: str, slot: Callable[[], object], shortcut: str | None = None) -> QAction:
+        action = QAction(text, self._window)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
-        if context is not None:
-            action.setShortcutContext(context)
         action.triggered.connect(lambda _checked=False: slot())
-        (widget or self._window).addAction(action)
+        self._window.addAction(action)
         return action
 
     def _build_actions(self) -> None:
@@ -617,7 +624,9 @@ class Sidebar(QWidget):
         self.new_collection_action.setToolTip("Make a collection (under the one chosen in the sidebar, if any)")
         self.save_search_action = self._action("Save &search…", self.save_search, SAVE_SEARCH_SHORTCUT)
         self.save_search_action.setToolTip("Keep the typed search under a name in the sidebar")
-        self.sub_collections_action = QAction("Show records of sub-collections", self._window)
+        self.sub_collections_action = QAction("Show records of su&b-collections", self._window)
+        self.sub_collections_action.setShortcut(QKeySequence(SUB_COLLECTIONS_SHORTCUT))
+        self._window.addAction(self.sub_collections_action)
         self.sub_collections_action.setCheckable(True)
         self.sub_collections_action.setToolTip("A collection lists the records of its sub-collections too")
         self.sub_collections_action.toggled.connect(self._sub_collections_toggled)
@@ -646,9 +655,7 @@ class Sidebar(QWidget):
         self.tree_model.records_dropped.connect(self.file_records)
         self.tree_model.collection_dropped.connect(self.move_collection)
         self.tree_model.rename_asked.connect(self.rename_collection)
-        self._tree_rename_key = RenameKey(self.tree)  # the tree's own F2 edits the name in place
-        self.delete_collection_action = self._action(
-            "&Delete collection…", self.delete_chosen_collection, "Del", Qt.ShortcutContext.WidgetShortcut, self.tree)
+        self._tree_keys = ViewKeys(self.tree, {Qt.Key.Key_F2: None, Qt.Key.Key_Delete: self.delete_chosen_collection})
         self._connect_tree_selection()
         self._select_choice()
 
@@ -674,9 +681,8 @@ class Sidebar(QWidget):
         self.tag_list.selectionModel().selectionChanged.connect(self._tags_selection_changed)
         self.tag_model.records_dropped.connect(self.tag_records)
         self.tag_model.modelReset.connect(self._restore_tag_selection)
-        self._action("Clear the tag choice", self.clear_tags, "Esc", Qt.ShortcutContext.WidgetShortcut, self.tag_list)
-        self._tag_rename_key = RenameKey(self.tag_list, self.rename_chosen_tag)
-        self._action("Delete tag…", self.delete_chosen_tag, "Del", Qt.ShortcutContext.WidgetShortcut, self.tag_list)
+        self._tag_keys = ViewKeys(self.tag_list, {Qt.Key.Key_F2: self.rename_chosen_tag, Qt.Key.Key_Delete: self.delete_chosen_tag,
+                                                  Qt.Key.Key_Escape: self.clear_tags})
 
         self.tag_match = QComboBox(self.tag_box)
         self.tag_match.setObjectName("tagMatch")
