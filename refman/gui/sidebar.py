@@ -191,13 +191,19 @@ def swatch(colour: str | None) -> QIcon:
     return _swatches[colour]
 
 
+_tree_icons: dict[Kind, QIcon] = {}
+
+
 def _tree_icon(kind: Kind) -> QIcon:
-    style = QApplication.style()
-    if kind is Kind.COLLECTION:
-        return style.standardIcon(QStyle.StandardPixmap.SP_DirIcon)
-    if kind is Kind.UNFILED:
-        return style.standardIcon(QStyle.StandardPixmap.SP_FileIcon)
-    return {Kind.ALL: icon("record"), Kind.STUBS: icon("stub"), Kind.SAVED: icon("search")}.get(kind, QIcon())
+    """Each kind's icon, made once (asking the style for one per item is half the tree's build)."""
+    if not _tree_icons:
+        style = QApplication.style()
+        _tree_icons.update({
+            Kind.ALL: icon("record"), Kind.UNFILED: style.standardIcon(QStyle.StandardPixmap.SP_FileIcon),
+            Kind.COLLECTION: style.standardIcon(QStyle.StandardPixmap.SP_DirIcon), Kind.STUBS: icon("stub"),
+            Kind.SAVED_HEADER: QIcon(), Kind.SAVED: icon("search"),
+        })
+    return _tree_icons[kind]
 
 
 # -- the collection tree ------------------------------------------------------------------------------
@@ -329,7 +335,7 @@ class CollectionTreeModel(QStandardItemModel):
         if moving is None:
             return False
         if kind == Kind.COLLECTION:
-            return not self._within(parent, moving) and parent.parent().data(KeyRole) != moving
+            return not self._within(parent, moving)  # never into itself or one of its own sub-collections
         return kind is None or kind == Kind.ALL
 
     def dropMimeData(self, data: QMimeData, action: Qt.DropAction, row: int, column: int,
