@@ -748,7 +748,7 @@ class Sidebar(QWidget):
         self._reading = False
         if self._closed:
             return
-        if data is not None:
+        if data is not None and data != self._data:  # the same counts again (an edit elsewhere): nothing to rebuild
             self.show_data(data)
         if self._read_again:
             self._read_again = False
