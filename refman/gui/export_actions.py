@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -95,13 +96,24 @@ class ExportActions(QObject):
             ids = self.selected_ids()
             return ("the selected record" if len(ids) == 1 else f"the {len(ids)} selected records"), {"ids": ids}
         query: ListQuery = self._window.model.query
-        return ("the records found" if query.search.strip() else "the library"), {"query": query}
+        return ("the records found" if query.filtered else "the library"), {"query": query}
+
+    def collection_scope(self, what: str, scope: str) -> Scope:
+        """The records of a sidebar choice (a collection), in the list's order, whatever is typed in the search."""
+        query: ListQuery = self._window.model.query
+        return what, {"query": replace(query, search="", scope=scope, include_stubs=False)}
 
     # -- export --------------------------------------------------------------------
 
     def choose_export(self, *, selection: bool = False) -> None:
         """Ask where to write, then export; ``selection`` exports the selected records even if only one is."""
-        scope = self._scope(selection)
+        self._ask_and_export(self._scope(selection))
+
+    def choose_export_of(self, what: str, scope: str) -> None:
+        """The sidebar's Export this collection…: ask where to write, then export the collection's records."""
+        self._ask_and_export(self.collection_scope(what, scope))
+
+    def _ask_and_export(self, scope: Scope) -> None:
         what, chosen_records = scope
         if not chosen_records.get("ids", True):
             self._window.statusBar().showMessage("Select the records to export", 4000)

@@ -73,6 +73,7 @@ from refman.gui.library_chooser import LIBRARY_KEY, OpenLibraryDialog, open_exis
 from refman.gui.library_edits import LibraryEdits
 from refman.gui.list_menus import install_list_menus
 from refman.gui.navigator import LinkNavigator
+from refman.gui.record_drag import RECORD_IDS_MIME, RecordDrag
 from refman.gui.record_editor import RecordEditing
 from refman.gui.reference_model import (
     AUTHORS,
@@ -88,6 +89,7 @@ from refman.gui.reference_model import (
 )
 from refman.gui.resources import icon
 from refman.gui.search_field import SearchField
+from refman.gui.sidebar import Sidebar
 from refman.gui.write_lane import ImportJob, JobFailed, WriteLane
 from refman.services.browsing import Browsing
 from refman.services.catalog import Catalog, LibrarySummary
@@ -107,6 +109,7 @@ KEEP_SELECTED = 500
 # The list's column layout; the key changes when the columns do, so an old layout is not
 # restored onto new columns.
 _HEADER_KEY = "list/header-v3"
+_MAIN_SPLITTER_KEY = "window/mainSplitter-v2"  # three panes since the sidebar: a two-pane layout is not restored onto them
 SAMPLES = Path(__file__).resolve().parents[2] / "seeds"
 Shortcut = QKeySequence | QKeySequence.StandardKey | str
 
@@ -494,11 +497,16 @@ class MainWindow(QMainWindow):
         self.side_splitter.setSizes([460, 480])
         self.main_splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.main_splitter.setObjectName("mainSplitter")
+        self.sidebar = Sidebar(self, threaded=threaded)
+        self.sidebar.scope_changed.connect(self._apply_scope)
+        self.record_drag = RecordDrag(self.view)  # rows dragged onto a collection or a tag
+        self.main_splitter.addWidget(self.sidebar)
         self.main_splitter.addWidget(self.list_area)
         self.main_splitter.addWidget(self.side_splitter)
-        self.main_splitter.setStretchFactor(0, 3)
-        self.main_splitter.setStretchFactor(1, 2)
-        self.main_splitter.setSizes([900, 640])
+        self.main_splitter.setStretchFactor(0, 0)
+        self.main_splitter.setStretchFactor(1, 3)
+        self.main_splitter.setStretchFactor(2, 2)
+        self.main_splitter.setSizes([220, 820, 560])
         self.connection_banner = ConnectionBanner(self)
         self.setCentralWidget(with_banner(self.connection_banner, self.main_splitter))
         self.drop_overlay = DropOverlay(self)
@@ -514,6 +522,8 @@ class MainWindow(QMainWindow):
         for action in (self.import_files_action, self.import_folder_action, self.report_action):
             file_menu.addAction(action)
         file_menu.addSeparator()
+        file_menu.addAction(self.sidebar.new_collection_action)
+        file_menu.addSeparator()
         file_menu.addAction(self.exports.export_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
@@ -523,11 +533,16 @@ class MainWindow(QMainWindow):
             edit_menu.addAction(action)
         edit_menu.addAction(self.paste_action)
         edit_menu.addAction(self.find_action)
+        edit_menu.addAction(self.sidebar.save_search_action)
         view_menu = menus.addMenu("&View")
         view_menu.addAction(self.back_action)
         view_menu.addAction(self.forward_action)
         view_menu.addSeparator()
         view_menu.addAction(self.stubs_action)
+        view_menu.addAction(self.sidebar.sub_collections_action)
+        view_menu.addSeparator()
+        view_menu.addAction(self.sidebar.focus_tree_action)
+        view_menu.addAction(self.sidebar.focus_tags_action)
         tools_menu = menus.addMenu("&Tools")
         self.edits.add_to_menus(edit_menu, tools_menu)
         edit_menu.insertAction(self.edits.delete_action, self.record_editing.edit_action)
@@ -578,8 +593,9 @@ class MainWindow(QMainWindow):
         status.addPermanentWidget(self.read_only_label)
 
     def _set_tab_order(self) -> None:
-        """Tab goes search field → list → detail pane → the navigator's lists; Shift+Tab back."""
-        chain: list[QWidget] = [self.search, self.view, self.outside_notice.button, self.detail]
+        """Tab goes collections → tags → search field → list → detail pane → the navigator's lists; Shift+Tab back."""
+        chain: list[QWidget] = [self.sidebar.tree, self.sidebar.tag_list, self.search, self.view,
+                                self.outside_notice.button, self.detail]
         chain += [section.view for section in self.navigator.sections]
         self.view.setTabKeyNavigation(False)  # Tab leaves the list instead of moving between its cells
         for first, second in itertools.pairwise(chain):
@@ -592,7 +608,7 @@ class MainWindow(QMainWindow):
     def _offer_writes(self, offered: bool, why: str = "") -> None:
         """Turn what would write off (the tooltip says why) or on again (with its own tooltip back)."""
         for action in (self.import_files_action, self.import_folder_action, self.paste_action, self.edits.delete_action,
-                       self.record_editing.edit_action):
+                       self.record_editing.edit_action, self.sidebar.new_collection_action, self.sidebar.save_search_action):
             if not offered:
                 self._own_tips.setdefault(action, action.toolTip())
                 action.setToolTip(why)
@@ -611,7 +627,7 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1500, 900)
-        for key, splitter in (("window/mainSplitter", self.main_splitter), ("window/sideSplitter", self.side_splitter)):
+        for key, splitter in ((_MAIN_SPLITTER_KEY, self.main_splitter), ("window/sideSplitter", self.side_splitter)):
             value = s.value(key)
             if isinstance(value, QByteArray) and not value.isEmpty():
                 splitter.restoreState(value)
@@ -624,17 +640,19 @@ class MainWindow(QMainWindow):
         if 0 <= sort_column < len(COLUMNS):
             self.view.sortByColumn(sort_column, sort_order)
         self.stubs_action.setChecked(bool(s.value("list/showStubs", False, type=bool)))
+        self.sidebar.restore(s)
 
     def save_state(self) -> None:
         s = self.settings
         s.setValue("window/geometry", self.saveGeometry())
-        s.setValue("window/mainSplitter", self.main_splitter.saveState())
+        s.setValue(_MAIN_SPLITTER_KEY, self.main_splitter.saveState())
         s.setValue("window/sideSplitter", self.side_splitter.saveState())
         header = self.view.horizontalHeader()
         s.setValue(_HEADER_KEY, header.saveState())
         s.setValue("list/sortColumn-v2", header.sortIndicatorSection() if header.isSortIndicatorShown() else -1)
         s.setValue("list/sortOrder-v2", header.sortIndicatorOrder().value)
         s.setValue("list/showStubs", self.stubs_action.isChecked())
+        self.sidebar.save(s)
         s.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -646,6 +664,7 @@ class MainWindow(QMainWindow):
             self._watch.stop()
             self._watch = None
         self.lane.shutdown()
+        self.sidebar.close_pane()
         self._select_timer.stop()
         self.model.close()
         self.exports.close()
@@ -746,6 +765,9 @@ class MainWindow(QMainWindow):
         elif self.model.query.search.strip():
             notice.label.setText("Not in the list: it does not match the current search")
             notice.button.setText("Clear search")
+        elif self.model.query.filtered:
+            notice.label.setText("Not in the list: it is not among the records chosen in the sidebar")
+            notice.button.setText("Show all records")
         else:
             notice.hide()
             return
@@ -755,8 +777,10 @@ class MainWindow(QMainWindow):
         """The notice's button: show stubs, or clear the search, so the list holds the record shown."""
         if self.browsing.shown_is_stub and not self.model.query.include_stubs:
             self.stubs_action.setChecked(True)
-        else:
+        elif self.model.query.search.strip():
             self.clear_search()
+        else:
+            self.sidebar.choose_all()
 
     def _clear_list_selection(self) -> None:
         selection = self.view.selectionModel()
@@ -933,6 +957,16 @@ class MainWindow(QMainWindow):
         self._search_timer.stop()
         self._apply_search()
 
+    @Slot(str)
+    def _apply_scope(self, scope: str) -> None:
+        """The sidebar's choice (a collection, tags, a saved search): the list shows its records."""
+        try:
+            self.model.set_scope(scope)
+        except SearchError as error:
+            self.statusBar().showMessage(f"Cannot list the records chosen: {error}", 8000)
+            return
+        self._update_counts()
+
     def _apply_search(self) -> None:
         """Search for the field's text; text that is not a search says why and keeps the list as it was."""
         try:
@@ -1039,11 +1073,11 @@ class MainWindow(QMainWindow):
         summary = self._summary
         shown = self.model.rowCount()
         text = f"{summary.records:,} records · {summary.stubs:,} stubs"
-        if self.model.query.search.strip():
+        if self.model.query.filtered:
             found = f"{shown:,} found" if self.model.is_complete else "Searching…"
             text = f"{found} · " + text
         self.count_label.setText(text)
-        empty = summary.records == 0 and summary.stubs == 0 and not self.model.query.search.strip()
+        empty = summary.records == 0 and summary.stubs == 0 and not self.model.query.filtered
         self.list_area.setCurrentWidget(self.empty_state if empty else self.view)
 
     def copy_selection(self) -> None:
@@ -1083,12 +1117,17 @@ class MainWindow(QMainWindow):
     def import_paths(self, paths: list[Path]) -> ImportJob | None:
         if self._refused_read_only():
             return None
-        return self.lane.import_paths(paths)
+        return self.lane.import_paths(paths, collection=self._import_collection())
 
     def import_text(self, text: str, label: str = "dropped text") -> ImportJob | None:
         if self._refused_read_only():
             return None
-        return self.lane.import_text(text, label)
+        return self.lane.import_text(text, label, collection=self._import_collection())
+
+    def _import_collection(self) -> int | None:
+        """The collection chosen in the sidebar: what an import brings is filed in it."""
+        chosen = self.sidebar.chosen_collection()
+        return chosen[0] if chosen is not None else None
 
     def paste(self) -> None:
         """Edit ▸ Paste: import the page text, records or files on the clipboard, as a drop would.
@@ -1132,7 +1171,7 @@ class MainWindow(QMainWindow):
     def _import_failed(self, _job: ImportJob, failure: JobFailed) -> None:
         self._import_failure = failure
 
-    def _import_finished(self, _job: ImportJob, report: ImportReport) -> None:
+    def _import_finished(self, job: ImportJob, report: ImportReport) -> None:
         self.last_report = report
         failure, self._import_failure = self._import_failure, None
         if not self.lane.busy:
@@ -1146,6 +1185,9 @@ class MainWindow(QMainWindow):
             message = "Not imported: " + " ".join(report.refused[0].line().split())  # one pasted or dropped text
         else:
             message = "Import " + ("cancelled: " if report.cancelled else "finished: ") + report.summary()
+            if job.collection is not None and any(o.reference_id is not None for o in report.outcomes):
+                path = self.sidebar.path_of(job.collection)
+                message += f" · filed in \u201c{path}\u201d" if path is not None else " · filed in the collection chosen"
         self.statusBar().showMessage(message, 15000)
         self.report_action.setEnabled(True)
         self.report_button.setVisible(bool(report.refused))
@@ -1164,6 +1206,9 @@ class MainWindow(QMainWindow):
     # -- drag and drop ------------------------------------------------------------------
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasFormat(RECORD_IDS_MIME):
+            event.ignore()  # the list's own rows, dragged towards the sidebar: nothing to import
+            return
         if self.read_only:
             event.ignore()
             self.statusBar().showMessage(f"Nothing can be dropped here: {self.library.display_name} is open read-only", 8000)

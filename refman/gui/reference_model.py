@@ -168,6 +168,11 @@ class ReferenceListModel(QAbstractTableModel):
         check_search(text)
         self.set_query(replace(self._query, search=text))
 
+    def set_scope(self, text: str) -> None:
+        """The sidebar's choice, in the search language; ``SearchError`` (and the list stays) when it is not a search."""
+        check_search(text)
+        self.set_query(replace(self._query, scope=text))
+
     def set_include_stubs(self, include: bool) -> None:
         self.set_query(replace(self._query, include_stubs=include))
 
@@ -364,7 +369,7 @@ class ReferenceListModel(QAbstractTableModel):
         self._followed = {}  # a reset takes every persistent index away
         self._follow_timer.stop()
         query = self._query
-        if self._stored_list is None or not query.search.strip():
+        if self._stored_list is None or not query.filtered:
             self._wait_for_build()
             if self._stored_list is not None:
                 self._stored_list.close()

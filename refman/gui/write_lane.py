@@ -234,11 +234,12 @@ class WriteLane(QObject):
     def busy(self) -> bool:
         return self._pending > 0
 
-    def import_paths(self, paths: Sequence[str | Path]) -> ImportJob:
-        return self._enqueue(ImportJob(paths=tuple(str(p) for p in paths)))
+    def import_paths(self, paths: Sequence[str | Path], *, collection: int | None = None) -> ImportJob:
+        """Import files and folders; ``collection``: file what they bring into that collection."""
+        return self._enqueue(ImportJob(paths=tuple(str(p) for p in paths), collection=collection))
 
-    def import_text(self, text: str, label: str = "dropped text") -> ImportJob:
-        return self._enqueue(ImportJob(text=text, label=label))
+    def import_text(self, text: str, label: str = "dropped text", *, collection: int | None = None) -> ImportJob:
+        return self._enqueue(ImportJob(text=text, label=label, collection=collection))
 
     def set_guard(self, guard: WriteGuard) -> None:
         """Enter ``guard()`` around every job, on the lane's thread (set before the first job)."""
