@@ -74,6 +74,7 @@ from refman.gui.library_edits import LibraryEdits
 from refman.gui.list_menus import install_list_menus
 from refman.gui.navigator import LinkNavigator
 from refman.gui.record_editor import RecordEditing
+from refman.gui.record_organiser import RecordOrganiser
 from refman.gui.reference_model import (
     AUTHORS,
     CITED,
@@ -106,7 +107,7 @@ KEEP_SELECTED = 500
 """A selection of up to this many rows stays selected when the list is read again (each is found by a query)."""
 # The list's column layout; the key changes when the columns do, so an old layout is not
 # restored onto new columns.
-_HEADER_KEY = "list/header-v3"
+_HEADER_KEY = "list/header-v4"
 SAMPLES = Path(__file__).resolve().parents[2] / "seeds"
 Shortcut = QKeySequence | QKeySequence.StandardKey | str
 
@@ -345,6 +346,7 @@ class MainWindow(QMainWindow):
         self.exports = ExportActions(self, self.library)
         self.edits = LibraryEdits(self, self.lane)
         self.record_editing = RecordEditing(self, self.lane)
+        self.organiser = RecordOrganiser(self, threaded=threaded)
         self._build_menus_and_toolbar()
         self._build_status_bar()
         self._set_tab_order()
@@ -648,6 +650,7 @@ class MainWindow(QMainWindow):
         self.lane.shutdown()
         self._select_timer.stop()
         self.model.close()
+        self.organiser.close()
         self.exports.close()
         if self._counter is not None:
             self._counter.shutdown(wait=True)
