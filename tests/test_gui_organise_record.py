@@ -8,6 +8,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QLineEdit, QMenu, QPlainTextEdit
 from test_gui import row_of_pmid
 
+from refman.domain.organising import ReadStatus
 from refman.gui.main_window import MainWindow
 from refman.gui.reference_model import RATING, STATUS, IdRole
 from refman.services.organising import OrganiseService
@@ -272,16 +273,17 @@ def test_status_and_rating_from_the_context_menu_and_keys_sort_and_undo(qtbot, m
     select_rows(window, rows[:2])
     menu = window.list_menus.build_row_menu(window.list_menus.selected_rows())
     mark = menu.findChild(QMenu, "markAsMenu")
-    texts = {action.objectName(): action for action in mark.actions()}
-    assert texts["markRead"].shortcut().toString() == "Ctrl+Shift+D"  # the menu shows the key
-    wait_for_job(qtbot, window, texts["markRead"].trigger)
+    read = window.list_menus.status_actions[ReadStatus.READ]
+    assert [action.text() for action in mark.actions()] == ["&Unread", "&Reading", "&Read"]
+    assert read in mark.actions() and read.shortcut().toString() == "Ctrl+Shift+D"  # the menu shows the key
+    wait_for_job(qtbot, window, read.trigger)
     qtbot.waitUntil(lambda: all(cell(window, i, STATUS) == "✓" for i in ids[:2]))
     row = window.model.row_of(ids[0])
     assert window.model.index(row, STATUS).data(Qt.ItemDataRole.ToolTipRole) == "Read"
 
     rating = menu.findChild(QMenu, "ratingMenu")
-    five = next(action for action in rating.actions() if action.objectName() == "rate5")
-    assert five.text() == "★★★★★" and five.shortcut().toString() == "5"
+    five = window.list_menus.rating_actions[5]
+    assert five in rating.actions() and five.text() == "★★★★★" and five.shortcut().toString() == "5"
     select_rows(window, [window.model.row_of(ids[2])])
     wait_for_job(qtbot, window, five.trigger)
     qtbot.waitUntil(lambda: cell(window, ids[2], RATING) == "★★★★★")

@@ -120,12 +120,15 @@ class ListMenus(QObject):
     # -- organising the selected records -----------------------------------------------
 
     def _build_organise_actions(self) -> None:
-        """Status keys and Add tag anywhere in the window; the rating's digits only on the list."""
+        """Status keys and Add tag anywhere in the window; the rating's digits only on the list.
+
+        Found as ``status_actions``, ``rating_actions`` and ``add_tag_action`` (named by their text,
+        not objectName: the menu's named actions are the ones that read the selected records).
+        """
         window = self._window
         self.status_actions: dict[ReadStatus, QAction] = {}
         for status, word in STATUS_WORDS.items():
             action = QAction(f"&{word}", window)
-            action.setObjectName(f"mark{word}")
             action.setShortcut(QKeySequence(STATUS_KEYS[status]))
             action.setToolTip(f"Mark the selected records {word.lower()}")
             action.triggered.connect(lambda _checked=False, status=status: self.mark(status))
@@ -134,7 +137,6 @@ class ListMenus(QObject):
         self.rating_actions: list[QAction] = []
         for rating in range(6):
             action = QAction(stars(rating) if rating else "&None", window.view)
-            action.setObjectName(f"rate{rating}")
             action.setShortcut(QKeySequence(str(rating)))
             # Only while the list has focus: a digit typed in the search field is typed.
             action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
@@ -142,7 +144,6 @@ class ListMenus(QObject):
             window.view.addAction(action)
             self.rating_actions.append(action)
         self.add_tag_action = QAction("Add &tag…", window)
-        self.add_tag_action.setObjectName("addTag")
         self.add_tag_action.setShortcut(QKeySequence(ADD_TAG_KEY))
         self.add_tag_action.setToolTip("Tag the selected records (several tags: separate them with commas)")
         self.add_tag_action.triggered.connect(self.ask_for_tags)
@@ -237,7 +238,6 @@ class ListMenus(QObject):
             action.triggered.connect(lambda _checked=False, path=path: self.file_in(path, ids))
         collection_menu.addSeparator()
         new = collection_menu.addAction("&New collection…")
-        new.setObjectName("newCollection")
         new.triggered.connect(lambda _checked=False: self.file_in_new_collection(ids))
         collection_menu.setEnabled(bool(ids))
         writable = not (self._window.read_only or self._window.unreachable)
