@@ -403,8 +403,9 @@ def stars(rating: int) -> str:
     return FULL_STAR * rating + EMPTY_STAR * (5 - rating) if rating else ""
 
 
-def _action(action: PaneAction, text: str, title: str = "") -> str:
+def _action(action: PaneAction, text: str, title: str = "", style: str = "") -> str:
     hint = f' title="{_esc(title)}"' if title else ""
+    hint += f' style="{style}"' if style else ""
     return f'<a href="{_esc(action_url(action))}"{hint}>{_esc(text)}</a>'
 
 
@@ -424,7 +425,7 @@ def _marks(organisation: RecordOrganisation, s: _Styles) -> str:
     star_links = "".join(
         # A click on the current rating's last star takes the rating away.
         _action(PaneAction("rating", 0 if n == rating else n), FULL_STAR if n <= rating else EMPTY_STAR,
-                "Take the rating away" if n == rating else f"Rate {n} of 5")
+                "Take the rating away" if n == rating else f"Rate {n} of 5", "text-decoration:none;")
         for n in range(1, 6)
     )
     said = f"{rating} of 5" if rating else "no rating"

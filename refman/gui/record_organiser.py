@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QStringListModel, Qt, Signal, Slot
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QStringListModel, Qt, Signal, Slot
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCompleter,
@@ -43,8 +43,9 @@ from PySide6.QtWidgets import (
 )
 
 from refman.domain.organising import ReadStatus
-from refman.gui.colours import PaneColours, tag_chip
+from refman.gui.colours import tag_chip
 from refman.gui.detail_html import STATUS_WORDS, PaneAction
+from refman.gui.detail_pane import colours_of
 from refman.services.changes import Aspect, LibraryChanges
 from refman.services.organising import Organised, OrganiseJob, OrganiseService
 from refman.services.record_organisation import RecordOrganisation, ShownTag, record_organisation, tag_names
@@ -114,7 +115,6 @@ class TagsField(QWidget):
         super().__init__(parent)
         self.setObjectName("tagsField")
         self.tags: tuple[ShownTag, ...] = ()
-        self.colours: PaneColours | None = None
         self.label = QLabel("Tags:", self)
         self.chips = QLabel(self)
         self.chips.setObjectName("tagChips")
@@ -138,28 +138,34 @@ class TagsField(QWidget):
         layout.addWidget(self.chips, 1)
         layout.addWidget(self.edit)
         self.edit.setMinimumWidth(160)
-        self.set_tags((), None)
+        self.set_tags(())
 
-    def set_tags(self, tags: Sequence[ShownTag], colours: PaneColours | None) -> None:
+    def set_tags(self, tags: Sequence[ShownTag]) -> None:
         self.tags = tuple(tags)
-        self.colours = colours
+        self._draw()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self._draw()
+
+    def _draw(self) -> None:
+        """The chips in the field's palette's colours: a tag's own colour tints its chip; names are escaped."""
+        colours = colours_of(self.palette())
         if not self.tags:
-            self.chips.setText('<span style="color:gray">none</span>' if colours is None
-                               else f'<span style="color:{colours.muted}">none</span>')
+            self.chips.setText(f'<span style="color:{colours.muted}">none</span>')
+            self.chips.setToolTip("")
             return
         chips = []
         for n, tag in enumerate(self.tags):
             name = html.escape(tag.name, quote=True)
-            if colours is None:
-                chips.append(f'{name} <a href="untag:{n}">×</a>')
-                continue
             ground, text = tag_chip(colours, tag.colour)
             chips.append(
                 f'<span style="background-color:{ground}; color:{text};">&nbsp;{name}&nbsp;'
-                f'<a href="untag:{n}" style="color:{text}; text-decoration:none;" title="Take it off">×</a>&nbsp;</span>'
+                f'<a href="untag:{n}" style="color:{text}; text-decoration:none;">×</a>&nbsp;</span>'
             )
         self.chips.setText(" ".join(chips))
-        self.chips.setToolTip(", ".join(tag.name for tag in self.tags))
+        self.chips.setToolTip(", ".join(tag.name for tag in self.tags) + " (× takes a tag off)")
 
     def _chip_link(self, link: str) -> None:
         if link.startswith("untag:") and link[6:].isdigit() and int(link[6:]) < len(self.tags):
@@ -193,6 +199,7 @@ class NoteEditor(QFrame):
         self.editor.setObjectName("noteEditor")
         self.editor.setPlaceholderText("Write the note in Markdown: *emphasis*, **strong**, - lists, [links](https://…)")
         self.editor.setTabChangesFocus(True)
+        self.editor.setMinimumHeight(self.editor.fontMetrics().lineSpacing() * 8)
         self.save_button = QPushButton("Save", self)
         self.save_button.setObjectName("saveNote")
         self.save_button.setToolTip("Save the note (Ctrl+Return)")
@@ -287,6 +294,7 @@ class RecordOrganiser(QObject):
         self._generations = itertools.count(1)
         self._generation = 0
         self._names_wanted = True  # the tag names are read with the next organisation
+        self._shown: int | None = None
         self._worker = ThreadPoolExecutor(1, thread_name_prefix="refman-organisation") if threaded else None
         self._loaded.connect(self._arrived, Qt.ConnectionType.QueuedConnection if threaded else Qt.ConnectionType.DirectConnection)
 
@@ -299,7 +307,7 @@ class RecordOrganiser(QObject):
         layout = window.detail_area.layout()
         if isinstance(layout, QVBoxLayout):
             layout.insertWidget(layout.indexOf(window.detail), self.tags_field)
-            layout.addWidget(self.note_editor, 1)
+            layout.addWidget(self.note_editor)
 
         window.detail.shown_changed.connect(self._shown_changed)
         window.detail.action.connect(self.act)
@@ -310,13 +318,15 @@ class RecordOrganiser(QObject):
 
     @property
     def shown(self) -> int | None:
-        return self._window.shown_reference_id
+        """The record the pane shows (told by the pane itself, before the window's history hears of it)."""
+        return self._shown
 
     @Slot(object)
     def _shown_changed(self, reference_id: int | None) -> None:
+        self._shown = reference_id
         self.tags_field.setEnabled(reference_id is not None and not self._window.read_only)
         if reference_id is None:
-            self.tags_field.set_tags((), self._window.detail.colours)
+            self.tags_field.set_tags(())
         self._load(reference_id)
 
     @Slot(object)
@@ -359,7 +369,7 @@ class RecordOrganiser(QObject):
             return
         if organisation is not None and organisation.reference_id == self.shown:
             self._window.detail.set_organisation(organisation)
-            self.tags_field.set_tags(organisation.tags, self._window.detail.colours)
+            self.tags_field.set_tags(organisation.tags)
 
     def close(self) -> None:
         if self._worker is not None:
