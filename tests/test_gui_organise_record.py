@@ -8,9 +8,11 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QLineEdit, QMenu, QPlainTextEdit
 from test_gui import row_of_pmid
 
+from refman.domain.listing import ListQuery
 from refman.domain.organising import ReadStatus
 from refman.gui.main_window import MainWindow
 from refman.gui.reference_model import RATING, STATUS, IdRole
+from refman.services.listing import ReferenceList
 from refman.services.organising import OrganiseService
 from refman.store.library import open_library
 
@@ -322,3 +324,36 @@ def test_the_pane_shows_status_and_rating_and_its_stars_set_them(qtbot, make_win
     assert cell(window, shown, STATUS) == "◐"
     undo(qtbot, window)
     qtbot.waitUntil(lambda: window.detail.organisation.read_status == 0)
+
+
+def test_the_row_menu_files_the_selection_in_a_collection_in_one_write(qtbot, make_window, seeded_library):
+    library = open_library(seeded_library)
+    OrganiseService(library).new_collection("Thesis/Chapter 2")
+    window = make_window(seeded_library)
+    select_rows(window, [0, 1, 2])
+    ids = set(ids_on_rows(window, [0, 1, 2]))
+    menu = window.list_menus.build_row_menu(window.list_menus.selected_rows())
+    collections = menu.findChild(QMenu, "addToCollectionMenu")
+    texts = [action.text() for action in collections.actions() if not action.isSeparator()]
+    assert texts == ["Thesis", "Thesis/Chapter 2", "&New collection…"]
+    depth = window.edits.undo_depth
+    wait_for_job(qtbot, window, collections.actions()[1].trigger)
+    service = OrganiseService(library)
+    chapter = service.collection_id("Thesis/Chapter 2")
+    assert service.collection_tree().counts[chapter][0] == 3 and window.edits.undo_depth == depth + 1
+    filed = ReferenceList(library).rows(ListQuery(search='in:"Thesis/Chapter 2"', include_stubs=True), 0, 10)
+    assert {row.id for row in filed} == ids
+    undo(qtbot, window)
+    assert service.collection_tree().counts.get(chapter, (0, 0))[0] == 0
+    menu.deleteLater()
+    library.dispose()
+
+
+def test_tab_from_the_list_reaches_the_tags_field_then_the_page(qtbot, make_window, seeded_library):
+    window = make_window(seeded_library)
+    show_sample(qtbot, window)
+    window.view.setFocus()
+    QTest.keyClick(window.view, Qt.Key.Key_Tab)
+    assert window.focusWidget() is window.findChild(QLineEdit, "tagEdit")
+    QTest.keyClick(window.focusWidget(), Qt.Key.Key_Tab)
+    assert window.focusWidget() is window.detail
