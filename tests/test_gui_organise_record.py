@@ -228,6 +228,16 @@ def test_ctrl_t_tags_every_selected_record_in_one_write(qtbot, make_window, seed
     assert counts == {"review": 3, "to read": 3}
     assert window.edits.undo_depth == depth + 1
 
+    # The tags field still completes (the dialog had a completer of its own), from the names just made.
+    field = window.findChild(QLineEdit, "tagEdit")
+    qtbot.waitUntil(lambda: "to read" in window.organiser.completer.names.stringList())
+    assert field.completer() is window.organiser.completer and field.completer().widget() is field
+    window.activateWindow()
+    field.setFocus()
+    QTest.keyClicks(field, "TO")
+    assert field.completer().currentCompletion() == "to read"
+    field.clear()
+
     menu = window.list_menus.build_row_menu(window.list_menus.selected_rows())
     remove = menu.findChild(QMenu, "removeTagMenu")
     assert [action.text() for action in remove.actions()] == ["review", "to read"]

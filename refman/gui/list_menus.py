@@ -182,7 +182,7 @@ class ListMenus(QObject):
         ids = self.organised_ids()
         if not ids or self._writes_refused():
             return
-        dialog = TagDialog(self._window.organiser.completer, len(ids), self._window)
+        dialog = TagDialog(self._window.organiser.completer.names, len(ids), self._window)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.tag_dialog = dialog
 

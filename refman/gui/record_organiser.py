@@ -69,9 +69,10 @@ def split_tags(text: str) -> list[str]:
 class TagCompleter(QCompleter):
     """Completes the tag being typed after the last comma, from the library's tag names, whatever their case."""
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject | None = None, names: QStringListModel | None = None) -> None:
+        """``names``: the list of another completer (a completer serves one line edit; the names are shared)."""
         super().__init__(parent)
-        self.names = QStringListModel(self)
+        self.names = names if names is not None else QStringListModel(self)
         self.setModel(self.names)
         self.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.setFilterMode(Qt.MatchFlag.MatchContains)
@@ -87,6 +88,8 @@ class TagCompleter(QCompleter):
     def pathFromIndex(self, index: QModelIndex | QPersistentModelIndex) -> str:
         """What the field holds once a name is chosen: the names typed before it, then the chosen one."""
         chosen = str(index.data() or "")
+        if not chosen:
+            return ""
         widget = self.widget()
         typed = widget.text() if isinstance(widget, QLineEdit) else ""
         before = typed.rsplit(",", 1)[0] + ", " if "," in typed else ""
@@ -251,14 +254,14 @@ class NoteEditor(QFrame):
 class TagDialog(QDialog):
     """Ctrl+T: tags to add to the selected records, with completion; several separated by commas."""
 
-    def __init__(self, completer: TagCompleter, count: int, parent: QWidget | None = None) -> None:
+    def __init__(self, names: QStringListModel, count: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("tagDialog")
         self.setWindowTitle("Add tags")
         self.label = QLabel(f"Tags to add to {count} record{'s' if count != 1 else ''} (separate them with commas):", self)
         self.edit = QLineEdit(self)
         self.edit.setObjectName("tagDialogEdit")
-        self.edit.setCompleter(completer)
+        self.edit.setCompleter(TagCompleter(self, names))
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
