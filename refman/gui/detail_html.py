@@ -2,12 +2,16 @@
 
 Everything a record holds came from a file someone saved, so every field is
 data: it is escaped with :func:`html.escape` before it reaches the page, and
-only ``http(s)`` addresses and refman's own ``refman://reference/<id>`` links
-ever appear in an ``href``.  The markup is the HTML 4 subset that QTextBrowser
+only ``http(s)`` addresses, refman's own ``refman://reference/<id>`` links and
+the pane's own action links (``refman://note/…``, ``refman://status/…``,
+``refman://rating/…``, which the page itself writes, never a record or a
+note) ever appear in an ``href``.  Notes are Markdown, rendered by
+:mod:`refman.gui.note_html`.  The markup is the HTML 4 subset that QTextBrowser
 renders (headings, paragraphs, lists, ``<b>``, ``<a>`` and inline styles).
 
 Every colour on the page comes from the :class:`PaneColours` the caller
-passes (the pane derives them from its palette); the page names no other.
+passes (the pane derives them from its palette), or is mixed from them (a
+note's card); the page names no other.
 """
 
 from __future__ import annotations
