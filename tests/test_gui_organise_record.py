@@ -358,12 +358,3 @@ def test_the_row_menu_files_the_selection_in_a_collection_in_one_write(qtbot, ma
     menu.deleteLater()
     library.dispose()
 
-
-def test_tab_from_the_list_reaches_the_tags_field_then_the_page(qtbot, make_window, seeded_library):
-    window = make_window(seeded_library)
-    show_sample(qtbot, window)
-    window.view.setFocus()
-    QTest.keyClick(window.view, Qt.Key.Key_Tab)
-    assert window.focusWidget() is window.findChild(QLineEdit, "tagEdit")
-    QTest.keyClick(window.focusWidget(), Qt.Key.Key_Tab)
-    assert window.focusWidget() is window.detail

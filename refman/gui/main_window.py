@@ -580,9 +580,8 @@ class MainWindow(QMainWindow):
         status.addPermanentWidget(self.read_only_label)
 
     def _set_tab_order(self) -> None:
-        """Tab goes search field → list → tags field → detail pane → the navigator's lists; Shift+Tab back."""
-        chain: list[QWidget] = [self.search, self.view, self.outside_notice.button, self.organiser.tags_field.edit,
-                                self.detail]
+        """Tab goes search field → list → detail pane → the navigator's lists; Shift+Tab back."""
+        chain: list[QWidget] = [self.search, self.view, self.outside_notice.button, self.detail]
         chain += [section.view for section in self.navigator.sections]
         self.view.setTabKeyNavigation(False)  # Tab leaves the list instead of moving between its cells
         for first, second in itertools.pairwise(chain):
