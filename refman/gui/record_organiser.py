@@ -44,7 +44,7 @@ from PySide6.QtWidgets import (
 
 from refman.domain.organising import ReadStatus
 from refman.gui.colours import tag_chip
-from refman.gui.detail_html import STATUS_WORDS, PaneAction
+from refman.gui.detail_html import PaneAction
 from refman.gui.detail_pane import colours_of
 from refman.services.changes import Aspect, LibraryChanges
 from refman.services.organising import Organised, OrganiseJob, OrganiseService
@@ -439,4 +439,4 @@ class RecordOrganiser(QObject):
         self.note_editor.close_editor()
 
 
-__all__ = ["STATUS_WORDS", "NoteEditor", "RecordOrganiser", "TagCompleter", "TagDialog", "TagsField", "split_tags"]
+__all__ = ["NoteEditor", "RecordOrganiser", "TagCompleter", "TagDialog", "TagsField", "split_tags"]
