@@ -408,7 +408,10 @@ class RecordOrganiser(QObject):
     def act(self, action: PaneAction) -> None:
         """One of the pane's own links, for the record shown."""
         shown = self.shown
-        if shown is None or self._window.read_only:
+        if shown is None:
+            return
+        if self._window.read_only or self._window.unreachable:
+            self._window.statusBar().showMessage("Not changed: the library cannot be written now", 6000)
             return
         if action.kind == "status" and isinstance(action.value, ReadStatus):
             self.set_read_status([shown], action.value)
