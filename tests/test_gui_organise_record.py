@@ -358,3 +358,29 @@ def test_the_row_menu_files_the_selection_in_a_collection_in_one_write(qtbot, ma
     menu.deleteLater()
     library.dispose()
 
+
+
+def test_a_read_only_library_offers_no_organising(qtbot, tmp_path, seeded_library):
+    from PySide6.QtCore import QEvent, QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from refman.app import build_window
+
+    library = open_library(seeded_library)
+    library.read_only = True
+    window = build_window(library, settings=QSettings(str(tmp_path / "ro.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        menus = window.list_menus
+        for action in (*menus.status_actions.values(), *menus.rating_actions, menus.add_tag_action):
+            assert not action.isEnabled(), action.text()
+        show_sample(qtbot, window)
+        assert not window.organiser.tags_field.isEnabled()
+        window.detail.follow(QUrl("refman://rating/4"))
+        assert "cannot be written" in window.statusBar().currentMessage()
+        assert not window.lane.busy
+    finally:
+        window.close()
+        QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        library.dispose()

@@ -593,8 +593,10 @@ class MainWindow(QMainWindow):
 
     def _offer_writes(self, offered: bool, why: str = "") -> None:
         """Turn what would write off (the tooltip says why) or on again (with its own tooltip back)."""
+        organising = (*self.list_menus.status_actions.values(), *self.list_menus.rating_actions,
+                      self.list_menus.add_tag_action)
         for action in (self.import_files_action, self.import_folder_action, self.paste_action, self.edits.delete_action,
-                       self.record_editing.edit_action):
+                       self.record_editing.edit_action, *organising):
             if not offered:
                 self._own_tips.setdefault(action, action.toolTip())
                 action.setToolTip(why)
