@@ -121,3 +121,27 @@ def pane_colours(text: str, background: str, link: str) -> PaneColours:
 
 LIGHT = pane_colours("#000000", "#ffffff", "#0000ff")
 """The colours of a plain light palette: what the renderer uses when given none."""
+
+
+def card_background(colours: PaneColours) -> str:
+    """The ground of a note's card: the background moved a little towards the text (the text still reads on it)."""
+    card = mix(colours.background, colours.text, 0.06)
+    return card if contrast(colours.text, card) >= BODY_CONTRAST else colours.background
+
+
+def tag_chip(colours: PaneColours, tag_colour: str | None) -> tuple[str, str]:
+    """A tag chip's ground and text: the tag's own colour (``#rrggbb``) tinting the background, else a neutral tint.
+
+    The text is the pane's text, moved only as far as it takes to read on the chip.
+    """
+    tint = tag_colour.lower() if tag_colour and _HEX.fullmatch(tag_colour.lower()) else colours.muted
+    dark = luminance(colours.background) < luminance(colours.text)
+    ground = mix(colours.background, tint, 0.35 if dark else 0.25)
+    return ground, readable(colours.text, ground, colours.text)
+
+
+def tag_mark(colours: PaneColours, tag_colour: str | None) -> str:
+    """A tag's own colour where it reads on the background (the dot before its name), else the muted text colour."""
+    if tag_colour and _HEX.fullmatch(tag_colour.lower()):
+        return readable(tag_colour.lower(), colours.background, colours.text, 3.0)
+    return colours.muted

@@ -2,12 +2,16 @@
 
 Everything a record holds came from a file someone saved, so every field is
 data: it is escaped with :func:`html.escape` before it reaches the page, and
-only ``http(s)`` addresses and refman's own ``refman://reference/<id>`` links
-ever appear in an ``href``.  The markup is the HTML 4 subset that QTextBrowser
+only ``http(s)`` addresses, refman's own ``refman://reference/<id>`` links and
+the pane's own action links (``refman://note/…``, ``refman://status/…``,
+``refman://rating/…``, which the page itself writes, never a record or a
+note) ever appear in an ``href``.  Notes are Markdown, rendered by
+:mod:`refman.gui.note_html`.  The markup is the HTML 4 subset that QTextBrowser
 renders (headings, paragraphs, lists, ``<b>``, ``<a>`` and inline styles).
 
 Every colour on the page comes from the :class:`PaneColours` the caller
-passes (the pane derives them from its palette); the page names no other.
+passes (the pane derives them from its palette), or is mixed from them (a
+note's card); the page names no other.
 """
 
 from __future__ import annotations
@@ -16,12 +20,17 @@ import html
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from urllib.parse import quote
 
 from refman.domain.abstract import abstract_parts
+from refman.domain.organising import ReadStatus
 from refman.domain.records import Author, Neighbour, Reference, Section, Source
-from refman.gui.colours import LIGHT, PaneColours
+from refman.gui.colours import LIGHT, PaneColours, card_background
+from refman.gui.note_html import render_markdown
 from refman.services.navigation import stub_relations
+from refman.services.organising import NoteRecord
+from refman.services.record_organisation import RecordOrganisation
 
 REFERENCE_URL_PREFIX = "refman://reference/"
 _REFERENCE_URL = re.compile(r"refman://reference/([1-9][0-9]{0,18})")
@@ -66,6 +75,56 @@ def parse_reference_url(url: str) -> int | None:
         return None
     reference_id = int(match.group(1))
     return reference_id if reference_id <= _MAX_ID else None
+
+
+# -- the pane's own actions: a note added, edited or deleted, a status or rating set ----------
+
+_ACTION_URL = re.compile(
+    r"refman://note/(?P<new>new)"
+    r"|refman://note/(?P<note>[1-9][0-9]{0,18})/(?P<verb>edit|delete)"
+    r"|refman://status/(?P<status>unread|reading|read)"
+    r"|refman://rating/(?P<rating>[0-5])"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PaneAction:
+    """What a click on one of the pane's own links asks for.
+
+    ``kind`` is ``add_note``, ``edit_note``, ``delete_note`` (``value`` the note's id),
+    ``status`` (``value`` a :class:`ReadStatus`) or ``rating`` (``value`` 0–5).
+    """
+
+    kind: str
+    value: int | ReadStatus | None = None
+
+
+def action_url(action: PaneAction) -> str:
+    """The link that asks for ``action``; :func:`parse_action_url` reads it back."""
+    if action.kind == "add_note":
+        return "refman://note/new"
+    if action.kind in ("edit_note", "delete_note"):
+        return f"refman://note/{int(action.value or 0)}/{action.kind.removesuffix('_note')}"
+    if action.kind == "status" and isinstance(action.value, ReadStatus):
+        return f"refman://status/{action.value.word}"
+    if action.kind == "rating":
+        return f"refman://rating/{int(action.value or 0)}"
+    raise ValueError(f"not a pane action: {action!r}")
+
+
+def parse_action_url(url: str) -> PaneAction | None:
+    """The action one of the pane's own links asks for, or None for any other text."""
+    match = _ACTION_URL.fullmatch(url)
+    if match is None:
+        return None
+    if match["new"]:
+        return PaneAction("add_note")
+    if match["note"]:
+        note_id = int(match["note"])
+        return PaneAction(f"{match['verb']}_note", note_id) if note_id <= _MAX_ID else None
+    if match["status"]:
+        return PaneAction("status", ReadStatus.named(match["status"]))
+    return PaneAction("rating", int(match["rating"]))
 
 
 # -- small building blocks -----------------------------------------------------------
@@ -337,13 +396,83 @@ def _stub_citation(reference: Reference, s: _Styles) -> str:
     return "".join(blocks)
 
 
+# -- what the user gave the record: status, rating, notes ------------------------------------
+
+STATUS_WORDS = {ReadStatus.UNREAD: "Unread", ReadStatus.READING: "Reading", ReadStatus.READ: "Read"}
+FULL_STAR, EMPTY_STAR = "\u2605", "\u2606"
+
+
+def stars(rating: int) -> str:
+    """``★★★☆☆`` for 3; empty for no rating."""
+    return FULL_STAR * rating + EMPTY_STAR * (5 - rating) if rating else ""
+
+
+def _action(action: PaneAction, text: str, title: str = "", style: str = "") -> str:
+    hint = f' title="{_esc(title)}"' if title else ""
+    hint += f' style="{style}"' if style else ""
+    return f'<a href="{_esc(action_url(action))}"{hint}>{_esc(text)}</a>'
+
+
+def note_time(utc: datetime) -> str:
+    """A time the library stores (UTC, without a zone) as the user's local time, to the minute."""
+    return f"{utc.replace(tzinfo=timezone.utc).astimezone():%Y-%m-%d %H:%M}"
+
+
+def _marks(organisation: RecordOrganisation, s: _Styles) -> str:
+    """Status (the current one in bold, the others links to set them), the rating's stars (each a link) and Add note."""
+    statuses = " · ".join(
+        f"<b>{_esc(word)}</b>" if status == organisation.read_status
+        else _action(PaneAction("status", status), word, f"Mark as {word.lower()}")
+        for status, word in STATUS_WORDS.items()
+    )
+    rating = organisation.rating
+    star_links = "".join(
+        # A click on the current rating's last star takes the rating away.
+        _action(PaneAction("rating", 0 if n == rating else n), FULL_STAR if n <= rating else EMPTY_STAR,
+                "Take the rating away" if n == rating else f"Rate {n} of 5", "text-decoration:none;")
+        for n in range(1, 6)
+    )
+    said = f"{rating} of 5" if rating else "no rating"
+    return (f"<p>Status: {statuses} &nbsp;&nbsp; Rating: {star_links} "
+            f'<span style="{s.muted}">({_esc(said)})</span> &nbsp;&nbsp; '
+            f"{_action(PaneAction('add_note'), 'Add note')}</p>")
+
+
+def _note(note: NoteRecord, s: _Styles, card: str) -> str:
+    when = f"Created {note_time(note.created)}"
+    if note.modified and note.modified != note.created:
+        when += f" · modified {note_time(note.modified)}"
+    actions = f"{_action(PaneAction('edit_note', note.id), 'Edit')} · {_action(PaneAction('delete_note', note.id), 'Delete')}"
+    return (
+        f'<table width="100%" cellspacing="0" cellpadding="8" style="background-color:{card};"><tr><td>'
+        f"{render_markdown(note.text)}"
+        f'<p style="{s.muted} font-size:small;">{_esc(when)} &nbsp;·&nbsp; {actions}</p>'
+        "</td></tr></table><p></p>"
+    )
+
+
+def _notes(organisation: RecordOrganisation, s: _Styles, card: str) -> str:
+    if not organisation.notes:
+        return ""
+    count = len(organisation.notes)
+    return _heading(f"Notes ({count})" if count > 1 else "Note") + "".join(_note(n, s, card) for n in organisation.notes)
+
+
+def _organisation(organisation: RecordOrganisation | None, s: _Styles, card: str) -> tuple[str, str]:
+    """The status line and the notes (both empty before the record's organisation is read)."""
+    if organisation is None:
+        return "", ""
+    return _marks(organisation, s), _notes(organisation, s, card)
+
+
 # -- the pane --------------------------------------------------------------------------
 
 def _page(blocks: Iterable[str]) -> str:
     return "<html><body>" + "".join(block for block in blocks if block) + "</body></html>"
 
 
-def _render_full(reference: Reference, s: _Styles) -> str:
+def _render_full(reference: Reference, s: _Styles, organised: tuple[str, str]) -> str:
+    marks, notes = organised
     return _page(
         [
             _title(reference),
@@ -351,6 +480,8 @@ def _render_full(reference: Reference, s: _Styles) -> str:
             _citation(reference, s),
             _identifiers(reference),
             _citation_key(reference, s),
+            marks,
+            notes,
             _details(reference, s),
             _free_full_text(reference, s),
             _front_matter(reference),
@@ -367,11 +498,14 @@ def _render_full(reference: Reference, s: _Styles) -> str:
     )
 
 
-def _render_stub(reference: Reference, s: _Styles) -> str:
+def _render_stub(reference: Reference, s: _Styles, organised: tuple[str, str]) -> str:
+    marks, notes = organised
     return _page(
         [
             _title(reference),
             _paragraph(STUB_NOTE, s.note),
+            marks,
+            notes,
             _stub_citation(reference, s),
             _mentions(reference, s),
             _provenance(reference, s),
@@ -391,10 +525,18 @@ def style_sheet(colours: PaneColours = LIGHT) -> str:
     )
 
 
-def render_reference(reference: Reference, colours: PaneColours = LIGHT) -> str:
-    """The detail pane for one record: the full page, or what citations say of a stub."""
+def render_reference(
+    reference: Reference, colours: PaneColours = LIGHT, organisation: RecordOrganisation | None = None
+) -> str:
+    """The detail pane for one record: the full page, or what citations say of a stub.
+
+    With ``organisation`` (read apart, off the GUI thread) the page also shows
+    the record's reading status, rating and notes, each with the links that change them.
+    """
     styles = _Styles.of(colours)
-    return _render_stub(reference, styles) if reference.is_stub else _render_full(reference, styles)
+    mine = organisation if organisation is not None and organisation.reference_id == reference.id else None
+    organised = _organisation(mine, styles, card_background(colours))
+    return _render_stub(reference, styles, organised) if reference.is_stub else _render_full(reference, styles, organised)
 
 
 def render_empty(message: str, colours: PaneColours = LIGHT) -> str:

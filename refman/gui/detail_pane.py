@@ -1,7 +1,12 @@
 """The detail pane: the record as HTML from a pure renderer, and one dispatcher for its links.
 
-``refman://reference/<id>`` links navigate inside refman; http(s) links open in
-the system browser; nothing else is ever opened, and nothing is ever fetched.
+``refman://reference/<id>`` links navigate inside refman; the pane's own
+links (``refman://note/…``, ``refman://status/…``, ``refman://rating/…``) ask
+for a change to the record shown (``action``, which the window runs as an
+undoable write); http(s) links open in the system browser; nothing else is
+ever opened, and nothing is ever fetched.  The record's status, rating and
+notes (its :class:`RecordOrganisation`) are read apart, off the GUI thread,
+and handed to :meth:`DetailPane.set_organisation`.
 The page's colours come from the pane's palette, and it is drawn again when
 the palette changes (a dark system theme, switched while refman runs).
 """
@@ -17,7 +22,15 @@ from PySide6.QtWidgets import QTextBrowser, QWidget
 
 from refman.domain.records import Reference
 from refman.gui.colours import PaneColours, pane_colours
-from refman.gui.detail_html import parse_reference_url, render_empty, render_reference, style_sheet
+from refman.gui.detail_html import (
+    PaneAction,
+    parse_action_url,
+    parse_reference_url,
+    render_empty,
+    render_reference,
+    style_sheet,
+)
+from refman.services.record_organisation import RecordOrganisation
 
 EXTERNAL_SCHEMES = frozenset({"http", "https"})
 _PALETTE_EVENTS = frozenset({QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange})
@@ -41,6 +54,7 @@ class DetailPane(QTextBrowser):
     """A record's page.  Tab walks its links (Enter follows one) and then leaves the pane."""
 
     navigate = Signal(int)
+    action = Signal(object)  # PaneAction: one of the pane's own links, for the record shown
     message = Signal(str)
     shown_changed = Signal(object)  # the id of the record shown now, or None
 
@@ -52,17 +66,36 @@ class DetailPane(QTextBrowser):
         self.setAcceptDrops(False)
         self._open_url = open_url or QDesktopServices.openUrl
         self._shown: Reference | str = ""
+        self._organisation: RecordOrganisation | None = None
         self.colours = colours_of(self.palette())
         self.anchorClicked.connect(self.follow)
         self.show_message("Select an article to see its details.")
 
     def show_reference(self, reference: Reference) -> None:
+        """Show a record; the organisation shown with it stays only if it is this record's (read again just after)."""
+        if self._organisation is not None and self._organisation.reference_id != reference.id:
+            self._organisation = None
         self._shown = reference
         self._render()
         self.shown_changed.emit(reference.id)
 
+    @property
+    def organisation(self) -> RecordOrganisation | None:
+        return self._organisation
+
+    def set_organisation(self, organisation: RecordOrganisation | None) -> None:
+        """The shown record's status, rating and notes as just read; the page is drawn again, where the reader was."""
+        if organisation == self._organisation:
+            return
+        self._organisation = organisation
+        if isinstance(self._shown, Reference):
+            scrolled = self.verticalScrollBar().value()
+            self._render()
+            self.verticalScrollBar().setValue(scrolled)
+
     def show_message(self, text: str) -> None:
         self._shown = text
+        self._organisation = None
         self._render()
         self.shown_changed.emit(None)
 
@@ -71,7 +104,7 @@ class DetailPane(QTextBrowser):
         if isinstance(self._shown, str):
             self.setHtml(render_empty(self._shown, self.colours))
         else:
-            self.setHtml(render_reference(self._shown, self.colours))
+            self.setHtml(render_reference(self._shown, self.colours, self._organisation))
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
@@ -86,8 +119,12 @@ class DetailPane(QTextBrowser):
     def follow(self, url: QUrl) -> None:
         """The one place a link from the pane goes."""
         reference_id = parse_reference_url(url.toString())
+        action: PaneAction | None = parse_action_url(url.toString())
         if reference_id is not None:
             self.navigate.emit(reference_id)
+        elif action is not None:
+            if isinstance(self._shown, Reference):
+                self.action.emit(action)
         elif url.scheme().lower() in EXTERNAL_SCHEMES and url.isValid():
             self._open_url(url)
         else:

@@ -1,10 +1,16 @@
-"""The reference list's context menus: a row's (open, cite, copy, export, delete) and the header's (columns).
+"""The reference list's context menus: a row's (open, cite, copy, organise, export, delete) and the header's (columns).
 
 Right-click a row, or press the menu key or Shift+F10 on the list: the menu
 acts on the selected rows, and a right-click on a row that is not selected
 selects it first, as file managers do.  It holds the window's own actions for
 citing, exporting and deleting (so they show their keys), and actions of its
 own to open a record's pages and copy its identifiers.
+
+The row menu also organises the selected records, each in one write: "Mark
+as ▸" a reading status (Ctrl+Shift+U unread, Ctrl+Shift+I reading, Ctrl+Shift+D
+read, anywhere in the window), "Rating ▸" (the keys 0–5 on the list: typing in
+the search field still types), "Add tag…" (Ctrl+T), "Remove tag ▸" the tags
+the selection carries, and "Add to collection ▸".  The menu shows the keys.
 
 Right-click the list's header to show or hide columns (Title always shows).
 Which columns show is part of the header's state, which the window keeps
@@ -19,11 +25,16 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, QPoint, Qt, QUrl
 from PySide6.QtGui import QAction, QContextMenuEvent, QDesktopServices, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QMenu
+from PySide6.QtWidgets import QInputDialog, QLineEdit, QMenu
 
 from refman.domain.article_urls import doi_url, pmc_url, pubmed_url
 from refman.domain.listing import ListRow
-from refman.gui.reference_model import ADDED, COLUMNS, DOI
+from refman.domain.organising import ReadStatus
+from refman.gui.detail_html import STATUS_WORDS, stars
+from refman.gui.record_organiser import TagDialog
+from refman.gui.reference_model import ADDED, COLUMNS, DOI, RATING, STATUS
+from refman.services.organising import OrganiseJob
+from refman.services.record_organisation import collection_paths, tags_on
 
 if TYPE_CHECKING:
     from refman.gui.main_window import MainWindow
@@ -38,6 +49,13 @@ MAX_RECORDS_READ = 10_000
 """The menu reads the identifiers of at most this many selected records (a query per 128 rows)."""
 
 MENU_KEYS = (QKeySequence(Qt.Key.Key_Menu), QKeySequence("Shift+F10"))
+
+MAX_ORGANISED = 100_000
+"""A status, rating, tag or collection is given to at most this many selected records at once (one write)."""
+
+STATUS_KEYS = {ReadStatus.UNREAD: "Ctrl+Shift+U", ReadStatus.READING: "Ctrl+Shift+I", ReadStatus.READ: "Ctrl+Shift+D"}
+"""Mark as unread, reading (In progress), read (Done).  Ctrl+Shift+R is the import report's."""
+ADD_TAG_KEY = "Ctrl+T"
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +103,8 @@ class ListMenus(QObject):
         self.menu_key_action.triggered.connect(self.show_row_menu_from_keyboard)
         view.addAction(self.menu_key_action)
 
+        self._build_organise_actions()
+
         header = view.horizontalHeader()
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.customContextMenuRequested.connect(self.show_header_menu)
@@ -92,6 +112,137 @@ class ListMenus(QObject):
             header.setSectionHidden(column, not details.shown_by_default)
         header.resizeSection(DOI, 200)
         header.resizeSection(ADDED, 90)
+        header.resizeSection(STATUS, 52)
+        header.resizeSection(RATING, 78)
+        self.tag_dialog: TagDialog | None = None
+        """The Add tags dialog while it is open."""
+
+    # -- organising the selected records -----------------------------------------------
+
+    def _build_organise_actions(self) -> None:
+        """Status keys and Add tag anywhere in the window; the rating's digits only on the list.
+
+        Found as ``status_actions``, ``rating_actions`` and ``add_tag_action`` (named by their text,
+        not objectName: the menu's named actions are the ones that read the selected records).
+        """
+        window = self._window
+        self.status_actions: dict[ReadStatus, QAction] = {}
+        for status, word in STATUS_WORDS.items():
+            action = QAction(f"&{word}", window)
+            action.setShortcut(QKeySequence(STATUS_KEYS[status]))
+            action.setToolTip(f"Mark the selected records {word.lower()}")
+            action.triggered.connect(lambda _checked=False, status=status: self.mark(status))
+            window.addAction(action)
+            self.status_actions[status] = action
+        self.rating_actions: list[QAction] = []
+        for rating in range(6):
+            action = QAction(stars(rating) if rating else "&None", window.view)
+            action.setShortcut(QKeySequence(str(rating)))
+            # Only while the list has focus: a digit typed in the search field is typed.
+            action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+            action.triggered.connect(lambda _checked=False, rating=rating: self.rate(rating))
+            window.view.addAction(action)
+            self.rating_actions.append(action)
+        self.add_tag_action = QAction("Add &tag…", window)
+        self.add_tag_action.setShortcut(QKeySequence(ADD_TAG_KEY))
+        self.add_tag_action.setToolTip("Tag the selected records (several tags: separate them with commas)")
+        self.add_tag_action.triggered.connect(self.ask_for_tags)
+        window.addAction(self.add_tag_action)
+
+    def organised_ids(self) -> list[int]:
+        """The selected records (else the record shown); empty, with the reason on the status bar, if too many."""
+        parts = self._window.view.selectionModel().selection()
+        if sum(parts.at(n).height() for n in range(parts.count())) > MAX_ORGANISED:
+            self._window.statusBar().showMessage(f"Select at most {MAX_ORGANISED:,} records to organise at once", 8000)
+            return []
+        ids, _first = self._window.edits.selected_ids()
+        if not ids:
+            self._window.statusBar().showMessage("Select the records first", 4000)
+        return ids
+
+    def _writes_refused(self) -> bool:
+        window = self._window
+        if window.read_only or window.unreachable:
+            window.statusBar().showMessage("Not changed: the library cannot be written now", 6000)
+            return True
+        return False
+
+    def mark(self, status: ReadStatus, ids: list[int] | None = None) -> None:
+        ids = self.organised_ids() if ids is None else ids
+        if ids and not self._writes_refused():
+            self._window.organiser.set_read_status(ids, status)
+
+    def rate(self, rating: int, ids: list[int] | None = None) -> None:
+        ids = self.organised_ids() if ids is None else ids
+        if ids and not self._writes_refused():
+            self._window.organiser.set_rating(ids, rating)
+
+    def ask_for_tags(self) -> None:
+        """Ctrl+T: a small dialog with completion; its tags go onto the records selected when it opened."""
+        ids = self.organised_ids()
+        if not ids or self._writes_refused():
+            return
+        dialog = TagDialog(self._window.organiser.completer.names, len(ids), self._window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.tag_dialog = dialog
+
+        def done(result: int) -> None:
+            if self.tag_dialog is dialog:
+                self.tag_dialog = None
+            if result == TagDialog.DialogCode.Accepted and dialog.names:
+                self._window.organiser.add_tags(dialog.names, ids)
+
+        dialog.finished.connect(done)
+        dialog.open()
+
+    def remove_tag(self, name: str, ids: list[int]) -> None:
+        if not self._writes_refused():
+            self._window.organiser.remove_tag(name, ids)
+
+    def file_in(self, path: str, ids: list[int]) -> None:
+        if not self._writes_refused():
+            self._window.edits.organise(OrganiseJob("file the records", lambda service: service.file(path, ids)))
+
+    def file_in_new_collection(self, ids: list[int]) -> None:
+        path, chosen = QInputDialog.getText(self._window, "New collection",
+                                            "The new collection's path (Thesis/Chapter 2 makes both):",
+                                            QLineEdit.EchoMode.Normal, "")
+        if chosen and path.strip():
+            self.file_in(path.strip(), ids)
+
+    def _add_organise_menus(self, menu: QMenu, records: list[ListRow] | None) -> None:
+        """Mark as, Rating, Add tag, Remove tag and Add to collection, for the selection."""
+        status_menu = menu.addMenu("&Mark as")
+        status_menu.setObjectName("markAsMenu")
+        for action in self.status_actions.values():
+            status_menu.addAction(action)
+        rating_menu = menu.addMenu("&Rating")
+        rating_menu.setObjectName("ratingMenu")
+        for action in self.rating_actions:
+            rating_menu.addAction(action)
+        menu.addAction(self.add_tag_action)
+        ids = [record.id for record in records or ()]
+        remove_menu = menu.addMenu("Remove ta&g")
+        remove_menu.setObjectName("removeTagMenu")
+        names = tags_on(self._window.library, ids) if ids else []
+        for name in names:
+            action = remove_menu.addAction(name.replace("&", "&&"))
+            action.triggered.connect(lambda _checked=False, name=name: self.remove_tag(name, ids))
+        remove_menu.setEnabled(bool(names))
+        if records is None:
+            remove_menu.setToolTip(f"Select at most {MAX_RECORDS_READ:,} records")
+        collection_menu = menu.addMenu("Add to &collection")
+        collection_menu.setObjectName("addToCollectionMenu")
+        for path in collection_paths(self._window.library):
+            action = collection_menu.addAction(path.replace("&", "&&"))
+            action.triggered.connect(lambda _checked=False, path=path: self.file_in(path, ids))
+        collection_menu.addSeparator()
+        new = collection_menu.addAction("&New collection…")
+        new.triggered.connect(lambda _checked=False: self.file_in_new_collection(ids))
+        collection_menu.setEnabled(bool(ids))
+        writable = not (self._window.read_only or self._window.unreachable)
+        for submenu in (status_menu, rating_menu, remove_menu, collection_menu):
+            submenu.setEnabled(submenu.isEnabled() and writable)
 
     # -- the row menu ---------------------------------------------------------------
 
@@ -179,6 +330,8 @@ class ListMenus(QObject):
             action.triggered.connect(
                 lambda _checked=False, name=kind.name, values=tuple(values): self._copy(name, values)
             )
+        menu.addSeparator()
+        self._add_organise_menus(menu, records)
         menu.addSeparator()
         menu.addAction(window.exports.export_selection_action)
         menu.addSeparator()

@@ -75,6 +75,7 @@ from refman.gui.list_menus import install_list_menus
 from refman.gui.navigator import LinkNavigator
 from refman.gui.record_drag import RECORD_IDS_MIME, RecordDrag
 from refman.gui.record_editor import RecordEditing
+from refman.gui.record_organiser import RecordOrganiser
 from refman.gui.reference_model import (
     AUTHORS,
     CITED,
@@ -108,7 +109,7 @@ KEEP_SELECTED = 500
 """A selection of up to this many rows stays selected when the list is read again (each is found by a query)."""
 # The list's column layout; the key changes when the columns do, so an old layout is not
 # restored onto new columns.
-_HEADER_KEY = "list/header-v3"
+_HEADER_KEY = "list/header-v4"
 _MAIN_SPLITTER_KEY = "window/mainSplitter-v2"  # three panes since the sidebar: a two-pane layout is not restored onto them
 SAMPLES = Path(__file__).resolve().parents[2] / "seeds"
 Shortcut = QKeySequence | QKeySequence.StandardKey | str
@@ -348,6 +349,7 @@ class MainWindow(QMainWindow):
         self.exports = ExportActions(self, self.library)
         self.edits = LibraryEdits(self, self.lane)
         self.record_editing = RecordEditing(self, self.lane)
+        self.organiser = RecordOrganiser(self, threaded=threaded)
         self._build_menus_and_toolbar()
         self._build_status_bar()
         self._set_tab_order()
@@ -607,8 +609,11 @@ class MainWindow(QMainWindow):
 
     def _offer_writes(self, offered: bool, why: str = "") -> None:
         """Turn what would write off (the tooltip says why) or on again (with its own tooltip back)."""
+        organising = (*self.list_menus.status_actions.values(), *self.list_menus.rating_actions,
+                      self.list_menus.add_tag_action)
         for action in (self.import_files_action, self.import_folder_action, self.paste_action, self.edits.delete_action,
-                       self.record_editing.edit_action, self.sidebar.new_collection_action, self.sidebar.save_search_action):
+                       self.record_editing.edit_action, self.sidebar.new_collection_action, self.sidebar.save_search_action,
+                       *organising):
             if not offered:
                 self._own_tips.setdefault(action, action.toolTip())
                 action.setToolTip(why)
@@ -667,6 +672,7 @@ class MainWindow(QMainWindow):
         self.sidebar.close_pane()
         self._select_timer.stop()
         self.model.close()
+        self.organiser.close()
         self.exports.close()
         if self._counter is not None:
             self._counter.shutdown(wait=True)

@@ -66,8 +66,14 @@ COLUMNS: tuple[Column, ...] = (
     # which shows both, and every column shown takes its width from the titles.
     Column("DOI", SortKey.DOI, "Digital Object Identifier", shown_by_default=False),
     Column("Added", SortKey.ADDED, "When the record was added to the library", shown_by_default=False),
+    # The user's own marks: set from the row menu, by keys (0–5, Ctrl+Shift+U/I/D) or in the detail pane.
+    Column("Status", SortKey.READ_STATUS, "Reading status: unread (blank), reading (◐) or read (✓)"),
+    Column("Rating", SortKey.RATING, "Your rating, 1 to 5 stars (keys 1–5 on the list; 0 takes it away)"),
 )
-TITLE, AUTHORS, JOURNAL, YEAR, PMID, CITED, PMC, DOI, ADDED = range(len(COLUMNS))
+TITLE, AUTHORS, JOURNAL, YEAR, PMID, CITED, PMC, DOI, ADDED, STATUS, RATING = range(len(COLUMNS))
+
+STATUS_SYMBOLS = ("", "\u25d0", "\u2713")  # unread, reading, read: only what the user marked stands out
+STATUS_NAMES = ("Unread", "Reading", "Read")
 
 # The roles and flags as constants: a view asks ``data`` a few thousand times a paint.
 _DISPLAY = Qt.ItemDataRole.DisplayRole
@@ -78,6 +84,7 @@ _FOREGROUND = Qt.ItemDataRole.ForegroundRole
 _ALIGNMENT = Qt.ItemDataRole.TextAlignmentRole
 _ANSWERED = frozenset({_DISPLAY, IdRole, SortRole, StubRole, _TOOLTIP, _DECORATION, _FONT, _FOREGROUND, _ALIGNMENT})
 _RIGHT_ALIGNED = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+_CENTRED = int(Qt.AlignmentFlag.AlignCenter)
 _ITEM_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
 
 
@@ -94,6 +101,8 @@ _SORTED_BY: dict[SortKey, frozenset[str]] = {
     SortKey.CITED: frozenset({"cited_by"}),
     SortKey.FREE_PMC: frozenset({"pmcid", "free_pmc"}),
     SortKey.DOI: frozenset({"doi"}),
+    SortKey.READ_STATUS: frozenset({"read_status"}),
+    SortKey.RATING: frozenset({"rating"}),
 }
 """The fields (JSON keys of ``refman show``) each order sorts by; an order not named here sorts by no editable field."""
 
@@ -510,6 +519,10 @@ class ReferenceListModel(QAbstractTableModel):
                 return row.doi
             if column == ADDED and row.created_at is not None:
                 return f"Added {local_time(row.created_at):%Y-%m-%d %H:%M} (local time)"
+            if column == STATUS:
+                return STATUS_NAMES[row.read_status] if 0 <= row.read_status < len(STATUS_NAMES) else None
+            if column == RATING:
+                return f"{row.rating} of 5 stars" if row.rating else "No rating"
             return None
         if role == _DECORATION:
             if column == PMC and row.free_pmc:
@@ -523,6 +536,8 @@ class ReferenceListModel(QAbstractTableModel):
             return QApplication.palette().brush(QPalette.ColorGroup.Active, QPalette.ColorRole.PlaceholderText)
         if role == _ALIGNMENT and column in (YEAR, PMID, CITED):
             return _RIGHT_ALIGNED
+        if role == _ALIGNMENT and column == STATUS:
+            return _CENTRED
         return None
 
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:
@@ -554,6 +569,10 @@ def _display(row: ListRow, column: int) -> Any:
         return row.doi or ""
     if column == ADDED:
         return local_time(row.created_at).date().isoformat() if row.created_at is not None else ""
+    if column == STATUS:
+        return STATUS_SYMBOLS[row.read_status] if 0 <= row.read_status < len(STATUS_SYMBOLS) else ""
+    if column == RATING:
+        return "\u2605" * row.rating + "\u2606" * (5 - row.rating) if 0 < row.rating <= 5 else ""
     return ""
 
 
@@ -577,6 +596,10 @@ def _sort_value(row: ListRow, column: int) -> Any:
         return row.doi.lower() if row.doi else None
     if column == ADDED:
         return row.created_at
+    if column == STATUS:
+        return row.read_status
+    if column == RATING:
+        return row.rating
     return None
 
 

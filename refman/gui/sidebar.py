@@ -113,7 +113,7 @@ SPLITTER_KEY = "sidebar/splitter"
 
 NEW_COLLECTION_SHORTCUT = "Ctrl+Shift+N"
 SAVE_SEARCH_SHORTCUT = "Ctrl+Alt+S"  # Ctrl+Shift+S is View ▸ Show stubs
-SUB_COLLECTIONS_SHORTCUT = "Ctrl+Shift+U"
+SUB_COLLECTIONS_SHORTCUT = "Ctrl+Alt+U"  # Ctrl+Shift+U marks the selection unread
 TREE_SHORTCUT = "Alt+1"
 TAGS_SHORTCUT = "Alt+2"
 
