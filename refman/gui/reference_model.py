@@ -91,6 +91,8 @@ _ITEM_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.Item
 _SHOWN_ASPECTS = frozenset({Aspect.RECORDS, Aspect.AUTHORS, Aspect.LINKS})
 """What the list's columns show of a record (links: the Cited column)."""
 _FIELD_ASPECTS = frozenset({Aspect.RECORDS, Aspect.AUTHORS})
+_ORGANISING_ASPECTS = frozenset({Aspect.TAGS, Aspect.COLLECTIONS, Aspect.NOTES, Aspect.SAVED_SEARCHES})
+"""What a list with no search and no sidebar choice never shows: a change of only these leaves its rows as they are."""
 """A change only of these keeps which records the list holds (unless it searches): an edit."""
 _SORTED_BY: dict[SortKey, frozenset[str]] = {
     SortKey.TITLE: frozenset({"title"}),
@@ -214,6 +216,10 @@ class ReferenceListModel(QAbstractTableModel):
         reads the list again.
         """
         if not (changes.changes_rows or changes.aspects & _SHOWN_ASPECTS):
+            return
+        if (not (changes.unknown or changes.added or changes.removed) and changes.aspects <= _ORGANISING_ASPECTS
+                and not self._query.filtered):
+            # Tags, collections, notes, saved searches: the unfiltered list shows none of them.
             return
         fields_only = not (changes.unknown or changes.added or changes.removed) and changes.aspects <= _FIELD_ASPECTS
         if fields_only and self._source is _Source.SQL:
@@ -339,6 +345,18 @@ class ReferenceListModel(QAbstractTableModel):
         if self._stored_list is not None:
             self._stored_list.close()
         self._source = _Source.SQL
+
+    def ids_between(self, first: int, last: int) -> list[int]:
+        """The records on rows ``first`` to ``last``, read as one range (a selection of thousands of rows)."""
+        last = min(last, self._count - 1)
+        if last < first:
+            return []
+        if self._source is _Source.STORED:
+            rows = self._searched().rows(first, last - first + 1)
+            return [row.id for row in rows if row is not None]
+        if self._source is _Source.SQL:
+            return self._list.ids(self._query, first, last - first + 1)
+        return [row.id for row in (self._row(number) for number in range(first, last + 1)) if row is not None]
 
     def row_at(self, row: int) -> ListRow | None:
         """The record on a row, as the list shows it (identifiers included), or None past the end."""

@@ -51,6 +51,11 @@ class ReferenceList:
         with self._library.reading() as session:
             return listing.list_rows(session, query, offset, limit)
 
+    def ids(self, query: ListQuery, offset: int, limit: int) -> list[int]:
+        """The records of rows ``offset`` on, ids only (what a large selection holds)."""
+        with self._library.reading() as session:
+            return listing.list_ids(session, query, offset, limit)
+
     def position_of(self, query: ListQuery, reference_id: int) -> int | None:
         """The record's row in the list, or None when the list does not show it."""
         with self._library.reading() as session:
