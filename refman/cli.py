@@ -39,7 +39,7 @@ import json
 import shutil
 import sys
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -647,9 +647,9 @@ def _tags(library: Library, as_json: bool) -> int:
     return EXIT_OK
 
 
-def _print_counted(rows: Any) -> None:
+def _print_counted(counted: Iterable[tuple[int, str]]) -> None:
     """``count  name`` lines, the counts right-aligned (names of any script and width line up after them)."""
-    rows = list(rows)
+    rows = list(counted)
     width = max((len(str(count)) for count, _ in rows), default=1)
     for count, name in rows:
         print(f"{count:>{width}}  {shown_text(name)}")
