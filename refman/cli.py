@@ -238,21 +238,21 @@ def _organising_parsers(commands: Any) -> None:
         "that is refused or names no collection.",
     )
     actions = collection.add_subparsers(dest="action", metavar="ACTION", required=True)
-    adder = actions.add_parser("add", help="put records in the collection PATH (made, with missing parents, if new)")
+    adder = _action(actions, "add", "put records in the collection PATH (made, with missing parents, if new)")
     adder.add_argument("path", metavar="PATH")
     adder.add_argument("identifiers", nargs="+", metavar="ID")
-    remover = actions.add_parser("remove", help="take records out of the collection PATH (they stay in the library)")
+    remover = _action(actions, "remove", "take records out of the collection PATH (they stay in the library)")
     remover.add_argument("path", metavar="PATH")
     remover.add_argument("identifiers", nargs="+", metavar="ID")
-    lister = actions.add_parser("list", help="every collection with its number of records, sub-collections' included")
+    lister = _action(actions, "list", "every collection with its number of records, sub-collections' included")
     lister.add_argument("--json", action="store_true", help='print JSON: [{"path": ..., "count": ...}]')
-    renamer = actions.add_parser(
-        "rename", help="rename or move the collection PATH to NEWPATH (missing parents are made)"
+    renamer = _action(
+        actions, "rename", "rename or move the collection PATH to NEWPATH (missing parents are made)"
     )
     renamer.add_argument("path", metavar="PATH")
     renamer.add_argument("new_path", metavar="NEWPATH")
-    deleter = actions.add_parser(
-        "delete", help="delete the collection PATH and its sub-collections (their records stay in the library)"
+    deleter = _action(
+        actions, "delete", "delete the collection PATH and its sub-collections (their records stay in the library)"
     )
     deleter.add_argument("path", metavar="PATH")
     for action in (adder, remover, lister, renamer, deleter):
@@ -276,15 +276,21 @@ def _organising_parsers(commands: Any) -> None:
         "'refman search --saved NAME' runs it. Exit 2 on a query that is not a search or a NAME that is refused.",
     )
     saved_actions = saved.add_subparsers(dest="action", metavar="ACTION", required=True)
-    saver = saved_actions.add_parser("add", help="save QUERY as NAME (replacing the search saved as NAME)")
+    saver = _action(saved_actions, "add", "save QUERY as NAME (replacing the search saved as NAME)")
     saver.add_argument("name", metavar="NAME")
     saver.add_argument("query", metavar="QUERY")
-    saved_lister = saved_actions.add_parser("list", help="the saved searches with their queries")
+    saved_lister = _action(saved_actions, "list", "the saved searches with their queries")
     saved_lister.add_argument("--json", action="store_true", help='print JSON: [{"name": ..., "query": ...}]')
-    forgetter = saved_actions.add_parser("delete", help="delete the saved search NAME")
+    forgetter = _action(saved_actions, "delete", "delete the saved search NAME")
     forgetter.add_argument("name", metavar="NAME")
     for action in (saver, saved_lister, forgetter):
         _library_option(action)
+
+
+def _action(actions: Any, name: str, line: str) -> argparse.ArgumentParser:
+    """An action of ``collection`` or ``saved-search``: its one line in the list, and in its own ``--help``."""
+    parser: argparse.ArgumentParser = actions.add_parser(name, help=line, description=line[:1].upper() + line[1:] + ".")
+    return parser
 
 
 def _app_parser() -> argparse.ArgumentParser:
@@ -487,7 +493,7 @@ def _split_marks(assignments: list[str], revert: list[str]) -> tuple[list[str], 
         elif name in EDITABLE_FIELDS:
             fields.append(assignment)
         else:
-            raise EditRefused(name, f"is not a field you can edit ({', '.join((*EDITABLE_FIELDS, *ORGANISE_FIELDS))})")
+            raise EditRefused(name, f"is not a field you can edit ({', '.join(EDITABLE_FIELDS)})")
     for name in revert:
         if name in ORGANISE_FIELDS:
             raise EditRefused(name, f"has no imported value to revert to; set it with --set {name}=VALUE")

@@ -332,5 +332,7 @@ def test_help_lists_the_organising_commands_with_a_line_each(capsys):
     for action in ("add put records", "remove take records out", "list every collection", "rename rename or move",
                    "delete delete the collection"):
         assert action in text
+    _, out, _ = cli(capsys, "collection", "add", "--help")
+    assert "Put records in the collection PATH (made, with missing parents, if new)." in " ".join(out.split())
     _, out, _ = cli(capsys, "edit", "--help")
     assert "read_status" in out and "rating" in out
