@@ -11,6 +11,7 @@ import sys
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from test_cli import read_only_library  # noqa: F401  (a fixture: a library nobody may write)
 
 from refman.cli import main
 
@@ -315,6 +316,27 @@ def test_saved_search_refusals_exit_2(lib, capsys):
     assert json.loads(cli(capsys, "saved-search", "list", "--json", "--library", lib)[1]) == []
     code, out, err = cli(capsys, "search", "--library", lib)  # neither a query nor a saved search
     assert code == 2 and "give a QUERY, or --saved NAME" in err
+
+
+# --- read-only libraries -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", [
+    ["tag", "25344374", "--add", "x"], ["tag", "--rename", "a", "b"], ["collection", "add", "A", "25344374"],
+    ["collection", "delete", "A"], ["note", "25344374", "--add", "text"], ["saved-search", "add", "n", "q"],
+    ["edit", "25344374", "--set", "rating=3"],
+])
+def test_organising_a_read_only_library_exits_2_with_the_reason(read_only_library, capsys, command):
+    before = read_only_library.read_bytes()
+    assert cli(capsys, *command, "--library", str(read_only_library)) == (
+        2, "", f"refman: {read_only_library}: library is read-only\n")
+    assert read_only_library.read_bytes() == before
+
+
+@pytest.mark.parametrize("command", [["tags", "--json"], ["collection", "list", "--json"],
+                                     ["saved-search", "list", "--json"]])
+def test_what_was_organised_is_listed_from_a_read_only_library(read_only_library, capsys, command):
+    assert cli(capsys, *command, "--library", str(read_only_library)) == (0, "[]\n", "")
 
 
 # --- help ---------------------------------------------------------------------------------------------------
