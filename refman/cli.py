@@ -7,6 +7,7 @@
     refman search QUERY [--saved NAME] [--library L] [--json] [--stubs]
                                             QUERY: words, "phrases", title: author: journal:
                                             year:2015..2020 pmid: doi: mesh: type: is:stub has:pmcid
+                                            tag: collection: note: is:read rating:>=4
                                             AND OR NOT - ( ); see README "Command line"
     refman export --format {bibtex,ris,csl-json,medline} [--output FILE] [--library L] [QUERY]
     refman edit ID --set FIELD=VALUE ... [--revert FIELD ...] [--library L]
@@ -19,7 +20,7 @@
     refman tags [--json] [--library L]      every tag with its number of records
     refman collection {add,remove} PATH ID... [--library L]
     refman collection {list [--json],rename PATH NEWPATH,delete PATH} [--library L]
-    refman note ID --add TEXT [--library L] TEXT - reads standard input
+    refman note ID --add TEXT [--library L] a Markdown note (TEXT - reads standard input)
     refman saved-search {add NAME QUERY,list [--json],delete NAME} [--library L]
     refman search --saved NAME [QUERY]      a saved search, narrowed by QUERY
     refman init L                           create a library's schema (or update it) at a path or URL
