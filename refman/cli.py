@@ -4,15 +4,25 @@
     refman import PATH... [--library L]     files, folders, or - for text on stdin
     refman show ID [--library L] [--json]   ID is a PMID, PMCID, DOI or citation key
     refman list [--library L] [--json] [--stubs]
-    refman search QUERY [--library L] [--json] [--stubs]
+    refman search QUERY [--saved NAME] [--library L] [--json] [--stubs]
                                             QUERY: words, "phrases", title: author: journal:
                                             year:2015..2020 pmid: doi: mesh: type: is:stub has:pmcid
+                                            tag: collection: note: is:read rating:>=4
                                             AND OR NOT - ( ); see README "Command line"
     refman export --format {bibtex,ris,csl-json,medline} [--output FILE] [--library L] [QUERY]
     refman edit ID --set FIELD=VALUE ... [--revert FIELD ...] [--library L]
-                                            edit fields (the JSON keys of show); imports keep them
+                                            edit fields (the JSON keys of show); imports keep them;
+                                            read_status=unread|reading|read and rating=0..5 too
     refman delete ID... [--library L]       delete records (no undo here; see docs/decisions/0011)
     refman check [--repair] [--library L]   look for damage; --repair fixes what it can
+    refman tag ID... --add TAG [--add TAG ...] [--remove TAG ...] [--library L]
+    refman tag --rename OLD NEW [--library L]
+    refman tags [--json] [--library L]      every tag with its number of records
+    refman collection {add,remove} PATH ID... [--library L]
+    refman collection {list [--json],rename PATH NEWPATH,delete PATH} [--library L]
+    refman note ID --add TEXT [--library L] a Markdown note (TEXT - reads standard input)
+    refman saved-search {add NAME QUERY,list [--json],delete NAME} [--library L]
+    refman search --saved NAME [QUERY]      a saved search, narrowed by QUERY
     refman init L                           create a library's schema (or update it) at a path or URL
     refman copy SOURCE DEST                 copy a whole library into a new file or an empty database
 
@@ -29,7 +39,8 @@ import argparse
 import json
 import shutil
 import sys
-from collections.abc import Sequence
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -37,11 +48,12 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from refman import __version__
 from refman.domain.listing import ListQuery, ListRow, SortKey
+from refman.domain.organising import NameRefused, ReadStatus, checked_name, checked_rating, collection_path
 from refman.domain.search_query import SearchError
 from refman.formats.export import EXPORT_FORMATS
 from refman.services import copying, exporting
 from refman.services.catalog import Catalog
-from refman.services.editing import EDITABLE_FIELDS, EditRefused, RecordMissing
+from refman.services.editing import EDITABLE_FIELDS, EditRefused, RecordMissing, parse_assignment
 from refman.services.importer import ImportReport
 from refman.services.json_view import reference_json, row_json
 from refman.services.library import (
@@ -54,14 +66,20 @@ from refman.services.library import (
 )
 from refman.services.library_writer import LibraryWriter
 from refman.services.masking import database_failure, mask_passwords_in_logs
+from refman.services.organised_records import find_records, tags_of, user_data_of
+from refman.services.organising import Organised, OrganiseRefused, OrganiseService
 from refman.services.reading import shown_text
 from refman.services.text_view import reference_text
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
-COMMANDS = ("import", "show", "list", "search", "export", "edit", "delete", "check", "init", "copy")
-# What a command may do to its library: create it when missing (import only), or write to it.
+COMMANDS = ("import", "show", "list", "search", "export", "edit", "delete", "tag", "tags", "collection", "note",
+            "saved-search", "check", "init", "copy")
+# What a command may do to its library: create it when missing (import only), or write to it
+# (``collection`` and ``saved-search`` write unless they list).
 CREATES = {"import"}
-WRITES = {"import", "edit", "delete"}
+WRITES = {"import", "edit", "delete", "tag", "note", "collection", "saved-search"}
+ORGANISE_FIELDS = ("read_status", "rating")
+"""What ``edit --set`` takes besides the record's fields: the user's marks, written by OrganiseService."""
 COPY_PROGRESS_EVERY = 50_000
 """``refman copy`` prints a progress line after this many rows of a table."""
 
@@ -118,12 +136,17 @@ def _parser() -> argparse.ArgumentParser:
     search = commands.add_parser(
         "search",
         help="search the library: words and \"phrases\" anywhere, fields (title: author: journal: year:2015..2020 "
-        "pmid: pmcid: doi: mesh: keyword: type: lang: key: is:stub is:edited has:abstract), AND OR NOT - ( )",
+        "pmid: pmcid: doi: mesh: keyword: type: lang: key: is:stub is:edited has:abstract tag: collection: in: "
+        "note: is:unread is:reading is:read is:unfiled rating:>=4), AND OR NOT - ( ); or a saved search",
     )
-    search.add_argument("query", metavar="QUERY", help='for example: author:smith year:2015..2020 "multiple sclerosis"')
+    search.add_argument("query", nargs="?", metavar="QUERY",
+                        help='for example: author:smith year:2015..2020 "multiple sclerosis" tag:review')
+    search.add_argument("--saved", metavar="NAME",
+                        help="run the search saved as NAME (see 'refman saved-search'), narrowed by QUERY when given")
     search.add_argument("--json", action="store_true", help="print JSON")
     search.add_argument("--stubs", action="store_true", help="include stubs")
     _library_option(search)
+    search.set_defaults(command_parser=search)
 
     exporter = commands.add_parser("export", help="export the library, or the records a search finds")
     exporter.add_argument("query", nargs="?", default="", metavar="QUERY", help="export only what this search finds")
@@ -134,12 +157,14 @@ def _parser() -> argparse.ArgumentParser:
 
     editor = commands.add_parser(
         "edit",
-        help="edit fields of a record by PMID, PMCID, DOI or citation key; a later import keeps the edits",
-        description="Edit fields of a record. FIELD is one of: " + ", ".join(EDITABLE_FIELDS) + ". "
-        "authors takes 'Family, Given; Family, Given' (an ORCID as 'Family, Given, 0000-0002-1825-0097'); "
-        "keywords and publication_types take 'a; b'; an empty VALUE clears a field. An edited field is the "
+        help="edit fields of a record by PMID, PMCID, DOI or citation key (a later import keeps the edits), "
+        "its reading status and rating",
+        description="Edit fields of a record. FIELD is one of: " + ", ".join((*EDITABLE_FIELDS, *ORGANISE_FIELDS))
+        + ". authors takes 'Family, Given; Family, Given' (an ORCID as 'Family, Given, 0000-0002-1825-0097'); "
+        "keywords and publication_types take 'a; b'; read_status takes unread, reading or read, and rating 0 to 5 "
+        "(0: none); an empty VALUE clears a field. An edited field is the "
         "user's: a later import never overwrites it, and --revert FIELD puts back what the latest import said. "
-        "Prints what changed; exit 1 when ID names no record, 2 on a bad field or value.",
+        "Prints what changed; exit 1 when ID names no record, 2 on a bad field or value (nothing is written then).",
     )
     editor.add_argument("identifier", metavar="ID")
     editor.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE", dest="assignments",
@@ -153,6 +178,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     deleter.add_argument("identifiers", nargs="+", metavar="ID")
     _library_option(deleter)
+
+    _organising_parsers(commands)
 
     checker = commands.add_parser("check", help="check the library for damage and inconsistencies")
     checker.add_argument("--repair", action="store_true", help="repair what can be repaired")
@@ -178,6 +205,92 @@ def _parser() -> argparse.ArgumentParser:
     )
     copier.add_argument("source", metavar="SOURCE", help="the library to copy (a file or a SQLAlchemy URL)")
     copier.add_argument("destination", metavar="DEST", help="where the copy goes (created when missing)")
+    return parser
+
+
+def _organising_parsers(commands: Any) -> None:
+    """``tag``, ``tags``, ``collection``, ``note`` and ``saved-search``: organising from the command line."""
+    tagger = commands.add_parser(
+        "tag",
+        help="add tags to records by PMID, PMCID, DOI or citation key, take them off, or rename a tag",
+        description="Give the records named by ID (PMID, PMCID, DOI or citation key) the tags of --add and take "
+        "off those of --remove. A tag is made when first used; names are one tag whatever their case (the case "
+        "first typed is kept). refman tag --rename OLD NEW renames a tag (to another tag's name: merges the two). "
+        "Exit 1 when an ID names no record (the others are tagged), 2 on a tag name that is refused.",
+    )
+    tagger.add_argument("identifiers", nargs="*", metavar="ID")
+    tagger.add_argument("--add", action="append", default=[], metavar="TAG", help="add the tag TAG (repeatable)")
+    tagger.add_argument("--remove", action="append", default=[], metavar="TAG", help="take off the tag TAG (repeatable)")
+    tagger.add_argument("--rename", nargs=2, metavar=("OLD", "NEW"), help="rename the tag OLD to NEW (no IDs then)")
+    _library_option(tagger)
+    tagger.set_defaults(command_parser=tagger)
+
+    tags = commands.add_parser("tags", help="list the tags with how many records carry each")
+    tags.add_argument("--json", action="store_true", help='print JSON: [{"name": ..., "count": ...}]')
+    _library_option(tags)
+
+    collection = commands.add_parser(
+        "collection",
+        help="file records in collections (PATH like 'Thesis/Chapter 2'), take them out, list, rename or delete "
+        "collections",
+        description="Collections hold records (a record may be in any number); PATH names one from the top, "
+        "/-separated ('Thesis/Chapter 2'), in any case. Taking records out of a collection, or deleting it, "
+        "keeps them in the library. Exit 1 when an ID names no record (the others are filed), 2 on a PATH "
+        "that is refused or names no collection.",
+    )
+    actions = collection.add_subparsers(dest="action", metavar="ACTION", required=True)
+    adder = _action(actions, "add", "put records in the collection PATH (made, with missing parents, if new)")
+    adder.add_argument("path", metavar="PATH")
+    adder.add_argument("identifiers", nargs="+", metavar="ID")
+    remover = _action(actions, "remove", "take records out of the collection PATH (they stay in the library)")
+    remover.add_argument("path", metavar="PATH")
+    remover.add_argument("identifiers", nargs="+", metavar="ID")
+    lister = _action(actions, "list", "every collection with its number of records, sub-collections' included")
+    lister.add_argument("--json", action="store_true", help='print JSON: [{"path": ..., "count": ...}]')
+    renamer = _action(
+        actions, "rename", "rename or move the collection PATH to NEWPATH (missing parents are made)"
+    )
+    renamer.add_argument("path", metavar="PATH")
+    renamer.add_argument("new_path", metavar="NEWPATH")
+    deleter = _action(
+        actions, "delete", "delete the collection PATH and its sub-collections (their records stay in the library)"
+    )
+    deleter.add_argument("path", metavar="PATH")
+    for action in (adder, remover, lister, renamer, deleter):
+        _library_option(action)
+
+    note = commands.add_parser(
+        "note",
+        help="add a Markdown note to a record (- reads it from standard input); show lists the notes",
+        description="Add a note, in Markdown, to the record named by ID (PMID, PMCID, DOI or citation key); "
+        "the search finds its words. Exit 1 when ID names no record, 2 on an empty note.",
+    )
+    note.add_argument("identifier", metavar="ID")
+    note.add_argument("--add", required=True, metavar="TEXT", dest="text",
+                      help="the note's text, or - to read it from standard input (UTF-8)")
+    _library_option(note)
+
+    saved = commands.add_parser(
+        "saved-search",
+        help="save a search under a name, list the saved searches or delete one (run one with search --saved NAME)",
+        description="A saved search is a query of the search language kept under a name; "
+        "'refman search --saved NAME' runs it. Exit 2 on a query that is not a search or a NAME that is refused.",
+    )
+    saved_actions = saved.add_subparsers(dest="action", metavar="ACTION", required=True)
+    saver = _action(saved_actions, "add", "save QUERY as NAME (replacing the search saved as NAME)")
+    saver.add_argument("name", metavar="NAME")
+    saver.add_argument("query", metavar="QUERY")
+    saved_lister = _action(saved_actions, "list", "the saved searches with their queries")
+    saved_lister.add_argument("--json", action="store_true", help='print JSON: [{"name": ..., "query": ...}]')
+    forgetter = _action(saved_actions, "delete", "delete the saved search NAME")
+    forgetter.add_argument("name", metavar="NAME")
+    for action in (saver, saved_lister, forgetter):
+        _library_option(action)
+
+
+def _action(actions: Any, name: str, line: str) -> argparse.ArgumentParser:
+    """An action of ``collection`` or ``saved-search``: its one line in the list, and in its own ``--help``."""
+    parser: argparse.ArgumentParser = actions.add_parser(name, help=line, description=line[:1].upper() + line[1:] + ".")
     return parser
 
 
@@ -211,7 +324,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(argv: Sequence[str] | None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if (args_list and args_list[0] in COMMANDS) or args_list[:1] in (["-h"], ["--help"]):
-        args = _parser().parse_args(args_list)
+        parser = _parser()
+        args = parser.parse_args(args_list)
+        problem = _usage_problem(args)
+        if problem is not None:
+            getattr(args, "command_parser", parser).error(problem)  # exits 2, as argparse does
     else:
         args = _app_parser().parse_args(args_list)
         return _open_app(args.library, args.paths)
@@ -225,16 +342,17 @@ def _main(argv: Sequence[str] | None) -> int:
         print(f"refman: {error}", file=sys.stderr)
         return EXIT_USAGE
     try:
-        if library.read_only and (args.command in WRITES or (args.command == "check" and args.repair)):
+        if library.read_only and _writes(args):
             print(f"refman: {library.display_name}: library is read-only", file=sys.stderr)
             return EXIT_USAGE
         if args.command == "import":
             return _import(library, args.paths)
         if args.command == "show":
             return _show(library, args.identifier, args.json)
-        if args.command in ("list", "search"):
-            query = ListQuery(include_stubs=args.stubs, search=getattr(args, "query", ""), sort=SortKey.ID)
-            return _list(library, query, args.json)
+        if args.command == "list":
+            return _list(library, ListQuery(include_stubs=args.stubs, sort=SortKey.ID), args.json)
+        if args.command == "search":
+            return _search(library, args.query or "", args.saved, args.stubs, args.json)
         if args.command == "export":
             query = ListQuery(include_stubs=args.stubs, search=args.query, sort=SortKey.ID)
             return _export(library, args.format, query, args.output)
@@ -242,6 +360,16 @@ def _main(argv: Sequence[str] | None) -> int:
             return _edit(library, args.identifier, args.assignments, args.revert)
         if args.command == "delete":
             return _delete(library, args.identifiers)
+        if args.command == "tag":
+            return _tag(library, args.identifiers, args.add, args.remove, args.rename)
+        if args.command == "tags":
+            return _tags(library, args.json)
+        if args.command == "collection":
+            return _collection(library, args)
+        if args.command == "note":
+            return _note(library, args.identifier, args.text)
+        if args.command == "saved-search":
+            return _saved_search(library, args)
         return _check(library, args.repair)
     except LibraryError as error:  # e.g. made read-only while we ran
         print(f"refman: {error}", file=sys.stderr)
@@ -254,6 +382,27 @@ def _main(argv: Sequence[str] | None) -> int:
         return EXIT_USAGE
     finally:
         library.dispose()
+
+
+def _usage_problem(args: argparse.Namespace) -> str | None:
+    """What argparse alone cannot see is wrong with a command's arguments (exit 2 before the library opens)."""
+    if args.command == "search" and args.query is None and args.saved is None:
+        return "give a QUERY, or --saved NAME"
+    if args.command == "tag":
+        if args.rename and (args.identifiers or args.add or args.remove):
+            return "--rename OLD NEW takes no IDs, --add or --remove"
+        if not args.rename and not args.identifiers:
+            return "give the IDs of the records to tag, or --rename OLD NEW"
+        if not args.rename and not (args.add or args.remove):
+            return "nothing to do: give --add TAG or --remove TAG"
+    return None
+
+
+def _writes(args: argparse.Namespace) -> bool:
+    """Whether the command writes to its library (refused on a read-only one)."""
+    if args.command == "check":
+        return bool(args.repair)
+    return args.command in WRITES and getattr(args, "action", None) != "list"
 
 
 def _init(location: str) -> int:
@@ -283,26 +432,73 @@ def _copy(source: str, destination: str) -> int:
 
 
 def _edit(library: Library, identifier: str, assignments: list[str], revert: list[str]) -> int:
-    """Exit 1 when ID names no record, 2 on a bad field or value (nothing is written then)."""
+    """Exit 1 when ID names no record, 2 on a bad field or value (nothing is written then).
+
+    ``read_status`` and ``rating`` are the user's marks, not fields of the edit
+    layer: they go to :class:`OrganiseService`.  Every value is checked before
+    anything is written, and the fields (whose edit alone can still be refused,
+    for an identifier another record holds) are written first, so a refusal
+    anywhere writes nothing.
+    """
     if not assignments and not revert:
         print("refman: edit: nothing to do: give --set FIELD=VALUE or --revert FIELD", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        fields, status, rating = _split_marks(assignments, revert)
+    except EditRefused as refused:
+        print(f"refman: edit: {shown_text(str(refused))}", file=sys.stderr)
         return EXIT_USAGE
     writer = LibraryWriter(library)
     reference_id = writer.edits.find(identifier)
     if reference_id is None:
-        print(f"refman: {identifier}: not in the library", file=sys.stderr)
+        print(f"refman: {shown_text(identifier)}: not in the library", file=sys.stderr)
         return EXIT_REFUSED
-    try:
-        outcome = writer.edit_text(reference_id, assignments, revert).outcome
-    except EditRefused as refused:
-        print(f"refman: edit: {shown_text(str(refused))}", file=sys.stderr)
-        return EXIT_USAGE
-    except RecordMissing:
-        print(f"refman: {identifier}: not in the library", file=sys.stderr)
-        return EXIT_REFUSED
-    for line in outcome.lines():
+    lines: list[str] = []
+    if fields or revert:
+        try:
+            outcome = writer.edit_text(reference_id, fields, revert).outcome
+        except EditRefused as refused:
+            print(f"refman: edit: {shown_text(str(refused))}", file=sys.stderr)
+            return EXIT_USAGE
+        except RecordMissing:
+            print(f"refman: {shown_text(identifier)}: not in the library", file=sys.stderr)
+            return EXIT_REFUSED
+        lines += outcome.lines() if outcome.changed else []
+    service = OrganiseService(library)
+    if status is not None and service.set_read_status([reference_id], status).entry is not None:
+        lines.append(f"read_status: {status.word}")
+    if rating is not None and service.set_rating([reference_id], rating).entry is not None:
+        lines.append(f"rating: {rating}")
+    for line in lines or ["nothing changed"]:
         print(shown_text(f"{identifier}: {line}"))
     return EXIT_OK
+
+
+def _split_marks(assignments: list[str], revert: list[str]) -> tuple[list[str], ReadStatus | None, int | None]:
+    """The record's ``FIELD=VALUE`` texts apart from a reading status and a rating, these checked (empty: none)."""
+    fields: list[str] = []
+    status: ReadStatus | None = None
+    rating: int | None = None
+    for assignment in assignments:
+        name, text = parse_assignment(assignment)
+        if name == "read_status":
+            try:
+                status = ReadStatus.named(text) if text.strip() else ReadStatus.UNREAD
+            except ValueError as error:
+                raise EditRefused(name, str(error)) from None
+        elif name == "rating":
+            try:
+                rating = checked_rating(text) if text.strip() else 0
+            except ValueError as error:
+                raise EditRefused(name, str(error)) from None
+        elif name in EDITABLE_FIELDS:
+            fields.append(assignment)
+        else:
+            raise EditRefused(name, f"is not a field you can edit ({', '.join(EDITABLE_FIELDS)})")
+    for name in revert:
+        if name in ORGANISE_FIELDS:
+            raise EditRefused(name, f"has no imported value to revert to; set it with --set {name}=VALUE")
+    return fields, status, rating
 
 
 def _delete(library: Library, identifiers: list[str]) -> int:
@@ -362,19 +558,34 @@ def _show(library: Library, identifier: str, as_json: bool) -> int:
     if reference is None:
         print(f"refman: {identifier}: not in the library", file=sys.stderr)
         return EXIT_REFUSED
+    user_data = user_data_of(library, reference.id)
     if as_json:
-        _print_json(reference_json(reference))
+        _print_json(reference_json(reference, user_data))
     else:
-        print(reference_text(reference, width=min(shutil.get_terminal_size().columns, 100)))
+        print(reference_text(reference, width=min(shutil.get_terminal_size().columns, 100), user_data=user_data))
     return EXIT_OK
+
+
+def _search(library: Library, query: str, saved_name: str | None, stubs: bool, as_json: bool) -> int:
+    """``search QUERY``, or ``search --saved NAME [QUERY]``: the saved query AND the one given."""
+    scope = ""
+    if saved_name is not None:
+        saved = OrganiseService(library).saved_search(saved_name)
+        if saved is None:
+            print(f"refman: search: there is no saved search {shown_text(saved_name.strip())!r}", file=sys.stderr)
+            return EXIT_USAGE
+        scope = saved.query
+    return _list(library, ListQuery(include_stubs=stubs, search=query, sort=SortKey.ID, scope=scope), as_json)
 
 
 def _list(library: Library, query: ListQuery, as_json: bool) -> int:
     catalog = Catalog(library)
     rows = catalog.rows(query)
     if as_json:
-        keys = catalog.citation_keys([row.id for row in rows])
-        _print_json([row_json(row, keys.get(row.id)) for row in rows])
+        ids = [row.id for row in rows]
+        keys = catalog.citation_keys(ids)
+        tags = tags_of(library, ids)
+        _print_json([row_json(row, keys.get(row.id), tags.get(row.id, ())) for row in rows])
     else:
         # A row's ID is its PMID or DOI; a record with neither is named by its citation key.
         keys = catalog.citation_keys([row.id for row in rows if not (row.pmid or row.doi)])
@@ -387,6 +598,133 @@ def _row_line(row: ListRow, citation_key: str | None = None) -> str:
     mark = " [stub]" if row.is_stub else ""
     shown = row.pmid or row.doi or citation_key or "-"
     return f"{shown}\t{row.year or ''}\t{row.journal or ''}\t{row.title or ''}{mark}"
+
+
+def _records_named(library: Library, identifiers: Sequence[str]) -> tuple[list[int], bool]:
+    """The records these IDs name; each ID that names none is said on stderr (and the second value is True)."""
+    found = find_records(library, identifiers)
+    for identifier in found.not_found:
+        print(f"refman: {shown_text(identifier)}: not in the library", file=sys.stderr)
+    return list(found.ids), bool(found.not_found)
+
+
+def _organised(command: str, write: Callable[[], Organised], done: str | None = None) -> int:
+    """Run one organising write: its message on stdout, or its refusal on stderr (exit 2, nothing written)."""
+    try:
+        outcome = write()
+    except OrganiseRefused as refused:
+        print(f"refman: {command}: {shown_text(str(refused))}", file=sys.stderr)
+        return EXIT_USAGE
+    print(shown_text(done or outcome.message))
+    return EXIT_OK
+
+
+def _refused_name(command: str, check: Callable[[], object]) -> bool:
+    """Whether a name is refused before anything is looked up or written (said on stderr)."""
+    try:
+        check()
+    except NameRefused as refused:
+        print(f"refman: {command}: {shown_text(str(refused))}", file=sys.stderr)
+        return True
+    return False
+
+
+def _tag(library: Library, identifiers: list[str], add: list[str], remove: list[str],
+         rename: list[str] | None) -> int:
+    service = OrganiseService(library)
+    if rename:
+        old, new = rename
+        return _organised("tag", lambda: service.rename_tag(old, new))
+    if _refused_name("tag", lambda: [checked_name(name, "tag") for name in add]):
+        return EXIT_USAGE
+    ids, missing = _records_named(library, identifiers)
+    if ids:
+        status = _organised("tag", lambda: service.tag(ids, add, remove))
+        if status != EXIT_OK:
+            return status
+    return EXIT_REFUSED if missing else EXIT_OK
+
+
+def _tags(library: Library, as_json: bool) -> int:
+    counts = OrganiseService(library).tag_counts()
+    if as_json:
+        _print_json([{"name": tag.name, "count": tag.count} for tag in counts])
+    else:
+        _print_counted((tag.count, tag.name) for tag in counts)
+    return EXIT_OK
+
+
+def _print_counted(counted: Iterable[tuple[int, str]]) -> None:
+    """``count  name`` lines, the counts right-aligned (names of any script and width line up after them)."""
+    rows = list(counted)
+    width = max((len(str(count)) for count, _ in rows), default=1)
+    for count, name in rows:
+        print(f"{count:>{width}}  {shown_text(name)}")
+
+
+def _collection(library: Library, args: argparse.Namespace) -> int:
+    service = OrganiseService(library)
+    if args.action == "list":
+        tree = service.collection_tree()
+        counted = [(tree.counts.get(node.id, (0, 0))[1], node.path) for node in tree.nodes]
+        if args.json:
+            _print_json([{"path": path, "count": count} for count, path in counted])
+        else:
+            _print_counted(counted)
+        return EXIT_OK
+    path = args.path
+    if _refused_name("collection", lambda: collection_path(path)):
+        return EXIT_USAGE
+    if args.action == "rename":
+        return _organised("collection", lambda: service.move_collection_to_path(path, args.new_path))
+    if args.action == "delete":
+        return _organised("collection", lambda: service.delete_collection(path))
+    ids, missing = _records_named(library, args.identifiers)
+    if ids:
+        write = service.file if args.action == "add" else service.unfile
+        status = _organised("collection", lambda: write(path, ids))
+        if status != EXIT_OK:
+            return status
+    return EXIT_REFUSED if missing else EXIT_OK
+
+
+def _note(library: Library, identifier: str, text: str) -> int:
+    """Exit 1 when ID names no record; 2 for an empty note or standard input that is not UTF-8."""
+    ids, _ = _records_named(library, [identifier])
+    if not ids:
+        return EXIT_REFUSED
+    if text == "-":
+        try:
+            text = sys.stdin.buffer.read().decode("utf-8-sig").rstrip("\r\n")  # as $(...) would
+        except UnicodeDecodeError:
+            print("refman: note: standard input is not UTF-8 text", file=sys.stderr)
+            return EXIT_USAGE
+    service = OrganiseService(library)
+    return _organised("note", lambda: service.add_note(ids[0], text), done=f"Added a note to {identifier}")
+
+
+def _saved_search(library: Library, args: argparse.Namespace) -> int:
+    service = OrganiseService(library)
+    if args.action == "add":
+        return _organised("saved-search", lambda: service.save_search(args.name, args.query))
+    if args.action == "delete":
+        return _organised("saved-search", lambda: service.delete_saved_search(args.name))
+    searches = service.saved_searches()
+    if args.json:
+        _print_json([{"name": saved.name, "query": saved.query} for saved in searches])
+    else:
+        width = max((_shown_width(saved.name) for saved in searches), default=0)
+        for saved in searches:
+            name = shown_text(saved.name)
+            print(f"{name}{' ' * (width - _shown_width(saved.name))}  {shown_text(saved.query)}")
+    return EXIT_OK
+
+
+def _shown_width(text: str) -> int:
+    """Columns a terminal gives ``text``: wide East Asian characters take two, combining marks none."""
+    text = shown_text(text)
+    return sum(0 if unicodedata.combining(char) else 2 if unicodedata.east_asian_width(char) in "WF" else 1
+               for char in text)
 
 
 def _print_json(data: Any) -> None:

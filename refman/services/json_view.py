@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from refman.domain.listing import ListRow
+from refman.domain.organising import NO_USER_DATA, NoteValue, ReadStatus, UserData
 from refman.domain.records import Author, Neighbour, Reference
 
 
@@ -28,7 +31,27 @@ def _person(author: Author) -> dict[str, Any]:
     }
 
 
-def reference_json(reference: Reference) -> dict[str, Any]:
+def utc_time(when: datetime | None) -> str | None:
+    """A stored time (UTC, naive) in ISO 8601 with its zone, as ``sources`` gives ``imported_at``."""
+    return when.isoformat(timespec="seconds") + "Z" if when is not None else None
+
+
+def _note(note: NoteValue) -> dict[str, Any]:
+    return {"text": note.text, "created": utc_time(note.created), "modified": utc_time(note.modified)}
+
+
+def user_data_json(user_data: UserData) -> dict[str, Any]:
+    """What the user gave a record: tags and collection paths sorted, notes oldest first, status as its word."""
+    return {
+        "tags": sorted(user_data.tags, key=lambda name: (name.casefold(), name)),
+        "collections": sorted(user_data.collections, key=lambda path: (path.casefold(), path)),
+        "notes": [_note(note) for note in user_data.notes],
+        "read_status": ReadStatus(user_data.read_status).word,
+        "rating": int(user_data.rating),
+    }
+
+
+def reference_json(reference: Reference, user_data: UserData = NO_USER_DATA) -> dict[str, Any]:
     return {
         "citation_key": reference.citation_key,
         "pmid": reference.pmid,
@@ -76,10 +99,11 @@ def reference_json(reference: Reference) -> dict[str, Any]:
             {"path": s.path, "sha256": s.sha256, "imported_at": s.imported_at, "encoding": s.encoding}
             for s in reference.sources
         ],
+        **user_data_json(user_data),
     }
 
 
-def row_json(row: ListRow, citation_key: str | None = None) -> dict[str, Any]:
+def row_json(row: ListRow, citation_key: str | None = None, tags: Sequence[str] = ()) -> dict[str, Any]:
     return {
         "citation_key": citation_key,
         "pmid": row.pmid,
@@ -91,4 +115,7 @@ def row_json(row: ListRow, citation_key: str | None = None) -> dict[str, Any]:
         "is_stub": row.is_stub,
         "cited_count": row.cited_count,
         "free_pmc": row.free_pmc,
+        "tags": list(tags),
+        "read_status": ReadStatus(row.read_status).word,
+        "rating": row.rating,
     }

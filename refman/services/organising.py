@@ -161,7 +161,8 @@ class OrganiseService:
                 parts.append(f"tagged {_records(len(added))} {', '.join(map(_quoted, add))}")
             if remove:
                 parts.append(f"took {', '.join(map(_quoted, remove))} off {_records(len(removed))}")
-            return "; ".join(parts).capitalize() if parts else "Nothing to tag", (), None
+            said = "; ".join(parts)  # only the first letter up: the tags keep their case
+            return (said[:1].upper() + said[1:]) if said else "Nothing to tag", (), None
 
         verb = "Tag" if add and not remove else "Untag" if remove and not add else "Retag"
         what = _quoted(names[0]) if len(names) == 1 else f"{len(names)} tags"

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Iterable
+from datetime import datetime
 
 from refman.domain.abstract import abstract_parts
+from refman.domain.organising import NO_USER_DATA, NoteValue, ReadStatus, UserData
 from refman.domain.records import Author, Neighbour, Reference
+from refman.services.reading import shown_text
 
 DEFAULT_WIDTH = 80
 
@@ -60,8 +63,12 @@ def author_list(authors: Iterable[Author]) -> str:
     return ", ".join(names) + "." if names else ""
 
 
-def reference_text(reference: Reference, width: int = DEFAULT_WIDTH) -> str:
-    """A whole record as plain text, wrapped to ``width`` columns: what ``refman show`` prints."""
+def reference_text(reference: Reference, width: int = DEFAULT_WIDTH, user_data: UserData = NO_USER_DATA) -> str:
+    """A whole record as plain text, wrapped to ``width`` columns: what ``refman show`` prints.
+
+    ``user_data`` adds the user's tags, collections, reading status and rating
+    under the identifiers, and the notes, with their times, before the linked articles.
+    """
     width = max(width, 40)
 
     def wrap(text: str) -> list[str]:
@@ -86,6 +93,7 @@ def reference_text(reference: Reference, width: int = DEFAULT_WIDTH) -> str:
         lines.append(f"Citation key: {reference.citation_key}")
     if reference.edited_fields:
         lines += wrap(f"Edited by you: {', '.join(sorted(reference.edited_fields))}")
+    lines += [line for text in _marks(user_data) for line in wrap(text)]
     if reference.is_stub and reference.citation_text and source is None:  # the citation was not understood
         lines += ["", *wrap(f"Cited as: {reference.citation_text}")]
     if reference.abstract:
@@ -102,11 +110,49 @@ def reference_text(reference: Reference, width: int = DEFAULT_WIDTH) -> str:
         lines.append("")
         for label, values in details:
             lines += wrap(f"{label}: {'; '.join(values)}")
+    if user_data.notes:
+        lines += ["", f"Notes ({len(user_data.notes)}):"]
+        for index, note in enumerate(user_data.notes):
+            lines += ([""] if index else []) + _note_lines(note, width)
     lines.append("")
     for label, neighbours in (("Similar articles", reference.similar), ("Cited by", reference.cited_by),
                               ("References", reference.references)):
         lines += wrap(f"{label} ({len(neighbours)}): {_identifiers(neighbours)}".rstrip(": "))
     return "\n".join(lines)
+
+
+def _marks(user_data: UserData) -> list[str]:
+    """The tags, collections, reading status and rating lines; none for a record the user has not touched."""
+    def listed(names: Iterable[str]) -> str:
+        return "; ".join(shown_text(name) for name in sorted(names, key=lambda n: (n.casefold(), n)))
+
+    marks = []
+    if user_data.tags:
+        marks.append(f"Tags: {listed(user_data.tags)}")
+    if user_data.collections:
+        marks.append(f"Collections: {listed(user_data.collections)}")
+    status = [f"Reading status: {ReadStatus(user_data.read_status).word}"] if user_data.read_status else []
+    status += [f"Rating: {user_data.rating} of 5"] if user_data.rating else []
+    if status:
+        marks.append("  ".join(status))
+    return marks
+
+
+def _when(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _note_lines(note: NoteValue, width: int) -> list[str]:
+    """A note's times, then its Markdown as written (control characters escaped), indented and wrapped."""
+    when = f"Added {_when(note.created)}" if note.created else "Added at an unknown time"
+    if note.modified and note.modified != note.created:
+        when += f", changed {_when(note.modified)}"
+    lines = [when]
+    for line in note.text.strip("\n").splitlines():
+        shown = shown_text(line.rstrip())
+        lines += textwrap.wrap(shown, width, initial_indent="  ", subsequent_indent="  ", break_long_words=False,
+                               break_on_hyphens=False) or [""]
+    return lines
 
 
 def _identifiers(neighbours: tuple[Neighbour, ...]) -> str:
