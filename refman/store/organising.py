@@ -190,15 +190,30 @@ def _present(session: Session, table: Table, rows: Sequence[Row]) -> list[Row]:
             found.update((value,) for value in session.execute(
                 select(table.c[keys[0]]).where(table.c[keys[0]].in_(values))).scalars())
         else:
-            first, last = keys[0], keys[1]
-            by_first: dict[Any, list] = defaultdict(list)
-            for row in chunk:
-                by_first[row[first]].append(row[last])
-            for value, others in by_first.items():
-                found.update(session.execute(
-                    select(table.c[first], table.c[last]).where(table.c[first] == value, table.c[last].in_(others))
-                ).all())
+            first, last, groups = _grouped(keys, chunk)
+            for value, others in groups.items():
+                found.update(
+                    (row[0], row[1]) if first == keys[0] else (row[1], row[0])
+                    for row in session.execute(
+                        select(table.c[first], table.c[last]).where(table.c[first] == value, table.c[last].in_(others))
+                    )
+                )
     return [row for row in rows if tuple(row[key] for key in keys) in found]
+
+
+def _grouped(keys: Sequence[str], rows: Sequence[Row]) -> tuple[str, str, dict[Any, list]]:
+    """Rows of a two-column key grouped by the column whose values repeat most: (column, other column, groups).
+
+    Tagging 10,000 records gives 10,000 (record, tag) pairs of one tag: one
+    group of 10,000 records (a statement per chunk), not 10,000 groups of one.
+    """
+    first, last = keys[0], keys[1]
+    if len({row[last] for row in rows}) < len({row[first] for row in rows}):
+        first, last = last, first
+    groups: dict[Any, list] = defaultdict(list)
+    for row in rows:
+        groups[row[first]].append(row[last])
+    return first, last, groups
 
 
 def _insertable(session: Session, table: Table, rows: Sequence[Row]) -> list[Row]:
@@ -225,11 +240,8 @@ def _delete_rows(session: Session, table: Table, rows: Sequence[Row]) -> None:
         for chunk in chunked([row[keys[0]] for row in rows], _CHUNK):
             session.execute(delete(table).where(table.c[keys[0]].in_(chunk)))
         return
-    first, last = keys[0], keys[1]
-    by_first: dict[Any, list] = defaultdict(list)
-    for row in rows:
-        by_first[row[first]].append(row[last])
-    for value, others in by_first.items():
+    first, last, groups = _grouped(keys, rows)
+    for value, others in groups.items():
         for chunk in chunked(others, _CHUNK):
             session.execute(delete(table).where(table.c[first] == value, table.c[last].in_(chunk)))
 
