@@ -16,6 +16,7 @@ from sqlalchemy import event
 from refman.domain.listing import ListQuery, SortKey
 from refman.services.listing import ReferenceList
 from refman.services.organising import OrganiseService
+from refman.store import listing
 from refman.store.library import Library
 
 STORE_AT_ONCE = 3
@@ -47,9 +48,14 @@ def test_a_small_tag_or_collection_is_a_narrow_list_stored_at_once(library, orga
     assert {row.id for row in listed.rows(query, 0, 100)} == set(few)
 
 
+@pytest.mark.parametrize("gather_at_most", [0, listing.GATHER_AT_MOST], ids=["walked", "gathered"])
 @pytest.mark.parametrize("sort", [SortKey.TITLE, SortKey.YEAR, SortKey.ID])
 @pytest.mark.parametrize("scope", ['tag:"many"', 'collection:"Thesis"', 'in:"Thesis"', "is:unfiled", 'tag:many -tag:few'])
-def test_a_big_tag_or_collection_starts_with_its_first_rows_in_the_lists_order(library, organised, scope, sort) -> None:
+def test_a_big_tag_or_collection_starts_with_its_first_rows_in_the_lists_order(
+    library, organised, scope, sort, gather_at_most, monkeypatch
+) -> None:
+    """Walked (a tag bigger than ``GATHER_AT_MOST``) or gathered, the first rows are the list's."""
+    monkeypatch.setattr(listing, "GATHER_AT_MOST", gather_at_most)
     listed = ReferenceList(library)
     for descending in (False, True):
         query = ListQuery(scope=scope, sort=sort, descending=descending)
@@ -65,8 +71,11 @@ def test_a_big_tag_or_collection_starts_with_its_first_rows_in_the_lists_order(l
 
 @pytest.mark.sqlite_only
 @pytest.mark.parametrize("scope", ['tag:"many"', 'collection:"Thesis"'])
-def test_the_first_rows_of_a_big_tag_walk_the_sort_index_instead_of_sorting_every_record(library, organised, scope) -> None:
+def test_the_first_rows_of_a_big_tag_walk_the_sort_index_instead_of_sorting_every_record(
+    library, organised, scope, monkeypatch
+) -> None:
     """On an analysed million-record library SQLite chose to gather a 100,000-record tag and sort it (1.1 s)."""
+    monkeypatch.setattr(listing, "GATHER_AT_MOST", 0)  # the tag here is as big as the library: walked
     listed = ReferenceList(library)
     seen: list[tuple[str, object]] = []
 

@@ -189,6 +189,17 @@ def members_count(session: Session, memberships: Sequence[Membership], *, enough
 _STEPS_PER_CHECK = 1000
 """SQLite virtual-machine steps between two calls of a progress handler."""
 
+GATHER_AT_MOST = 20_000
+"""A tag or collection (with no words searched) of at most this many records gives its first rows by gathering them.
+
+A look-up each and a partial sort: 10,000 records in 30 ms (SQLite) to 85 ms
+(PostgreSQL) wherever they sit in the order, where the walk's time depends on
+where they are: 10,000 records tagged as a run of the list sorted by title
+(a shift-click selection) are reached after walking everything before them.
+Past this size the walk finds its first rows sooner (a 100,000-record tag:
+14 ms, against 355-550 ms to gather it).
+"""
+
 UNINDEXED_WALK_STEPS = 300_000
 """The most steps ``first_rows`` walks for a search the full-text index does not narrow (tens of ms)."""
 
@@ -221,6 +232,12 @@ def first_rows(session: Session, query: ListQuery, limit: int, *, budget: int | 
     include_stubs = query.include_stubs or search.shows_stubs
     if include_stubs and query.sort is not SortKey.ID:
         return None
+    if search.match is None:
+        memberships = [*memberships_required(query.search), *memberships_required(query.scope)]
+        gathered = members_count(session, memberships, enough=GATHER_AT_MOST + 1) if memberships else None
+        if gathered is not None and gathered <= GATHER_AT_MOST:
+            # A tag or collection of a few thousand records: gathered and partly sorted, a look-up each.
+            return list_rows(session, query, 0, limit)
     if search.match is None and budget is not None:
         # No full-text hits to gather (``year:2019``, ``-word``): the walk alone, within a fixed share.
         budget = min(budget, UNINDEXED_WALK_STEPS)
