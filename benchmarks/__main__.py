@@ -15,6 +15,11 @@ Benchmarks (``--only`` takes these names):
   pg-search    the list's service calls on a 1,000,000-record PostgreSQL
                library (a local pgserver, or $REFMAN_BENCH_PG_URL): open to
                first rows, sort by every column, search to first rows
+  organise     issue 13 on the 1,000,000-record library with 1,000 tags and
+               500 collections (a copy of it, kept): filter by a tag or a
+               collection to first rows, the sidebar's counts, tag 10,000
+               records and undo it, the window opened on it
+  organise-pg  the same on PostgreSQL (the window included)
 
 ``--quick`` is a smoke run: 2,000 pages, a 20,000-record library, no 100k
 import.  Generated pages and libraries are kept in the work folder, keyed by
@@ -58,6 +63,8 @@ from benchmarks.import_bench import (
     table_counts,
     warm_cache,
 )
+from benchmarks.pg_library import DEFAULT_WORKDIR as PG_WORKDIR
+from benchmarks.pg_library import BenchServer
 from refman.store.library import open_library
 
 REPOSITORY = Path(__file__).resolve().parents[1]
@@ -246,7 +253,7 @@ class GuiBenchError(RuntimeError):
     pass
 
 
-def _gui_bench(library: Path, *options: str) -> dict[str, Any]:
+def _gui_bench(library: Path | str, *options: str) -> dict[str, Any]:
     """Run ``benchmarks.gui_bench`` in a fresh process and read its JSON."""
     command = [sys.executable, "-m", "benchmarks.gui_bench", str(library), *options]
     environment = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
@@ -401,6 +408,113 @@ def bench_pg_search(suite: Suite) -> None:
         suite.add(figure)
 
 
+# -- organising (issue 13) ---------------------------------------------------------------
+
+def bench_organise(suite: Suite) -> None:
+    _organise(suite, "organise", "sqlite")
+
+
+def bench_organise_pg(suite: Suite) -> None:
+    _organise(suite, "organise-pg", "postgresql")
+
+
+def _organise(suite: Suite, benchmark: str, database: str) -> None:
+    """``benchmarks.organise_bench`` in a fresh process, then the window opened on the same organised library."""
+    records = suite.sizes.library
+    library = f"{records:,}-record {'PostgreSQL' if database == 'postgresql' else 'SQLite'} library, organised"
+    filtering = Figure(benchmark, "filter by a tag or a collection: first rows (median)", "ms", target=at_most(50))
+    in_sql = Figure(benchmark, "the same lists read unsearched: count and first rows in SQL (median)", "ms")
+    recount = Figure(benchmark, "the sidebar's counts: one full recount (median of 3)", "ms", target=at_most(1_000))
+    tagging = Figure(benchmark, "tag 10,000 records until the list shows them (median of 3)", "ms", target=at_most(1_000))
+    undo = Figure(benchmark, "undo that tagging until the list shows it (median of 3)", "ms", target=at_most(1_000))
+    figures = (filtering, in_sql, recount, tagging, undo)
+    suite.say(f"{benchmark}: the list's and the sidebar's calls on the {library} (built on first use)")
+    # The window opens the PostgreSQL library after organise_bench's process has ended: this one keeps the server up.
+    server = BenchServer(PG_WORKDIR) if database == "postgresql" else None  # noqa: F841 - held until the end
+    command = [sys.executable, "-m", "benchmarks.organise_bench", database, str(records), "--workdir", str(suite.workdir)]
+    done = subprocess.run(command, cwd=REPOSITORY, capture_output=True, text=True)
+    if done.returncode != 0:
+        for figure in figures:
+            figure.error, figure.note = True, f"organise_bench exited with {done.returncode}: {done.stderr.strip()[-500:]}"
+            suite.add(figure)
+        return
+    timings = json.loads(done.stdout)
+    if timings["built"]:
+        suite.add(Figure(benchmark, f"build the {library}", "s", timings["prepare_s"]))
+    _fill_organise_figures(timings, filtering, in_sql, recount, tagging, undo)
+    for figure in figures:
+        suite.add(figure)
+    _organised_window(suite, benchmark, timings["url"], library)
+
+
+def _fill_organise_figures(timings: dict[str, Any], filtering: Figure, in_sql: Figure, recount: Figure,
+                           tagging: Figure, undo: Figure) -> None:
+    filters = timings["filters"]
+    slowest = max(filters, key=lambda item: item["seconds"])
+    sizes = ", ".join(f"{item['records']:,}" for item in filters if item["kind"] == "tag" and item["sort"] == "title")
+    filtering.value = _ms(timings["filter_median_s"])
+    filtering.note = (f"{len(filters)} lists: tags of {sizes} records and 4 collections, by title, year and id; "
+                      f"slowest {slowest['scope']} by {slowest['sort']} {_ms(slowest['seconds']):.0f} ms")
+    filtering.detail = {"lists": [
+        {key: item[key] for key in ("scope", "records", "sort", "rows")}
+        | {"ms": round(_ms(item["seconds"]), 1), "first_ms": round(_ms(item["first_seconds"]), 1)}
+        for item in filters
+    ]}
+    slowest_sql = max(filters, key=lambda item: item["sql_seconds"])
+    in_sql.value = _ms(timings["filter_sql_median_s"])
+    in_sql.note = (f"as the list model reads a list with no typed search; slowest {slowest_sql['scope']} "
+                   f"by {slowest_sql['sort']} {_ms(slowest_sql['sql_seconds']):.0f} ms")
+    in_sql.detail = {"lists": [
+        {"scope": item["scope"], "sort": item["sort"], "ms": round(_ms(item["sql_seconds"]), 1)} for item in filters
+    ]}
+    counted = timings["recount"]
+    recount.value = _ms(statistics.median(counted["recount_s"]))
+    recount.note = (f"tag_counts {_ms(statistics.median(counted['tag_counts_s'])):.0f} ms + collection_tree "
+                    f"{_ms(statistics.median(counted['collection_tree_s'])):.0f} ms for {counted['tags']:,} tags and "
+                    f"{counted['collections']:,} collections; first {_ms(counted['recount_s'][0]):.0f} ms")
+    recount.detail = counted
+    runs = timings["tagging"]
+    tagging.value = _ms(timings["tag_median_s"])
+    tagging.note = (f"OrganiseService.tag, then the list with the tag as scope; the write alone "
+                    f"{_ms(statistics.median(item['write_seconds'] for item in runs)):.0f} ms")
+    undo.value = _ms(timings["undo_median_s"])
+    undo.note = (f"entry.undo, then the list again; the undo alone "
+                 f"{_ms(statistics.median(item['undo_write_seconds'] for item in runs)):.0f} ms")
+    tagging.detail = undo.detail = {"runs": runs}
+
+
+WINDOW_OPENS = 3
+
+
+def _organised_window(suite: Suite, benchmark: str, url: str, library: str) -> None:
+    """The window opened on the organised library, in fresh processes: to first rows, and to the sidebar filled."""
+    opened = Figure(benchmark, f"open the window: first rows painted (median of {WINDOW_OPENS})", "ms",
+                    target=at_most(1_000))
+    sidebar = Figure(benchmark, "open the window: until the sidebar lists tags and collections (median)", "ms")
+    suite.say(f"{benchmark}: the window on the {library}, {WINDOW_OPENS} fresh processes")
+    target = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else url
+    try:
+        runs = [_gui_bench(target, "--open") for _ in range(WINDOW_OPENS)]
+    except GuiBenchError as error:
+        for figure in (opened, sidebar):
+            figure.error, figure.note = True, str(error)
+            suite.add(figure)
+        return
+    painted = [run["first_rows_painted_s"] for run in runs]
+    opened.value = _ms(statistics.median(painted))
+    opened.note = f"worst {_ms(max(painted)):.0f} ms; {runs[-1]['rows_listed']:,} rows listed"
+    opened.detail = {"runs": runs}
+    filled = [run["sidebar_filled_s"] for run in runs if run["sidebar_filled_s"] is not None]
+    if filled:
+        sidebar.value = _ms(statistics.median(filled))
+        sidebar.note = f"{', '.join(runs[-1]['sidebar'])}; counted off the GUI thread"
+    else:
+        sidebar.note = ("this window has no collectionTree or tagList yet" if not runs[-1]["sidebar"]
+                        else "the sidebar listed nothing within 10 s")
+    suite.add(opened)
+    suite.add(sidebar)
+
+
 # -- the command -----------------------------------------------------------------------
 
 BENCHMARKS: dict[str, Callable[[Suite], None]] = {
@@ -410,6 +524,8 @@ BENCHMARKS: dict[str, Callable[[Suite], None]] = {
     "import-2x5k-pg": bench_two_importers_pg,
     "gui": bench_gui,
     "pg-search": bench_pg_search,
+    "organise": bench_organise,
+    "organise-pg": bench_organise_pg,
 }
 
 

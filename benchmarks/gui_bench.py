@@ -2,6 +2,9 @@
 
     python -m benchmarks.gui_bench LIBRARY            timings, as JSON on stdout
     python -m benchmarks.gui_bench LIBRARY --memory   resident memory after opening, as JSON
+    python -m benchmarks.gui_bench LIBRARY --open     only the opening: first rows, and the sidebar's lists filled
+
+LIBRARY is a library file or a database URL (``--open`` and ``--memory`` only).
 
 Run it in a fresh process (``python -m benchmarks`` does), so no earlier Qt
 state, cache or allocation colours a figure.  Every action is timed from the
@@ -37,7 +40,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QEvent, QEventLoop, QObject, QSettings, Qt, QTimer
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QListView, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QListView, QWidget
 
 from refman.app import build_window
 from refman.gui.main_window import MainWindow
@@ -155,7 +158,7 @@ def _process_until(done: Callable[[], bool], what: str) -> None:
 class Bench:
     """One window on the library, and the actions a user would take on it."""
 
-    def __init__(self, library: Path, settings_file: Path) -> None:
+    def __init__(self, library: Path | str, settings_file: Path) -> None:
         self.library = library
         self.settings = QSettings(str(settings_file), QSettings.Format.IniFormat)
         self.window: MainWindow | None = None
@@ -368,7 +371,47 @@ def measure_timings(library: Path, settings_file: Path) -> dict:
     }
 
 
-def measure_memory(library: Path, settings_file: Path) -> dict:
+SIDEBAR_LISTS = ("collectionTree", "tagList")
+"""The sidebar's views (issue 13's names): when present, the opening also waits for them to list something."""
+SIDEBAR_TIMEOUT_S = 10.0
+
+
+def _sidebar_filled(window: QWidget, started: float) -> float | None:
+    """Seconds from ``started`` until every sidebar view present lists rows; None without a sidebar or past the timeout."""
+    views = [view for name in SIDEBAR_LISTS if isinstance(view := window.findChild(QAbstractItemView, name), QAbstractItemView)]
+    if not views:
+        return None
+    deadline = time.perf_counter() + SIDEBAR_TIMEOUT_S
+    heartbeat = QTimer(interval=20)
+    heartbeat.start()
+    try:
+        while not all(view.model() is not None and view.model().rowCount() > 0 for view in views):
+            if time.perf_counter() > deadline:
+                return None
+            QApplication.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
+    finally:
+        heartbeat.stop()
+    return time.perf_counter() - started
+
+
+def measure_open(library: Path | str, settings_file: Path) -> dict:
+    """Opening only: until the list has painted its first rows, then until the sidebar's lists have rows."""
+    bench = Bench(library, settings_file)
+    try:
+        started = time.perf_counter()
+        opened = bench.open()
+        sidebar = _sidebar_filled(bench.window, started)
+        rows = bench.window.model.rowCount()
+        present = [name for name in SIDEBAR_LISTS if bench.window.findChild(QWidget, name) is not None]
+    finally:
+        bench.close()
+    return {
+        "library": str(library), "rows_listed": rows, "first_rows_painted_s": opened,
+        "sidebar_filled_s": sidebar, "sidebar": present,
+    }
+
+
+def measure_memory(library: Path | str, settings_file: Path) -> dict:
     bench = Bench(library, settings_file)
     try:
         bench.open()
@@ -381,16 +424,21 @@ def measure_memory(library: Path, settings_file: Path) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.gui_bench", description=__doc__.split("\n\n")[0])
-    parser.add_argument("library", type=Path)
+    parser.add_argument("library")
     parser.add_argument("--memory", action="store_true", help="only open the window and report resident memory")
+    parser.add_argument("--open", action="store_true", help="only open the window: first rows, sidebar filled")
     args = parser.parse_args(argv)
-    if not args.library.is_file():
-        parser.error(f"{args.library}: no such library")
+    is_url = "://" in args.library
+    if is_url and not (args.memory or args.open):
+        parser.error("the full run reads a library file: give one")
+    library: Path | str = args.library if is_url else Path(args.library)
+    if isinstance(library, Path) and not library.is_file():
+        parser.error(f"{library}: no such library")
     app = QApplication.instance() or BenchApplication([sys.argv[0]])
     with tempfile.TemporaryDirectory(prefix="refman-gui-bench-") as folder:
         settings_file = Path(folder, "settings.ini")
-        measure = measure_memory if args.memory else measure_timings
-        result = measure(args.library, settings_file)
+        measure = measure_memory if args.memory else measure_open if args.open else measure_timings
+        result = measure(library, settings_file)
     app.processEvents()
     json.dump(result, sys.stdout, indent=2)
     print()

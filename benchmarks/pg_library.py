@@ -90,13 +90,17 @@ def cached_pg_library(server: BenchServer, workdir: Path, records: int, say: Cal
 
 
 def _sqlite_source(workdir: Path, records: int, say: Callable[[str], None]) -> Path:
-    """A SQLite library of the generator's records: any cached one of this size and version, else a new one."""
-    pattern = f"library-{records}-schema*-v{BUILD_VERSION}.sqlite"
+    """A SQLite library of the generator's records at this schema: a cached one, else a new one.
+
+    Only one at the current schema will do: the full-text rows are made by the
+    store's ``index_rows``, which reads the tables of the current schema (notes,
+    since 0009) from it.
+    """
     for folder in (workdir, SQLITE_WORKDIR):
-        found = sorted(folder.glob(pattern)) if folder.is_dir() else []
-        if found:
-            say(f"copying the records of {found[-1]}")
-            return found[-1]
+        found = library_path(folder, records)
+        if found.exists():
+            say(f"copying the records of {found}")
+            return found
     path = library_path(workdir, records)
     say(f"generating the records into {path}")
     return build_library(path, records)

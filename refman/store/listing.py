@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from refman.domain.listing import ListQuery, ListRow, SortKey
 from refman.store.backends import Backend, Interrupted, backend_of
 from refman.store.schema import reference_table
-from refman.store.search_sql import compile_search
+from refman.store.search_sql import Membership, compile_search, memberships_required
 
 R = reference_table
 
@@ -145,8 +145,9 @@ def list_rows(session: Session, query: ListQuery, offset: int = 0, limit: int | 
 def search_hit_count(session: Session, user_text: str, *, enough: int | None = None, scope: str = "") -> int | None:
     """How many records a search may find, stubs included: its cheap size, never less than it finds.
 
-    The count of the full-text match every hit must have, or, for a search
-    with none (``year:2019``), the size of the library.  None where there is
+    The count of the rows of a tag or collection every hit is in (``tag:x``
+    chosen in the sidebar), else of the full-text match every hit must have,
+    or, for a search with neither (``year:2019``), the size of the library.  None where there is
     full-text index can count (the backend's ``match_count``).  A backend whose
     count is not cheap may stop counting past ``enough`` (then the answer is
     ``enough`` and the search finds at least that many).  Raises
@@ -158,13 +159,46 @@ def search_hit_count(session: Session, user_text: str, *, enough: int | None = N
         return None
     if search is None:
         return 0
-    if search.match is None:
+    # A tag's or collection's own rows: as cheap as counting index entries, and stopped at ``enough``.
+    bound = members_count(session, [*memberships_required(user_text), *memberships_required(scope)], enough=enough)
+    if search.match is None or (bound is not None and enough is not None and bound < enough):
+        if bound is not None:
+            return bound
         return session.execute(select(func.coalesce(func.max(R.c.id), 0))).scalar() or 0
-    return backend.match_count(session, search.match, enough=enough)
+    matched = backend.match_count(session, search.match, enough=enough)
+    return matched if bound is None else min(bound, matched)
+
+
+def members_count(session: Session, memberships: Sequence[Membership], *, enough: int | None = None) -> int | None:
+    """The fewest link rows of these tags and collections (None for none): no fewer than the records in all of them.
+
+    Counting stops at ``enough``: a tag of 100,000 records costs no more than one of 5,000.
+    """
+    fewest: int | None = None
+    for membership in memberships:
+        rows = membership.rows()
+        if enough is not None:
+            rows = rows.limit(enough)
+        counted = session.execute(select(func.count()).select_from(rows.subquery())).scalar() or 0
+        fewest = counted if fewest is None else min(fewest, counted)
+        if fewest == 0:
+            break
+    return fewest
 
 
 _STEPS_PER_CHECK = 1000
 """SQLite virtual-machine steps between two calls of a progress handler."""
+
+GATHER_AT_MOST = 20_000
+"""A tag or collection (with no words searched) of at most this many records gives its first rows by gathering them.
+
+A look-up each and a partial sort: 10,000 records in 30 ms (SQLite) to 85 ms
+(PostgreSQL) wherever they sit in the order, where the walk's time depends on
+where they are: 10,000 records tagged as a run of the list sorted by title
+(a shift-click selection) are reached after walking everything before them.
+Past this size the walk finds its first rows sooner (a 100,000-record tag:
+14 ms, against 355-550 ms to gather it).
+"""
 
 UNINDEXED_WALK_STEPS = 300_000
 """The most steps ``first_rows`` walks for a search the full-text index does not narrow (tens of ms)."""
@@ -198,6 +232,12 @@ def first_rows(session: Session, query: ListQuery, limit: int, *, budget: int | 
     include_stubs = query.include_stubs or search.shows_stubs
     if include_stubs and query.sort is not SortKey.ID:
         return None
+    if search.match is None:
+        memberships = [*memberships_required(query.search), *memberships_required(query.scope)]
+        gathered = members_count(session, memberships, enough=GATHER_AT_MOST + 1) if memberships else None
+        if gathered is not None and gathered <= GATHER_AT_MOST:
+            # A tag or collection of a few thousand records: gathered and partly sorted, a look-up each.
+            return list_rows(session, query, 0, limit)
     if search.match is None and budget is not None:
         # No full-text hits to gather (``year:2019``, ``-word``): the walk alone, within a fixed share.
         budget = min(budget, UNINDEXED_WALK_STEPS)

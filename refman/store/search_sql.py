@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import (
     ColumnElement,
+    Select,
     and_,
     bindparam,
     cast,
@@ -29,6 +30,7 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    true,
 )
 from sqlalchemy.dialects.postgresql import TSQUERY
 
@@ -94,27 +96,81 @@ def _known(column, condition: Condition) -> Condition:
     return and_(column.is_not(None), condition)
 
 
-def _tagged(name: str) -> Condition:
+@dataclass(frozen=True, slots=True)
+class Membership:
+    """The records a tag or collection term stands for: the rows of a link table where ``where`` holds.
+
+    As a condition it is ``id IN (those rows)``, so the database can start
+    from them (a tag of 10 records: 10 look-ups), or, where ``first_rows``
+    walks the list's sort index (``walk``), a look-up per record walked
+    (``EXISTS``), so a tag of 100,000 records is not gathered and sorted first.
+    """
+
+    reference_id: ColumnElement[int]
+    where: Condition
+    probe_where: Condition
+    """``where`` as the look-up of one record tests it (through the link table's index on the record)."""
+
+    def condition(self, *, walk: bool = False) -> Condition:
+        if walk:
+            # OFFSET 0 keeps PostgreSQL from turning the look-up into a join (see TsqueryCompiler.hits).
+            probe = select(self.reference_id).where(self.reference_id == R.c.id, self.probe_where)
+            return exists(probe.offset(literal_column("0")))
+        return R.c.id.in_(select(self.reference_id).where(self.where))
+
+    def rows(self) -> Select:
+        """The link rows, one per record and tag or collection (a record in two sub-collections: twice)."""
+        return select(self.reference_id).where(self.where)
+
+
+def _tagged(name: str) -> Membership:
     """Records with the tag of this name, whatever its case: the tag's pairs, read from the tag's index."""
     tag = select(tag_table.c.id).where(tag_table.c.name_key == name_key(name)).scalar_subquery()
-    return R.c.id.in_(select(reference_tag_table.c.reference_id).where(reference_tag_table.c.tag_id == tag))
+    pairs = reference_tag_table
+    return Membership(pairs.c.reference_id, pairs.c.tag_id == tag, pairs.c.tag_id == tag)
 
 
-def _in_collection(path: str, *, below: bool = True) -> Condition:
+def _in_collection(path: str, *, below: bool = True) -> Membership:
     """Records in the collection at this path (names whatever their case) or, ``below``, any collection under it."""
+    members = collection_member_table
     try:
         names = collection_path(path)
     except NameRefused:
-        return false()
+        return Membership(members.c.reference_id, false(), false())
     found = select(collection_table.c.id).where(collection_table.c.parent_id.is_(None), collection_table.c.name_key == name_key(names[0]))
     for name in names[1:]:
         found = select(collection_table.c.id).where(collection_table.c.parent_id.in_(found), collection_table.c.name_key == name_key(name))
+    if below:
+        tree = found.cte("below", recursive=True)
+        tree = tree.union_all(select(collection_table.c.id).where(collection_table.c.parent_id == tree.c.id))
+        found = select(tree.c.id)
+    # ``+ 0``: one record's look-up reads its few memberships (the index on the record), not one per collection.
+    return Membership(members.c.reference_id, members.c.collection_id.in_(found), (members.c.collection_id + 0).in_(found))
+
+
+def _filed() -> Membership:
+    """Records in any collection (``is:unfiled`` is the records not in it)."""
     members = collection_member_table
-    if not below:
-        return R.c.id.in_(select(members.c.reference_id).where(members.c.collection_id.in_(found)))
-    tree = found.cte("below", recursive=True)
-    tree = tree.union_all(select(collection_table.c.id).where(collection_table.c.parent_id == tree.c.id))
-    return R.c.id.in_(select(members.c.reference_id).where(members.c.collection_id.in_(select(tree.c.id))))
+    return Membership(members.c.reference_id, true(), true())
+
+
+_MEMBERSHIPS: dict[str, Callable[[str], Membership]] = {
+    "tag": _tagged,
+    "collection": _in_collection,
+    "in": lambda path: _in_collection(path, below=False),
+}
+
+
+def memberships_required(user_text: str) -> list[Membership]:
+    """The tags and collections every record a search finds is in: its top-level ``tag:``, ``collection:``, ``in:``.
+
+    Their rows bound how many records it finds (``listing.search_hit_count``).
+    Raises ``SearchError`` when the text is not a search.
+    """
+    query = parse_search(user_text) if user_text.strip() else None
+    terms = query.terms if isinstance(query, All) else (query,) if query is not None else ()
+    return [_MEMBERSHIPS[term.field](term.value) for term in terms
+            if isinstance(term, FieldValue) and term.field in _MEMBERSHIPS]
 
 
 _VALUE_FIELDS: dict[str, Callable[[str], Condition]] = {
@@ -124,9 +180,6 @@ _VALUE_FIELDS: dict[str, Callable[[str], Condition]] = {
     "lang": lambda value: _known(R.c.language, func.lower(R.c.language).like(_escaped(value.lower()) + "%", "\\")),
     # Keys are unique case-insensitively: the lookup walks the index on lower(citation_key).
     "key": lambda value: _known(R.c.citation_key, lower_key == value.strip().lower()),
-    "tag": _tagged,
-    "collection": _in_collection,
-    "in": lambda path: _in_collection(path, below=False),
 }
 
 _FLAGS: dict[tuple[str, str], Callable[[], Condition]] = {
@@ -135,7 +188,6 @@ _FLAGS: dict[tuple[str, str], Callable[[], Condition]] = {
     ("is", "unread"): lambda: R.c.read_status == int(ReadStatus.UNREAD),
     ("is", "reading"): lambda: R.c.read_status == int(ReadStatus.READING),
     ("is", "read"): lambda: R.c.read_status == int(ReadStatus.READ),
-    ("is", "unfiled"): lambda: R.c.id.not_in(select(collection_member_table.c.reference_id)),
     ("has", "abstract"): lambda: and_(R.c.abstract.is_not(None), R.c.abstract != ""),
     ("has", "doi"): lambda: R.c.doi.is_not(None),
     ("has", "pmcid"): lambda: R.c.pmcid.is_not(None),
@@ -199,6 +251,9 @@ def _escaped(value: str) -> str:
 class _Compiler:
     """What both dialects share: values, years and flags; each dialect says how words are found."""
 
+    walk = False
+    """``listing.first_rows`` walks the sort order's index: a tag or collection is a look-up per record."""
+
     def top(self, query: Query) -> tuple[Condition, str | None]:
         return self.sql(query), None
 
@@ -221,12 +276,16 @@ class _Compiler:
         if isinstance(query, RatingRange):
             return R.c.rating.between(query.low, query.high)
         if isinstance(query, FieldValue):
+            if query.field in _MEMBERSHIPS:
+                return _MEMBERSHIPS[query.field](query.value).condition(walk=self.walk)
             field = _VALUE_FIELDS.get(query.field)
             if field is None:
                 raise SearchError(f"{query.field}: is not searchable in this version", query.position)
             return field(query.value)
         if not isinstance(query, Flag):
             raise TypeError(f"not a search term: {query!r}")
+        if (query.field, query.value) == ("is", "unfiled"):
+            return not_(_filed().condition(walk=self.walk))
         flag = _FLAGS.get((query.field, query.value))
         if flag is None:
             raise SearchError(f"{query.field}:{query.value} is not searchable in this version", query.position)
@@ -277,8 +336,9 @@ def _term_holds(field: _WordField, words: tuple[str, ...]) -> Condition:
 class FtsCompiler(_IndexCompiler):
     """SQLite: text terms as FTS5 ``MATCH`` queries, merged where an AND allows it."""
 
-    def __init__(self, id_column) -> None:
+    def __init__(self, id_column, *, walk: bool = False) -> None:
         self.id_column = id_column
+        self.walk = walk
 
     def hits(self, match: str) -> Condition:
         # Each MATCH its own parameter: two of one name in a statement would both get the first's text.

@@ -111,6 +111,13 @@ class Backend(ABC):
     def insert_references(self, session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
         """Insert records and return their new ids in the order of ``rows`` (the write lock is held)."""
 
+    def among(self, column: ColumnElement[int], ids: Sequence[int]) -> list[ColumnElement[bool]]:
+        """``column`` is one of ``ids``, as conditions to run one at a time: a statement each holds a chunk of them.
+
+        Chunks of 500 parameters keep under every database's limit of them.
+        """
+        return [column.in_(list(ids[start:start + 500])) for start in range(0, len(ids), 500)]
+
     def set_by_id(self, session: Session, table: Table, column: str, values: Sequence[tuple[int, Any]]) -> None:
         """Set one column of many rows, each to its own value: ``values`` holds (id, value) pairs."""
         if values:

@@ -30,7 +30,20 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import ColumnElement, Connection, Engine, Table, bindparam, create_engine, event, func, text
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Integer,
+    Table,
+    any_,
+    bindparam,
+    create_engine,
+    event,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import URL, Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -145,6 +158,11 @@ class PostgresBackend(Backend):
                 copy.write_row([
                     value if process is None else process(value) for name, process in pairs for value in (row.get(name),)
                 ])
+
+    def among(self, column: ColumnElement[int], ids: Sequence[int]) -> list[ColumnElement[bool]]:
+        """``column = ANY(array)``: one parameter for 50,000 ids, where 20 statements of 500 took 100-200 ms for 10,000."""
+        return [column == any_(bindparam(None, list(ids[start:start + 50_000]), type_=ARRAY(Integer)))
+                for start in range(0, len(ids), 50_000)]
 
     def set_by_id(self, session: Session, table: Table, column: str, values: Sequence[tuple[int, Any]]) -> None:
         """One UPDATE joined to the values as two arrays, not one UPDATE a row (a batch keys thousands)."""

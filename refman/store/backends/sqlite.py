@@ -180,7 +180,7 @@ class SqliteBackend(Backend):
     def words_compiler(self, id_column: ColumnElement[int] | None = None) -> Any:
         from refman.store.search_sql import FtsCompiler
 
-        return FtsCompiler(reference_table.c.id if id_column is None else id_column)
+        return FtsCompiler(reference_table.c.id if id_column is None else id_column, walk=id_column is not None)
 
     def match_count(self, session: Session, match: str, *, enough: int | None = None) -> int:
         """FTS5 counts from its index alone, cheaply: always the whole count."""
