@@ -1,4 +1,4 @@
-"""Take the README's screenshots: the window on the sample pages, in a light and a dark palette.
+"""Take the README's screenshots: the window on the sample pages, organised a little, in a light and a dark palette.
 
 Run it on a real display or a virtual one, from a clone with refman installed:
 
@@ -20,8 +20,12 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
 from refman.app import build_window
+from refman.domain.listing import ListQuery
+from refman.services.catalog import Catalog
 from refman.services.importer import ImportService
-from refman.store.library import open_library
+from refman.services.organising import OrganiseService
+from refman.store.library import Library, open_library
+from refman.store.listing import list_ids
 
 REPO = Path(__file__).resolve().parents[1]
 SHOWN_PMID = 25344374  # the sample page: a full record with authors, abstract and every list
@@ -54,6 +58,35 @@ def dark_palette() -> QPalette:
     return palette
 
 
+NOTE = """**Compare with** the CARE-MS trials before citing.
+
+- relapse rate 0.18 vs 0.39
+- see [the extension study](https://pubmed.ncbi.nlm.nih.gov/)
+"""
+
+
+def organise(library: Library) -> None:
+    """Tags, collections, a note, a status and a rating, as a user working through the samples would have."""
+    service = OrganiseService(library)
+    with library.reading() as session:
+        records = list_ids(session, ListQuery())
+    found = Catalog(library).find(str(SHOWN_PMID))
+    first = found.id if found is not None and found.id is not None else records[0]
+    others = [i for i in records if i != first]
+    service.tag([first, *others[:3]], add=["multiple sclerosis"])
+    service.tag([first, others[3]], add=["key paper"])
+    service.set_tag_colour("key paper", "#2e9d5b")
+    service.tag(others[1:2], add=["to read"])
+    service.file("Thesis/Chapter 2 – treatment", [first, *others[:2]])
+    service.file("Thesis/Chapter 1", others[2:4])
+    service.file("Journal club", others[4:6])
+    service.add_note(first, NOTE)
+    service.set_read_status([first], "reading")
+    service.set_read_status(others[2:4], "read")
+    service.set_rating([first], 4)
+    service.save_search("Unread reviews", "is:unread type:review")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", type=Path, help="where screenshot.png and screenshot-dark.png are written")
@@ -66,6 +99,7 @@ def main() -> int:
         library = open_library(Path(scratch) / "library.sqlite")
         report = ImportService(library, workers=1).import_paths([args.seeds])
         print(f"imported the samples: {report.summary()}")
+        organise(library)
         settings = QSettings(str(Path(scratch) / "settings.ini"), QSettings.Format.IniFormat)
         window = build_window(library, settings=settings, threaded=False)
         window.resize(1500, 900)

@@ -37,9 +37,7 @@ def organise(library: Library) -> OrganiseService:
 def found(library: Library, search: str = "", scope: str = "", **query) -> set[int]:
     listing = ReferenceList(library)
     list_query = ListQuery(search=search, scope=scope, include_stubs=True, **query)
-    return set(listing.ids(list_query)) if hasattr(listing, "ids") else {
-        row.id for row in listing.rows(list_query, 0, 100_000)
-    }
+    return set(listing.ids(list_query, 0, 100_000))
 
 
 def test_tags_are_case_insensitive_keep_first_case_and_filter_the_list(library, organise, ids) -> None:
