@@ -199,14 +199,11 @@ def organised_database_name(records: int) -> str:
 
 def cached_organised_pg_library(server, workdir: Path, records: int, say: Callable[[str], None] = print) -> str:
     """The URL of the organised PostgreSQL library: a copy of the plain one with the same tags and collections."""
-    from benchmarks.pg_library import cached_pg_library
+    from benchmarks.pg_library import cached_pg_library, is_built
 
     name = organised_database_name(records)
     with server.connect(autocommit=True) as admin:
-        comment = admin.execute(
-            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", (name,)
-        ).fetchone()
-        if comment is not None and comment[0] == _BUILT:
+        if is_built(admin, name, _BUILT):
             return server.url(name)
     plain = cached_pg_library(server, workdir, records, say=say)
     plain_name = plain.rsplit("/", 1)[-1].split("?", 1)[0]

@@ -71,14 +71,19 @@ def database_name(records: int) -> str:
     return f"refman_bench_{records}_schema{schema_head()}_v{BUILD_VERSION}"
 
 
+def is_built(admin, name: str, mark: str = _BUILT) -> bool:
+    """Whether database ``name`` carries the comment a finished build leaves (an interrupted one does not)."""
+    comment = admin.execute(
+        "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", (name,)
+    ).fetchone()
+    return comment is not None and comment[0] == mark
+
+
 def cached_pg_library(server: BenchServer, workdir: Path, records: int, say: Callable[[str], None] = print) -> str:
     """The URL of a PostgreSQL library of ``records`` records, built on first use and kept."""
     name = database_name(records)
     with server.connect(autocommit=True) as admin:
-        comment = admin.execute(
-            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", (name,)
-        ).fetchone()
-        if comment is not None and comment[0] == _BUILT:
+        if is_built(admin, name):
             return server.url(name)
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.execute(f'CREATE DATABASE "{name}"')
