@@ -513,6 +513,31 @@ def _organised_window(suite: Suite, benchmark: str, url: str, library: str) -> N
                         else "the sidebar listed nothing within 10 s")
     suite.add(opened)
     suite.add(sidebar)
+    _organised_selection(suite, benchmark, target)
+
+
+def _organised_selection(suite: Suite, benchmark: str, target: str) -> None:
+    """10,000 rows selected in the window: rated by a key and tagged, each until shown, and undone."""
+    figures = {
+        "rate_shown_s": Figure(benchmark, "window: key 4 on 10,000 selected rows until the list shows the stars", "ms",
+                               target=at_most(1_000)),
+        "rate_undone_s": Figure(benchmark, "window: Ctrl+Z of that until the list shows it", "ms",
+                                target=at_most(1_000)),
+        "tag_done_s": Figure(benchmark, "window: tag 10,000 selected rows (selection read, write, views told)", "ms",
+                             target=at_most(1_000)),
+        "tag_undone_s": Figure(benchmark, "window: Ctrl+Z of the tagging", "ms", target=at_most(1_000)),
+    }
+    try:
+        run = _gui_bench(target, "--selection")
+    except GuiBenchError as error:
+        for figure in figures.values():
+            figure.error, figure.note = True, str(error)
+            suite.add(figure)
+        return
+    for key, figure in figures.items():
+        figure.value = _ms(run[key])
+        figure.detail = run
+        suite.add(figure)
 
 
 # -- the command -----------------------------------------------------------------------

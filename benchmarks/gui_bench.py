@@ -38,7 +38,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QEventLoop, QObject, QSettings, Qt, QTimer
+from PySide6.QtCore import QEvent, QEventLoop, QItemSelection, QItemSelectionModel, QObject, QSettings, Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QListView, QWidget
 
@@ -411,6 +411,67 @@ def measure_open(library: Path | str, settings_file: Path) -> dict:
     }
 
 
+SELECTED_ROWS = 10_000
+
+
+def measure_selection(library: Path | str, settings_file: Path) -> dict:
+    """Work on 10,000 selected rows as a user does: the key 4 rates them, until the list shows the stars;
+    Ctrl+Z, until it shows them gone; a tag for all of them, until the write is done and undone.
+    Everything is undone, so a kept library stays as it was."""
+    from refman.services.organising import OrganiseJob
+
+    bench = Bench(library, settings_file)
+    try:
+        bench.open()
+        window = bench.window
+        model = window.model
+        _process_until(lambda: model.rowCount() >= SELECTED_ROWS, "10,000 rows listed")
+        last = SELECTED_ROWS - 1
+        selection = QItemSelection(model.index(0, 0), model.index(last, model.columnCount() - 1))
+        window.view.selectionModel().select(selection, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        window.view.setFocus()
+        QApplication.processEvents()
+        row = model.row_at(last)
+        was = row.rating if row is not None else 0
+        rating = 4 if was != 4 else 3
+
+        def rated(value: int) -> bool:
+            shown = model.row_at(last)
+            return shown is not None and shown.rating == value
+
+        def timed(action: Callable[[], object], done: Callable[[], bool], what: str) -> float:
+            before = bench.paints.count
+            started = time.perf_counter()
+            action()
+            _process_until(lambda: done() and bench.paints.count > before, what)
+            return time.perf_counter() - started
+
+        undo = window.edits.undo_action
+        rate_s = timed(lambda: QTest.keyClick(window.view, Qt.Key(Qt.Key.Key_0 + rating)), lambda: rated(rating),
+                       "the stars on the last selected row")
+        unrate_s = timed(undo.trigger, lambda: rated(was), "the stars taken back")
+
+        finished: list[object] = []
+        window.lane.job_finished.connect(lambda _job, result: finished.append(result))
+
+        def tag() -> None:
+            ids, _first = window.edits.selected_ids()
+            window.edits.organise(OrganiseJob("tag", lambda service: service.tag(ids, add=["benchmark selection"])))
+
+        started = time.perf_counter()
+        tag()
+        _process_until(lambda: len(finished) == 1, "the tagging")
+        tag_s = time.perf_counter() - started
+        started = time.perf_counter()
+        undo.trigger()
+        _process_until(lambda: len(finished) == 2, "the tagging undone")
+        untag_s = time.perf_counter() - started
+    finally:
+        bench.close()
+    return {"library": str(library), "selected": SELECTED_ROWS, "rate_shown_s": rate_s, "rate_undone_s": unrate_s,
+            "tag_done_s": tag_s, "tag_undone_s": untag_s}
+
+
 def measure_memory(library: Path | str, settings_file: Path) -> dict:
     bench = Bench(library, settings_file)
     try:
@@ -427,9 +488,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("library")
     parser.add_argument("--memory", action="store_true", help="only open the window and report resident memory")
     parser.add_argument("--open", action="store_true", help="only open the window: first rows, sidebar filled")
+    parser.add_argument("--selection", action="store_true",
+                        help="rate and tag 10,000 selected rows, and undo each (the library is left as it was)")
     args = parser.parse_args(argv)
     is_url = "://" in args.library
-    if is_url and not (args.memory or args.open):
+    if is_url and not (args.memory or args.open or args.selection):
         parser.error("the full run reads a library file: give one")
     library: Path | str = args.library if is_url else Path(args.library)
     if isinstance(library, Path) and not library.is_file():
@@ -437,7 +500,8 @@ def main(argv: list[str] | None = None) -> int:
     app = QApplication.instance() or BenchApplication([sys.argv[0]])
     with tempfile.TemporaryDirectory(prefix="refman-gui-bench-") as folder:
         settings_file = Path(folder, "settings.ini")
-        measure = measure_memory if args.memory else measure_open if args.open else measure_timings
+        measure = (measure_memory if args.memory else measure_open if args.open
+                   else measure_selection if args.selection else measure_timings)
         result = measure(library, settings_file)
     app.processEvents()
     json.dump(result, sys.stdout, indent=2)
