@@ -83,6 +83,8 @@ from refman.gui.reference_model import (
     JOURNAL,
     PMC,
     PMID,
+    RATING,
+    STATUS,
     TITLE,
     YEAR,
     IdRole,
@@ -441,7 +443,9 @@ class MainWindow(QMainWindow):
         header.setSectionsMovable(True)
         header.setStretchLastSection(False)
         header.setSectionResizeMode(TITLE, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((AUTHORS, 190), (JOURNAL, 150), (YEAR, 60), (PMID, 90), (CITED, 60), (PMC, 48)):
+        # Narrow enough beside the sidebar and the detail pane that the titles keep about 200 pixels.
+        widths = ((AUTHORS, 160), (JOURNAL, 120), (YEAR, 50), (PMID, 80), (CITED, 50), (PMC, 44), (STATUS, 48), (RATING, 76))
+        for column, width in widths:
             header.resizeSection(column, width)
         self.view.setAcceptDrops(False)
         self.view.selectionModel().currentRowChanged.connect(self._current_row_changed)
@@ -508,7 +512,7 @@ class MainWindow(QMainWindow):
         self.main_splitter.setStretchFactor(0, 0)
         self.main_splitter.setStretchFactor(1, 3)
         self.main_splitter.setStretchFactor(2, 2)
-        self.main_splitter.setSizes([220, 820, 560])
+        self.main_splitter.setSizes([200, 860, 520])
         self.connection_banner = ConnectionBanner(self)
         self.setCentralWidget(with_banner(self.connection_banner, self.main_splitter))
         self.drop_overlay = DropOverlay(self)
