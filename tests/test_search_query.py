@@ -151,3 +151,15 @@ def test_any_text_either_parses_or_says_why_never_anything_else(text):
         assert 0 <= error.position <= len(text)
     else:
         assert (query is None) == (not text.strip())
+
+
+@pytest.mark.parametrize("name", ['say "hi"', "back\\slash", 'both \\" and "\\', '"', "\\"])
+def test_any_name_quoted_with_escapes_reads_back_as_itself(name):
+    from refman.domain.search_query import FieldValue, quoted
+
+    assert parse_search(f"tag:{quoted(name)}") == FieldValue("tag", name, 0)
+
+
+def test_a_backslash_before_anything_but_a_quote_or_a_backslash_is_itself():
+    query = parse_search('title:"a\\b"')
+    assert query is not None and query.text == "a\\b"  # type: ignore[union-attr]

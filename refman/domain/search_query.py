@@ -13,6 +13,9 @@ the position it is about).  The store turns the tree into SQL.
     is:unread  is:reading  is:read  is:unfiled
     a b  a AND b  a OR b  NOT a  -a  (a OR b) c
 
+Inside quotes, ``\\"`` is a quote and ``\\\\`` a backslash, so any tag or collection
+name can be written (``tag:"say \\"hi\\""``).
+
 ``NOT`` binds tighter than ``AND`` (the default between terms), which binds
 tighter than ``OR``.  Operators are upper-case: ``and``, ``or`` and ``not``
 are words.  A word with no letter or digit in it (``-``, ``*``, ``%``) is
@@ -213,11 +216,29 @@ def _tokens(text: str) -> list[_Token]:
 
 
 def _quoted(text: str, start: int) -> tuple[str, int]:
-    """The text between the quote at ``start`` and the next one, and where reading goes on."""
-    close = text.find('"', start + 1)
-    if close < 0:
-        raise SearchError("a quote is not closed", start)
-    return text[start + 1 : close], close + 1
+    """The text between the quote at ``start`` and the closing one, and where reading goes on.
+
+    Inside quotes ``\\"`` is a quote and ``\\\\`` a backslash (a tag or collection named
+    ``say "hi"`` is ``tag:"say \\"hi\\""``); any other backslash is itself.
+    """
+    kept: list[str] = []
+    i = start + 1
+    while i < len(text):
+        char = text[i]
+        if char == "\\" and i + 1 < len(text) and text[i + 1] in '"\\':
+            kept.append(text[i + 1])
+            i += 2
+            continue
+        if char == '"':
+            return "".join(kept), i + 1
+        kept.append(char)
+        i += 1
+    raise SearchError("a quote is not closed", start)
+
+
+def quoted(value: str) -> str:
+    """``value`` as a quoted term of the language: its quotes and backslashes escaped."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _bare(text: str, start: int) -> tuple[str, int]:

@@ -960,12 +960,7 @@ class Sidebar(QWidget):
     _restored_query = ""
 
     def _update_scope(self) -> None:
-        try:
-            scope = sidebar_scope.combined(
-                self._tree_part(), sidebar_scope.tag_scope(self.chosen_tags, any_of=self.any_of))
-        except sidebar_scope.NotExpressible as reason:
-            self._say(f"Cannot list these records: {reason}")
-            return
+        scope = sidebar_scope.combined(self._tree_part(), sidebar_scope.tag_scope(self.chosen_tags, any_of=self.any_of))
         if scope != self._scope:
             self._scope = scope
             self.scope_changed.emit(scope)

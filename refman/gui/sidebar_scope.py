@@ -10,22 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from refman.domain.search_query import quoted
+
 ALL_RECORDS = ""
 UNFILED = "is:unfiled"
 STUBS = "is:stub"
 
 
-class NotExpressible(ValueError):
-    """A name the search language cannot quote (it holds a double quote and a space)."""
-
-
 def term(field: str, value: str) -> str:
-    """``field:"value"``; a value holding a double quote is written bare, which works when it has no space."""
-    if '"' not in value:
-        return f'{field}:"{value}"'
-    if value.startswith('"') or any(char.isspace() or char in "()" for char in value):
-        raise NotExpressible(f"the search language cannot name {value!r}: it holds a double quote and a space")
-    return f"{field}:{value}"
+    """``field:"value"``, the value's quotes and backslashes escaped: every name can be named."""
+    return f"{field}:{quoted(value)}"
 
 
 def collection_scope(path: str, *, with_sub_collections: bool) -> str:
