@@ -289,11 +289,32 @@ def tags_named(session: Session, names: Iterable[str], log: RowLog | None = None
     return [rows[key] for key in wanted]
 
 
-def _pairs_there(session: Session, tag_id: int, ids: Sequence[int]) -> set[int]:
+def _linked(session: Session, table: Table, owner: str, owner_id: int, ids: Sequence[int]) -> set[int]:
+    """Those of ``ids`` that ``table`` links to ``owner_id`` (a tag's records, a collection's members)."""
     there: set[int] = set()
-    for among in backend_of(session).among(RT.c.reference_id, list(ids)):
-        there.update(session.execute(select(RT.c.reference_id).where(RT.c.tag_id == tag_id, among)).scalars())
+    for among in backend_of(session).among(table.c.reference_id, list(ids)):
+        there.update(session.execute(
+            select(table.c.reference_id).where(table.c[owner] == owner_id, among)).scalars())
     return there
+
+
+def _link(session: Session, table: Table, owner: str, owner_id: int, records: Sequence[int], log: RowLog) -> set[int]:
+    """Link these records to ``owner_id`` where they are not yet (tag them, file them); the records linked now."""
+    there = _linked(session, table, owner, owner_id, records)
+    rows = [{owner: owner_id, "reference_id": i} for i in records if i not in there]
+    if rows:
+        backend_of(session).insert_rows(session, table, rows)
+        log.add("insert", table, rows)
+    return {row["reference_id"] for row in rows}
+
+
+def _unlink(session: Session, table: Table, owner: str, owner_id: int, ids: Iterable[int], log: RowLog) -> set[int]:
+    """Take these records' links to ``owner_id`` away (untag them, unfile them); the records that had one."""
+    there = sorted(_linked(session, table, owner, owner_id, sorted(set(ids))))
+    rows = [{owner: owner_id, "reference_id": i} for i in there]
+    _delete_rows(session, table, rows)
+    log.add("delete", table, rows)
+    return set(there)
 
 
 def _existing_records(session: Session, ids: Iterable[int]) -> list[int]:
@@ -309,12 +330,7 @@ def tag_records(session: Session, ids: Iterable[int], names: Iterable[str], log:
     records = _existing_records(session, ids)
     changed: set[int] = set()
     for tag in tags:
-        there = _pairs_there(session, tag["id"], records)
-        rows = [{"reference_id": i, "tag_id": tag["id"]} for i in records if i not in there]
-        if rows:
-            backend_of(session).insert_rows(session, RT, rows)
-            log.add("insert", RT, rows)
-            changed.update(row["reference_id"] for row in rows)
+        changed |= _link(session, RT, "tag_id", tag["id"], records, log)
     return changed
 
 
@@ -324,13 +340,8 @@ def untag_records(session: Session, ids: Iterable[int], names: Iterable[str], lo
     records = sorted(set(ids))
     for name in names:
         tag = tag_named(session, name)
-        if tag is None:
-            continue
-        there = sorted(_pairs_there(session, tag["id"], records))
-        rows = [{"reference_id": i, "tag_id": tag["id"]} for i in there]
-        _delete_rows(session, RT, rows)
-        log.add("delete", RT, rows)
-        changed.update(there)
+        if tag is not None:
+            changed |= _unlink(session, RT, "tag_id", tag["id"], records, log)
     return changed
 
 
@@ -482,43 +493,27 @@ def subtree(session: Session, collection_id: int) -> list[int]:
     return order
 
 
-def _members_there(session: Session, collection_id: int, ids: Sequence[int]) -> set[int]:
-    there: set[int] = set()
-    for among in backend_of(session).among(CM.c.reference_id, list(ids)):
-        there.update(session.execute(select(CM.c.reference_id).where(CM.c.collection_id == collection_id, among)).scalars())
-    return there
-
-
 def file_records(session: Session, collection_id: int, ids: Iterable[int], log: RowLog) -> set[int]:
     """Put these records in a collection (they stay in any others); the records newly in it."""
-    records = _existing_records(session, ids)
-    there = _members_there(session, collection_id, records)
-    rows = [{"collection_id": collection_id, "reference_id": i} for i in records if i not in there]
-    if rows:
-        backend_of(session).insert_rows(session, CM, rows)
-        log.add("insert", CM, rows)
-    return {row["reference_id"] for row in rows}
+    return _link(session, CM, "collection_id", collection_id, _existing_records(session, ids), log)
 
 
 def unfile_records(session: Session, collection_id: int, ids: Iterable[int], log: RowLog) -> set[int]:
     """Take these records out of a collection (not out of the library); the records taken out."""
-    there = sorted(_members_there(session, collection_id, sorted(set(ids))))
-    rows = [{"collection_id": collection_id, "reference_id": i} for i in there]
-    _delete_rows(session, CM, rows)
-    log.add("delete", CM, rows)
-    return set(there)
+    return _unlink(session, CM, "collection_id", collection_id, ids, log)
 
 
-def _collection(session: Session, collection_id: int) -> Row:
-    found = session.execute(select(C).where(C.c.id == collection_id)).first()
+def _by_id(session: Session, table: Table, row_id: int, what: str) -> Row:
+    """One row of ``table``; ``NameRefused`` saying the ``what`` is gone (deleted meanwhile)."""
+    found = session.execute(select(table).where(table.c.id == row_id)).first()
     if found is None:
-        raise NameRefused("the collection is no longer in the library")
+        raise NameRefused(f"the {what} is no longer in the library")
     return dict(found._mapping)
 
 
 def rename_collection(session: Session, collection_id: int, new_name: str, log: RowLog) -> None:
     """Rename a collection in place; ``NameRefused`` when a sibling has that name."""
-    row = _collection(session, collection_id)
+    row = _by_id(session, C, collection_id, "collection")
     cleaned = checked_name(new_name, "collection")
     clash = _child(session, row["parent_id"], cleaned)
     if clash is not None and clash["id"] != collection_id:
@@ -533,7 +528,7 @@ def rename_collection(session: Session, collection_id: int, new_name: str, log: 
 
 def move_collection(session: Session, collection_id: int, parent_id: int | None, log: RowLog) -> None:
     """Put a collection under another (None: at the top); refused into itself, its own sub-collections or beside a namesake."""
-    row = _collection(session, collection_id)
+    row = _by_id(session, C, collection_id, "collection")
     if parent_id is not None and parent_id in subtree(session, collection_id):
         raise NameRefused(f"{row['name']!r} cannot go into itself or one of its own sub-collections")
     if parent_id == row["parent_id"]:
@@ -663,16 +658,9 @@ def add_note(session: Session, reference_id: int, text: str, log: RowLog, *,
     return note_id
 
 
-def _note(session: Session, note_id: int) -> Row:
-    found = session.execute(select(N).where(N.c.id == note_id)).first()
-    if found is None:
-        raise NameRefused("the note is no longer in the library")
-    return dict(found._mapping)
-
-
 def edit_note(session: Session, note_id: int, text: str, log: RowLog) -> int:
     """Change a note's text (an empty text deletes it); the note's record."""
-    row = _note(session, note_id)
+    row = _by_id(session, N, note_id, "note")
     if not text.strip():
         return delete_note(session, note_id, log)
     if text == row["text"]:
@@ -686,7 +674,7 @@ def edit_note(session: Session, note_id: int, text: str, log: RowLog) -> int:
 
 
 def delete_note(session: Session, note_id: int, log: RowLog) -> int:
-    row = _note(session, note_id)
+    row = _by_id(session, N, note_id, "note")
     session.execute(delete(N).where(N.c.id == note_id))
     log.add("delete", N, [row])
     reindex(session, [row["reference_id"]])
