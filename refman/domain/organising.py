@@ -65,6 +65,11 @@ def name_key(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
+def name_order(name: str) -> tuple[str, str]:
+    """How names are listed: whatever their case, then case decides (``alpha``, ``Beta``, ``gamma``)."""
+    return name.casefold(), name
+
+
 def checked_name(name: str, what: str = "tag") -> str:
     """A tag or collection name as stored: spaces squeezed; ``NameRefused`` for an empty or too long one."""
     cleaned = " ".join(str(name).split())

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from refman.domain.listing import ListRow
-from refman.domain.organising import NO_USER_DATA, NoteValue, ReadStatus, UserData
+from refman.domain.organising import NO_USER_DATA, NoteValue, ReadStatus, UserData, name_order
 from refman.domain.records import Author, Neighbour, Reference
 
 
@@ -43,8 +43,8 @@ def _note(note: NoteValue) -> dict[str, Any]:
 def user_data_json(user_data: UserData) -> dict[str, Any]:
     """What the user gave a record: tags and collection paths sorted, notes oldest first, status as its word."""
     return {
-        "tags": sorted(user_data.tags, key=lambda name: (name.casefold(), name)),
-        "collections": sorted(user_data.collections, key=lambda path: (path.casefold(), path)),
+        "tags": sorted(user_data.tags, key=name_order),
+        "collections": sorted(user_data.collections, key=name_order),
         "notes": [_note(note) for note in user_data.notes],
         "read_status": ReadStatus(user_data.read_status).word,
         "rating": int(user_data.rating),

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from refman.domain.abstract import abstract_parts
-from refman.domain.organising import NO_USER_DATA, NoteValue, ReadStatus, UserData
+from refman.domain.organising import NO_USER_DATA, NoteValue, ReadStatus, UserData, name_order
 from refman.domain.records import Author, Neighbour, Reference
 from refman.services.reading import shown_text
 
@@ -124,7 +124,7 @@ def reference_text(reference: Reference, width: int = DEFAULT_WIDTH, user_data: 
 def _marks(user_data: UserData) -> list[str]:
     """The tags, collections, reading status and rating lines; none for a record the user has not touched."""
     def listed(names: Iterable[str]) -> str:
-        return "; ".join(shown_text(name) for name in sorted(names, key=lambda n: (n.casefold(), n)))
+        return "; ".join(shown_text(name) for name in sorted(names, key=name_order))
 
     marks = []
     if user_data.tags:

@@ -28,6 +28,7 @@ from refman.domain.organising import (
     checked_name,
     collection_path,
     name_key,
+    name_order,
 )
 from refman.store.backends import backend_of
 from refman.store.chunks import chunked
@@ -414,7 +415,7 @@ def tag_counts(session: Session) -> list[TagCount]:
         counts[tag_id] = count
     tags = session.execute(select(TAG.c.id, TAG.c.name, TAG.c.colour)).all()
     return sorted((TagCount(name, counts.get(tag_id, 0), colour, tag_id) for tag_id, name, colour in tags),
-                  key=lambda tag: (tag.name.casefold(), tag.name))
+                  key=lambda tag: name_order(tag.name))
 
 
 def tags_of(session: Session, ids: Iterable[int]) -> dict[int, list[str]]:
@@ -425,7 +426,7 @@ def tags_of(session: Session, ids: Iterable[int]) -> dict[int, list[str]]:
             select(RT.c.reference_id, TAG.c.name).join(TAG, TAG.c.id == RT.c.tag_id).where(RT.c.reference_id.in_(chunk))
         ):
             found[reference_id].append(name)
-    return {i: sorted(names, key=lambda n: (n.casefold(), n)) for i, names in found.items()}
+    return {i: sorted(names, key=name_order) for i, names in found.items()}
 
 
 # -- collections -----------------------------------------------------------------------------
@@ -448,7 +449,7 @@ def collection_nodes(session: Session) -> list[CollectionNode]:
     nodes: list[CollectionNode] = []
 
     def walk(parent: int | None, prefix: str) -> None:
-        for row in sorted(children.get(parent, ()), key=lambda r: (r.name.casefold(), r.name)):
+        for row in sorted(children.get(parent, ()), key=lambda r: name_order(r.name)):
             path = f"{prefix}/{row.name}" if prefix else row.name
             nodes.append(CollectionNode(row.id, row.parent_id, row.name, path))
             walk(row.id, path)
@@ -614,7 +615,7 @@ def collections_of(session: Session, ids: Iterable[int]) -> dict[int, list[str]]
             select(CM.c.reference_id, CM.c.collection_id).where(CM.c.reference_id.in_(chunk))
         ):
             found[reference_id].append(paths[collection_id])
-    return {i: sorted(values, key=lambda p: (p.casefold(), p)) for i, values in found.items()}
+    return {i: sorted(values, key=name_order) for i, values in found.items()}
 
 
 # -- notes -----------------------------------------------------------------------------------
@@ -711,7 +712,7 @@ class SavedSearch:
 
 def saved_searches(session: Session) -> list[SavedSearch]:
     rows = session.execute(select(S.c.id, S.c.name, S.c.query)).all()
-    return sorted((SavedSearch(*row) for row in rows), key=lambda s: (s.name.casefold(), s.name))
+    return sorted((SavedSearch(*row) for row in rows), key=lambda s: name_order(s.name))
 
 
 def saved_search_named(session: Session, name: str) -> SavedSearch | None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from refman.domain.organising import ReadStatus
+from refman.domain.organising import ReadStatus, name_order
 from refman.store.chunks import chunked
 from refman.store.organising import NoteRecord, collection_nodes, notes_of
 from refman.store.schema import reference_table, reference_tag_table, tag_table
@@ -50,14 +50,14 @@ def record_organisation(session: Session, reference_id: int) -> RecordOrganisati
     tags = session.execute(
         select(TAG.c.name, TAG.c.colour).join(RT, RT.c.tag_id == TAG.c.id).where(RT.c.reference_id == reference_id)
     ).all()
-    shown = sorted((ShownTag(name, colour) for name, colour in tags), key=lambda tag: (tag.name.casefold(), tag.name))
+    shown = sorted((ShownTag(name, colour) for name, colour in tags), key=lambda tag: name_order(tag.name))
     notes = notes_of(session, [reference_id]).get(reference_id, [])
     return RecordOrganisation(reference_id, tuple(shown), tuple(notes), ReadStatus(marks.read_status or 0), marks.rating or 0)
 
 
 def tag_names(session: Session) -> list[str]:
     """Every tag's name, sorted whatever the case."""
-    return sorted(session.execute(select(TAG.c.name)).scalars(), key=lambda name: (name.casefold(), name))
+    return sorted(session.execute(select(TAG.c.name)).scalars(), key=name_order)
 
 
 def tags_on(session: Session, ids: Iterable[int]) -> list[str]:
@@ -67,7 +67,7 @@ def tags_on(session: Session, ids: Iterable[int]) -> list[str]:
         names.update(session.execute(
             select(TAG.c.name).join(RT, RT.c.tag_id == TAG.c.id).where(RT.c.reference_id.in_(chunk)).distinct()
         ).scalars())
-    return sorted(names, key=lambda name: (name.casefold(), name))
+    return sorted(names, key=name_order)
 
 
 def collection_paths(session: Session) -> list[str]:
