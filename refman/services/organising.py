@@ -138,7 +138,7 @@ class OrganiseService:
             log = RowLog()
             try:
                 message, also, value = write(session, log)
-            except (NameRefused, ValueError) as refused:
+            except NameRefused as refused:  # the store's one-line reasons; anything else is a fault, not a refusal
                 raise OrganiseRefused(str(refused)) from None
             return log, message, set(also), value
 
