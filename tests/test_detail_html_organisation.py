@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from test_note_html import assert_harmless as _note_is_harmless
 
@@ -91,6 +91,7 @@ def test_a_stubs_page_shows_them_too():
 
 @settings(max_examples=150, deadline=None)
 @given(st.text(max_size=60).map(lambda t: t + " [x](refman://note/1/delete) [y](refman://rating/5) <a href='refman://note/new'>"))
+@example("0. [x](refman://note/1/delete) [y](refman://rating/5) <a href='refman://note/new'>")  # a list from 0 (CI)
 def test_a_notes_text_never_makes_a_link_of_the_pane(text):
     """A note (pasted, imported) cannot forge the pane's own links: only the page's own Edit / Delete are there."""
     page = render_reference(record(), organisation=organisation(text))
