@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 
@@ -62,16 +63,44 @@ def classify_identifier(value: str) -> tuple[str, str] | None:
 
 
 def title_key(title: str | None) -> str | None:
-    """A title reduced for matching records that have no identifier.
+    """A title reduced for finding the same work under another spelling: the duplicate finder's key.
 
-    Case, accents, punctuation, spacing and the brackets of translated titles
-    are ignored: "[Infection risks ...]." and "Infection Risks ..." match.
+    Case, accents, punctuation, spacing, the brackets of translated titles,
+    HTML and LaTeX markup (``<i>E. coli</i>``, ``{\\textit{E. coli}}``, ``&amp;``)
+    and the spelling of Greek letters (``α``, ``$\\alpha$``, ``alpha``) are
+    ignored: "[Infection risks ...]." and "Infection Risks ..." have one key.
     Titles too short to tell records apart give no key.
     """
     if not title:
         return None
+    if not title.isascii() or any(mark in title for mark in _MARKUP_SIGNS):
+        title = _unmarked(title)
     key = _reduced(title)
     return key[:300] if len(key) >= 12 else None
+
+
+_MARKUP_SIGNS = ("<", "&", "\\", "$", "{")
+_HTML_TAG = re.compile(r"</?[a-zA-Z][^<>]{0,200}>")
+_GREEK_NAMES = (
+    "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda", "mu",
+    "nu", "xi", "omicron", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi", "omega",
+)
+_GREEK_LETTERS = "αβγδεζηθικλμνξοπρστυφχψω"
+_GREEK = dict(zip(_GREEK_LETTERS, _GREEK_NAMES))
+_GREEK.update({"ς": "sigma", "ϑ": "theta", "ϕ": "phi", "ϵ": "epsilon", "µ": "mu", "ϱ": "rho", "ϖ": "pi"})
+_LATEX_GREEK = re.compile(r"\\(?:var)?(" + "|".join(_GREEK_NAMES) + r")(?![a-zA-Z])", re.IGNORECASE)
+_LATEX_COMMAND = re.compile(r"\\[a-zA-Z]+\*?")
+
+
+def _unmarked(title: str) -> str:
+    """The title's text without markup, its Greek letters spelt out."""
+    title = _HTML_TAG.sub("", html.unescape(title))
+    if "\\" in title:
+        title = _LATEX_GREEK.sub(lambda m: m.group(1).lower(), title)
+        title = _LATEX_COMMAND.sub("", title)
+    if not title.isascii():
+        title = "".join(_GREEK.get(ch, ch) for ch in unicodedata.normalize("NFC", title.casefold()))
+    return title
 
 
 def author_key(family: str | None) -> str | None:

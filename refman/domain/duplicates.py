@@ -1,0 +1,326 @@
+"""When two records are the same work: the duplicate finder's rules, scores and reasons.
+
+Pure rules over :class:`MatchRecord` values; the store finds the pairs to
+compare (records with the same title key, see ``refman.store.duplicates``) and
+this module says whether each pair is a candidate, how sure, and why
+(docs/decisions/0032-duplicates-found-never-merged-silently.md).
+
+A pair is a candidate when its titles are the same once case, accents,
+punctuation, markup and the spelling of Greek letters are set aside (the
+title key) and nothing says they differ:
+
+- two different PMIDs, PMCIDs or DOIs: different articles (an erratum, a
+  reprint), unless the user asks to see conflicting identifiers too;
+- years more than one apart (epub and print may be a year apart);
+- both with authors and no author in common (surname and first initial);
+- journals that cannot be one another (abbreviation against full name, ISSN);
+- first pages that differ (``1605-17`` and ``1605-1617`` are one range).
+
+The score starts from the title and grows with each thing that agrees.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+TITLE_SCORE = 0.6
+"""What the same title alone is worth: the lowest score of a candidate."""
+_SAME_YEAR = 0.15
+_NEAR_YEAR = 0.05
+_FIRST_AUTHOR = 0.15
+_SOME_AUTHOR = 0.08
+_JOURNAL = 0.05
+_PAGES = 0.05
+
+
+@dataclass(frozen=True, slots=True)
+class MatchRecord:
+    """What the finder compares of one record (the store reads it; tests build it by hand)."""
+
+    id: int
+    title_key: str | None
+    pmid: str | None = None
+    pmcid: str | None = None
+    doi_key: str | None = None
+    year: int | None = None
+    journal: str | None = None
+    journal_full: str | None = None
+    issns: tuple[str, ...] = ()
+    pages: str | None = None
+    # (surname key, first initial or "") of each author, in order.
+    authors: tuple[tuple[str, str], ...] = ()
+    is_stub: bool = False
+    filled: int = 0  # how many of the record's fields hold something: the most complete is the master
+
+
+@dataclass(frozen=True, slots=True)
+class PairMatch:
+    """Two records that may be one work, how sure (``TITLE_SCORE`` to 1) and why."""
+
+    a: int
+    b: int
+    score: float
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CandidateGroup:
+    """Records that may all be one work: the pairs that join them, the weakest of their scores."""
+
+    ids: tuple[int, ...]
+    score: float
+    reasons: tuple[str, ...]
+    pairs: tuple[PairMatch, ...] = field(default=(), compare=False)
+
+
+# -- the parts compared ------------------------------------------------------------------------
+
+
+def person_key(family: str | None, given: str | None = None, initials: str | None = None,
+               collective: str | None = None) -> tuple[str, str] | None:
+    """An author as the finder compares them: surname reduced, and the first initial (lower case)."""
+    name = family or collective
+    if not name:
+        return None
+    surname = _letters(name)
+    if not surname:
+        return None
+    first = (initials or given or "").strip()
+    initial = _letters(first)[:1] if family else ""
+    return surname, initial
+
+
+def _letters(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if ch.isalnum() and not unicodedata.combining(ch))
+
+
+_JOURNAL_STOP = frozenset({"the", "of", "and", "for", "in", "on", "de", "la", "le", "der", "und", "et"})
+_WORD = re.compile(r"[^\W_]+")
+
+
+def _journal_words(name: str) -> list[str]:
+    words = _WORD.findall(_letters_spaced(name))
+    return [word for word in words if word not in _JOURNAL_STOP]
+
+
+def _letters_spaced(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.casefold().replace("&", " "))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _abbreviates(short: str, word: str) -> bool:
+    """``natl`` abbreviates ``national``: same first letter, its letters in order in the word."""
+    if not short or not word or short[0] != word[0] or len(short) > len(word):
+        return False
+    position = 0
+    for letter in short:
+        position = word.find(letter, position)
+        if position < 0:
+            return False
+        position += 1
+    return True
+
+
+def _names_one_journal(a: str, b: str) -> bool:
+    """Whether one journal name is the other or its abbreviation, word by word (ISO 4 style)."""
+    first, second = _journal_words(a), _journal_words(b)
+    if not first or not second:
+        return True
+    if first == second:
+        return True
+    short, full = (first, second) if sum(map(len, first)) <= sum(map(len, second)) else (second, first)
+    if len(short) != len(full):
+        return False
+    return all(_abbreviates(s, f) for s, f in zip(short, full))
+
+
+def journals_agree(a: MatchRecord, b: MatchRecord) -> bool | None:
+    """True when the journals are one (a name, its abbreviation, an ISSN), False when they cannot be, None unknown."""
+    if a.issns and b.issns:
+        return bool(set(a.issns) & set(b.issns))
+    names_a = [name for name in (a.journal, a.journal_full) if name]
+    names_b = [name for name in (b.journal, b.journal_full) if name]
+    if not names_a or not names_b:
+        return None
+    return any(_names_one_journal(x, y) for x in names_a for y in names_b)
+
+
+_PAGE_RANGE = re.compile(r"^\s*([A-Za-z]*)(\d+)([A-Za-z]*)\s*(?:[-\u2010-\u2015]+\s*([A-Za-z]*)(\d+)([A-Za-z]*))?")
+
+
+def page_range(pages: str | None) -> tuple[str, str | None] | None:
+    """The first and last page, the last written out in full: ``1605-17`` is ``("1605", "1617")``."""
+    if not pages:
+        return None
+    match = _PAGE_RANGE.match(pages)
+    if match is None:
+        text = pages.strip().lower()
+        return (text, None) if text else None
+    prefix, first, suffix, _, last, _ = match.groups()
+    start = f"{prefix.lower()}{int(first)}{suffix.lower()}"
+    if last is None:
+        return start, None
+    if len(last) < len(first):
+        last = first[: len(first) - len(last)] + last
+    return start, f"{prefix.lower()}{int(last)}"
+
+
+def pages_agree(a: MatchRecord, b: MatchRecord) -> bool | None:
+    first, second = page_range(a.pages), page_range(b.pages)
+    if first is None or second is None:
+        return None
+    if first[0] != second[0]:
+        return False
+    return first[1] is None or second[1] is None or first[1] == second[1]
+
+
+def _authors_in_common(a: MatchRecord, b: MatchRecord) -> bool:
+    for surname, initial in a.authors:
+        for other, other_initial in b.authors:
+            if surname == other and (not initial or not other_initial or initial == other_initial):
+                return True
+    return False
+
+
+def _first_authors_agree(a: MatchRecord, b: MatchRecord) -> bool:
+    (surname, initial), (other, other_initial) = a.authors[0], b.authors[0]
+    return surname == other and (not initial or not other_initial or initial == other_initial)
+
+
+def identifiers_conflict(a: MatchRecord, b: MatchRecord) -> str | None:
+    """The identifier two records hold different values of ("PMID"), or None."""
+    for label, x, y in (("PMID", a.pmid, b.pmid), ("PMCID", a.pmcid, b.pmcid), ("DOI", a.doi_key, b.doi_key)):
+        if x and y and x != y:
+            return label
+    return None
+
+
+# -- one pair ----------------------------------------------------------------------------------
+
+
+def compare(a: MatchRecord, b: MatchRecord, *, conflicting: bool = False) -> PairMatch | None:
+    """The pair as a candidate, or None when something says they are different works.
+
+    ``conflicting``: propose a pair whose identifiers differ all the same (the
+    user's "show conflicting identifiers too"), with that as a reason.
+    """
+    if a.id == b.id or not a.title_key or a.title_key != b.title_key:
+        return None
+    reasons = ["same title"]
+    score = TITLE_SCORE
+    clash = identifiers_conflict(a, b)
+    if clash is not None:
+        if not conflicting:
+            return None
+        reasons.append(f"different {clash}s")
+    if a.year is not None and b.year is not None:
+        if abs(a.year - b.year) > 1:
+            return None
+        if a.year == b.year:
+            score += _SAME_YEAR
+            reasons.append(f"same year {a.year}")
+        else:
+            score += _NEAR_YEAR
+            reasons.append(f"years {min(a.year, b.year)}/{max(a.year, b.year)}")
+    if a.authors and b.authors:
+        if not _authors_in_common(a, b):
+            return None
+        if _first_authors_agree(a, b):
+            score += _FIRST_AUTHOR
+            reasons.append("first author matches")
+        else:
+            score += _SOME_AUTHOR
+            reasons.append("an author in common")
+    elif a.authors or b.authors:
+        reasons.append("no authors on one side")
+    journals = journals_agree(a, b)
+    if journals is False:
+        return None
+    if journals:
+        score += _JOURNAL
+        reasons.append("same journal")
+    pages = pages_agree(a, b)
+    if pages is False:
+        return None
+    if pages:
+        score += _PAGES
+        reasons.append("same pages")
+    if a.is_stub != b.is_stub:
+        reasons.append("one is a stub")
+    low, high = sorted((a.id, b.id))
+    return PairMatch(low, high, round(min(score, 1.0), 2), tuple(reasons))
+
+
+# -- groups ------------------------------------------------------------------------------------
+
+
+def master_order(records: Iterable[MatchRecord]) -> list[MatchRecord]:
+    """The records of a group, the one to keep first: with a PMID, then a full record, then the most complete."""
+    return sorted(records, key=lambda r: (r.pmid is None, r.is_stub, -r.filled, r.id))
+
+
+def _would_conflict(first: list[MatchRecord], second: list[MatchRecord]) -> bool:
+    return any(identifiers_conflict(a, b) for a in first for b in second)
+
+
+def groups_of(
+    records: Sequence[MatchRecord],
+    *,
+    conflicting: bool = False,
+    distinct: set[tuple[int, int]] | frozenset[tuple[int, int]] = frozenset(),
+    hinted: Iterable[PairMatch] = (),
+) -> list[CandidateGroup]:
+    """The candidate groups among records of one block (one title key), best first.
+
+    Pairs the user said are not duplicates (``distinct``, as ``(low, high)``)
+    never join; nor do two groups whose records hold different identifiers
+    (one group would merge two articles), unless ``conflicting``.  ``hinted``
+    pairs (an identifier clash on import) join whatever their titles.
+    """
+    by_id = {record.id: record for record in records}
+    pairs = [
+        match
+        for i, a in enumerate(records)
+        for b in records[i + 1:]
+        if (match := compare(a, b, conflicting=conflicting)) is not None and (match.a, match.b) not in distinct
+    ]
+    pairs.extend(hint for hint in hinted if (hint.a, hint.b) not in distinct and hint.a in by_id and hint.b in by_id)
+    return _joined(by_id, pairs, conflicting)
+
+
+def _joined(by_id: dict[int, MatchRecord], pairs: list[PairMatch], conflicting: bool) -> list[CandidateGroup]:
+    pairs.sort(key=lambda pair: (-pair.score, pair.a, pair.b))
+    owner: dict[int, int] = {}
+    members: dict[int, list[MatchRecord]] = {}
+    joined: dict[int, list[PairMatch]] = {}
+
+    def root(node: int) -> int:
+        while owner.get(node, node) != node:
+            node = owner[node]
+        return node
+
+    for pair in pairs:
+        left, right = root(pair.a), root(pair.b)
+        if left == right:
+            joined[left].append(pair)
+            continue
+        first = members.get(left, [by_id[pair.a]])
+        second = members.get(right, [by_id[pair.b]])
+        if not conflicting and _would_conflict(first, second):
+            continue
+        owner[right] = left
+        members[left] = first + second
+        members.pop(right, None)
+        joined[left] = joined.pop(left, []) + joined.pop(right, []) + [pair]
+    groups = []
+    for top, found in members.items():
+        ordered = master_order(found)
+        links = joined[top]
+        weakest = min(links, key=lambda pair: pair.score)  # the group is as sure as its least sure join
+        groups.append(CandidateGroup(tuple(r.id for r in ordered), weakest.score, weakest.reasons, tuple(links)))
+    groups.sort(key=lambda group: (-group.score, group.ids))
+    return groups
