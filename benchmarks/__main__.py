@@ -641,6 +641,18 @@ def _duplicate_scan(suite: Suite, benchmark: str, database: str, records: int) -
                   f"{scored['groups_without_planted_records']:,} groups of unplanted records "
                   f"({scored['background_groups']:,} title keys shared by chance in the plain library)")
     found.detail = scored
+    floor = Figure(benchmark, f"floor, {sized}: the domain's rules over title-key blocks read by plain queries", "s")
+    try:
+        floored, _ = _duplicates_bench(suite, f"floor-{database}-{records}", "floor", prepared["url"],
+                                       prepared["plants"])
+    except DuplicatesBenchError as error:
+        floor.error, floor.note = True, str(error)
+    else:
+        floor.value = floored["floor_s"]
+        floor.note = (f"{floored['blocks']:,} shared title keys found in {floored['blocks_s']:.1f} s; "
+                      f"{floored['score']['planted_found_whole']:,} planted groups whole; "
+                      f"the scan takes {scan.value / floor.value:.1f}× this")
+    figures = (*figures, floor)
     try:
         cancelled, _ = _duplicates_bench(suite, f"cancel-{database}-{records}", "cancel", prepared["url"],
                                          "--after", str(CANCEL_AFTER_S))

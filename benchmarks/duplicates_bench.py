@@ -10,6 +10,8 @@ resident memory of the scanning process from ``wait4``):
   with progress and a cancel check as the window passes them; the groups
   found are scored against what was planted (planted groups found whole or
   exactly, look-alike negatives proposed, groups among the plain records);
+- ``floor``: the domain's rules over the title-key blocks read with plain
+  queries, the cost a scan cannot go below, to read the scan against;
 - ``session``: on a scratch copy of the library (never the cached one), the
   import of 1,000 pages (and a RIS file of 100 records of the library without
   their identifiers, so the check has something to find) through
@@ -19,7 +21,8 @@ resident memory of the scanning process from ``wait4``):
   group and its undo.
 
     python -m benchmarks.duplicates_bench prepare sqlite|postgresql RECORDS [--workdir DIR]
-    python -m benchmarks.duplicates_bench scan URL PLANTS_JSON [--conflicting]
+    python -m benchmarks.duplicates_bench scan|floor URL PLANTS_JSON [--conflicting]
+    python -m benchmarks.duplicates_bench cancel URL [--after SECONDS]
     python -m benchmarks.duplicates_bench session sqlite|postgresql RECORDS [--workdir DIR]
 (each prints JSON)
 """
@@ -173,6 +176,56 @@ def scan(url: str, plants_file: Path, conflicting: bool) -> dict[str, Any]:
         "best": [group.to_json() for group in groups[:3]],
         "score": score([group.ids for group in groups], plants),
     }
+
+
+def floor(url: str, plants_file: Path) -> dict[str, Any]:
+    """The floor of a full scan: the domain's rules over title-key blocks, read with two plain queries a block batch.
+
+    Not refman's scan (no journal names in full, ISSNs, remembered pairs or
+    progress): what reading the blocks and comparing within them costs, to
+    read the scan's figure against.
+    """
+    from collections import defaultdict
+
+    from refman.domain.duplicates import MatchRecord, groups_of, person_key
+
+    references, authors = reference_table.c, author_table.c
+    library = open_library(url)
+    started = time.perf_counter()
+    found: list[tuple[int, ...]] = []
+    try:
+        with library.engine.connect() as connection:
+            keys = list(connection.execute(
+                select(references.title_key).where(references.title_key.is_not(None))
+                .group_by(references.title_key).having(func.count() > 1)
+            ).scalars())
+            blocks_s = time.perf_counter() - started
+            for start in range(0, len(keys), 500):
+                rows = connection.execute(select(
+                    references.id, references.title_key, references.pmid, references.pmcid, references.doi_key,
+                    references.year, references.journal, references.pages, references.is_stub,
+                ).where(references.title_key.in_(keys[start:start + 500]))).all()
+                people: dict[int, list[tuple[str, str]]] = defaultdict(list)
+                for row in connection.execute(
+                    select(authors.reference_id, authors.family, authors.initials)
+                    .where(authors.role == "author", authors.reference_id.in_([row.id for row in rows]))
+                    .order_by(authors.reference_id, authors.position)
+                ):
+                    if (person := person_key(row.family, None, row.initials)) is not None:
+                        people[row.reference_id].append(person)
+                blocks: dict[str, list[MatchRecord]] = defaultdict(list)
+                for row in rows:
+                    blocks[row.title_key].append(MatchRecord(
+                        id=row.id, title_key=row.title_key, pmid=str(row.pmid) if row.pmid else None,
+                        pmcid=row.pmcid, doi_key=row.doi_key, year=row.year, journal=row.journal, pages=row.pages,
+                        authors=tuple(people[row.id]), is_stub=bool(row.is_stub),
+                    ))
+                for records in blocks.values():
+                    found.extend(group.ids for group in groups_of(records))
+    finally:
+        library.dispose()
+    return {"floor_s": time.perf_counter() - started, "blocks_s": blocks_s, "blocks": len(keys),
+            "score": score(found, _plants(plants_file))}
 
 
 def cancel_after(url: str, seconds: float) -> dict[str, Any]:
@@ -410,6 +463,9 @@ def main(argv: list[str] | None = None) -> int:
     scanning.add_argument("url")
     scanning.add_argument("plants", type=Path)
     scanning.add_argument("--conflicting", action="store_true")
+    floor_run = commands.add_parser("floor")
+    floor_run.add_argument("url")
+    floor_run.add_argument("plants", type=Path)
     cancelling = commands.add_parser("cancel")
     cancelling.add_argument("url")
     cancelling.add_argument("--after", type=float, default=1.0)
@@ -418,6 +474,8 @@ def main(argv: list[str] | None = None) -> int:
         result = prepare(args.database, args.records, args.workdir)
     elif args.command == "scan":
         result = scan(args.url, args.plants, args.conflicting)
+    elif args.command == "floor":
+        result = floor(args.url, args.plants)
     elif args.command == "cancel":
         result = cancel_after(args.url, args.after)
     else:
