@@ -289,11 +289,14 @@ def groups_of(
         if (match := compare(a, b, conflicting=conflicting)) is not None and (match.a, match.b) not in distinct
     ]
     pairs.extend(hint for hint in hinted if (hint.a, hint.b) not in distinct and hint.a in by_id and hint.b in by_id)
-    return _joined(by_id, pairs, conflicting)
+    return joined_groups(by_id, pairs, conflicting=conflicting)
 
 
-def _joined(by_id: dict[int, MatchRecord], pairs: list[PairMatch], conflicting: bool) -> list[CandidateGroup]:
-    pairs.sort(key=lambda pair: (-pair.score, pair.a, pair.b))
+def joined_groups(
+    by_id: dict[int, MatchRecord], pairs: Iterable[PairMatch], *, conflicting: bool = False
+) -> list[CandidateGroup]:
+    """Candidate pairs joined into groups, strongest pairs first, best group first (see :func:`groups_of`)."""
+    ordered = sorted(pairs, key=lambda pair: (-pair.score, pair.a, pair.b))
     owner: dict[int, int] = {}
     members: dict[int, list[MatchRecord]] = {}
     joined: dict[int, list[PairMatch]] = {}
@@ -303,7 +306,7 @@ def _joined(by_id: dict[int, MatchRecord], pairs: list[PairMatch], conflicting: 
             node = owner[node]
         return node
 
-    for pair in pairs:
+    for pair in ordered:
         left, right = root(pair.a), root(pair.b)
         if left == right:
             joined[left].append(pair)
