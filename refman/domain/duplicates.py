@@ -321,9 +321,9 @@ def joined_groups(
         joined[left] = joined.pop(left, []) + joined.pop(right, []) + [pair]
     groups = []
     for top, found in members.items():
-        ordered = master_order(found)
         links = joined[top]
         weakest = min(links, key=lambda pair: pair.score)  # the group is as sure as its least sure join
-        groups.append(CandidateGroup(tuple(r.id for r in ordered), weakest.score, weakest.reasons, tuple(links)))
+        ids = tuple(record.id for record in master_order(found))
+        groups.append(CandidateGroup(ids, weakest.score, weakest.reasons, tuple(links)))
     groups.sort(key=lambda group: (-group.score, group.ids))
     return groups
