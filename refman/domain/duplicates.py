@@ -64,6 +64,8 @@ class PairMatch:
     b: int
     score: float
     reasons: tuple[str, ...]
+    # An import named both as one article (a PMID of one, a DOI of the other): joined whatever they hold.
+    hinted: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,8 +104,12 @@ _JOURNAL_STOP = frozenset({"the", "of", "and", "for", "in", "on", "de", "la", "l
 _WORD = re.compile(r"[^\W_]+")
 
 
+_PARENTHESES = re.compile(r"\([^()]*\)")
+
+
 def _journal_words(name: str) -> list[str]:
-    words = _WORD.findall(_letters_spaced(name))
+    """The words that name a journal: NLM's place in parentheses ("(Houndmills, Basingstoke, England)") is not one."""
+    words = _WORD.findall(_letters_spaced(_PARENTHESES.sub(" ", name)))
     return [word for word in words if word not in _JOURNAL_STOP]
 
 
@@ -289,11 +295,14 @@ def groups_of(
         if (match := compare(a, b, conflicting=conflicting)) is not None and (match.a, match.b) not in distinct
     ]
     pairs.extend(hint for hint in hinted if (hint.a, hint.b) not in distinct and hint.a in by_id and hint.b in by_id)
-    return _joined(by_id, pairs, conflicting)
+    return joined_groups(by_id, pairs, conflicting=conflicting)
 
 
-def _joined(by_id: dict[int, MatchRecord], pairs: list[PairMatch], conflicting: bool) -> list[CandidateGroup]:
-    pairs.sort(key=lambda pair: (-pair.score, pair.a, pair.b))
+def joined_groups(
+    by_id: dict[int, MatchRecord], pairs: Iterable[PairMatch], *, conflicting: bool = False
+) -> list[CandidateGroup]:
+    """Candidate pairs joined into groups, strongest pairs first, best group first (see :func:`groups_of`)."""
+    ordered = sorted(pairs, key=lambda pair: (-pair.score, pair.a, pair.b))
     owner: dict[int, int] = {}
     members: dict[int, list[MatchRecord]] = {}
     joined: dict[int, list[PairMatch]] = {}
@@ -303,14 +312,14 @@ def _joined(by_id: dict[int, MatchRecord], pairs: list[PairMatch], conflicting: 
             node = owner[node]
         return node
 
-    for pair in pairs:
+    for pair in ordered:
         left, right = root(pair.a), root(pair.b)
         if left == right:
             joined[left].append(pair)
             continue
         first = members.get(left, [by_id[pair.a]])
         second = members.get(right, [by_id[pair.b]])
-        if not conflicting and _would_conflict(first, second):
+        if not conflicting and not pair.hinted and _would_conflict(first, second):
             continue
         owner[right] = left
         members[left] = first + second
@@ -318,9 +327,9 @@ def _joined(by_id: dict[int, MatchRecord], pairs: list[PairMatch], conflicting: 
         joined[left] = joined.pop(left, []) + joined.pop(right, []) + [pair]
     groups = []
     for top, found in members.items():
-        ordered = master_order(found)
         links = joined[top]
         weakest = min(links, key=lambda pair: pair.score)  # the group is as sure as its least sure join
-        groups.append(CandidateGroup(tuple(r.id for r in ordered), weakest.score, weakest.reasons, tuple(links)))
+        ids = tuple(record.id for record in master_order(found))
+        groups.append(CandidateGroup(ids, weakest.score, weakest.reasons, tuple(links)))
     groups.sort(key=lambda group: (-group.score, group.ids))
     return groups
