@@ -638,6 +638,7 @@ def _duplicate_scan(suite: Suite, benchmark: str, database: str, records: int) -
                   f"({scored['planted_found_exactly']:,} exactly), {scored['planted_split']:,} split, "
                   f"{scored['planted_missed']:,} missed; look-alikes proposed {sum(proposed.values())} of "
                   f"{scored['negatives']:,} ({', '.join(f'{kind} {count}' for kind, count in proposed.items())}); "
+                  f"{scored['groups_of_generic_titles']:,} groups among {scored['generic_records']:,} generic titles; "
                   f"{scored['groups_without_planted_records']:,} groups of unplanted records "
                   f"({scored['background_groups']:,} title keys shared by chance in the plain library)")
     found.detail = scored

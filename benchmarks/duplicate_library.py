@@ -26,6 +26,12 @@ five kinds, which a good finder must not propose:
 - ``erratum``: "Erratum: " and the title, the same authors and year;
 - ``other-title``: the same first author and year, the title's words reversed.
 
+And 0.5% of records titled as every journal titles letters, replies and
+corrections ("Letter to the editor"), half of them with a PMID: a few big
+blocks of one title key (hundreds of records each at a million), which a
+finder must not compare pair by pair; a few of their pairs may pass the rules
+by chance (the same surname and initial, a year apart, one journal).
+
 The records are written with ``sqlite3`` in bulk, row for row what the writer
 writes for an imported record (the columns of ``_record_values``, its author
 rows, its key, its index row). What was planted is kept beside the library
@@ -64,7 +70,7 @@ from refman.domain.records import Author
 from refman.store.search_index import INDEX_ALL_SQL
 from refman.store.user_fields import author_list
 
-DUPLICATES_VERSION = 1
+DUPLICATES_VERSION = 2
 """Bump when what is planted changes, so cached planted libraries are rebuilt."""
 
 PLANTED_SHARE = 0.01
@@ -72,6 +78,13 @@ PLANTED_SHARE = 0.01
 NEGATIVE_KINDS = ("other-year", "other-authors", "other-identifiers", "erratum", "other-title")
 NEGATIVES_SHARE = PLANTED_SHARE / len(NEGATIVE_KINDS)
 """Each kind of look-alike, as a share of the library: as many negatives in all as planted groups."""
+GENERIC_SHARE = 0.005
+"""Records with a title every journal prints ("Letter to the editor"): big blocks of one title key."""
+GENERIC_TITLES = (
+    "Letter to the editor", "Reply to the letter to the editor", "Correction to the article", "Editorial comment",
+    "Response to the comment", "Retraction notice", "Expression of concern", "Acknowledgement of reviewers",
+    "Corrigendum to the article", "Reply from the authors", "Highlights of this issue", "Commentary on this paper",
+)
 _SEED = 14
 _CHUNK = 20_000
 _CREATED = "2026-01-06 10:00:00.000000"
@@ -107,6 +120,8 @@ class Plants:
     groups: list[list[int]] = field(default_factory=list)
     stub_groups: int = 0
     negatives: dict[str, list[list[int]]] = field(default_factory=dict)
+    generic: list[int] = field(default_factory=list)
+    """Records titled with one of ``GENERIC_TITLES``: other works, though a few may pass the rules by chance."""
     background_groups: int = 0
     """Title keys the plain library's own records share (chance collisions of its made-up titles)."""
     seconds: dict[str, float] = field(default_factory=dict)
@@ -159,8 +174,8 @@ def cached_planted_library(workdir: Path, records: int, say: Callable[[str], Non
         return path
     source = plain_source(workdir, records, say)
     partial = path.with_name(path.name + ".partial")
-    for leftover in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
-        leftover.unlink(missing_ok=True)
+    for leftover in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm"), *path.parent.glob(f"{path.name}.backup-*")):
+        leftover.unlink(missing_ok=True)  # a stopped build's, and the backup a stopped migration left
     plants = Plants(records=records)
     _timed(say, plants, f"copy {source.name}", lambda: _copy_sqlite(source, partial))
     _timed(say, plants, "migrate the copy", lambda: _migrated(partial))
@@ -491,7 +506,21 @@ def _plant_records(connection: sqlite3.Connection, plants: Plants, names: _Names
         ids = _write_records(connection, incoming, next_id)
         next_id += len(incoming)
         plants.negatives[kind] = [[original.id, new] for original, new in zip(originals, ids)]
+    donors = _originals(connection, rng.sample(with_pmid, int(records * GENERIC_SHARE)))
+    incoming = [_generic(donor, names, rng, next_id + n) for n, donor in enumerate(donors)]
+    plants.generic = _write_records(connection, incoming, next_id)
     connection.execute("COMMIT")
+
+
+def _generic(donor: _Original, names: _Names, rng: random.Random, number: int) -> dict:
+    """A letter, reply or correction: a generic title, authors of its own, the donor's journal and issue; half from
+    PubMed (a PMID of their own), half from other tools (none)."""
+    return {
+        "title": rng.choice(GENERIC_TITLES), "journal": donor.journal, "year": donor.year, "pages": None,
+        "volume": donor.volume, "issue": donor.issue, "authors": names.people(rng, rng.randint(1, 3)),
+        "pmid": _NEW_PMIDS + 500_000 + number if rng.random() < 0.5 else None, "doi": None,
+        "format": "medline" if rng.random() < 0.5 else "ris",
+    }
 
 
 def _citation_keys(connection: sqlite3.Connection) -> None:

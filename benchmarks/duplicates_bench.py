@@ -136,12 +136,16 @@ def score(found: Sequence[Sequence[int]], plants: Plants) -> dict[str, Any]:
             if original in group_of and group_of[original] == group_of.get(negative)
         )
         planted_ids.update(negative for _original, negative in pairs)
+    generic = set(plants.generic)
+    among_generic = sum(1 for ids in found_sets if ids & generic)
+    planted_ids |= generic
     others = sum(1 for ids in found_sets if not ids & planted_ids)
     return {
         "found_groups": len(found), "planted_groups": len(plants.groups),
         "planted_found_whole": whole, "planted_found_exactly": exact, "planted_split": split,
         "planted_missed": len(plants.groups) - whole - split,
         "negatives": sum(len(pairs) for pairs in plants.negatives.values()), "negatives_proposed": proposed,
+        "generic_records": len(generic), "groups_of_generic_titles": among_generic,
         "groups_without_planted_records": others, "background_groups": plants.background_groups,
     }
 
