@@ -407,7 +407,7 @@ def _dialog_timings(service, plants: Plants) -> dict[str, Any]:
         preview = service.merge_preview(ids)
         previews.append(time.perf_counter() - started)
         if merge_dialog is not None and app is not None:
-            dialog = merge_dialog.MergeDialog(preview)
+            dialog = merge_dialog.MergeDialog(preview)  # the contract's dialog: built from the preview
             dialog.show()
             app.processEvents()
             opens.append(time.perf_counter() - started)
