@@ -610,7 +610,7 @@ def _duplicate_scan(suite: Suite, benchmark: str, database: str, records: int) -
         prepared, _ = _duplicates_bench(suite, f"prepare-{database}-{records}", "prepare", database, str(records),
                                         "--workdir", str(suite.workdir))
         if prepared["built"]:
-            steps = ", ".join(f"{label} {seconds:.0f} s" for label, seconds in prepared["build_steps_s"].items())
+            steps = "; ".join(line.strip() for line in prepared["built"] if line.startswith("  "))
             suite.add(Figure(benchmark, f"build the {sized} library with planted duplicates", "s",
                              prepared["prepare_s"], note=steps))
         timings, run = _duplicates_bench(suite, f"scan-{database}-{records}", "scan", prepared["url"],
@@ -653,7 +653,22 @@ def _duplicate_scan(suite: Suite, benchmark: str, database: str, records: int) -
         floor.note = (f"{floored['blocks']:,} shared title keys found in {floored['blocks_s']:.1f} s; "
                       f"{floored['score']['planted_found_whole']:,} planted groups whole; "
                       f"the scan takes {scan.value / floor.value:.1f}× this")
-    figures = (*figures, floor)
+    conflicting = Figure(benchmark, f"scan with conflicting identifiers too, {sized}: "
+                         "same-title records under other PMIDs proposed", "%")
+    try:
+        shown, _ = _duplicates_bench(suite, f"conflicting-{database}-{records}", "scan", prepared["url"],
+                                     prepared["plants"], "--conflicting")
+    except DuplicatesBenchError as error:
+        conflicting.error, conflicting.note = True, str(error)
+    else:
+        other = shown["score"]["negatives_proposed"].get("other-identifiers", 0)
+        planted_other = shown["score"]["negatives_detail"].get("other-identifiers", 0)
+        conflicting.value = 100 * other / planted_other if planted_other else None
+        conflicting.note = (f"{other:,} of {planted_other:,} (hidden by default: "
+                            f"{scored['negatives_proposed'].get('other-identifiers', 0)}); "
+                            f"{shown['score']['found_groups']:,} groups in {shown['scan_s']:.1f} s")
+        conflicting.detail = shown
+    figures = (*figures, floor, conflicting)
     try:
         cancelled, _ = _duplicates_bench(suite, f"cancel-{database}-{records}", "cancel", prepared["url"],
                                          "--after", f"{scan.value / 2:.3f}")

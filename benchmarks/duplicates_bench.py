@@ -145,6 +145,7 @@ def score(found: Sequence[Sequence[int]], plants: Plants) -> dict[str, Any]:
         "planted_found_whole": whole, "planted_found_exactly": exact, "planted_split": split,
         "planted_missed": len(plants.groups) - whole - split,
         "negatives": sum(len(pairs) for pairs in plants.negatives.values()), "negatives_proposed": proposed,
+        "negatives_detail": {kind: len(pairs) for kind, pairs in plants.negatives.items()},
         "generic_records": len(generic), "groups_of_generic_titles": among_generic,
         "groups_without_planted_records": others, "background_groups": plants.background_groups,
     }
