@@ -282,7 +282,8 @@ def _authors_and_title_keys(connection: sqlite3.Connection, names: _Names, rng: 
     select = connection.execute("SELECT id, title, is_stub FROM reference ORDER BY id")
     connection.execute("BEGIN")
     while chunk := select.fetchmany(_CHUNK):
-        updates, authors = [], []
+        updates: list[tuple] = []
+        authors: list[tuple] = []
         for reference_id, title, is_stub in chunk:
             people = names.people(rng, _author_count(rng, bool(is_stub)))
             authors.extend(_author_rows(reference_id, people))
@@ -325,7 +326,10 @@ def _originals(connection: sqlite3.Connection, ids: Sequence[int]) -> list[_Orig
         )}
         for reference_id in chunk:
             row = rows[reference_id]
-            found.append(_Original(*row[:8], bool(row[8]), tuple(people.get(reference_id, ()))))
+            found.append(_Original(
+                id=row[0], pmid=row[1], title=row[2], journal=row[3], year=row[4], volume=row[5], issue=row[6],
+                pages=row[7], is_stub=bool(row[8]), authors=tuple(people.get(reference_id, ())),
+            ))
     return found
 
 
@@ -437,7 +441,9 @@ def _write_records(connection: sqlite3.Connection, records: list[dict], first_id
     """Insert the records as the writer inserts a new record of another format; their ids."""
     import hashlib
 
-    rows, pages, authors = [], [], []
+    rows: list[tuple] = []
+    pages: list[tuple] = []
+    authors: list[tuple] = []
     for number, record in enumerate(records):
         reference_id = first_id + number
         doi = record["doi"]
@@ -494,10 +500,10 @@ def _plant_records(connection: sqlite3.Connection, plants: Plants, names: _Names
             copies = 2 if rng.random() < 0.1 else 1
             incoming.extend(_variant(original, rng) for _ in range(copies))
             sizes.append(copies)
-        ids = iter(_write_records(connection, incoming, next_id))
+        written = iter(_write_records(connection, incoming, next_id))
         next_id += len(incoming)
         for original, copies in zip(originals, sizes):
-            plants.groups.append([original.id, *itertools.islice(ids, copies)])
+            plants.groups.append([original.id, *itertools.islice(written, copies)])
             plants.stub_groups += original.is_stub
     each = len(negative_of) // len(NEGATIVE_KINDS)
     for position, kind in enumerate(NEGATIVE_KINDS):

@@ -30,6 +30,7 @@ resident memory of the scanning process from ``wait4``):
 from __future__ import annotations
 
 import argparse
+import importlib
 import itertools
 import json
 import random
@@ -212,13 +213,13 @@ def floor(url: str, plants_file: Path) -> dict[str, Any]:
                     references.year, references.journal, references.pages, references.is_stub,
                 ).where(references.title_key.in_(keys[start:start + 500]))).all()
                 people: dict[int, list[tuple[str, str]]] = defaultdict(list)
-                for row in connection.execute(
+                for named in connection.execute(
                     select(authors.reference_id, authors.family, authors.initials)
                     .where(authors.role == "author", authors.reference_id.in_([row.id for row in rows]))
                     .order_by(authors.reference_id, authors.position)
                 ):
-                    if (person := person_key(row.family, None, row.initials)) is not None:
-                        people[row.reference_id].append(person)
+                    if (person := person_key(named.family, None, named.initials)) is not None:
+                        people[named.reference_id].append(person)
                 blocks: dict[str, list[MatchRecord]] = defaultdict(list)
                 for row in rows:
                     blocks[row.title_key].append(MatchRecord(
@@ -314,11 +315,11 @@ def _variants_file(library: Library, plants: Plants, folder: Path, count: int) -
     path = folder / "duplicates-incoming.ris"
     url = library.url
     if url.startswith("sqlite:///"):
-        connection = sqlite3.connect(f"{Path(url.removeprefix('sqlite:///')).as_uri()}?mode=ro", uri=True)
+        reading = sqlite3.connect(f"{Path(url.removeprefix('sqlite:///')).as_uri()}?mode=ro", uri=True)
         try:
-            originals = _originals(connection, chosen)
+            originals = _originals(reading, chosen)
         finally:
-            connection.close()
+            reading.close()
     else:
         originals = _pg_originals(library, chosen)
     path.write_text("\n".join(_ris(_variant(original, rng)) for original in originals), encoding="utf-8")
@@ -393,8 +394,8 @@ def _dialog_groups(plants: Plants, count: int) -> list[list[int]]:
 def _dialog_timings(service, plants: Plants) -> dict[str, Any]:
     """Opening the merge dialog: ``merge_preview``, and the dialog built and shown when it exists."""
     groups = _dialog_groups(plants, DIALOG_OPENS)
-    try:
-        from refman.gui import merge_dialog
+    try:  # another helper's; timed once it is merged
+        merge_dialog: Any = importlib.import_module("refman.gui.merge_dialog")
     except ImportError:
         merge_dialog = None
     previews, opens = [], []
