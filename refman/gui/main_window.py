@@ -67,6 +67,7 @@ from refman.domain.search_query import SearchError
 from refman.gui.connection_banner import ConnectionBanner, with_banner
 from refman.gui.detail_pane import DetailPane
 from refman.gui.drop import DropContent, read_drop
+from refman.gui.duplicates_view import FIND_SHORTCUT, DuplicatesView
 from refman.gui.export_actions import ExportActions
 from refman.gui.import_report import ImportReportDialog
 from refman.gui.library_chooser import LIBRARY_KEY, OpenLibraryDialog, open_existing, recent_locations, remember
@@ -92,7 +93,7 @@ from refman.gui.reference_model import (
 )
 from refman.gui.resources import icon
 from refman.gui.search_field import SearchField
-from refman.gui.sidebar import Sidebar
+from refman.gui.sidebar import Choice, Kind, Sidebar
 from refman.gui.write_lane import ImportJob, JobFailed, WriteLane
 from refman.services.browsing import Browsing
 from refman.services.catalog import Catalog, LibrarySummary
@@ -507,7 +508,7 @@ class MainWindow(QMainWindow):
         self.sidebar.scope_changed.connect(self._apply_scope)
         self.record_drag = RecordDrag(self.view)  # rows dragged onto a collection or a tag
         self.main_splitter.addWidget(self.sidebar)
-        self.main_splitter.addWidget(self.list_area)
+        self.main_splitter.addWidget(self._with_duplicates_view(threaded))
         self.main_splitter.addWidget(self.side_splitter)
         self.main_splitter.setStretchFactor(0, 0)
         self.main_splitter.setStretchFactor(1, 3)
@@ -549,6 +550,8 @@ class MainWindow(QMainWindow):
         view_menu.addSeparator()
         view_menu.addAction(self.sidebar.focus_tree_action)
         view_menu.addAction(self.sidebar.focus_tags_action)
+        view_menu.addSeparator()
+        view_menu.addAction(self.find_duplicates_action)
         tools_menu = menus.addMenu("&Tools")
         self.edits.add_to_menus(edit_menu, tools_menu)
         edit_menu.insertAction(self.edits.delete_action, self.record_editing.edit_action)
@@ -674,6 +677,7 @@ class MainWindow(QMainWindow):
             self._watch = None
         self.lane.shutdown()
         self.sidebar.close_pane()
+        self.duplicates.close_view()
         self._select_timer.stop()
         self.model.close()
         self.organiser.close()
@@ -683,6 +687,41 @@ class MainWindow(QMainWindow):
             self._counter = None
         self._closed = True
         super().closeEvent(event)
+
+    # -- the Duplicates view, in place of the list ---------------------------------------
+
+    def _with_duplicates_view(self, threaded: bool) -> QStackedWidget:
+        """The list area and the Duplicates view, one in place of the other; the sidebar's Duplicates entry chooses."""
+        self.duplicates = DuplicatesView(self, threaded=threaded)
+        self.centre = QStackedWidget(self)
+        self.centre.setObjectName("centre")
+        self.centre.addWidget(self.list_area)
+        self.centre.addWidget(self.duplicates)
+        self.sidebar.duplicates_chosen.connect(self._duplicates_chosen)
+        self.duplicates.group_count.connect(self.sidebar.set_duplicate_count)
+        self.find_duplicates_action = self._action("Find &duplicates", FIND_SHORTCUT, self.find_duplicates)
+        self.find_duplicates_action.setToolTip("Look for records that may be one work, and review them side by side")
+        return self.centre
+
+    def _duplicates_chosen(self, chosen: bool) -> None:
+        self.centre.setCurrentWidget(self.duplicates if chosen else self.list_area)
+
+    def show_duplicates(self) -> None:
+        """Show the Duplicates view (it looks for duplicates the first time it is shown)."""
+        self.sidebar.choose(Choice(Kind.DUPLICATES))
+
+    def find_duplicates(self) -> None:
+        """View ▸ Find duplicates: the Duplicates view, looking again if it has looked before."""
+        scanned = self.duplicates.scanned
+        self.show_duplicates()
+        if scanned and not self.duplicates.scanning:
+            self.duplicates.rescan()
+        self.duplicates.tree.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def show_in_list(self, reference_id: int) -> None:
+        """Back to the list of all records, with this record shown and selected."""
+        self.sidebar.choose_all()
+        self.show_reference(reference_id)
 
     # -- showing records and history ---------------------------------------------------
 
