@@ -85,6 +85,7 @@ CONFLICTING_KEY = "duplicates/conflicting"
 RESCAN_SHORTCUT = "F5"
 NOT_DUPLICATES_SHORTCUT = "Ctrl+Shift+M"  # free among the window's shortcuts (Ctrl+Shift+D marks records read)
 FIND_SHORTCUT = "Ctrl+Alt+D"
+MINIMUM_WIDTH = 200
 PREVIEW_GROUPS = 5
 """How many groups the "Merge all" question lists by name."""
 PROGRESS_EVERY_S = 0.05
@@ -349,6 +350,8 @@ class DuplicatesView(QWidget):
         self.dialog: QWidget | None = None  # the merge dialog open, if any
 
         self._build()
+        # Beside the list in one stack: its controls must not widen the stack (they are cut when the pane is narrow).
+        self.setMinimumSize(MINIMUM_WIDTH, MINIMUM_WIDTH)
         self._found.connect(self._scan_done, Qt.ConnectionType.QueuedConnection)
         self._progressed.connect(self._scan_progress, Qt.ConnectionType.QueuedConnection)
         window.library_changed.connect(self.apply_changes)

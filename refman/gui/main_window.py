@@ -486,6 +486,7 @@ class MainWindow(QMainWindow):
         self.list_area.addWidget(self.empty_state)
         self.empty_state.import_files.connect(self.choose_files)
         self.empty_state.import_samples.connect(self.import_samples)
+        self._add_duplicates_view(threaded)
 
         self.detail_area = QWidget(self)
         self.detail_area.setObjectName("detailArea")
@@ -506,9 +507,11 @@ class MainWindow(QMainWindow):
         self.main_splitter.setObjectName("mainSplitter")
         self.sidebar = Sidebar(self, threaded=threaded)
         self.sidebar.scope_changed.connect(self._apply_scope)
+        self.sidebar.duplicates_chosen.connect(self._duplicates_chosen)
+        self.duplicates.group_count.connect(self.sidebar.set_duplicate_count)
         self.record_drag = RecordDrag(self.view)  # rows dragged onto a collection or a tag
         self.main_splitter.addWidget(self.sidebar)
-        self.main_splitter.addWidget(self._with_duplicates_view(threaded))
+        self.main_splitter.addWidget(self.list_area)
         self.main_splitter.addWidget(self.side_splitter)
         self.main_splitter.setStretchFactor(0, 0)
         self.main_splitter.setStretchFactor(1, 3)
@@ -690,21 +693,23 @@ class MainWindow(QMainWindow):
 
     # -- the Duplicates view, in place of the list ---------------------------------------
 
-    def _with_duplicates_view(self, threaded: bool) -> QStackedWidget:
-        """The list area and the Duplicates view, one in place of the other; the sidebar's Duplicates entry chooses."""
+    def _add_duplicates_view(self, threaded: bool) -> None:
+        """The Duplicates view, in the list's place while the sidebar's Duplicates entry is chosen (connected later)."""
         self.duplicates = DuplicatesView(self, threaded=threaded)
-        self.centre = QStackedWidget(self)
-        self.centre.setObjectName("centre")
-        self.centre.addWidget(self.list_area)
-        self.centre.addWidget(self.duplicates)
-        self.sidebar.duplicates_chosen.connect(self._duplicates_chosen)
-        self.duplicates.group_count.connect(self.sidebar.set_duplicate_count)
+        self.list_area.addWidget(self.duplicates)
         self.find_duplicates_action = self._action("Find &duplicates", FIND_SHORTCUT, self.find_duplicates)
         self.find_duplicates_action.setToolTip("Look for records that may be one work, and review them side by side")
-        return self.centre
+
+    @property
+    def showing_duplicates(self) -> bool:
+        return self.list_area.currentWidget() is self.duplicates
 
     def _duplicates_chosen(self, chosen: bool) -> None:
-        self.centre.setCurrentWidget(self.duplicates if chosen else self.list_area)
+        if chosen:
+            self.list_area.setCurrentWidget(self.duplicates)
+        else:
+            self.list_area.setCurrentWidget(self.view)
+            self._update_counts()  # the list, or the empty library's state
 
     def show_duplicates(self) -> None:
         """Show the Duplicates view (it looks for duplicates the first time it is shown)."""
@@ -1127,7 +1132,8 @@ class MainWindow(QMainWindow):
             text = f"{found} · " + text
         self.count_label.setText(text)
         empty = summary.records == 0 and summary.stubs == 0 and not self.model.query.filtered
-        self.list_area.setCurrentWidget(self.empty_state if empty else self.view)
+        if not self.showing_duplicates:
+            self.list_area.setCurrentWidget(self.empty_state if empty else self.view)
 
     def copy_selection(self) -> None:
         """Copy the shown record as a plain citation line (title, journal, identifiers)."""
