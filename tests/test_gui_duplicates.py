@@ -366,3 +366,25 @@ def test_the_model_passes_the_model_tester_and_escapes_titles_in_tooltips(qtmode
     tip = child.data(Qt.ItemDataRole.ToolTipRole)
     assert "<b>Bold" not in tip and "&lt;b&gt;Bold&lt;/b&gt; &amp; &lt;script&gt;" in tip
     assert model.index(1, 4, model.index(0, 0)).data() == "stub"
+
+
+def test_an_import_that_brings_a_duplicate_offers_to_review_it(qtbot, make_window, seeded_library):
+    window = make_window(seeded_library)
+    button = window.review_duplicates_button
+    assert button.objectName() == "reviewDuplicatesButton" and not button.isVisible()
+    with qtbot.waitSignal(window.lane.finished, timeout=10_000):
+        window.import_text(HALE_RIS, "hale.ris")
+    qtbot.waitUntil(button.isVisible, timeout=10_000)
+    assert button.text() == "Review duplicates (1)…"
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert window.list_area.currentWidget() is window.duplicates and not button.isVisible()
+    qtbot.waitUntil(lambda: window.duplicates.scanned and not window.duplicates.scanning, timeout=10_000)
+    assert [record.pmid for record in window.duplicates.groups[0].records] == [HALE_PMID, None]
+
+
+def test_an_import_without_duplicates_offers_nothing(qtbot, make_window, seeds):
+    window = make_window()
+    with qtbot.waitSignal(window.duplicates.import_candidates, timeout=10_000) as looked:  # off the GUI thread
+        window.import_paths([seeds])
+    assert looked.args == [0]
+    assert not window.review_duplicates_button.isVisible()

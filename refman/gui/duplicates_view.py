@@ -67,6 +67,7 @@ from refman.gui.resources import icon
 from refman.services.catalog import Catalog
 from refman.services.changes import Aspect, LibraryChanges
 from refman.services.duplicates import DuplicateGroup, DuplicateJob, DuplicateService, GroupRecord, ScanCancelled
+from refman.services.importer import ImportReport
 from refman.services.watching import unreachable_reason
 
 if TYPE_CHECKING:
@@ -295,6 +296,7 @@ class Scanned:
     asked: frozenset[int] | None = None  # the records asked about (a look after a change); None: a full scan
     failure: str | None = None
     cancelled: bool = False
+    after_import: bool = False  # a look at what an import brought: the window offers to review them
 
 
 class ViewKeys(QObject):
@@ -330,6 +332,7 @@ class DuplicatesView(QWidget):
     """The list of candidate groups with its scan controls; ``group_count`` tells the sidebar how many there are."""
 
     group_count = Signal(object)  # int | None: groups listed after a scan (None: not scanned yet)
+    import_candidates = Signal(int)  # groups holding records the last import brought (the window offers a review)
     _found = Signal(object)  # Scanned, from the scanning thread
     _progressed = Signal(int, int, int)  # generation, done, total: from the scanning thread
 
@@ -355,6 +358,7 @@ class DuplicatesView(QWidget):
         self._found.connect(self._scan_done, Qt.ConnectionType.QueuedConnection)
         self._progressed.connect(self._scan_progress, Qt.ConnectionType.QueuedConnection)
         window.library_changed.connect(self.apply_changes)
+        window.lane.finished.connect(self.check_import)
         self._show_state()
 
     # -- construction ---------------------------------------------------------------------------------
@@ -636,6 +640,10 @@ class DuplicatesView(QWidget):
                 self._scan_stopped()
             self._say(f"Could not look for duplicates: {result.failure}", 15000)
             return
+        if result.after_import:
+            if result.groups is not None:
+                self.import_candidates.emit(len(result.groups))
+            return
         if result.asked is not None:
             self._looked_again(result)
             return
@@ -694,6 +702,21 @@ class DuplicatesView(QWidget):
             return Scanned(generation, tuple(groups), _record_count(library), asked=asked)
 
         return look
+
+    @Slot(object, object)
+    def check_import(self, _job: object, report: ImportReport) -> None:
+        """After an import: are the records it brought or updated in a group? (off the GUI thread, as a scan)."""
+        landed = frozenset(o.reference_id for o in report.outcomes
+                           if o.reference_id is not None and o.status in ("new", "updated"))
+        if self._closed or not landed:
+            return
+        library, conflicting = self._window.library, self.conflicting_box.isChecked()
+
+        def look() -> Scanned:
+            groups = DuplicateService(library).find_among(sorted(landed), conflicting=conflicting)
+            return Scanned(-1, tuple(groups), 0, asked=landed, after_import=True)
+
+        self._submit(look, -1, landed)
 
     def _looked_again(self, result: Scanned) -> None:
         """The groups holding the records a change touched, found again: they replace the groups that held them."""

@@ -699,6 +699,22 @@ class MainWindow(QMainWindow):
         self.list_area.addWidget(self.duplicates)
         self.find_duplicates_action = self._action("Find &duplicates", FIND_SHORTCUT, self.find_duplicates)
         self.find_duplicates_action.setToolTip("Look for records that may be one work, and review them side by side")
+        # After an import that brought records which may duplicate others: the status bar offers to review them.
+        self.review_duplicates_button = QToolButton(self)
+        self.review_duplicates_button.setObjectName("reviewDuplicatesButton")
+        self.review_duplicates_button.setToolTip("The last import brought records that may duplicate others: review them")
+        self.review_duplicates_button.clicked.connect(self._review_imported_duplicates)
+        self.review_duplicates_button.hide()
+        self.statusBar().addPermanentWidget(self.review_duplicates_button)
+        self.duplicates.import_candidates.connect(self._offer_duplicates_review)
+
+    def _offer_duplicates_review(self, groups: int) -> None:
+        self.review_duplicates_button.setText(f"Review duplicates ({groups:,})…")
+        self.review_duplicates_button.setVisible(groups > 0)
+
+    def _review_imported_duplicates(self) -> None:
+        self.review_duplicates_button.hide()
+        self.find_duplicates()
 
     @property
     def showing_duplicates(self) -> bool:
