@@ -21,8 +21,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor, QPalette
+from PySide6.QtGui import QBrush, QColor, QFontMetrics, QPalette
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QAbstractItemView,
     QButtonGroup,
     QDialog,
@@ -113,34 +114,44 @@ class MergeDialog(QDialog):
             button.setToolTip(tooltip(f"Keep {record.key or record.id} (its id and citation key); the others merge into it"))
             self.master_buttons.addButton(button, column)
             self.table.setCellWidget(MASTER_ROW, column, button)
-        self.master_buttons.button(0).setChecked(True)
+        first = self.master_buttons.button(0)
+        first.setChecked(True)
+        _embolden(first, True)
         self.master_buttons.idToggled.connect(self._master_toggled)
 
         ground, text = difference_colours(self.palette())
         self.value_buttons: list[QButtonGroup] = []
-        metrics = self.fontMetrics()
+        bold = self.font()
+        bold.setBold(True)
+        metrics = QFontMetrics(bold)  # elided to fit in bold, as the value picked is shown
         room = CELL_WIDTH - 40  # the radio's indicator and margins
         for row, field in enumerate(self.fields, start=1):
             group = QButtonGroup(self)
             group.setExclusive(True)
             for column, value in enumerate(field.values):
-                shown = " ".join(value.split()) if value else _EMPTY
-                button = QRadioButton(metrics.elidedText(shown, Qt.TextElideMode.ElideRight, room), self.table)
-                button.setObjectName(f"{field.name}{column}")
-                button.setEnabled(value is not None)
-                if value:
-                    button.setToolTip(tooltip(value))
-                group.addButton(button, column)
                 item = QTableWidgetItem()
                 if field.differs:
                     item.setBackground(QBrush(QColor(ground)))
+                self.table.setItem(row, column, item)
+                if value is None:  # nothing to pick: a dash, not a button
+                    item.setText(_EMPTY)
+                    item.setToolTip("This record has no value here")
+                    continue
+                button = QRadioButton(metrics.elidedText(" ".join(value.split()), Qt.TextElideMode.ElideRight, room),
+                                      self.table)
+                button.setObjectName(f"{field.name}{column}")
+                button.setToolTip(tooltip(value))
+                if field.differs:
                     palette = button.palette()
                     palette.setColor(QPalette.ColorRole.WindowText, QColor(text))
                     palette.setColor(QPalette.ColorRole.ButtonText, QColor(text))
                     button.setPalette(palette)
-                self.table.setItem(row, column, item)
+                button.toggled.connect(lambda on, picked=button: _embolden(picked, on))
+                group.addButton(button, column)
                 self.table.setCellWidget(row, column, button)
-            group.button(field.chosen).setChecked(True)
+            chosen = group.button(field.chosen)
+            if chosen is not None:
+                chosen.setChecked(True)
             self.value_buttons.append(group)
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
@@ -171,7 +182,8 @@ class MergeDialog(QDialog):
         """The radio button of a record's value of a field."""
         row = self.field_names().index(field)
         found = self.value_buttons[row].button(column)
-        assert isinstance(found, QRadioButton)
+        if not isinstance(found, QRadioButton):
+            raise KeyError(f"record {column + 1} has no {field} to pick")
         return found
 
     def picked(self, field: str) -> int:
@@ -193,11 +205,16 @@ class MergeDialog(QDialog):
 
     def _master_toggled(self, column: int, checked: bool) -> None:
         """Another master: its values are picked again (the first record's where it has none)."""
+        master = self.master_buttons.button(column)
+        if master is not None:
+            _embolden(master, checked)
         if not checked:
             return
         self.master = column
         for field, group in zip(self.fields, self.value_buttons, strict=True):
-            group.button(defaults(field, column)).setChecked(True)
+            picked = group.button(defaults(field, column))
+            if picked is not None:
+                picked.setChecked(True)
 
     def prefer(self) -> dict[str, int]:
         """For each field whose value is taken from a record other than the master: that record's id."""
@@ -220,3 +237,9 @@ class MergeDialog(QDialog):
             f"merge {count} records", lambda service: service.merge(master, others, prefer=prefer)))
         self.accept()
 
+
+def _embolden(button: QAbstractButton, on: bool) -> None:
+    """The value picked is bold: plain to see whatever the style draws its radio buttons like."""
+    font = button.font()
+    font.setBold(on)
+    button.setFont(font)
