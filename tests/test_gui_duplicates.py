@@ -388,3 +388,40 @@ def test_an_import_without_duplicates_offers_nothing(qtbot, make_window, seeds):
         window.import_paths([seeds])
     assert looked.args == [0]
     assert not window.review_duplicates_button.isVisible()
+
+
+def test_conflicting_identifiers_are_listed_only_when_asked_and_the_choice_is_kept(qtbot, make_window, seeded_library):
+    import_text(seeded_library, HALE_RIS.replace("ER  -", "DO  - 10.5555/another.2016\nER  -"))  # another DOI
+    window = make_window(seeded_library)
+    view = open_view(qtbot, window)
+    assert view.groups == []  # two DOIs: two articles, by default
+    view.conflicting_box.setChecked(True)  # looks again at once
+    qtbot.waitUntil(lambda: view.scanned and not view.scanning and len(view.groups) == 1, timeout=10_000)
+    assert "different DOIs" in view.model.index(0, 0).data()
+    window.close()
+    again = make_window(seeded_library)
+    assert again.duplicates.conflicting_box.isChecked()
+
+
+def test_the_view_follows_a_change_made_by_another_program(qtbot, make_window, duplicated):
+    window = make_window(duplicated["url"])
+    view = open_view(qtbot, window)
+    assert len(view.groups) == 1
+    other = open_library(duplicated["url"])
+    DuplicateService(other).not_duplicates([duplicated["master"], duplicated["duplicate"]])
+    other.dispose()
+    window.refresh_list()  # what the window's watch does when another program wrote
+    qtbot.waitUntil(lambda: view.groups == [] and not view.scanning, timeout=10_000)
+    assert view.empty_label.text().startswith("No duplicates found among")
+    assert window.sidebar.index_of(Choice(Kind.DUPLICATES)).data() == "Duplicates (0)"
+
+
+def test_a_group_s_menu_offers_merge_not_duplicates_and_show_record(qtbot, make_window, duplicated):
+    window = make_window(duplicated["url"])
+    view = open_view(qtbot, window)
+    view.choose_group(0)
+    menu = view.group_menu()
+    texts = [action.text() for action in menu.actions() if not action.isSeparator()]
+    assert texts == ["&Merge…", "&Not duplicates", "Show &record", "&Rescan"]
+    assert all(action.isEnabled() for action in menu.actions())
+    menu.deleteLater()
