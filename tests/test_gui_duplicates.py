@@ -15,8 +15,10 @@ import test_gui
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QFont, QKeySequence
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QPushButton
 
 from refman.gui.duplicates_view import DuplicateGroupModel, DuplicatesView
+from refman.gui.import_report import ImportReportDialog
 from refman.gui.main_window import MainWindow
 from refman.gui.merge_dialog import MergeDialog
 from refman.gui.sidebar import Choice, Kind
@@ -376,6 +378,11 @@ def test_an_import_that_brings_a_duplicate_offers_to_review_it(qtbot, make_windo
         window.import_text(HALE_RIS, "hale.ris")
     qtbot.waitUntil(button.isVisible, timeout=10_000)
     assert button.text() == "Review duplicates (1)…"
+    window.show_report()  # the import's report offers it too
+    report = window.findChild(ImportReportDialog, "importReport")
+    review = report.findChild(QPushButton, "reviewDuplicates")
+    assert review.isVisible() and review.text() == "Review duplicates (1)…"
+    report.close()
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     assert window.list_area.currentWidget() is window.duplicates and not button.isVisible()
     qtbot.waitUntil(lambda: window.duplicates.scanned and not window.duplicates.scanning, timeout=10_000)
@@ -388,6 +395,10 @@ def test_an_import_without_duplicates_offers_nothing(qtbot, make_window, seeds):
         window.import_paths([seeds])
     assert looked.args == [0]
     assert not window.review_duplicates_button.isVisible()
+    window.show_report()
+    report = window.findChild(ImportReportDialog, "importReport")
+    assert not report.findChild(QPushButton, "reviewDuplicates").isVisible()
+    report.close()
 
 
 def test_conflicting_identifiers_are_listed_only_when_asked_and_the_choice_is_kept(qtbot, make_window, seeded_library):

@@ -708,7 +708,10 @@ class DuplicatesView(QWidget):
         """After an import: are the records it brought or updated in a group? (off the GUI thread, as a scan)."""
         landed = frozenset(o.reference_id for o in report.outcomes
                            if o.reference_id is not None and o.status in ("new", "updated"))
-        if self._closed or not landed:
+        if self._closed:
+            return
+        if not landed:
+            self.import_candidates.emit(0)  # nothing new to review: an offer from an earlier import goes
             return
         library, conflicting = self._window.library, self.conflicting_box.isChecked()
 

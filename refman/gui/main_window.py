@@ -706,9 +706,11 @@ class MainWindow(QMainWindow):
         self.review_duplicates_button.clicked.connect(self._review_imported_duplicates)
         self.review_duplicates_button.hide()
         self.statusBar().addPermanentWidget(self.review_duplicates_button)
+        self.imported_duplicate_groups = 0
         self.duplicates.import_candidates.connect(self._offer_duplicates_review)
 
     def _offer_duplicates_review(self, groups: int) -> None:
+        self.imported_duplicate_groups = groups
         self.review_duplicates_button.setText(f"Review duplicates ({groups:,})…")
         self.review_duplicates_button.setVisible(groups > 0)
 
@@ -1270,7 +1272,8 @@ class MainWindow(QMainWindow):
     def show_report(self) -> None:
         if self.last_report is None:
             return
-        dialog = ImportReportDialog(self.last_report, self)
+        dialog = ImportReportDialog(self.last_report, self, duplicate_groups=self.imported_duplicate_groups)
+        dialog.review_duplicates.connect(self._review_imported_duplicates)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
 
