@@ -436,3 +436,37 @@ def test_a_group_s_menu_offers_merge_not_duplicates_and_show_record(qtbot, make_
     assert texts == ["&Merge…", "&Not duplicates", "Show &record", "&Rescan"]
     assert all(action.isEnabled() for action in menu.actions())
     menu.deleteLater()
+
+
+STUB_RIS = """TY  - JOUR
+TI  - Single-molecule array assays for neuronal proteins in serum
+PY  - 2010
+JO  - J Imaginary Res
+AB  - The full record, from another tool.
+ER  -
+"""
+
+
+def test_merging_a_stub_with_its_full_record_keeps_the_article_that_cites_it(qtbot, make_window, seeded_library):
+    library = open_library(seeded_library)
+    stub = Catalog(library).find("10.99999/jir.2010.1")  # known only from a reference list, without PMID
+    library.dispose()
+    assert stub is not None and stub.is_stub
+    stub_before = shown_json(seeded_library, stub.id)
+    assert stub_before["cited_by"] == ["99000005"]
+    (full,) = import_text(seeded_library, STUB_RIS)
+    full_before = shown_json(seeded_library, full)
+    window = make_window(seeded_library)
+    view = open_view(qtbot, window)
+    (group,) = view.groups
+    assert set(group.ids) == {stub.id, full}
+    dialog = view.open_merge_dialog(group.ids)
+    kept = dialog.records[dialog.master].id
+    wait_for_job(qtbot, window, dialog.merge)
+    merged = shown_json(seeded_library, kept)
+    assert merged["cited_by"] == ["99000005"] and merged["doi"] == "10.99999/jir.2010.1"
+    assert merged["abstract"] == "The full record, from another tool."
+    assert shown_json(seeded_library, ({stub.id, full} - {kept}).pop()) is None
+    wait_for_job(qtbot, window, window.edits.undo)
+    assert shown_json(seeded_library, stub.id) == stub_before
+    assert shown_json(seeded_library, full) == full_before
