@@ -416,8 +416,8 @@ class DuplicatesView(QWidget):
         header.setSectionResizeMode(TITLE, QHeaderView.ResizeMode.Stretch)
         for column, width in ((AUTHORS, 170), (JOURNAL, 130), (YEAR, 50), (IDENTIFIERS, 190)):
             header.resizeSection(column, width)
-        self.model.modelReset.connect(self._rows_shown)
-        self.model.rowsInserted.connect(lambda _parent, _first, _last: self._rows_shown())
+        self.model.modelReset.connect(lambda: self._rows_shown(0, self.model.rowCount() - 1))
+        self.model.rowsInserted.connect(self._rows_fetched)
         self.tree.selectionModel().currentChanged.connect(self._current_changed)
         self._keys = ViewKeys(self.tree, self.merge_current)
 
@@ -521,12 +521,16 @@ class DuplicatesView(QWidget):
         self._show_state()
         self.group_count.emit(len(self.model.groups) if self.scanned else None)
 
-    def _rows_shown(self) -> None:
-        """Group rows span the columns and show their records; new rows too as they are fetched."""
+    def _rows_shown(self, first: int, last: int) -> None:
+        """Group rows span the columns and show their records (row by row: ``expandAll`` takes twice as long)."""
         root = QModelIndex()
-        for row in range(self.model.rowCount(root)):
+        for row in range(first, last + 1):
             self.tree.setFirstColumnSpanned(row, root, True)
-        self.tree.expandAll()
+            self.tree.expand(self.model.index(row, 0))
+
+    def _rows_fetched(self, parent: QModelIndex, first: int, last: int) -> None:
+        if not parent.isValid():
+            self._rows_shown(first, last)
 
     def _show_state(self) -> None:
         listed = len(self.model.groups)
