@@ -470,3 +470,23 @@ def test_merging_a_stub_with_its_full_record_keeps_the_article_that_cites_it(qtb
     wait_for_job(qtbot, window, window.edits.undo)
     assert shown_json(seeded_library, stub.id) == stub_before
     assert shown_json(seeded_library, full) == full_before
+
+
+def many_pairs(count: int) -> str:
+    """RIS records in pairs of one title (each pair one work, as two tools exported it)."""
+    return "".join(f"TY  - JOUR\nTI  - Cohort study number {n} of relapse rates\nAU  - Nguyen, An\nPY  - 2015\n"
+                   f"JO  - J Neurol\nER  -\n" for n in range(count) for _copy in range(2))
+
+
+def test_a_long_list_of_groups_comes_a_page_at_a_time_as_it_scrolls(qtbot, make_window, library_url):
+    import_text(library_url, many_pairs(DuplicateGroupModel.FETCH + 50))
+    window = make_window(library_url)
+    view = open_view(qtbot, window)
+    assert len(view.groups) == DuplicateGroupModel.FETCH + 50
+    assert view.model.rowCount() == DuplicateGroupModel.FETCH  # the list shows the first page
+    bar = view.tree.verticalScrollBar()
+    bar.setValue(bar.maximum())
+    qtbot.waitUntil(lambda: view.model.rowCount() == DuplicateGroupModel.FETCH + 50)
+    last = view.model.index(view.model.rowCount() - 1, 0)
+    assert view.tree.isExpanded(last) and view.tree.isFirstColumnSpanned(last.row(), last.parent())
+    assert window.sidebar.index_of(Choice(Kind.DUPLICATES)).data() == f"Duplicates ({DuplicateGroupModel.FETCH + 50})"

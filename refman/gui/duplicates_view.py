@@ -141,6 +141,8 @@ class DuplicateGroupModel(QAbstractItemModel):
         self._groups: list[DuplicateGroup] = []
         self._shown = 0
         self._bold: QFont | None = None
+        self.holding = False
+        """While set, no more rows are fetched (the view lays rows out as it spans and expands them, and would fetch)."""
 
     @property
     def groups(self) -> list[DuplicateGroup]:
@@ -205,7 +207,7 @@ class DuplicateGroupModel(QAbstractItemModel):
         return self.rowCount(parent) > 0
 
     def canFetchMore(self, parent: QModelIndex | QPersistentModelIndex) -> bool:
-        return not parent.isValid() and self._shown < len(self._groups)
+        return not self.holding and not parent.isValid() and self._shown < len(self._groups)
 
     def fetchMore(self, parent: QModelIndex | QPersistentModelIndex) -> None:
         if parent.isValid():
@@ -524,9 +526,13 @@ class DuplicatesView(QWidget):
     def _rows_shown(self, first: int, last: int) -> None:
         """Group rows span the columns and show their records (row by row: ``expandAll`` takes twice as long)."""
         root = QModelIndex()
-        for row in range(first, last + 1):
-            self.tree.setFirstColumnSpanned(row, root, True)
-            self.tree.expand(self.model.index(row, 0))
+        held, self.model.holding = self.model.holding, True
+        try:
+            for row in range(first, last + 1):
+                self.tree.setFirstColumnSpanned(row, root, True)
+                self.tree.expand(self.model.index(row, 0))
+        finally:
+            self.model.holding = held
 
     def _rows_fetched(self, parent: QModelIndex, first: int, last: int) -> None:
         if not parent.isValid():
