@@ -172,6 +172,9 @@ def test_find_duplicates_in_the_view_menu_opens_the_view_and_its_keys_clash_with
     assert window.find_duplicates_action.shortcut() == QKeySequence("Ctrl+Alt+D")
     view_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&View")
     assert window.find_duplicates_action in view_menu.actions()
+    entry_menu = window.sidebar.tree_menu(window.sidebar.index_of(Choice(Kind.DUPLICATES)))
+    assert window.find_duplicates_action in entry_menu.actions()
+    entry_menu.deleteLater()
     QTest.keyClick(window.view, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier)
     assert window.list_area.currentWidget() is window.duplicates
     qtbot.waitUntil(lambda: window.duplicates.scanned, timeout=10_000)

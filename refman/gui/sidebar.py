@@ -1248,6 +1248,8 @@ class Sidebar(QWidget):
             menu.addAction("Delete", lambda: self.delete_saved_search(name))
         elif kind == Kind.SAVED_HEADER:
             menu.addAction(self.save_search_action)
+        elif kind == Kind.DUPLICATES:
+            menu.addAction(self._window.find_duplicates_action)
         else:
             menu.addAction("New collection…", lambda: self.new_collection(under=QModelIndex()))
         menu.addSeparator()
