@@ -493,3 +493,12 @@ def test_a_long_list_of_groups_comes_a_page_at_a_time_as_it_scrolls(qtbot, make_
     last = view.model.index(view.model.rowCount() - 1, 0)
     assert view.tree.isExpanded(last) and view.tree.isFirstColumnSpanned(last.row(), last.parent())
     assert window.sidebar.index_of(Choice(Kind.DUPLICATES)).data() == f"Duplicates ({DuplicateGroupModel.FETCH + 50})"
+
+
+def test_typing_a_search_in_the_duplicates_view_brings_the_list_back(qtbot, make_window, duplicated):
+    window = make_window(duplicated["url"])
+    open_view(qtbot, window)
+    QTest.keyClicks(window.search, "autoimmunity")
+    qtbot.waitUntil(lambda: window.list_area.currentWidget() is window.view, timeout=2000)
+    assert window.sidebar.choice.kind is Kind.ALL
+    qtbot.waitUntil(lambda: window.model.query.search == "autoimmunity")

@@ -1041,6 +1041,8 @@ class MainWindow(QMainWindow):
 
     def _apply_search(self) -> None:
         """Search for the field's text; text that is not a search says why and keeps the list as it was."""
+        if self.showing_duplicates and self.search.text().strip():
+            self.sidebar.choose(Choice(Kind.ALL))  # a search is for the list: it comes back in place of Duplicates
         try:
             self.model.set_search(self.search.text())
         except SearchError as error:
