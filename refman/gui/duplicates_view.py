@@ -298,7 +298,6 @@ class Scanned:
     asked: frozenset[int] | None = None  # the records asked about (a look after a change); None: a full scan
     failure: str | None = None
     cancelled: bool = False
-    after_import: bool = False  # a look at what an import brought: the window offers to review them
 
 
 class ViewKeys(QObject):
@@ -334,7 +333,7 @@ class DuplicatesView(QWidget):
     """The list of candidate groups with its scan controls; ``group_count`` tells the sidebar how many there are."""
 
     group_count = Signal(object)  # int | None: groups listed after a scan (None: not scanned yet)
-    import_candidates = Signal(int)  # groups holding records the last import brought (the window offers a review)
+    import_candidates = Signal(int)  # groups holding records the last import wrote (the window offers a review)
     _found = Signal(object)  # Scanned, from the scanning thread
     _progressed = Signal(int, int, int)  # generation, done, total: from the scanning thread
 
@@ -650,10 +649,6 @@ class DuplicatesView(QWidget):
                 self._scan_stopped()
             self._say(f"Could not look for duplicates: {result.failure}", 15000)
             return
-        if result.after_import:
-            if result.groups is not None:
-                self.import_candidates.emit(len(result.groups))
-            return
         if result.asked is not None:
             self._looked_again(result)
             return
@@ -715,21 +710,9 @@ class DuplicatesView(QWidget):
 
     @Slot(object, object)
     def check_import(self, _job: object, report: ImportReport) -> None:
-        """After an import: are the records it brought or updated in a group? (off the GUI thread, as a scan)."""
-        landed = frozenset(o.reference_id for o in report.outcomes
-                           if o.reference_id is not None and o.status in ("new", "updated"))
-        if self._closed:
-            return
-        if not landed:
-            self.import_candidates.emit(0)  # nothing new to review: an offer from an earlier import goes
-            return
-        library, conflicting = self._window.library, self.conflicting_box.isChecked()
-
-        def look() -> Scanned:
-            groups = DuplicateService(library).find_among(sorted(landed), conflicting=conflicting)
-            return Scanned(-1, tuple(groups), 0, asked=landed, after_import=True)
-
-        self._submit(look, -1, landed)
+        """After an import: how many groups hold what it wrote (the import counted them); the window offers a review."""
+        if not self._closed:
+            self.import_candidates.emit(report.duplicate_groups)  # none: an offer from an earlier import goes
 
     def _looked_again(self, result: Scanned) -> None:
         """The groups holding the records a change touched, found again: they replace the groups that held them."""
