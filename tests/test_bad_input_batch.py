@@ -157,10 +157,10 @@ def test_a_page_the_writer_fails_on_is_refused_alone(library, tmp_path: Path, mo
 
     real_write = importer.write_pages
 
-    def failing_on_one(session, batch):
+    def failing_on_one(session, batch, apart=None):
         if any(incoming.page.pmid == "96000003" for incoming in batch):
             raise ValueError("a value the writer cannot take")
-        return real_write(session, batch)
+        return real_write(session, batch, apart)
 
     monkeypatch.setattr(importer, "write_pages", failing_on_one)
     folder = tmp_path / "pages"

@@ -130,7 +130,7 @@ def test_the_sidebar_is_the_first_pane_with_its_named_tree_and_tag_list(make_win
     assert window.main_splitter.widget(1) is window.list_area
     assert window.findChild(object, "collectionTree") is window.sidebar.tree
     assert window.findChild(object, "tagList") is window.sidebar.tag_list
-    assert [t.split(" (")[0] for t in tree_texts(window)] == ["All records", "Unfiled", "Stubs", "Saved searches"]
+    assert [t.split(" (")[0] for t in tree_texts(window)] == ["All records", "Unfiled", "Stubs", "Duplicates", "Saved searches"]
 
 
 def test_the_models_pass_the_model_tester(qtmodeltester):

@@ -1,8 +1,11 @@
-"""A non-blocking window listing what an import did, refused files first with their reasons."""
+"""A non-blocking window listing what an import did, refused files first with their reasons.
+
+When the records the import brought may duplicate others, it offers to review them (``review_duplicates``).
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
@@ -19,7 +22,10 @@ from refman.services.importer import ImportReport
 
 
 class ImportReportDialog(QDialog):
-    def __init__(self, report: ImportReport, parent: QWidget | None = None) -> None:
+    review_duplicates = Signal()
+
+    def __init__(self, report: ImportReport, parent: QWidget | None = None, *, duplicate_groups: int = 0) -> None:
+        """``duplicate_groups``: groups of possible duplicates holding records the import brought."""
         super().__init__(parent)
         self.setObjectName("importReport")
         self.setWindowTitle("Import report")
@@ -45,11 +51,21 @@ class ImportReportDialog(QDialog):
         copy = buttons.addButton("Copy refused list", QDialogButtonBox.ButtonRole.ActionRole)
         copy.clicked.connect(self.copy_refused)
         copy.setEnabled(bool(report.refused))
+        self.review_button = buttons.addButton(f"Review duplicates ({duplicate_groups:,})…",
+                                               QDialogButtonBox.ButtonRole.ActionRole)
+        self.review_button.setObjectName("reviewDuplicates")
+        self.review_button.setToolTip("Some records this import brought may duplicate others: compare and merge them")
+        self.review_button.setVisible(duplicate_groups > 0)
+        self.review_button.clicked.connect(self._review)
         buttons.rejected.connect(self.close)
         layout = QVBoxLayout(self)
         layout.addWidget(summary)
         layout.addWidget(self.table)
         layout.addWidget(buttons)
+
+    def _review(self) -> None:
+        self.review_duplicates.emit()
+        self.close()
 
     def copy_refused(self) -> None:
         QGuiApplication.clipboard().setText("\n".join(o.line() for o in self.report.refused))

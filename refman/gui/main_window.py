@@ -67,6 +67,7 @@ from refman.domain.search_query import SearchError
 from refman.gui.connection_banner import ConnectionBanner, with_banner
 from refman.gui.detail_pane import DetailPane
 from refman.gui.drop import DropContent, read_drop
+from refman.gui.duplicates_view import FIND_SHORTCUT, DuplicatesView
 from refman.gui.export_actions import ExportActions
 from refman.gui.import_report import ImportReportDialog
 from refman.gui.library_chooser import LIBRARY_KEY, OpenLibraryDialog, open_existing, recent_locations, remember
@@ -92,7 +93,7 @@ from refman.gui.reference_model import (
 )
 from refman.gui.resources import icon
 from refman.gui.search_field import SearchField
-from refman.gui.sidebar import Sidebar
+from refman.gui.sidebar import Choice, Kind, Sidebar
 from refman.gui.write_lane import ImportJob, JobFailed, WriteLane
 from refman.services.browsing import Browsing
 from refman.services.catalog import Catalog, LibrarySummary
@@ -485,6 +486,7 @@ class MainWindow(QMainWindow):
         self.list_area.addWidget(self.empty_state)
         self.empty_state.import_files.connect(self.choose_files)
         self.empty_state.import_samples.connect(self.import_samples)
+        self._add_duplicates_view(threaded)
 
         self.detail_area = QWidget(self)
         self.detail_area.setObjectName("detailArea")
@@ -505,6 +507,8 @@ class MainWindow(QMainWindow):
         self.main_splitter.setObjectName("mainSplitter")
         self.sidebar = Sidebar(self, threaded=threaded)
         self.sidebar.scope_changed.connect(self._apply_scope)
+        self.sidebar.duplicates_chosen.connect(self._duplicates_chosen)
+        self.duplicates.group_count.connect(self.sidebar.set_duplicate_count)
         self.record_drag = RecordDrag(self.view)  # rows dragged onto a collection or a tag
         self.main_splitter.addWidget(self.sidebar)
         self.main_splitter.addWidget(self.list_area)
@@ -549,6 +553,8 @@ class MainWindow(QMainWindow):
         view_menu.addSeparator()
         view_menu.addAction(self.sidebar.focus_tree_action)
         view_menu.addAction(self.sidebar.focus_tags_action)
+        view_menu.addSeparator()
+        view_menu.addAction(self.find_duplicates_action)
         tools_menu = menus.addMenu("&Tools")
         self.edits.add_to_menus(edit_menu, tools_menu)
         edit_menu.insertAction(self.edits.delete_action, self.record_editing.edit_action)
@@ -674,6 +680,7 @@ class MainWindow(QMainWindow):
             self._watch = None
         self.lane.shutdown()
         self.sidebar.close_pane()
+        self.duplicates.close_view()
         self._select_timer.stop()
         self.model.close()
         self.organiser.close()
@@ -683,6 +690,61 @@ class MainWindow(QMainWindow):
             self._counter = None
         self._closed = True
         super().closeEvent(event)
+
+    # -- the Duplicates view, in place of the list ---------------------------------------
+
+    def _add_duplicates_view(self, threaded: bool) -> None:
+        """The Duplicates view, in the list's place while the sidebar's Duplicates entry is chosen (connected later)."""
+        self.duplicates = DuplicatesView(self, threaded=threaded)
+        self.list_area.addWidget(self.duplicates)
+        self.find_duplicates_action = self._action("Find &duplicates", FIND_SHORTCUT, self.find_duplicates)
+        self.find_duplicates_action.setToolTip("Look for records that may be one work, and review them side by side")
+        # After an import that brought records which may duplicate others: the status bar offers to review them.
+        self.review_duplicates_button = QToolButton(self)
+        self.review_duplicates_button.setObjectName("reviewDuplicatesButton")
+        self.review_duplicates_button.setToolTip("The last import brought records that may duplicate others: review them")
+        self.review_duplicates_button.clicked.connect(self._review_imported_duplicates)
+        self.review_duplicates_button.hide()
+        self.statusBar().addPermanentWidget(self.review_duplicates_button)
+        self.imported_duplicate_groups = 0
+        self.duplicates.import_candidates.connect(self._offer_duplicates_review)
+
+    def _offer_duplicates_review(self, groups: int) -> None:
+        self.imported_duplicate_groups = groups
+        self.review_duplicates_button.setText(f"Review duplicates ({groups:,})…")
+        self.review_duplicates_button.setVisible(groups > 0)
+
+    def _review_imported_duplicates(self) -> None:
+        self.review_duplicates_button.hide()
+        self.find_duplicates()
+
+    @property
+    def showing_duplicates(self) -> bool:
+        return self.list_area.currentWidget() is self.duplicates
+
+    def _duplicates_chosen(self, chosen: bool) -> None:
+        if chosen:
+            self.list_area.setCurrentWidget(self.duplicates)
+        else:
+            self.list_area.setCurrentWidget(self.view)
+            self._update_counts()  # the list, or the empty library's state
+
+    def show_duplicates(self) -> None:
+        """Show the Duplicates view (it looks for duplicates the first time it is shown)."""
+        self.sidebar.choose(Choice(Kind.DUPLICATES))
+
+    def find_duplicates(self) -> None:
+        """View ▸ Find duplicates: the Duplicates view, looking again if it has looked before."""
+        scanned = self.duplicates.scanned
+        self.show_duplicates()
+        if scanned and not self.duplicates.scanning:
+            self.duplicates.rescan()
+        self.duplicates.tree.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def show_in_list(self, reference_id: int) -> None:
+        """Back to the list of all records, with this record shown and selected."""
+        self.sidebar.choose_all()
+        self.show_reference(reference_id)
 
     # -- showing records and history ---------------------------------------------------
 
@@ -979,6 +1041,8 @@ class MainWindow(QMainWindow):
 
     def _apply_search(self) -> None:
         """Search for the field's text; text that is not a search says why and keeps the list as it was."""
+        if self.showing_duplicates and self.search.text().strip():
+            self.sidebar.choose(Choice(Kind.ALL))  # a search is for the list: it comes back in place of Duplicates
         try:
             self.model.set_search(self.search.text())
         except SearchError as error:
@@ -1088,7 +1152,8 @@ class MainWindow(QMainWindow):
             text = f"{found} · " + text
         self.count_label.setText(text)
         empty = summary.records == 0 and summary.stubs == 0 and not self.model.query.filtered
-        self.list_area.setCurrentWidget(self.empty_state if empty else self.view)
+        if not self.showing_duplicates:
+            self.list_area.setCurrentWidget(self.empty_state if empty else self.view)
 
     def copy_selection(self) -> None:
         """Copy the shown record as a plain citation line (title, journal, identifiers)."""
@@ -1209,7 +1274,8 @@ class MainWindow(QMainWindow):
     def show_report(self) -> None:
         if self.last_report is None:
             return
-        dialog = ImportReportDialog(self.last_report, self)
+        dialog = ImportReportDialog(self.last_report, self, duplicate_groups=self.imported_duplicate_groups)
+        dialog.review_duplicates.connect(self._review_imported_duplicates)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
 

@@ -125,6 +125,7 @@ class Kind(IntEnum):
     STUBS = 3
     SAVED_HEADER = 4
     SAVED = 5
+    DUPLICATES = 6  # the Duplicates view, shown in place of the list
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +147,8 @@ class Choice:
             name = str(found.get("name", ""))
         except (ValueError, KeyError, TypeError, AttributeError):
             return cls()
-        return cls(kind, name) if kind is not Kind.SAVED_HEADER else cls()
+        # A window opens on its list: the Duplicates view is chosen again when wanted (a scan is not free).
+        return cls(kind, name) if kind not in (Kind.SAVED_HEADER, Kind.DUPLICATES) else cls()
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +204,7 @@ def _tree_icon(kind: Kind) -> QIcon:
             Kind.ALL: icon("record"), Kind.UNFILED: style.standardIcon(QStyle.StandardPixmap.SP_FileIcon),
             Kind.COLLECTION: style.standardIcon(QStyle.StandardPixmap.SP_DirIcon), Kind.STUBS: icon("stub"),
             Kind.SAVED_HEADER: QIcon(), Kind.SAVED: icon("search"),
+            Kind.DUPLICATES: style.standardIcon(QStyle.StandardPixmap.SP_FileDialogContentsView),
         })
     return _tree_icons[kind]
 
@@ -210,7 +213,7 @@ def _tree_icon(kind: Kind) -> QIcon:
 
 
 class CollectionTreeModel(QStandardItemModel):
-    """All records, Unfiled, the collections (with counts), Stubs, and the saved searches.
+    """All records, Unfiled, the collections (with counts), Stubs, Duplicates, and the saved searches.
 
     Drops do not change the model: they ask for a write (``records_dropped``,
     ``collection_dropped``), and the tree is read again when it is done.
@@ -247,8 +250,11 @@ class CollectionTreeModel(QStandardItemModel):
         item.setFlags(flags)
         return item
 
-    def show_data(self, data: SidebarData | None, *, with_sub_collections: bool) -> None:
-        """Build the tree afresh (the sidebar keeps the choice and what was expanded)."""
+    def show_data(self, data: SidebarData | None, *, with_sub_collections: bool, duplicates: int | None = None) -> None:
+        """Build the tree afresh (the sidebar keeps the choice and what was expanded).
+
+        ``duplicates``: how many groups of duplicates the last scan listed (None: no scan yet, no count shown).
+        """
         self.clear()
         root = self.invisibleRootItem()
         root.appendRow(self._item(Kind.ALL, "All records"))
@@ -265,6 +271,7 @@ class CollectionTreeModel(QStandardItemModel):
                 (parent if parent is not None else root).appendRow(item)
                 items[node.id] = item
         root.appendRow(self._item(Kind.STUBS, "Stubs"))
+        root.appendRow(self._item(Kind.DUPLICATES, "Duplicates", count=duplicates))
         header = self._item(Kind.SAVED_HEADER, "Saved searches")
         root.appendRow(header)
         for search in data.searches if data is not None else ():
@@ -572,6 +579,7 @@ class Sidebar(QWidget):
     """The left pane of a window: ``collectionTree`` above ``tagList``; ``scope_changed`` tells the list what to show."""
 
     scope_changed = Signal(str)
+    duplicates_chosen = Signal(bool)  # the Duplicates entry chosen (the window shows its view), or left
     _read = Signal(object)  # SidebarData | None, from the reader thread
 
     def __init__(self, window: MainWindow, *, threaded: bool = True) -> None:
@@ -585,6 +593,7 @@ class Sidebar(QWidget):
         self._scope = ""
         self._quiet = False  # the tree or tag list is being rebuilt: its selection changes choose nothing
         self._expanded: set[int] = set()
+        self._duplicate_count: int | None = None
         self._restored_query = ""  # the saved search chosen at the last close, until the saved searches are read
         self._closed = False
         self.ask_text: Callable[[QWidget, str, str, str], str | None] = ask_text
@@ -774,7 +783,8 @@ class Sidebar(QWidget):
         try:
             self._choice = self._choice_in(data)
             expand_saved = self._saved_header_expanded()
-            self.tree_model.show_data(data, with_sub_collections=self.sub_collections_action.isChecked())
+            self.tree_model.show_data(data, with_sub_collections=self.sub_collections_action.isChecked(),
+                                      duplicates=self._duplicate_count)
             self._expand(expand_saved)
             self._select_choice()
             self._tag_choice = self._tags_in(data)
@@ -865,6 +875,7 @@ class Sidebar(QWidget):
         kind = Kind(current.data(KindRole))
         if kind is Kind.SAVED_HEADER:
             return
+        was_duplicates = self._choice.kind is Kind.DUPLICATES
         if kind is Kind.COLLECTION:
             self._choice = Choice(kind, str(current.data(PathRole)), int(current.data(KeyRole)))
         elif kind is Kind.SAVED:
@@ -872,6 +883,15 @@ class Sidebar(QWidget):
         else:
             self._choice = Choice(kind)
         self._update_scope()
+        if was_duplicates != (kind is Kind.DUPLICATES):
+            self.duplicates_chosen.emit(kind is Kind.DUPLICATES)
+
+    def set_duplicate_count(self, count: int | None) -> None:
+        """The Duplicates entry's count: how many groups the Duplicates view lists (None: not scanned)."""
+        self._duplicate_count = count
+        index = self.index_of(Choice(Kind.DUPLICATES))
+        if index.isValid():
+            self.tree_model.setData(index, count, CountRole)
 
     def choose(self, choice: Choice) -> bool:
         """Choose an item of the tree as a click would; False when the tree has no such item."""
@@ -948,6 +968,7 @@ class Sidebar(QWidget):
             return sidebar_scope.UNFILED
         if choice.kind is Kind.STUBS:
             return sidebar_scope.STUBS
+        # Duplicates: the list is hidden behind the Duplicates view and lists all records meanwhile.
         if choice.kind is Kind.COLLECTION:
             return sidebar_scope.collection_scope(choice.name, with_sub_collections=self.sub_collections_action.isChecked())
         if choice.kind is Kind.SAVED:
@@ -1227,6 +1248,8 @@ class Sidebar(QWidget):
             menu.addAction("Delete", lambda: self.delete_saved_search(name))
         elif kind == Kind.SAVED_HEADER:
             menu.addAction(self.save_search_action)
+        elif kind == Kind.DUPLICATES:
+            menu.addAction(self._window.find_duplicates_action)
         else:
             menu.addAction("New collection…", lambda: self.new_collection(under=QModelIndex()))
         menu.addSeparator()
