@@ -372,7 +372,7 @@ def _session(url: str, plants: Plants, corpus: Path, workdir: Path) -> dict[str,
         among_s, among = _seconds(lambda: service.find_among(written))
         grouped = {reference_id for group in among for reference_id in group.ids}
         found_again = sum(1 for original in originals if original in grouped)
-        dialog = _dialog_timings(service, plants)
+        dialog = _dialog_timings(library, service, plants, workdir)
         merge = _merge_timings(library, service, plants)
     finally:
         library.dispose()
@@ -391,39 +391,79 @@ def _dialog_groups(plants: Plants, count: int) -> list[list[int]]:
     return ordered[:count]
 
 
-def _dialog_timings(service, plants: Plants) -> dict[str, Any]:
-    """Opening the merge dialog: ``merge_preview``, and the dialog built and shown when it exists."""
+def _dialog_timings(library: Library, service: DuplicateService, plants: Plants, workdir: Path) -> dict[str, Any]:
+    """Opening the merge dialog as the Duplicates view does (``MergeDialog(window, ids)``, ``open()``) until it has
+    painted, in a window on the library (built first, not timed); ``merge_preview`` alone beside it."""
     groups = _dialog_groups(plants, DIALOG_OPENS)
-    try:  # another helper's; timed once it is merged
+    previews = []
+    for ids in groups:
+        started = time.perf_counter()
+        service.merge_preview(ids)
+        previews.append(time.perf_counter() - started)
+    fields = len(service.merge_preview(groups[0]).fields) if groups else 0
+    try:  # another helper's (refman/gui/merge_dialog.py): timed when it is on the branch
         merge_dialog: Any = importlib.import_module("refman.gui.merge_dialog")
     except ImportError:
         merge_dialog = None
-    previews, opens = [], []
-    app = None
-    if merge_dialog is not None:
-        from PySide6.QtWidgets import QApplication
-
-        app = QApplication.instance() or QApplication([])
-    for ids in groups:
-        started = time.perf_counter()
-        preview = service.merge_preview(ids)
-        previews.append(time.perf_counter() - started)
-        if merge_dialog is not None and app is not None:
-            dialog = merge_dialog.MergeDialog(preview)  # the contract's dialog: built from the preview
-            dialog.show()
-            app.processEvents()
-            opens.append(time.perf_counter() - started)
-            dialog.close()
-            dialog.deleteLater()
-            app.processEvents()
+    opens: list[float] = []
+    if merge_dialog is not None and groups:
+        opens = _dialog_opens(library, merge_dialog.MergeDialog, groups, workdir)
     return {
-        "groups": [len(ids) for ids in groups], "fields": len(preview.fields) if groups else 0,
-        "merge_preview_s": previews, "dialog_open_s": opens or None,
-        "dialog": "MergeDialog built and shown offscreen" if opens else "refman.gui.merge_dialog not on this branch",
+        "groups": [len(ids) for ids in groups], "fields": fields, "merge_preview_s": previews,
+        "dialog_open_s": opens or None,
+        "dialog": ("MergeDialog(window, ids) opened until painted, offscreen" if opens
+                   else "refman.gui.merge_dialog not on this branch: merge_preview alone"),
     }
 
 
-def _merge_timings(library: Library, service, plants: Plants) -> dict[str, Any]:
+def _dialog_opens(library: Library, dialog_class: Any, groups: list[list[int]], workdir: Path) -> list[float]:
+    from PySide6.QtCore import QEvent, QObject, QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from refman.app import build_window
+
+    class Painted(QObject):
+        seen = False
+
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Paint:
+                self.seen = True
+            return False
+
+    app = QApplication.instance() or QApplication([])
+    settings = QSettings(str(workdir / "runs" / "duplicates-bench-settings.ini"), QSettings.Format.IniFormat)
+    window = build_window(library, settings=settings)
+    window.show()
+    _process_for(app, 1.0)  # the list's first rows and the sidebar's counts, before the dialogs
+    opens = []
+    try:
+        for ids in groups:
+            painted = Painted()
+            started = time.perf_counter()
+            dialog = dialog_class(window, ids)
+            dialog.installEventFilter(painted)
+            dialog.open()
+            while not painted.seen and time.perf_counter() - started < 10:
+                app.processEvents()
+            opens.append(time.perf_counter() - started)
+            dialog.removeEventFilter(painted)
+            dialog.reject()
+            dialog.deleteLater()
+            _process_for(app, 0.2)
+    finally:
+        window.close()
+        _process_for(app, 0.5)
+    return opens
+
+
+def _process_for(app: Any, seconds: float) -> None:
+    ends = time.perf_counter() + seconds
+    while time.perf_counter() < ends:
+        app.processEvents()
+        time.sleep(0.01)
+
+
+def _merge_timings(library: Library, service: DuplicateService, plants: Plants) -> dict[str, Any]:
     """Merge one planted group (as the window does: the group as found, its master kept), then undo it."""
     def count() -> int:
         with library.engine.connect() as connection:
