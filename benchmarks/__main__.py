@@ -20,6 +20,14 @@ Benchmarks (``--only`` takes these names):
                collection to first rows, the sidebar's counts, tag 10,000
                records and undo it, the window opened on it
   organise-pg  the same on PostgreSQL (the window included)
+  duplicates   issue 14 on copies of the 100,000- and 1,000,000-record
+               libraries with authors, title keys and 1% planted duplicates
+               (and as many look-alikes): the full candidate scan (time, peak
+               memory of the scanning process, planted groups found), a
+               cancelled scan, and on a scratch copy of the large one: the
+               import of 1,000 pages and the check of what it wrote, opening
+               the merge dialog, a merge and its undo
+  duplicates-pg  the same on PostgreSQL
 
 ``--quick`` is a smoke run: 2,000 pages, a 20,000-record library, no 100k
 import.  Generated pages and libraries are kept in the work folder, keyed by
@@ -58,6 +66,7 @@ from benchmarks.import_bench import (
     insert_speeds,
     overlapping_folders,
     run_floor,
+    run_measured,
     run_refman_import,
     run_refman_import_to,
     table_counts,
@@ -540,6 +549,190 @@ def _organised_selection(suite: Suite, benchmark: str, target: str) -> None:
         suite.add(figure)
 
 
+# -- duplicates (issue 14) ---------------------------------------------------------------
+
+DUPLICATE_SCANS = {False: (100_000, 1_000_000), True: (20_000,)}
+"""Libraries scanned whole, by ``--quick``."""
+SCAN_TARGET_S = {100_000: 20.0, 1_000_000: 300.0}
+
+
+def bench_duplicates(suite: Suite) -> None:
+    _duplicates(suite, "duplicates", "sqlite")
+
+
+def bench_duplicates_pg(suite: Suite) -> None:
+    _duplicates(suite, "duplicates-pg", "postgresql")
+
+
+class DuplicatesBenchError(RuntimeError):
+    pass
+
+
+def _duplicates_bench(suite: Suite, label: str, *arguments: str) -> tuple[dict[str, Any], Run]:
+    """``benchmarks.duplicates_bench`` in a fresh process (its peak RSS from ``wait4``); its JSON and the run."""
+    rundir = suite.workdir / "runs"
+    rundir.mkdir(exist_ok=True)
+    command = [sys.executable, "-m", "benchmarks.duplicates_bench", *arguments]
+    run = run_measured(command, rundir / f"duplicates-{label}")
+    if run.exit_code != 0:
+        raise DuplicatesBenchError(f"duplicates_bench {arguments[0]} exited with {run.exit_code}: "
+                                   f"{run.stderr.strip()[-500:]}")
+    return json.loads(run.stdout), run
+
+
+def _duplicates(suite: Suite, benchmark: str, database: str) -> None:
+    """The full scans of each size, then the session on the large library; each part in a process of its own."""
+    quick = suite.sizes.large_import is None
+    # The scans open the PostgreSQL library after the preparing process has ended: this one keeps the server up.
+    server = BenchServer(PG_WORKDIR) if database == "postgresql" else None  # noqa: F841 - held until the end
+    scans: dict[int, float] = {}
+    for records in DUPLICATE_SCANS[quick]:
+        scans[records] = _duplicate_scan(suite, benchmark, database, records)
+    if len(scans) == 2 and all(scans.values()):
+        small, large = sorted(scans)
+        suite.add(Figure(benchmark, f"scan time {large:,} / {small:,} records", "×", scans[large] / scans[small],
+                         note=f"{large // small}× the records; linear cost would be {large // small}×"))
+    _duplicate_session(suite, benchmark, database, suite.sizes.library)
+
+
+def _duplicate_scan(suite: Suite, benchmark: str, database: str, records: int) -> float:
+    """Prepare the planted library, scan it whole, score the scan, cancel one; the scan's seconds (0 if failed)."""
+    sized = f"{records:,} records"
+    library = f"{records:,}-record library"
+    target = SCAN_TARGET_S.get(records, 20.0)
+    scan = Figure(benchmark, f"full candidate scan, {sized}", "s", target=at_most(target))
+    memory = Figure(benchmark, f"full candidate scan, {sized}: peak RSS of the scanning process", "MB",
+                    target=at_most(1024))
+    found = Figure(benchmark, f"full candidate scan, {sized}: planted groups found whole", "%")
+    cancel = Figure(benchmark, f"cancel a scan of {sized} halfway: stopped within", "ms")
+    figures = (scan, memory, found, cancel)
+    suite.say(f"{benchmark}: the {library} with planted duplicates (built on first use), scanned whole")
+    try:
+        prepared, _ = _duplicates_bench(suite, f"prepare-{database}-{records}", "prepare", database, str(records),
+                                        "--workdir", str(suite.workdir))
+        if prepared["built"]:
+            steps = "; ".join(line.strip() for line in prepared["built"] if line.startswith("  "))
+            suite.add(Figure(benchmark, f"build the {library} with planted duplicates", "s",
+                             prepared["prepare_s"], note=steps))
+        timings, run = _duplicates_bench(suite, f"scan-{database}-{records}", "scan", prepared["url"],
+                                         prepared["plants"])
+    except DuplicatesBenchError as error:
+        for figure in figures:
+            figure.error, figure.note = True, str(error)
+            suite.add(figure)
+        return 0.0
+    scored = timings["score"]
+    scan.value = timings["scan_s"]
+    gap = timings["longest_progress_gap_s"]
+    scan.note = (f"{scored['found_groups']:,} groups; {timings['progress_calls']} progress reports"
+                 + (f", longest gap {gap:.1f} s" if gap is not None else "")
+                 + f"; {timings['cancel_checks']:,} cancel checks, at most "
+                 f"{timings['longest_without_cancel_check_s']:.2f} s apart; opening {_ms(timings['open_s']):.0f} ms")
+    scan.detail = timings
+    memory.value = run.peak_process_bytes / MB
+    memory.note = f"process tree PSS peak {run.peak_tree_bytes / MB:,.0f} MB" + (
+        "; the PostgreSQL server's own memory not counted" if database == "postgresql" else "")
+    planted = scored["planted_groups"]
+    found.value = 100 * scored["planted_found_whole"] / planted if planted else None
+    proposed = scored["negatives_proposed"]
+    found.note = (f"{scored['planted_found_whole']:,} of {planted:,} planted groups whole "
+                  f"({scored['planted_found_exactly']:,} exactly), {scored['planted_split']:,} split, "
+                  f"{scored['planted_missed']:,} missed; look-alikes proposed {sum(proposed.values())} of "
+                  f"{scored['negatives']:,} ({', '.join(f'{kind} {count}' for kind, count in proposed.items())}); "
+                  f"{scored['groups_of_generic_titles']:,} groups among {scored['generic_records']:,} generic titles; "
+                  f"{scored['groups_without_planted_records']:,} groups of unplanted records "
+                  f"({scored['background_groups']:,} title keys shared by chance in the plain library)")
+    found.detail = scored
+    floor = Figure(benchmark, f"floor, {sized}: the domain's rules over title-key blocks read by plain queries", "s")
+    try:
+        floored, _ = _duplicates_bench(suite, f"floor-{database}-{records}", "floor", prepared["url"],
+                                       prepared["plants"])
+    except DuplicatesBenchError as error:
+        floor.error, floor.note = True, str(error)
+    else:
+        floor.value = floored["floor_s"]
+        floor.note = (f"{floored['blocks']:,} shared title keys found in {floored['blocks_s']:.1f} s; "
+                      f"{floored['score']['planted_found_whole']:,} planted groups whole; "
+                      f"the scan takes {scan.value / floor.value:.1f}× this")
+    conflicting = Figure(benchmark, f"scan with conflicting identifiers too, {sized}: "
+                         "same-title records under other PMIDs proposed", "%")
+    try:
+        shown, _ = _duplicates_bench(suite, f"conflicting-{database}-{records}", "scan", prepared["url"],
+                                     prepared["plants"], "--conflicting")
+    except DuplicatesBenchError as error:
+        conflicting.error, conflicting.note = True, str(error)
+    else:
+        other = shown["score"]["negatives_proposed"].get("other-identifiers", 0)
+        planted_other = shown["score"]["negatives_detail"].get("other-identifiers", 0)
+        conflicting.value = 100 * other / planted_other if planted_other else None
+        conflicting.note = (f"{other:,} of {planted_other:,} (hidden by default: "
+                            f"{scored['negatives_proposed'].get('other-identifiers', 0)}); "
+                            f"{shown['score']['found_groups']:,} groups in {shown['scan_s']:.1f} s")
+        conflicting.detail = shown
+    figures = (*figures, floor, conflicting)
+    try:
+        cancelled, _ = _duplicates_bench(suite, f"cancel-{database}-{records}", "cancel", prepared["url"],
+                                         "--after", f"{scan.value / 2:.3f}")
+    except DuplicatesBenchError as error:
+        cancel.error, cancel.note = True, str(error)
+    else:
+        stopped = cancelled["stopped_within_s"]
+        if stopped is not None:
+            cancel.value, cancel.note = _ms(stopped), "ScanCancelled raised"
+        else:  # one block batch: the Cancel is seen when the scan has ended anyway
+            cancel.value = _ms(timings["longest_without_cancel_check_s"])
+            cancel.note = ("the scan ended before a cancel check saw it: the longest stretch without a check "
+                           "in the timed scan")
+    for figure in figures:
+        suite.add(figure)
+    return scan.value or 0.0
+
+
+def _duplicate_session(suite: Suite, benchmark: str, database: str, records: int) -> None:
+    """On a scratch copy of the large library: the import and its check, the merge dialog, a merge and its undo."""
+    sized = f"{records:,}-record library"
+    imported = Figure(benchmark, f"import 1,000 pages and 100 RIS records into the {sized}", "s")
+    among = Figure(benchmark, "incremental check: find_among(every id the import wrote)", "s", target=at_most(5))
+    dialog = Figure(benchmark, f"open a merge dialog (median of {DUPLICATE_DIALOGS} planted groups)", "ms",
+                    target=at_most(200))
+    merge = Figure(benchmark, f"merge one group of the {sized} (one undoable edit)", "ms")
+    undo = Figure(benchmark, "undo that merge", "ms")
+    figures = (imported, among, dialog, merge, undo)
+    suite.say(f"{benchmark}: import, check, merge dialog, merge and undo on a scratch copy of the {sized}")
+    try:
+        timings, _ = _duplicates_bench(suite, f"session-{database}-{records}", "session", database, str(records),
+                                       "--workdir", str(suite.workdir))
+    except DuplicatesBenchError as error:
+        for figure in figures:
+            figure.error, figure.note = True, str(error)
+            suite.add(figure)
+        return
+    imported.value = timings["import_s"]
+    imported.note = (f"ImportService in this process: {timings['import_summary']}; "
+                     f"copying the library first took {timings['scratch_copy_s']:.0f} s")
+    among.value = timings["find_among_s"]
+    among.note = (f"{timings['written_ids']:,} ids (stubs included; {timings['written_by_report']:,} in the report), "
+                  f"{timings['find_among_groups']:,} groups; {timings['variants_found_with_their_record']} of "
+                  f"{timings['variants_imported']} re-sent records found with their record")
+    shown = timings["dialog"]
+    opens = shown["dialog_open_s"] or shown["merge_preview_s"]
+    dialog.value = _ms(statistics.median(opens))
+    dialog.note = (f"{shown['dialog']}; merge_preview alone median "
+                   f"{_ms(statistics.median(shown['merge_preview_s'])):.1f} ms; groups of {shown['groups']} records")
+    dialog.detail = shown
+    merged = timings["merge"]
+    merge.value, undo.value = _ms(merged["merge_s"]), _ms(merged["undo_s"])
+    merge.note = f"DuplicateService.merge of {len(merged['group'])} records: {merged['message']}"
+    undo.note = "entry.undo: the merged-away records back, counted"
+    merge.detail = undo.detail = merged
+    for figure in figures:
+        figure.detail = figure.detail or timings
+        suite.add(figure)
+
+
+DUPLICATE_DIALOGS = 5
+
+
 # -- the command -----------------------------------------------------------------------
 
 BENCHMARKS: dict[str, Callable[[Suite], None]] = {
@@ -551,6 +744,8 @@ BENCHMARKS: dict[str, Callable[[Suite], None]] = {
     "pg-search": bench_pg_search,
     "organise": bench_organise,
     "organise-pg": bench_organise_pg,
+    "duplicates": bench_duplicates,
+    "duplicates-pg": bench_duplicates_pg,
 }
 
 
