@@ -260,9 +260,14 @@ def find_groups_among(session: Session, ids: Iterable[int], *, conflicting: bool
     for chunk_ids in chunked(sorted(wanted), IN_CHUNK):
         keys.update(key for key in session.execute(
             select(R.c.title_key).where(R.c.id.in_(chunk_ids), R.c.title_key.is_not(None))).scalars())
+    shared: list[str] = []  # most records are alone with their title: their blocks are not read
+    for chunk_keys in chunked(sorted(keys), IN_CHUNK):
+        shared.extend(session.execute(
+            select(R.c.title_key).where(R.c.title_key.in_(chunk_keys))
+            .group_by(R.c.title_key).having(func.count() > 1)).scalars())
     records: dict[int, MatchRecord] = {}
     pairs: list[PairMatch] = []
-    blocks = _blocks_of_keys(session, sorted(keys))
+    blocks = _blocks_of_keys(session, shared)
     members = [record.id for block in blocks.values() if len(block) > 1 for record in block]
     distinct = distinct_pairs(session, members + sorted(wanted))
     for block in blocks.values():
