@@ -874,7 +874,8 @@ def _duplicates(library: Library, min_score: float, conflicting: bool, as_json: 
 
 
 class _ScanProgress:
-    """``Looking for duplicates: 40,000 of 100,000 records`` rewritten in place, a few times a second at most."""
+    """``Looking for duplicates: 40%`` rewritten in place, a few times a second at most (the scan counts
+    titles held by more than one record, not records: a share is what a person can read from it)."""
 
     EVERY = 0.2  # seconds between two lines
 
@@ -888,7 +889,7 @@ class _ScanProgress:
         if now - self.last < self.EVERY and done < total:
             return
         self.last = now
-        self.stream.write(f"\rLooking for duplicates: {done:,} of {total:,} records")
+        self.stream.write(f"\rLooking for duplicates: {done * 100 // total if total else 100}%")
         self.stream.flush()
         self.shown = True
 
