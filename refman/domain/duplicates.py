@@ -64,6 +64,8 @@ class PairMatch:
     b: int
     score: float
     reasons: tuple[str, ...]
+    # An import named both as one article (a PMID of one, a DOI of the other): joined whatever they hold.
+    hinted: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,8 +104,12 @@ _JOURNAL_STOP = frozenset({"the", "of", "and", "for", "in", "on", "de", "la", "l
 _WORD = re.compile(r"[^\W_]+")
 
 
+_PARENTHESES = re.compile(r"\([^()]*\)")
+
+
 def _journal_words(name: str) -> list[str]:
-    words = _WORD.findall(_letters_spaced(name))
+    """The words that name a journal: NLM's place in parentheses ("(Houndmills, Basingstoke, England)") is not one."""
+    words = _WORD.findall(_letters_spaced(_PARENTHESES.sub(" ", name)))
     return [word for word in words if word not in _JOURNAL_STOP]
 
 
@@ -313,7 +319,7 @@ def joined_groups(
             continue
         first = members.get(left, [by_id[pair.a]])
         second = members.get(right, [by_id[pair.b]])
-        if not conflicting and _would_conflict(first, second):
+        if not conflicting and not pair.hinted and _would_conflict(first, second):
             continue
         owner[right] = left
         members[left] = first + second
