@@ -316,8 +316,8 @@ def test_merge_log_lists_each_merge_with_the_values_dropped_as_text_and_csv(lib,
     when, kept, merged = merge.split()
     assert datetime.strptime(when, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc) >= before
     assert (kept, merged) == ("lindqvist2021lymphocyte", "lindqvist2022counts")
-    assert any(line.split()[:2] == ["dropped", "title:"] and line.endswith("(from lindqvist2022counts)")
-               for line in dropped)
+    assert any(line.strip().startswith("dropped title of lindqvist2022counts: LYMPHOCYTE COUNTS") for line in dropped)
+    assert any(line.strip() == "dropped year of lindqvist2022counts: 2022" for line in dropped)
 
     code, out, err = cli(capsys, "merge-log", "--csv", "--library", lib)
     assert (code, err) == (0, "")
@@ -381,5 +381,5 @@ def test_the_merge_log_text_names_times_in_utc_and_elides_long_dropped_values():
     )
     _, line, dropped = duplicate_report.merge_log_text([entry], width=80)
     assert line.split() == ["2026-03-01T12:00:05Z", "a2020x", "b2020y,", "c2021z"]
-    assert dropped.strip().startswith("dropped abstract: word word") and dropped.endswith("\u2026 (from b2020y)")
+    assert dropped.strip().startswith("dropped abstract of b2020y: word word") and dropped.endswith("\u2026")
     assert duplicate_report.columns(dropped) <= 80

@@ -104,7 +104,7 @@ def _key_of(record: Mapping[str, Any]) -> str:
 
 def merge_log_text(entries: Iterable[MergeLogEntry], width: int = 100) -> list[str]:
     """The merge log as a table: when, the record kept, the records merged into it; below each merge, one
-    line per value dropped (the field, the value elided, and the record it came from)."""
+    line per value dropped (the field, the record it came from, and the value, elided to ``width``)."""
     rows = [(_when(entry.merged_at), _key_of(entry.kept), ", ".join(_key_of(m) for m in entry.merged), entry)
             for entry in entries]
     if not rows:
@@ -115,8 +115,6 @@ def merge_log_text(entries: Iterable[MergeLogEntry], width: int = 100) -> list[s
     for when, kept, merged, entry in rows:
         lines.append(f"{_padded(when, when_width)}  {_padded(kept, kept_width)}  {merged}")
         for field, value, from_key in entry.dropped:
-            start = f"{' ' * when_width}  dropped {shown_text(str(field))}: "
-            end = f" (from {shown_text(str(from_key or '-'))})"
-            room = max(20, width - columns(start) - columns(end))
-            lines.append(start + elided(shown_text(str(value)), room) + end)
+            start = f"{' ' * when_width}  dropped {shown_text(str(field))} of {shown_text(str(from_key or '-'))}: "
+            lines.append(start + elided(shown_text(str(value)), max(20, width - columns(start))))
     return lines
