@@ -130,7 +130,10 @@ def _parser() -> argparse.ArgumentParser:
         description=f"Import references into the library. refman reads {FORMATS_READ}, told apart by content; "
         "every record of a file is imported and a bad record is refused alone. "
         "A folder is imported with everything in it; - reads one page or file from standard input. "
-        "Prints one line per refused file or record on stderr (PATH: reason) and a summary on stdout; "
+        "A record is merged with one in the library only by PMID, PMCID or DOI; one that only looks the same "
+        "(its title) is kept as a record of its own and offered as a possible duplicate (see 'refman duplicates'). "
+        "Prints one line per refused file or record on stderr (PATH: reason) and a summary on stdout, then "
+        "'N possible duplicates' when the records imported have some; "
         "exit 1 when something was refused (the rest is kept).",
     )
     importer.add_argument("paths", nargs="+", metavar="PATH", help="a file, a folder, or - for standard input")
