@@ -20,7 +20,7 @@ from test_cli import read_only_library  # noqa: F401  (a fixture: a library nobo
 
 from refman.cli import MERGE_FIELDS, main
 from refman.services import duplicate_report
-from refman.services.duplicates import DuplicateGroup, GroupRecord, MergeLogEntry
+from refman.services.duplicates import DuplicateGroup, DuplicateService, GroupRecord, MergeLogEntry
 
 EVALDATA = Path(__file__).resolve().parent.parent.parent / "shared" / "evaldata"
 MANUBOT = EVALDATA / "csl_json" / "manubot__citation-rendering.manual-references.json"
@@ -201,6 +201,14 @@ def test_a_scan_shows_progress_on_stderr_only_on_a_terminal(lib):
     assert done.returncode == 0
     assert len(json.loads(done.stdout)) == 1  # stdout stays JSON
     assert shown.startswith(b"\rLooking for duplicates: 0%") and shown.endswith(b"Looking for duplicates: 100%\r\n")
+
+
+def test_ctrl_c_during_a_scan_stops_it_with_one_line_and_no_traceback(lib, capsys, monkeypatch):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(DuplicateService, "find", interrupted)
+    assert cli(capsys, "duplicates", "--json", "--library", lib) == (130, "", "refman: duplicates: stopped\n")
 
 
 # --- merge ------------------------------------------------------------------------------------------------------
