@@ -155,7 +155,8 @@ def test_a_record_duplicating_a_stub_is_offered_and_merging_upgrades_the_stub(li
     imported("25344374")
     stub = id_of_title(library, "Infection risks in multiple sclerosis therapy", stub=True)
     record = service.import_text(ris("Infection Risks in Multiple Sclerosis Therapy by Infusion of Disease "
-                                     "Modifying Drugs", year=2015, journal="Der Nervenarzt", pages="971-977"),
+                                     "Modifying Drugs", year=2015, journal="Der Nervenarzt", pages="971-977",
+                                     abstract="Monoclonal antibodies raise the risk of infections."),
                                  "stub.ris").outcomes[0].reference_id
     with library.reading() as session:
         stub_title, stub_abstract = session.execute(select(R.c.title, R.c.abstract).where(R.c.id == stub)).one()
