@@ -316,7 +316,7 @@ def _duplicate_parsers(commands: Any) -> None:
         "authors on one side), a compatible journal and pages. Each group shows its score (0.6 for the title "
         "alone, up to 1) and reasons, then its records, the one a merge keeps first. Records that hold "
         "different PMIDs, PMCIDs or DOIs are different articles and are left out unless --conflicting; records "
-        "said to be different with 'refman not-duplicates' are never shown again. Nothing is merged: see "
+        "said to be different with 'refman not-duplicates' are never offered together again. Nothing is merged: see "
         "'refman merge'.",
     )
     finder.add_argument("--json", action="store_true",
@@ -348,8 +348,8 @@ def _duplicate_parsers(commands: Any) -> None:
 
     apart = commands.add_parser(
         "not-duplicates",
-        help="remember that records are different works: never offered as duplicates again (also after a "
-        "re-import)",
+        help="remember that records are different works: never offered as duplicates of one another again "
+        "(also after a re-import)",
         description="Remember that the records named by ID (PMID, PMCID, DOI or citation key) are different "
         "works: no two of them are offered as duplicates again, also after they are imported again. "
         "Exit 1 when an ID names no record (the others are remembered), 2 when fewer than two records are named.",
