@@ -661,21 +661,14 @@ def _import(library: Library, paths: list[str]) -> int:
     if files:
         report.merge(writer.import_paths(files).report)
     print_report(report, sys.stdout, sys.stderr)
-    _print_possible_duplicates(library, report)
+    _print_possible_duplicates(report)
     return EXIT_REFUSED if report.refused else EXIT_OK
 
 
-def _print_possible_duplicates(library: Library, report: ImportReport) -> None:
-    """``N possible duplicates: see `refman duplicates``` when the records written have candidates.
-
-    The import report does not count candidates yet, so the records this import
-    wrote are looked up here, the way the window's incremental check does.
-    """
-    written = sorted({outcome.reference_id for outcome in report.outcomes
-                      if outcome.status in ("new", "updated") and outcome.reference_id is not None})
-    if not written:
-        return
-    count = len(DuplicateService(library).find_among(written))
+def _print_possible_duplicates(report: ImportReport) -> None:
+    """``N possible duplicates: see `refman duplicates``` when the records written have candidates (the import
+    counted the groups holding them, see :attr:`ImportReport.duplicate_groups`)."""
+    count = report.duplicate_groups
     if count:
         print(f"{count} possible duplicate{'' if count == 1 else 's'}: see `refman duplicates`")
 
