@@ -23,6 +23,13 @@
     refman note ID --add TEXT [--library L] a Markdown note (TEXT - reads standard input)
     refman saved-search {add NAME QUERY,list [--json],delete NAME} [--library L]
     refman search --saved NAME [QUERY]      a saved search, narrowed by QUERY
+    refman duplicates [--json] [--min-score S] [--conflicting] [--library L]
+                                            groups of possible duplicates, best first (the one to keep first)
+    refman merge MASTER OTHER... [--prefer ID:FIELD ...] [--library L]
+                                            merge OTHERs into MASTER; prints the kept citation key
+    refman not-duplicates ID ID... [--library L]
+                                            remember that these records are different works
+    refman merge-log [--csv] [--library L]  what was merged into what, when, and the values dropped
     refman init L                           create a library's schema (or update it) at a path or URL
     refman copy SOURCE DEST                 copy a whole library into a new file or an empty database
 
@@ -39,6 +46,7 @@ import argparse
 import json
 import shutil
 import sys
+import time
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -51,8 +59,9 @@ from refman.domain.listing import ListQuery, ListRow, SortKey
 from refman.domain.organising import NameRefused, ReadStatus, checked_name, checked_rating, collection_path
 from refman.domain.search_query import SearchError
 from refman.formats.export import EXPORT_FORMATS
-from refman.services import copying, exporting
+from refman.services import copying, duplicate_report, exporting
 from refman.services.catalog import Catalog
+from refman.services.duplicates import DuplicateRefused, DuplicateService
 from refman.services.editing import EDITABLE_FIELDS, EditRefused, RecordMissing, parse_assignment
 from refman.services.importer import ImportReport
 from refman.services.json_view import reference_json, row_json
@@ -72,13 +81,17 @@ from refman.services.reading import shown_text
 from refman.services.text_view import reference_text
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 130
+"""Ctrl+C during a duplicate scan (as a shell reports a command stopped by SIGINT)."""
 COMMANDS = ("import", "show", "list", "search", "export", "edit", "delete", "tag", "tags", "collection", "note",
-            "saved-search", "check", "init", "copy")
+            "saved-search", "duplicates", "merge", "not-duplicates", "merge-log", "check", "init", "copy")
 # What a command may do to its library: create it when missing (import only), or write to it
 # (``collection`` and ``saved-search`` write unless they list).
 CREATES = {"import"}
-WRITES = {"import", "edit", "delete", "tag", "note", "collection", "saved-search"}
+WRITES = {"import", "edit", "delete", "tag", "note", "collection", "saved-search", "merge", "not-duplicates"}
 ORGANISE_FIELDS = ("read_status", "rating")
+MERGE_FIELDS = tuple(name for name in EDITABLE_FIELDS if name != "citation_key")
+"""What ``merge --prefer ID:FIELD`` takes: the record's fields (a merge always keeps the master's key)."""
 """What ``edit --set`` takes besides the record's fields: the user's marks, written by OrganiseService."""
 COPY_PROGRESS_EVERY = 50_000
 """``refman copy`` prints a progress line after this many rows of a table."""
@@ -117,7 +130,10 @@ def _parser() -> argparse.ArgumentParser:
         description=f"Import references into the library. refman reads {FORMATS_READ}, told apart by content; "
         "every record of a file is imported and a bad record is refused alone. "
         "A folder is imported with everything in it; - reads one page or file from standard input. "
-        "Prints one line per refused file or record on stderr (PATH: reason) and a summary on stdout; "
+        "A record is merged with one in the library only by PMID, PMCID or DOI; one that only looks the same "
+        "(its title) is kept as a record of its own and offered as a possible duplicate (see 'refman duplicates'). "
+        "Prints one line per refused file or record on stderr (PATH: reason) and a summary on stdout, then "
+        "'N possible duplicates' when the records imported have some; "
         "exit 1 when something was refused (the rest is kept).",
     )
     importer.add_argument("paths", nargs="+", metavar="PATH", help="a file, a folder, or - for standard input")
@@ -180,6 +196,7 @@ def _parser() -> argparse.ArgumentParser:
     _library_option(deleter)
 
     _organising_parsers(commands)
+    _duplicate_parsers(commands)
 
     checker = commands.add_parser("check", help="check the library for damage and inconsistencies")
     checker.add_argument("--repair", action="store_true", help="repair what can be repaired")
@@ -288,6 +305,81 @@ def _organising_parsers(commands: Any) -> None:
         _library_option(action)
 
 
+def _duplicate_parsers(commands: Any) -> None:
+    """``duplicates``, ``merge``, ``not-duplicates`` and ``merge-log``: duplicates found, merged, kept apart."""
+    finder = commands.add_parser(
+        "duplicates",
+        help="list groups of records that may be one work (same title, close years, an author in common...), "
+        "best first",
+        description="List the groups of records that may be one work, best first: the same title once case, "
+        "accents, punctuation and markup are set aside, years at most one apart, an author in common (or no "
+        "authors on one side), a compatible journal and pages. Each group shows its score (0.6 for the title "
+        "alone, up to 1) and reasons, then its records, the one a merge keeps first. Records that hold "
+        "different PMIDs, PMCIDs or DOIs are different articles and are left out unless --conflicting; records "
+        "said to be different with 'refman not-duplicates' are never offered together again. Nothing is merged: see "
+        "'refman merge'.",
+    )
+    finder.add_argument("--json", action="store_true",
+                        help='print JSON: [{"score": 0.93, "reasons": [...], "records": [{"key": ..., "pmid": ..., '
+                        '"doi": ..., "title": ..., "year": ...}, ...]}]')
+    finder.add_argument("--min-score", type=_score, default=0.0, metavar="S",
+                        help="only groups scoring at least S (0 to 1)")
+    finder.add_argument("--conflicting", action="store_true",
+                        help="show records that hold different identifiers too (an erratum, a reprint...)")
+    _library_option(finder)
+
+    merger = commands.add_parser(
+        "merge",
+        help="merge records into one (MASTER keeps its citation key; the others' links, tags, collections and "
+        "notes join it)",
+        description="Merge the records OTHER... into MASTER (each a PMID, PMCID, DOI or citation key). MASTER "
+        "keeps its citation key and its values; a field it lacks is filled from the others, and --prefer "
+        "ID:FIELD takes FIELD from the record ID instead (FIELD: " + ", ".join(MERGE_FIELDS) + "). Links, tags, "
+        "collections, notes and pages of every record are kept on MASTER; the values left out are kept in the "
+        "merge log ('refman merge-log'). Prints MASTER's citation key; exit 1 when an ID names no record or the "
+        "merge is refused (nothing is merged then), 2 on a usage error.",
+    )
+    merger.add_argument("master", metavar="MASTER", help="the record to keep")
+    merger.add_argument("others", nargs="+", metavar="OTHER", help="the records to merge into it")
+    merger.add_argument("--prefer", action="append", default=[], metavar="ID:FIELD",
+                        help="take FIELD from the record ID of the merge (repeatable)")
+    _library_option(merger)
+    merger.set_defaults(command_parser=merger)
+
+    apart = commands.add_parser(
+        "not-duplicates",
+        help="remember that records are different works: never offered as duplicates of one another again "
+        "(also after a re-import)",
+        description="Remember that the records named by ID (PMID, PMCID, DOI or citation key) are different "
+        "works: no two of them are offered as duplicates again, also after they are imported again. "
+        "Exit 1 when an ID names no record (the others are remembered), 2 when fewer than two records are named.",
+    )
+    apart.add_argument("identifiers", nargs="+", metavar="ID")
+    _library_option(apart)
+    apart.set_defaults(command_parser=apart)
+
+    log = commands.add_parser(
+        "merge-log",
+        help="the log of merges: when, the record kept, the records merged into it and the values dropped",
+        description="Print every merge made in this library: when, the record kept, the records merged into it, "
+        "and each value left out (the field, the value and the record it came from), for a systematic "
+        "review's records. --csv writes it as CSV.",
+    )
+    log.add_argument("--csv", action="store_true", help="print CSV (a header, then one row per merge)")
+    _library_option(log)
+
+
+def _score(text: str) -> float:
+    """``--min-score``: a number from 0 to 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a score (a number from 0 to 1)") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a score (a number from 0 to 1)")
+    return value
+
+
 def _action(actions: Any, name: str, line: str) -> argparse.ArgumentParser:
     """An action of ``collection`` or ``saved-search``: its one line in the list, and in its own ``--help``."""
     parser: argparse.ArgumentParser = actions.add_parser(name, help=line, description=line[:1].upper() + line[1:] + ".")
@@ -370,6 +462,14 @@ def _main(argv: Sequence[str] | None) -> int:
             return _note(library, args.identifier, args.text)
         if args.command == "saved-search":
             return _saved_search(library, args)
+        if args.command == "duplicates":
+            return _duplicates(library, args.min_score, args.conflicting, args.json)
+        if args.command == "merge":
+            return _merge(library, args.master, args.others, args.prefer)
+        if args.command == "not-duplicates":
+            return _not_duplicates(library, args.identifiers)
+        if args.command == "merge-log":
+            return _merge_log(library, args.csv)
         return _check(library, args.repair)
     except LibraryError as error:  # e.g. made read-only while we ran
         print(f"refman: {error}", file=sys.stderr)
@@ -395,6 +495,26 @@ def _usage_problem(args: argparse.Namespace) -> str | None:
             return "give the IDs of the records to tag, or --rename OLD NEW"
         if not args.rename and not (args.add or args.remove):
             return "nothing to do: give --add TAG or --remove TAG"
+    if args.command == "merge":
+        return _merge_usage_problem(args.prefer)
+    if args.command == "not-duplicates" and len(args.identifiers) < 2:
+        return "give the IDs of at least two records that are different works"
+    return None
+
+
+def _merge_usage_problem(prefer: list[str]) -> str | None:
+    """A ``--prefer`` that is not ``ID:FIELD`` with a field a merge takes, or one FIELD preferred twice."""
+    fields: set[str] = set()
+    for text in prefer:
+        identifier, _, field = text.rpartition(":")  # a DOI or a BibTeX key may hold colons, a field never
+        if not identifier.strip() or not field.strip():
+            return f"--prefer takes ID:FIELD, not {shown_text(text)!r}"
+        if field.strip() not in MERGE_FIELDS:
+            return f"--prefer {shown_text(text)!r}: {shown_text(field)!r} is not a field; FIELD is one of: " + \
+                ", ".join(MERGE_FIELDS)
+        if field.strip() in fields:
+            return f"--prefer names the field {field.strip()!r} twice"
+        fields.add(field.strip())
     return None
 
 
@@ -541,7 +661,16 @@ def _import(library: Library, paths: list[str]) -> int:
     if files:
         report.merge(writer.import_paths(files).report)
     print_report(report, sys.stdout, sys.stderr)
+    _print_possible_duplicates(report)
     return EXIT_REFUSED if report.refused else EXIT_OK
+
+
+def _print_possible_duplicates(report: ImportReport) -> None:
+    """``N possible duplicates: see `refman duplicates``` when the records written have candidates (the import
+    counted the groups holding them, see :attr:`ImportReport.duplicate_groups`)."""
+    count = report.duplicate_groups
+    if count:
+        print(f"{count} possible duplicate{'' if count == 1 else 's'}: see `refman duplicates`")
 
 
 def print_report(report: ImportReport, out: TextIO, err: TextIO) -> None:
@@ -717,6 +846,130 @@ def _saved_search(library: Library, args: argparse.Namespace) -> int:
         for saved in searches:
             name = shown_text(saved.name)
             print(f"{name}{' ' * (width - _shown_width(saved.name))}  {shown_text(saved.query)}")
+    return EXIT_OK
+
+
+def _duplicates(library: Library, min_score: float, conflicting: bool, as_json: bool) -> int:
+    """Groups best first; a scan's progress on stderr only when a person watches it there (a terminal)."""
+    progress = _ScanProgress(sys.stderr) if sys.stderr.isatty() else None
+    try:
+        groups = DuplicateService(library).find(min_score=min_score, conflicting=conflicting, progress=progress)
+    except KeyboardInterrupt:
+        if progress is not None:
+            progress.end()
+        print("refman: duplicates: stopped", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    if progress is not None:
+        progress.end()
+    if as_json:
+        _print_json([group.to_json() for group in groups])
+    else:
+        for line in duplicate_report.groups_text(groups, width=_width()):
+            print(line)
+    return EXIT_OK
+
+
+class _ScanProgress:
+    """``Looking for duplicates: 40%`` rewritten in place, a few times a second at most (the scan counts
+    titles held by more than one record, not records: a share is what a person can read from it)."""
+
+    EVERY = 0.2  # seconds between two lines
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.shown = False
+        self.last = 0.0
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - self.last < self.EVERY and done < total:
+            return
+        self.last = now
+        self.stream.write(f"\rLooking for duplicates: {done * 100 // total if total else 100}%")
+        self.stream.flush()
+        self.shown = True
+
+    def end(self) -> None:
+        if self.shown:
+            self.stream.write("\n")
+            self.stream.flush()
+            self.shown = False
+
+
+def _width() -> int:
+    return min(shutil.get_terminal_size().columns, 100)
+
+
+def _record_of_each(library: Library, identifiers: Sequence[str]) -> dict[str, int | None]:
+    """The record each ID names (None: none), each ID looked up alone, so two IDs of one record both show it."""
+    return {identifier: next(iter(find_records(library, [identifier]).ids), None) for identifier in identifiers}
+
+
+def _merge(library: Library, master: str, others: list[str], prefer: list[str]) -> int:
+    """Exit 1 when an ID names no record or the merge is refused (nothing is merged then); 2 when MASTER is
+    among the OTHERs, or a ``--prefer`` names a record outside the merge."""
+    preferred = [(identifier.strip(), field.strip()) for identifier, _, field in (text.rpartition(":")
+                                                                                  for text in prefer)]
+    looked_up = _record_of_each(library, [master, *others, *(identifier for identifier, _ in preferred)])
+    found = {identifier: record for identifier, record in looked_up.items() if record is not None}
+    missing = [identifier for identifier in looked_up if identifier not in found]
+    for identifier in missing:
+        print(f"refman: {shown_text(identifier)}: not in the library", file=sys.stderr)
+    if missing:
+        return EXIT_REFUSED
+    master_id = found[master]
+    other_ids: list[int] = []
+    for identifier in others:
+        record = found[identifier]
+        if record == master_id:
+            print(f"refman: merge: {shown_text(identifier)} is MASTER itself: name it once, first", file=sys.stderr)
+            return EXIT_USAGE
+        if record not in other_ids:
+            other_ids.append(record)
+    chosen: dict[str, int] = {}
+    for identifier, field in preferred:
+        record = found[identifier]
+        if record != master_id and record not in other_ids:
+            print(f"refman: merge: --prefer {shown_text(identifier)}:{field}: {shown_text(identifier)} is not one "
+                  "of the records merged", file=sys.stderr)
+            return EXIT_USAGE
+        chosen[field] = record
+    try:
+        outcome = DuplicateService(library).merge(master_id, other_ids, chosen)
+    except DuplicateRefused as refused:
+        print(f"refman: merge: {shown_text(str(refused))}", file=sys.stderr)
+        return EXIT_REFUSED
+    print(shown_text(str(outcome.value)))
+    return EXIT_OK
+
+
+def _not_duplicates(library: Library, identifiers: list[str]) -> int:
+    """Exit 1 when an ID names no record (the others are remembered), 2 when fewer than two records are named."""
+    ids, missing = _records_named(library, identifiers)
+    if len(ids) < 2:
+        if not missing:
+            print("refman: not-duplicates: these IDs name one record; give at least two records", file=sys.stderr)
+            return EXIT_USAGE
+        return EXIT_REFUSED
+    try:
+        outcome = DuplicateService(library).not_duplicates(ids)
+    except DuplicateRefused as refused:
+        print(f"refman: not-duplicates: {shown_text(str(refused))}", file=sys.stderr)
+        return EXIT_REFUSED
+    keys = Catalog(library).citation_keys(ids)
+    named = ", ".join(shown_text(keys.get(record, str(record))) for record in ids)
+    said = "Remembered" if outcome.entry is not None else "Already remembered"
+    print(f"{said}: {named} are not duplicates")
+    return EXIT_REFUSED if missing else EXIT_OK
+
+
+def _merge_log(library: Library, as_csv: bool) -> int:
+    service = DuplicateService(library)
+    if as_csv:
+        service.write_merge_log_csv(sys.stdout)
+    else:
+        for line in duplicate_report.merge_log_text(service.merge_log(), width=_width()):
+            print(line)
     return EXIT_OK
 
 
