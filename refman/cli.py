@@ -133,7 +133,8 @@ def _parser() -> argparse.ArgumentParser:
         "A record is merged with one in the library only by PMID, PMCID or DOI; one that only looks the same "
         "(its title) is kept as a record of its own and offered as a possible duplicate (see 'refman duplicates'). "
         "Prints one line per refused file or record on stderr (PATH: reason) and a summary on stdout, then "
-        "'N possible duplicates' when the records imported have some; "
+        "(ending '; N groups of possible duplicates to review' when the records imported have some, then a line "
+        "naming 'refman duplicates'); "
         "exit 1 when something was refused (the rest is kept).",
     )
     importer.add_argument("paths", nargs="+", metavar="PATH", help="a file, a folder, or - for standard input")
@@ -666,11 +667,9 @@ def _import(library: Library, paths: list[str]) -> int:
 
 
 def _print_possible_duplicates(report: ImportReport) -> None:
-    """``N possible duplicates: see `refman duplicates``` when the records written have candidates (the import
-    counted the groups holding them, see :attr:`ImportReport.duplicate_groups`)."""
-    count = report.duplicate_groups
-    if count:
-        print(f"{count} possible duplicate{'' if count == 1 else 's'}: see `refman duplicates`")
+    """Where to review the groups of possible duplicates the summary counted (see :attr:`ImportReport.duplicate_groups`)."""
+    if report.duplicate_groups:
+        print("Review them with `refman duplicates`")
 
 
 def print_report(report: ImportReport, out: TextIO, err: TextIO) -> None:

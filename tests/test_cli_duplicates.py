@@ -108,7 +108,8 @@ def record_count(capsys, lib: str) -> int:
 def test_the_import_says_it_found_a_possible_duplicate_and_keeps_both_records(library_url, articles, capsys):
     code, out, err = cli(capsys, "import", str(articles), "--library", library_url)
     assert code == 0, err
-    assert out.splitlines()[-1] == "1 possible duplicate: see `refman duplicates`"
+    assert out.splitlines()[-2].endswith("; 1 group of possible duplicates to review")
+    assert out.splitlines()[-1] == "Review them with `refman duplicates`"
     assert record_count(capsys, library_url) == 4  # the title alone never merges
 
 
@@ -353,7 +354,8 @@ def test_manubot_references_stay_192_records_and_the_same_titles_are_offered(lib
     summary, candidates = out.splitlines()
     new, updated, unchanged = (int(part.split()[0]) for part in summary.split(", ")[:3])
     assert new + updated + unchanged == 192
-    assert re.fullmatch(r"[1-9]\d* possible duplicates?: see `refman duplicates`", candidates)
+    assert re.search(r"; [1-9]\d* groups? of possible duplicates to review$", summary)
+    assert candidates == "Review them with `refman duplicates`"
 
     listed = json.loads(cli(capsys, "list", "--json", "--stubs", "--library", library_url)[1])
     assert len(listed) == sum(1 for item in items if item.get("title") or item.get("DOI")) == 192  # none merged

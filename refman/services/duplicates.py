@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, TextIO
 
 from sqlalchemy import select
@@ -265,7 +265,7 @@ class DuplicateService:
                                     if source == (merged.get("key") or f"#{merged.get('id')}")
                                     or source == (entry.kept.get("key") or f"#{entry.kept.get('id')}"))
                 writer.writerow([
-                    entry.merged_at.isoformat(timespec="seconds"),
+                    entry.merged_at.replace(tzinfo=timezone.utc).isoformat(timespec="seconds"),
                     *(_cell(entry.kept.get(name)) for name in ("key", "pmid", "doi", "title", "year")),
                     *(_cell(merged.get(name)) for name in ("key", "pmid", "doi", "title", "year")),
                     dropped,
