@@ -72,11 +72,17 @@ class Case:
     """Two records, whether they are one work, and the kind of pair they make."""
 
     kind: str
-    same: bool
     first: ArticleRecord
     second: ArticleRecord
     base: str  # the PMID of the real record both come from
     second_is_stub: bool = False
+    # The work each record is of: the real record's PMID, or that and what the look-alike is.
+    first_work: str = ""
+    second_work: str = ""
+
+    @property
+    def same(self) -> bool:
+        return self.first_work == self.second_work
 
 
 # -- the real records ---------------------------------------------------------------------------
@@ -123,10 +129,13 @@ def case_changed(title: str, rng: random.Random) -> str:
     return change(title)
 
 
+def unaccented(text: str) -> str:
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+
+
 def plain(text: str, rng: random.Random) -> str:
     """Accents and punctuation dropped, as an ASCII-only export writes them."""
-    ascii_text = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
-    ascii_text = re.sub(r"[^\w\s]", lambda _: rng.choice(("", " ")), ascii_text)
+    ascii_text = re.sub(r"[^\w\s]", lambda _: rng.choice(("", " ")), unaccented(text))
     return " ".join(ascii_text.split())
 
 
@@ -196,13 +205,16 @@ def other_page_form(pages: str | None) -> str | None:
     return None
 
 
-def other_year(record: ArticleRecord, rng: random.Random) -> int:
-    """The year of the print issue for an epub, or the other way round."""
+def other_year(record: ArticleRecord) -> int:
+    """The year of the print issue when the record is dated by its epub, or of the epub when by print.
+
+    One direction per record, as in life: a copy is a year later or earlier, never both.
+    """
     assert record.year is not None
     epub_year = int(record.epub_date[:4]) if record.epub_date and record.epub_date[:4].isdigit() else None
-    if epub_year is not None and epub_year != record.year and abs(epub_year - record.year) == 1:
+    if epub_year is not None and abs(epub_year - record.year) == 1:
         return epub_year
-    return record.year + rng.choice((-1, 1))
+    return record.year + 1
 
 
 def as_citation(record: ArticleRecord) -> ArticleRecord:
@@ -234,14 +246,14 @@ def positives(record: ArticleRecord, rng: random.Random) -> Iterator[tuple[str, 
     yield TITLE_CASE, record, replace(copy, title=case_changed(record.title, rng)), False
     yield PUNCTUATION_ACCENTS, record, replace(
         copy, title=plain(record.title, rng), authors=plain_authors(record.authors, rng),
-        journal=plain(record.journal, rng) if record.journal else None, journal_full=None,
+        journal=unaccented(record.journal) if record.journal else None, journal_full=None,
     ), False
     if record.journal and record.journal_full and title_key(record.journal) != title_key(record.journal_full):
         yield JOURNAL_NAMES, replace(copy, journal=record.journal, journal_full=None, other_identifiers=()), replace(
             without_identifiers(record, rng), journal=record.journal_full, journal_full=None, other_identifiers=()
         ), False
     yield INITIALS_ONLY, record, replace(copy, authors=by_initials(record.authors, rng)), False
-    yield YEAR_OFF, record, replace(copy, year=other_year(record, rng), date=None), False
+    yield YEAR_OFF, record, replace(copy, year=other_year(record), date=None), False
     if (pages := other_page_form(record.pages)) is not None:
         yield PAGE_RANGE, record, replace(copy, pages=pages), False
     yield MARKUP_GREEK, record, replace(copy, title=marked_up(record.title, rng)), False
@@ -251,7 +263,7 @@ def positives(record: ArticleRecord, rng: random.Random) -> Iterator[tuple[str, 
         copy,
         title=marked_up(case_changed(plain(record.title, rng), rng), rng),
         authors=by_initials(record.authors[: rng.choice((1, 3, 6))], rng),
-        year=other_year(record, rng), date=None,
+        year=other_year(record), date=None,
         pages=other_page_form(record.pages) or record.pages,
         journal=record.journal_full or record.journal, journal_full=None, other_identifiers=(),
     )
@@ -260,7 +272,8 @@ def positives(record: ArticleRecord, rng: random.Random) -> Iterator[tuple[str, 
 
 def negatives(
     record: ArticleRecord, others: tuple[ArticleRecord, ...], rng: random.Random
-) -> Iterator[tuple[str, ArticleRecord, ArticleRecord]]:
+) -> Iterator[tuple[str, ArticleRecord, ArticleRecord, bool]]:
+    """Look-alikes of the record, each with whether its first record is a look-alike too (Part 1 of Part 2)."""
     assert record.title is not None and record.year is not None and record.pmid is not None
     copy = without_identifiers(record, rng)
     fake_pmid = str(int(record.pmid) + 1_000_000_000 // 10 + rng.randint(1, 9999))
@@ -270,36 +283,36 @@ def negatives(
         pages=_pages_after(record, rng), mesh_terms=(), links={}, publication_types=("Published Erratum",),
     )
     heading = rng.choice(("Erratum: ", "Erratum to: ", "Correction to: ", "Corrigendum: "))
-    yield ERRATUM, record, replace(notice, title=heading + record.title)
-    yield ERRATUM_SAME_TITLE, record, notice
-    yield ERRATUM_SAME_TITLE_COPY, copy, notice
+    yield ERRATUM, record, replace(notice, title=heading + record.title), False
+    yield ERRATUM_SAME_TITLE, record, notice, False
+    yield ERRATUM_SAME_TITLE_COPY, copy, notice, False
     donor = _stranger(record, others, rng)
     comment_heading = rng.choice(("Comment on: ", "Comment on ", "Re: ", "Reply to: "))
     yield COMMENT, copy, replace(
         without_identifiers(donor, rng), title=comment_heading + record.title, year=later, journal=record.journal,
         journal_full=record.journal_full, pages=_pages_after(record, rng),
-    )
+    ), False
     part = rng.choice(((" Part 1", " Part 2"), (": Part I.", ": Part II."), (" (I)", " (II)")))
     first_part = replace(copy, title=record.title.rstrip(".") + part[0])
     second_part = replace(
         without_identifiers(record, rng), title=record.title.rstrip(".") + part[1], pages=_pages_after(record, rng)
     )
-    yield PARTS, first_part, second_part
+    yield PARTS, first_part, second_part, True
     yield SAME_AUTHOR_YEAR, record, replace(copy, title=_stranger(record, others, rng).title,
-                                            pages=_pages_after(record, rng))
+                                            pages=_pages_after(record, rng)), False
     donor = _stranger(record, others, rng)
     years_apart = record.year + rng.choice((-1, 1)) * rng.randint(2, 8)
     yield SAME_TITLE_OTHER_YEAR, record, replace(
         without_identifiers(donor, rng), title=record.title, year=years_apart, date=str(years_apart)
-    )
+    ), False
     donor = _stranger(record, others, rng)
     yield SAME_TITLE_SAME_YEAR, copy, replace(
         without_identifiers(donor, rng), title=record.title, year=record.year, date=str(record.year)
-    )
+    ), False
     edition_year = record.year + rng.randint(3, 10)
     yield NEW_EDITION, record, replace(
         copy, year=edition_year, date=str(edition_year), volume=None, issue=None, pages=_pages_after(record, rng)
-    )
+    ), False
 
 
 def _stranger(record: ArticleRecord, others: tuple[ArticleRecord, ...], rng: random.Random) -> ArticleRecord:
@@ -320,8 +333,35 @@ def labelled_cases(seed: int = SEED) -> tuple[Case, ...]:
     cases: list[Case] = []
     for record in records:
         assert record.pmid is not None
+        work = record.pmid
         for kind, first, second, stub in positives(record, rng):
-            cases.append(Case(kind, True, first, second, record.pmid, stub))
-        for kind, first, second in negatives(record, records, rng):
-            cases.append(Case(kind, False, first, second, record.pmid))
+            cases.append(Case(kind, first, second, record.pmid, stub, work, work))
+        for kind, first, second, own_work in negatives(record, records, rng):
+            first_work = f"{work} {kind} 1" if own_work else work
+            second_work = f"{work} {_ONE_LOOK_ALIKE.get(kind, kind)}"
+            cases.append(Case(kind, first, second, record.pmid, False, first_work, second_work))
+    return tuple(cases)
+
+
+# The erratum with the same title meets the article and a copy of it: one notice, one work.
+_ONE_LOOK_ALIKE = {ERRATUM_SAME_TITLE_COPY: ERRATUM_SAME_TITLE}
+
+VERNACULAR_TITLE = "the title in its own language (a national database's copy)"
+SUBTITLE_DROPPED = "the subtitle dropped (\"Title\" for \"Title: subtitle\")"
+
+
+def known_limits(seed: int = SEED) -> tuple[Case, ...]:
+    """Copies of one work that an exact title key cannot join: measured and reported, outside the bar."""
+    rng = random.Random(seed)
+    cases = []
+    for record in real_records():
+        assert record.pmid is not None and record.title is not None
+        vernacular = [value for kind, value in record.other_identifiers if kind == "vernacular title"]
+        if vernacular:
+            copy = replace(without_identifiers(record, rng), title=vernacular[0])
+            cases.append(Case(VERNACULAR_TITLE, record, copy, record.pmid, False, record.pmid, record.pmid))
+        head, colon, _ = record.title.partition(": ")
+        if colon and title_key(head):
+            copy = replace(without_identifiers(record, rng), title=head)
+            cases.append(Case(SUBTITLE_DROPPED, record, copy, record.pmid, False, record.pmid, record.pmid))
     return tuple(cases)

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
@@ -334,10 +334,6 @@ def master_order(records: Iterable[MatchRecord]) -> list[MatchRecord]:
     return sorted(records, key=lambda r: (r.pmid is None, r.is_stub, -r.filled, r.id))
 
 
-def _would_conflict(first: list[MatchRecord], second: list[MatchRecord]) -> bool:
-    return any(identifiers_conflict(a, b) for a in first for b in second)
-
-
 def groups_of(
     records: Sequence[MatchRecord],
     *,
@@ -347,10 +343,13 @@ def groups_of(
 ) -> list[CandidateGroup]:
     """The candidate groups among records of one block (one title key), best first.
 
-    Pairs the user said are not duplicates (``distinct``, as ``(low, high)``)
-    never join; nor do two groups whose records hold different identifiers
-    (one group would merge two articles), unless ``conflicting``.  ``hinted``
-    pairs (an identifier clash on import) join whatever their titles.
+    A group never holds two records the rules tell apart: pairs the user said
+    are not duplicates (``distinct``, as ``(low, high)``), records whose
+    identifiers differ (unless ``conflicting``), and records with one title
+    that ``compare`` rejects (other authors, years apart...).  So a stub with
+    neither authors nor pages, a candidate beside two different works, joins
+    the likelier one and never brings the other along.  ``hinted`` pairs (an
+    identifier clash on import) join whatever their titles.
     """
     by_id = {record.id: record for record in records}
     pairs = [
@@ -360,10 +359,22 @@ def groups_of(
         if (match := compare(a, b, conflicting=conflicting)) is not None and (match.a, match.b) not in distinct
     ]
     pairs.extend(hint for hint in hinted if (hint.a, hint.b) not in distinct and hint.a in by_id and hint.b in by_id)
-    return _joined(by_id, pairs, conflicting)
+    together = {(pair.a, pair.b) for pair in pairs}
+
+    def apart(a: MatchRecord, b: MatchRecord) -> bool:
+        low, high = (a.id, b.id) if a.id < b.id else (b.id, a.id)
+        if (low, high) in together:
+            return False
+        if (low, high) in distinct or (not conflicting and identifiers_conflict(a, b)):
+            return True
+        return a.title_key is not None and a.title_key == b.title_key  # compared, and told apart
+
+    return _joined(by_id, pairs, apart)
 
 
-def _joined(by_id: dict[int, MatchRecord], pairs: list[PairMatch], conflicting: bool) -> list[CandidateGroup]:
+def _joined(
+    by_id: dict[int, MatchRecord], pairs: list[PairMatch], apart: Callable[[MatchRecord, MatchRecord], bool]
+) -> list[CandidateGroup]:
     pairs.sort(key=lambda pair: (-pair.score, pair.a, pair.b))
     owner: dict[int, int] = {}
     members: dict[int, list[MatchRecord]] = {}
@@ -381,7 +392,7 @@ def _joined(by_id: dict[int, MatchRecord], pairs: list[PairMatch], conflicting: 
             continue
         first = members.get(left, [by_id[pair.a]])
         second = members.get(right, [by_id[pair.b]])
-        if not conflicting and _would_conflict(first, second):
+        if any(apart(a, b) for a in first for b in second):
             continue
         owner[right] = left
         members[left] = first + second
