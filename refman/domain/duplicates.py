@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
@@ -359,7 +359,24 @@ def groups_of(
         if (match := compare(a, b, conflicting=conflicting)) is not None and (match.a, match.b) not in distinct
     ]
     pairs.extend(hint for hint in hinted if (hint.a, hint.b) not in distinct and hint.a in by_id and hint.b in by_id)
-    together = {(pair.a, pair.b) for pair in pairs}
+    return joined_groups(by_id, pairs, conflicting=conflicting, distinct=distinct)
+
+
+def joined_groups(
+    by_id: dict[int, MatchRecord],
+    pairs: Iterable[PairMatch],
+    *,
+    conflicting: bool = False,
+    distinct: set[tuple[int, int]] | frozenset[tuple[int, int]] = frozenset(),
+) -> list[CandidateGroup]:
+    """Candidate pairs joined into groups, strongest pairs first, best group first (see :func:`groups_of`).
+
+    Two groups join only when no record of one is told apart from a record of
+    the other: a pair in ``distinct``, different identifiers (unless
+    ``conflicting``), or one title that :func:`compare` rejects.
+    """
+    ordered = sorted(pairs, key=lambda pair: (-pair.score, pair.a, pair.b))
+    together = {(pair.a, pair.b) for pair in ordered}
 
     def apart(a: MatchRecord, b: MatchRecord) -> bool:
         low, high = (a.id, b.id) if a.id < b.id else (b.id, a.id)
@@ -367,15 +384,8 @@ def groups_of(
             return False
         if (low, high) in distinct or (not conflicting and identifiers_conflict(a, b)):
             return True
-        return a.title_key is not None and a.title_key == b.title_key  # compared, and told apart
+        return a.title_key is not None and a.title_key == b.title_key and compare(a, b, conflicting=conflicting) is None
 
-    return _joined(by_id, pairs, apart)
-
-
-def _joined(
-    by_id: dict[int, MatchRecord], pairs: list[PairMatch], apart: Callable[[MatchRecord, MatchRecord], bool]
-) -> list[CandidateGroup]:
-    pairs.sort(key=lambda pair: (-pair.score, pair.a, pair.b))
     owner: dict[int, int] = {}
     members: dict[int, list[MatchRecord]] = {}
     joined: dict[int, list[PairMatch]] = {}
@@ -385,7 +395,7 @@ def _joined(
             node = owner[node]
         return node
 
-    for pair in pairs:
+    for pair in ordered:
         left, right = root(pair.a), root(pair.b)
         if left == right:
             joined[left].append(pair)
@@ -400,9 +410,9 @@ def _joined(
         joined[left] = joined.pop(left, []) + joined.pop(right, []) + [pair]
     groups = []
     for top, found in members.items():
-        ordered = master_order(found)
         links = joined[top]
         weakest = min(links, key=lambda pair: pair.score)  # the group is as sure as its least sure join
-        groups.append(CandidateGroup(tuple(r.id for r in ordered), weakest.score, weakest.reasons, tuple(links)))
+        ids = tuple(record.id for record in master_order(found))
+        groups.append(CandidateGroup(ids, weakest.score, weakest.reasons, tuple(links)))
     groups.sort(key=lambda group: (-group.score, group.ids))
     return groups

@@ -249,6 +249,45 @@ class SavedSearchRow(Base):
     query: Mapped[str] = mapped_column(Text)
 
 
+class DistinctPairRow(Base):
+    """Two records the user said are not duplicates: never proposed again (ids low, high; no foreign key:
+    a pair names two records, and a merge moves it onto the record kept)."""
+
+    __tablename__ = "distinct_pair"
+
+    low_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    high_id: Mapped[int] = mapped_column(Integer, primary_key=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class DuplicateHintRow(Base):
+    """Two records an import found naming one article (a PMID of one, a DOI of the other): a candidate pair."""
+
+    __tablename__ = "duplicate_hint"
+
+    low_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    high_id: Mapped[int] = mapped_column(Integer, primary_key=True, index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class MergeLogRow(Base):
+    """One merge of duplicates, for a systematic review's record: what went into what, when, what was dropped.
+
+    ``kept`` and each of ``merged`` are what named the records then (key, PMID, DOI, title, year);
+    ``dropped`` lists ``{"field", "value", "from"}``.  Undoing the merge removes its row.
+    """
+
+    __tablename__ = "merge_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    merged_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    kept_id: Mapped[int] = mapped_column(Integer)
+    kept: Mapped[dict] = mapped_column(JSON)
+    merged: Mapped[list] = mapped_column(JSON)
+    dropped: Mapped[list] = mapped_column(JSON)
+
+
 # The mapped classes' tables, as ``Table`` (``__table__`` is typed as any ``FromClause``).
 reference_table = Base.metadata.tables[ReferenceRow.__tablename__]
 link_table = Base.metadata.tables[LinkRow.__tablename__]
@@ -262,3 +301,6 @@ collection_table = Base.metadata.tables[CollectionRow.__tablename__]
 collection_member_table = Base.metadata.tables[CollectionMemberRow.__tablename__]
 note_table = Base.metadata.tables[NoteRow.__tablename__]
 saved_search_table = Base.metadata.tables[SavedSearchRow.__tablename__]
+distinct_pair_table = Base.metadata.tables[DistinctPairRow.__tablename__]
+duplicate_hint_table = Base.metadata.tables[DuplicateHintRow.__tablename__]
+merge_log_table = Base.metadata.tables[MergeLogRow.__tablename__]
