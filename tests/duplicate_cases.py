@@ -133,6 +133,11 @@ def unaccented(text: str) -> str:
     return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
 
 
+def folded(text: str) -> str:
+    """Letters and digits only, lower case: two names that differ only in case and punctuation are one."""
+    return re.sub(r"[\W_]+", "", unaccented(text).casefold())
+
+
 def plain(text: str, rng: random.Random) -> str:
     """Accents and punctuation dropped, as an ASCII-only export writes them."""
     ascii_text = re.sub(r"[^\w\s]", lambda _: rng.choice(("", " ")), unaccented(text))
@@ -248,7 +253,7 @@ def positives(record: ArticleRecord, rng: random.Random) -> Iterator[tuple[str, 
         copy, title=plain(record.title, rng), authors=plain_authors(record.authors, rng),
         journal=unaccented(record.journal) if record.journal else None, journal_full=None,
     ), False
-    if record.journal and record.journal_full and title_key(record.journal) != title_key(record.journal_full):
+    if record.journal and record.journal_full and folded(record.journal) != folded(record.journal_full):
         yield JOURNAL_NAMES, replace(copy, journal=record.journal, journal_full=None, other_identifiers=()), replace(
             without_identifiers(record, rng), journal=record.journal_full, journal_full=None, other_identifiers=()
         ), False

@@ -123,7 +123,10 @@ def test_a_notice_is_never_the_article_it_is_about_even_under_its_title():
     assert compare(match_record_of(erratum, 1), match_record_of(copy, 2)) is None
     assert is_notice("Corrigendum to \"MageC2 protein is upregulated\" [Biochim. Biophys. Acta]")
     assert is_notice("Erratum: Infection risks") and is_notice("Retraction note: Infection risks")
+    assert is_notice("<i>Erratum</i> to: Infection risks") and is_notice("{\\bf Correction}: Infection risks")
+    assert is_notice("Author Correction: Infection risks") and is_notice("Expression of Concern: Infection risks")
     assert not is_notice("Errors in infection risk estimates") and not is_notice(TITLE, ("Journal Article",))
+    assert not is_notice("Correction of hypokalaemia in infection") and not is_notice("Retraction of the upper eyelid")
     # Two copies of one notice are one notice.
     other = replace(erratum, pmid=None, publication_types=())
     assert compare(match_record_of(replace(erratum, title="Erratum: " + TITLE), 1),

@@ -242,22 +242,24 @@ _NOTICE_TYPES = frozenset({
     "expression of concern", "retracted publication notice",
 })
 _NOTICE_TITLE = re.compile(
-    r"^\W*(?:erratum|errata|corrigendum|corrigenda|correction|author correction|publisher correction|"
-    r"retraction|retraction note|notice of retraction|expression of concern)\b",
+    r"^\W*(?:erratum|errata|corrigendum|corrigenda|(?:author|publisher)(?:'s)? correction|notice of retraction"
+    r"|retraction (?:note|notice)|expression of concern|(?:correction|retraction)\s*(?::|to\b|notice\b|note\b))",
     re.IGNORECASE,
 )
+_TITLE_MARKUP = re.compile(r"<[^<>]{0,200}>|\\[a-zA-Z]+\*?|[{}$]")
 
 
 def is_notice(title: str | None, publication_types: Iterable[str] = ()) -> bool:
     """Whether a record is a notice about another article (an erratum, a retraction, an expression of concern).
 
     PubMed types such notices ("Published Erratum"); files from other tools do
-    not, so a title that opens with "Erratum", "Corrigendum to", "Retraction:"...
-    says it too.  Such a notice may carry the article's very title.
+    not, so a title that opens with "Erratum", "Corrigendum to", "Correction:",
+    "Retraction note"... says it too (not "Correction of scoliosis", an
+    article).  Such a notice may carry the article's very title.
     """
     if any(kind.casefold() in _NOTICE_TYPES for kind in publication_types):
         return True
-    return bool(title and _NOTICE_TITLE.match(title))
+    return bool(title and _NOTICE_TITLE.match(_TITLE_MARKUP.sub("", title)))
 
 
 def identifiers_conflict(a: MatchRecord, b: MatchRecord) -> str | None:
