@@ -37,7 +37,7 @@ def match_record_of(record: ArticleRecord, id: int, *, is_stub: bool = False) ->
     """What the finder compares of ``record``, under the library's ``id``."""
     issns = tuple(dict.fromkeys(
         key for kind, value in record.other_identifiers
-        if kind.casefold() == "issn" and (key := issn_key(value)) is not None
+        if kind.casefold() in ("issn", "eissn") and (key := issn_key(value)) is not None
     ))
     authors = tuple(
         person for author in record.authors

@@ -68,6 +68,8 @@ class PairMatch:
     b: int
     score: float
     reasons: tuple[str, ...]
+    # An import named both as one article (a PMID of one, a DOI of the other): joined whatever they hold.
+    hinted: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,8 +118,12 @@ _WORD = re.compile(r"[^\W_]+")
 _JOURNAL_NAME_END = re.compile(r"\s*(?:[(\[:;=]|\s/\s|\.\s)")
 
 
+_PARENTHESES = re.compile(r"\([^()]*\)")
+
+
 def _journal_words(name: str) -> list[str]:
-    words = _WORD.findall(_letters_spaced(name))
+    """The words that name a journal: NLM's place in parentheses ("(Houndmills, Basingstoke, England)") is not one."""
+    words = _WORD.findall(_letters_spaced(_PARENTHESES.sub(" ", name)))
     return [word for word in words if word not in _JOURNAL_STOP]
 
 
@@ -380,13 +386,17 @@ def joined_groups(
     ordered = sorted(pairs, key=lambda pair: (-pair.score, pair.a, pair.b))
     together = {(pair.a, pair.b) for pair in ordered}
 
-    def apart(a: MatchRecord, b: MatchRecord) -> bool:
+    def apart(a: MatchRecord, b: MatchRecord, hinted: bool) -> bool:
         low, high = (a.id, b.id) if a.id < b.id else (b.id, a.id)
         if (low, high) in together:
             return False
-        if (low, high) in distinct or (not conflicting and identifiers_conflict(a, b)):
+        if (low, high) in distinct:
             return True
-        return a.title_key is not None and a.title_key == b.title_key and compare(a, b, conflicting=conflicting) is None
+        # A hinted join (one article by the import's word) holds whatever identifiers its records carry.
+        lenient = conflicting or hinted
+        if not lenient and identifiers_conflict(a, b):
+            return True
+        return a.title_key is not None and a.title_key == b.title_key and compare(a, b, conflicting=lenient) is None
 
     owner: dict[int, int] = {}
     members: dict[int, list[MatchRecord]] = {}
@@ -404,7 +414,7 @@ def joined_groups(
             continue
         first = members.get(left, [by_id[pair.a]])
         second = members.get(right, [by_id[pair.b]])
-        if any(apart(a, b) for a in first for b in second):
+        if any(apart(a, b, pair.hinted) for a in first for b in second):
             continue
         owner[right] = left
         members[left] = first + second

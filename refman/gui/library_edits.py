@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QMenu
 
 from refman.gui.check_report import CheckReportDialog
 from refman.gui.write_lane import JobFailed, WriteLane
+from refman.services.duplicates import DuplicateJob
 from refman.services.library_writer import Checked, CheckJob, Deleted, DeleteJob, UndoJob, UndoResult, WriteJob
 from refman.services.organising import Organised, OrganiseJob
 from refman.services.undo import UNDO_LIMIT, UndoEntry, UndoStack
@@ -146,8 +147,8 @@ class LibraryEdits(QObject):
         self._status(f"Redoing the {entry.name[0].lower()}{entry.name[1:]}…")
         self._submit(UndoJob(entry, redo=True), None)
 
-    def organise(self, job: OrganiseJob) -> None:
-        """Run a tag, collection, note, status, rating or saved-search write: its entry goes onto the undo stack.
+    def organise(self, job: OrganiseJob | DuplicateJob) -> None:
+        """Run a tag, collection, note, status, rating, saved-search or duplicates write: its entry goes onto the undo stack.
 
         The views follow the write's ``LibraryChanges``; the status bar says what was done (or why not).
         """

@@ -25,6 +25,7 @@ class Aspect(Enum):
     COLLECTIONS = "collections"  # the collection tree and who is filed where: the sidebar
     NOTES = "notes"
     SAVED_SEARCHES = "saved_searches"
+    DUPLICATES = "duplicates"  # pairs said not to be duplicates, the merge log: the duplicates view
 
 
 EVERY_ASPECT = frozenset(Aspect)

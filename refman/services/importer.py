@@ -28,7 +28,7 @@ from typing import BinaryIO
 
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from refman.domain.identifiers import doi_key, title_key
+from refman.domain.identifiers import doi_key
 from refman.domain.records import IncomingPage
 from refman.services.changes import NO_CHANGES, LibraryChanges
 from refman.services.reading import (
@@ -276,6 +276,7 @@ class ImportService:
         self.library = library
         self.batch_size = batch_size
         self.workers = _default_workers() if workers is None else workers
+        self._written_from: dict[str, set[int]] = {}
 
     def import_paths(
         self,
@@ -331,6 +332,8 @@ class ImportService:
         cancelled: CancelCheck | None,
     ) -> ImportReport:
         report = ImportReport()
+        # The records each file's entries wrote so far: two entries of one file are never merged (see write_pages).
+        self._written_from = {}
         total = len(inputs)
         files_done = 0
         records = 0
@@ -422,7 +425,11 @@ class ImportService:
         return outcomes
 
     def _write_transaction(self, batch: list[IncomingPage]) -> list[FileOutcome]:
-        results = write_with_retries(self.library, lambda session: write_pages(session, batch))
+        apart = self._written_from
+        results = write_with_retries(self.library, lambda session: write_pages(session, batch, apart))
+        for incoming, result in zip(batch, results):
+            if incoming.path is not None:
+                apart.setdefault(incoming.path, set()).add(result.reference_id)
         return [_outcome(incoming, result) for incoming, result in zip(batch, results)]
 
 
@@ -475,15 +482,13 @@ def _write_refusal(incoming: IncomingPage, error: SQLAlchemyError) -> FileOutcom
 
 
 def _identity_keys(incoming: IncomingPage) -> set[str]:
-    """What names the article: two records sharing any of these are the same article."""
+    """What names the article: two records sharing any of these are the same article (a title never does)."""
     record = incoming.page
     keys = {f"pmid:{record.pmid}"} if record.pmid else set()
     if record.pmcid:
         keys.add(f"pmcid:{record.pmcid}")
     if record.doi:
         keys.add(f"doi:{doi_key(record.doi)}")
-    if not keys and (key := title_key(record.title)):
-        keys.add(f"title:{key}")
     return keys
 
 

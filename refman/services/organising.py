@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from refman.domain.organising import NameRefused, ReadStatus, checked_rating, collection_path
 from refman.services.changes import NO_CHANGES, Aspect, LibraryChanges
-from refman.services.undo import Reverted
+from refman.services.undo import Reverted, UndoEntry
 from refman.store import organising as store
 from refman.store.library import Library
 from refman.store.organising import (
@@ -104,7 +104,7 @@ class Organised:
 
     message: str
     changes: LibraryChanges
-    entry: OrganiseEntry | None  # None: nothing changed
+    entry: UndoEntry | None  # None: nothing changed (an OrganiseEntry, a merge's entry...)
     value: object = None  # what the write made, when it made something (a note's id, a collection's id)
 
 

@@ -147,7 +147,7 @@ _SQL_NULL = "_sql_null_"
 """Prefix of the labels that tell, for a JSON column, whether it holds SQL NULL (not JSON ``null``)."""
 
 
-def _rows(session: Session, source: Table, key: str, ids: Iterable[int]) -> list[dict]:
+def stored_rows(session: Session, source: Table, key: str, ids: Iterable[int]) -> list[dict]:
     """The rows as their column types read them (any database), each value ready to be written back.
 
     A JSON column reads SQL NULL and JSON ``null`` both as None; which one it
@@ -172,7 +172,7 @@ def _rows(session: Session, source: Table, key: str, ids: Iterable[int]) -> list
     return found
 
 
-def _insert_typed(session: Session, target: Table, rows: Iterable[Row]) -> None:
+def insert_typed(session: Session, target: Table, rows: Iterable[Row]) -> None:
     """Insert snapshot rows through the column types, in as few statements as their SQL NULLs allow."""
     groups: dict[tuple[str, ...], list[dict]] = {}
     for row in rows:
@@ -204,7 +204,7 @@ def delete_references(
     full = [i for i in requested if not kinds[i]]
     stubs = [i for i in requested if kinds[i]]
 
-    links = _rows(session, L, "asserted_by_id", full)
+    links = stored_rows(session, L, "asserted_by_id", full)
     touched = {i for link in links for i in (link["source_id"], link["target_id"]) if i is not None}
     for chunk in chunked(sorted(link["id"] for link in links), IN_CHUNK):
         session.execute(delete(L).where(L.c.id.in_(chunk)))
@@ -219,9 +219,9 @@ def delete_references(
     gone = set(removed) | set(orphans)
 
     changed = gone | set(restubbed)
-    references = _rows(session, R, "id", changed)
+    references = stored_rows(session, R, "id", changed)
     owned = tuple(
-        TableRows(owned_table.name, tuple(_rows(session, owned_table, owner.name, changed)))
+        TableRows(owned_table.name, tuple(stored_rows(session, owned_table, owner.name, changed)))
         for owned_table, owner in owned_tables()
     )
     snapshot = DeletionSnapshot(
@@ -297,14 +297,14 @@ def restore_deleted(session: Session, snapshot: DeletionSnapshot) -> tuple[int, 
             values = {name: value for name, value in row.items() if name != "id"}
             values["version"] = moved_on()
             session.execute(update(R).where(R.c.id == row["id"]).values(values))
-    removed = _with_free_keys(session, [row for row in snapshot.references if row["id"] not in restubbed])
+    removed = with_free_keys(session, [row for row in snapshot.references if row["id"] not in restubbed])
     if removed:
-        _insert_typed(session, R, removed)
+        insert_typed(session, R, removed)
         backend_of(session).rows_restored(session, R)
     tables = {owned_table.name: owned_table for owned_table, _ in owned_tables()}
     for rows in snapshot.owned:
-        _insert_keeping_ids(session, tables[rows.table], rows.rows)
-    _insert_keeping_ids(session, L, snapshot.links)
+        insert_keeping_ids(session, tables[rows.table], rows.rows)
+    insert_keeping_ids(session, L, snapshot.links)
 
     ends = {i for link in snapshot.links for i in (link["source_id"], link["target_id"]) if i is not None}
     recount_citations(session, ends | snapshot.reference_ids)
@@ -312,7 +312,7 @@ def restore_deleted(session: Session, snapshot: DeletionSnapshot) -> tuple[int, 
     return tuple(sorted(snapshot.reference_ids))
 
 
-def _insert_keeping_ids(session: Session, target: Table, rows: tuple[Row, ...]) -> None:
+def insert_keeping_ids(session: Session, target: Table, rows: tuple[Row, ...]) -> None:
     """Insert rows with their old ids; a row whose id was given out meanwhile gets a new one."""
     if not rows:
         return
@@ -326,12 +326,12 @@ def _insert_keeping_ids(session: Session, target: Table, rows: tuple[Row, ...]) 
     same = [dict(row) for row in rows if own_id is None or row[own_id] not in taken]
     renumbered = [{k: v for k, v in row.items() if k != own_id} for row in rows if own_id and row[own_id] in taken]
     if same:
-        _insert_typed(session, target, same)
+        insert_typed(session, target, same)
         if own_id is not None:
             # Before the renumbered rows take new ids: the sequence must be past the old ones.
             backend_of(session).rows_restored(session, target)
     if renumbered:
-        _insert_typed(session, target, renumbered)
+        insert_typed(session, target, renumbered)
 
 
 def _renumbered(session: Session, snapshot: DeletionSnapshot) -> DeletionSnapshot:
@@ -425,7 +425,7 @@ def _names(snapshot: DeletionSnapshot, ids: Iterable[int]) -> str:
     return shown or "a record"
 
 
-def _with_free_keys(session: Session, rows: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def with_free_keys(session: Session, rows: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Restored records keep their citation keys; one another record took meanwhile gets a suffix."""
     keys = KeyBook(session).give([row.get("citation_key") for row in rows])
     return [{**row, "citation_key": key} for row, key in zip(rows, keys)]

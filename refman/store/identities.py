@@ -1,9 +1,12 @@
-"""Matching incoming records to the library's records by identifier, or by title, year and first author.
+"""Matching incoming records to the library's records by identifier: PMID, PMCID or DOI, nothing else.
 
-The writer loads, once per batch, the records the batch's identifiers and
-titles name, and keeps one :class:`Known` per record current as it writes, so
-that every later page or citation of the batch matches what the library will
-hold (docs/decisions/0010-merging-records-across-formats.md).
+The writer loads, once per batch, the records the batch's identifiers name,
+and keeps one :class:`Known` per record current as it writes, so that every
+later page or citation of the batch matches what the library will hold
+(docs/decisions/0010-merging-records-across-formats.md).  A record with no
+identifier the library knows is a new record, even when a title matches:
+the duplicate finder offers such records to the user, who decides
+(docs/decisions/0032-duplicates-found-never-merged-silently.md).
 """
 
 from __future__ import annotations
@@ -14,13 +17,11 @@ from typing import Any
 from sqlalchemy import Column, or_, select
 from sqlalchemy.orm import Session
 
-from refman.domain.identifiers import author_key, doi_key, title_key
-from refman.domain.records import ArticleRecord
+from refman.domain.identifiers import doi_key
 from refman.store.chunks import chunked
-from refman.store.schema import author_table, reference_table
+from refman.store.schema import reference_table
 
 R = reference_table
-A = author_table
 _IN_CHUNK = 500
 GAP_COLUMNS = ("title", "journal", "year", "pub_date", "doi_key", "pmid")
 """What a record may lack that a citation of it could tell."""
@@ -52,8 +53,6 @@ class Identities:
     by_pmid: dict[str, Known] = field(default_factory=dict)
     by_pmcid: dict[str, Known] = field(default_factory=dict)
     by_doi: dict[str, Known] = field(default_factory=dict)
-    # Records with a title key, for records that come with no identifier: (known, year, first author key).
-    by_title: dict[str, list[tuple[Known, int | None, str | None]]] = field(default_factory=dict)
 
     def add(self, known: Known) -> None:
         if known.id:
@@ -90,33 +89,6 @@ class Identities:
         for chunk in chunked(sorted(values), _IN_CHUNK):
             for row in session.execute(select(*columns).where(column.in_(chunk))):
                 self._loaded(row, bool(row.gaps))
-
-    def load_titles(self, session: Session, keys: set[str]) -> None:
-        """Add the records whose title key is one of ``keys``, with their year and first author."""
-        first_author = (
-            select(A.c.family)
-            .where(A.c.reference_id == R.c.id, A.c.role == "author")
-            .order_by(A.c.position)
-            .limit(1)
-            .scalar_subquery()
-        )
-        columns = (R.c.id, R.c.pmid, R.c.pmcid, R.c.doi_key, R.c.is_stub, R.c.title_key, R.c.year, first_author)
-        for chunk in chunked(sorted(keys), _IN_CHUNK):
-            # In id order, so that the record a title matches is the same on every database.
-            for row in session.execute(select(*columns).where(R.c.title_key.in_(chunk)).order_by(R.c.id)):
-                known = self._loaded(row)
-                self.by_title.setdefault(row.title_key, []).append((known, row.year, author_key(row[7])))
-
-    def match_title(self, record: ArticleRecord) -> Known | None:
-        """The record with the same title, year and first author (for a record with no identifier)."""
-        key = title_key(record.title)
-        first = author_key(record.authors[0].family or record.authors[0].collective) if record.authors else None
-        for known, year, author in self.by_title.get(key, ()) if key else ():
-            if year != record.year:
-                continue
-            if author is None or first is None or author == first:
-                return known
-        return None
 
     def match(self, pmid: str | None, pmcid: str | None = None, doi: str | None = None) -> Known | None:
         """The record these identifiers name; an identifier held by another PMID does not match."""

@@ -22,7 +22,7 @@ Rules kept here:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Literal
@@ -46,6 +46,7 @@ from refman.store.backends import backend_of
 from refman.store.chunks import chunked
 from refman.store.citation_keys import KeyBook
 from refman.store.derived import recount_citations, unneeded_stubs
+from refman.store.duplicates import add_hint
 from refman.store.identities import Identities, Known, still_lacking
 from refman.store.organising import RowLog, apply_user_data, move_user_data
 from refman.store.row_versions import moved_on
@@ -82,17 +83,28 @@ def _now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
-def write_pages(session: Session, pages: Sequence[IncomingPage]) -> list[WriteResult]:
-    """Write a batch of pages (distinct PMIDs) and everything they cite."""
+def write_pages(
+    session: Session, pages: Sequence[IncomingPage], apart: Mapping[str, Collection[int]] | None = None
+) -> list[WriteResult]:
+    """Write a batch of pages (distinct PMIDs) and everything they cite.
+
+    ``apart`` maps a file to the records its earlier entries wrote in this
+    import: another entry of that file naming one of them by an identifier is
+    a record of its own (the identifier stays the first's, the pair becomes a
+    duplicate candidate), never merged into it.
+    """
     pmids = [incoming.page.pmid for incoming in pages if incoming.page.pmid]
     if len(set(pmids)) != len(pmids):
         raise ValueError("a batch must not hold two pages of the same PMID")
-    return _BatchWriter(session, pages).run()
+    return _BatchWriter(session, pages, apart or {}).run()
 
 
 class _BatchWriter:
-    def __init__(self, session: Session, pages: Sequence[IncomingPage]) -> None:
+    def __init__(
+        self, session: Session, pages: Sequence[IncomingPage], apart: Mapping[str, Collection[int]]
+    ) -> None:
         self.session = session
+        self.apart = apart
         self.backend = backend_of(session)
         self.pages = pages
         self.now = _now()
@@ -106,6 +118,8 @@ class _BatchWriter:
         self.emptied: set[int] = set()  # stubs left with no link: forgotten at the end of the batch
         self.keys = KeyBook(session)  # citation keys: given once, to new rows, unique in the library
         self.own_keys: dict[int, str] = {}  # new record id -> the key its file gave it
+        # (record, other record, "DOI 10.1/x"): an identifier of the record's file the other holds.
+        self.clashes: list[tuple[Known, Known, str]] = []
 
     def run(self) -> list[WriteResult]:
         current = self._current_pages()
@@ -130,6 +144,7 @@ class _BatchWriter:
             self._give_citation_keys(written)
             self._swap_back_edits(users)
             self._apply_user_data(todo, page_ids)
+            self._keep_clashes()
             results.update(written)
             reindex(self.session, self.reindex, new=self.new_ids)
         return [results[index] for index in range(len(self.pages))]
@@ -237,13 +252,6 @@ class _BatchWriter:
                     dois.add(doi_key(citation.doi))
         self.ids.load(self.session, R.c.pmcid, pmcids)
         self.ids.load(self.session, R.c.doi_key, dois)
-        titles = (
-            title_key(record.title)
-            for record in (incoming.page for incoming in pages)
-            if isinstance(record, ArticleRecord) and not (record.pmid or record.pmcid or record.doi)
-        )
-        anonymous = {key for key in titles if key}
-        self.ids.load_titles(self.session, anonymous)
 
     # -- full records -------------------------------------------------------------
 
@@ -258,17 +266,21 @@ class _BatchWriter:
             page = incoming.page
             notes = list(page.warnings)
             known = self.ids.match(page.pmid, page.pmcid, page.doi)
-            if known is None and isinstance(page, ArticleRecord) and not (page.pmid or page.pmcid or page.doi):
-                known = self.ids.match_title(page)
             if known is not None and not known.id:
                 raise ValueError("a batch must not hold two records of the same article")
+            clashed: list[tuple[Known, str]] = []
+            pmid = page.pmid
+            if known is not None and incoming.path is not None and known.id in self.apart.get(incoming.path, ()):
+                # Another entry of the same file: two entries are two records, offered to the user as duplicates.
+                known = None
+                pmid = self._free_identifier(self.ids.by_pmid, page.pmid, None, "PMID", notes, clashed)
             if page.doi:
                 self._take_doi_from_stub(known, doi_key(page.doi))
             if known is not None and known.is_stub:
                 known = self._record_of_stub(known, page.pmcid, doi_key(page.doi) if page.doi else None)
-            pmcid = self._free_identifier(self.ids.by_pmcid, page.pmcid, known, "PMCID", notes)
+            pmcid = self._free_identifier(self.ids.by_pmcid, page.pmcid, known, "PMCID", notes, clashed)
             doi = self._free_identifier(
-                self.ids.by_doi, doi_key(page.doi) if page.doi else None, known, "DOI", notes
+                self.ids.by_doi, doi_key(page.doi) if page.doi else None, known, "DOI", notes, clashed
             )
             if isinstance(page, PubMedPage):
                 values = _page_values(page, incoming.sha256, self.now)
@@ -277,11 +289,14 @@ class _BatchWriter:
             values["pmcid"] = pmcid
             values["doi"] = page.doi if doi else None
             values["doi_key"] = doi
+            if pmid != page.pmid:
+                values["pmid"] = None
             if known is None:
                 # Held from now on, so that a later record of the batch bringing the same identifier
                 # takes the note path instead of clashing in the database.
-                pending = Known(0, page.pmid, pmcid, doi, False)
+                pending = Known(0, pmid, pmcid, doi, False)
                 self.ids.add(pending)
+                self.clashes.extend((pending, holder, named) for holder, named in clashed)
                 inserts.append((index, {**_new_record_defaults(self.now), **values}))
                 own_keys.append(self._own_key(page, notes))
                 pending_inserts.append(pending)
@@ -296,6 +311,7 @@ class _BatchWriter:
                 # Another format only fills gaps, but for a stub's DOI (see _merge_records).
                 kept_doi = (doi or known.doi_key) if known.is_stub else (known.doi_key or doi)
                 self.ids.set_identifiers(known, known.pmid or page.pmid, known.pmcid or pmcid, kept_doi)
+            self.clashes.extend((known, holder, named) for holder, named in clashed)
             status: WriteStatus = "new" if known.is_stub else "updated"
             if known.is_stub:
                 self.promoted.add(known.id)
@@ -476,16 +492,28 @@ class _BatchWriter:
         owner: Known | None,
         label: str,
         notes: list[str],
+        clashes: list[tuple[Known, str]],
     ) -> str | None:
-        """The identifier if no other record holds it; otherwise None and a note."""
+        """The identifier if no other record holds it; otherwise None, a note, and the holder in ``clashes``.
+
+        The record and the holder may be one article named two ways: the pair
+        is kept as a duplicate candidate for the user (see :meth:`_keep_clashes`).
+        """
         if value is None:
             return None
         holder = table.get(value)
         if holder is None or holder is owner:
             return value
         other = f"PMID {holder.pmid}" if holder.pmid else "another record"
-        notes.append(f"{label} {value} already belongs to {other}; not recorded here")
+        notes.append(f"{label} {value} already belongs to {other}; not recorded here; offered as a possible duplicate")
+        clashes.append((holder, f"{label} {value}"))
         return None
+
+    def _keep_clashes(self) -> None:
+        """Pairs an import named as one article (one's PMID, the other's DOI): duplicate candidates, never merged."""
+        for mine, holder, named in self.clashes:
+            if mine.id and holder.id and mine.id != holder.id:
+                add_hint(self.session, mine.id, holder.id, f"one import named both: {named} of the other record")
 
     def _insert_references(self, rows: list[dict]) -> list[int]:
         """Insert records and return their ids, in the order of ``rows``."""
