@@ -243,10 +243,11 @@ def _first_authors_agree(a: MatchRecord, b: MatchRecord) -> bool:
     return surname == other and (not initial or not other_initial or initial == other_initial)
 
 
-_NOTICE_TYPES = frozenset({
+NOTICE_TYPES = frozenset({
     "published erratum", "erratum", "correction", "retraction of publication", "retraction notice",
     "expression of concern", "retracted publication notice",
 })
+"""Publication types of a notice, lower case (PubMed writes "Published Erratum", old MEDLINE "PUBLISHED ERRATUM")."""
 _NOTICE_TITLE = re.compile(
     r"^\W*(?:erratum|errata|corrigendum|corrigenda|(?:author|publisher)(?:'s)? correction|notice of retraction"
     r"|retraction (?:note|notice)|expression of concern|(?:correction|retraction)\s*(?::|to\b|notice\b|note\b))",
@@ -263,7 +264,7 @@ def is_notice(title: str | None, publication_types: Iterable[str] = ()) -> bool:
     "Retraction note"... says it too (not "Correction of scoliosis", an
     article).  Such a notice may carry the article's very title.
     """
-    if any(kind.casefold() in _NOTICE_TYPES for kind in publication_types):
+    if any(kind.casefold() in NOTICE_TYPES for kind in publication_types):
         return True
     return bool(title and _NOTICE_TITLE.match(_TITLE_MARKUP.sub("", title)))
 
