@@ -9,6 +9,7 @@ still missed.  The rules must propose at least 95 % of the true pairs
 
 from __future__ import annotations
 
+import unicodedata
 from collections import Counter
 from dataclasses import replace
 from itertools import combinations
@@ -17,6 +18,8 @@ import pytest
 from duplicate_cases import (
     ERRATUM_SAME_TITLE_COPY,
     EVALDATA,
+    EVERYTHING,
+    MARKUP_GREEK,
     NEGATIVE_KINDS,
     POSITIVE_KINDS,
     SAME_AUTHOR_YEAR,
@@ -228,3 +231,52 @@ def test_the_service_never_offers_a_typed_erratum_as_a_copy_of_its_article(libra
     sample = end_to_end_sample((ERRATUM_SAME_TITLE_COPY,), every=8)
     assert len(sample) >= 20
     assert found_in_library(library, sample) == ([], [])
+
+
+_LATEX_ACCENTS = {"\u0308": '\\"', "\u0301": "\\'", "\u0300": "\\`", "\u0302": "\\^", "\u0303": "\\~", "\u0327": "\\c "}
+
+
+def latex_text(text: str) -> str:
+    """Text as a BibTeX file from another tool writes it: accents as ``{\\"u}``, ``&`` as ``\\&``, HTML italics
+    as ``\\textit``."""
+    text = text.replace("&amp;", "\\&").replace("<i>", "\\textit{").replace("</i>", "}")
+    written = []
+    for ch in unicodedata.normalize("NFD", text):
+        if ch in _LATEX_ACCENTS and written:
+            written[-1] = f"{{{_LATEX_ACCENTS[ch]}{written[-1]}}}"
+        else:
+            written.append(ch)
+    return "".join(written)
+
+
+def hand_written_bibtex(records: list[ArticleRecord]) -> str:
+    entries = []
+    for number, record in enumerate(records):
+        fields = {
+            "title": f"{{{latex_text(record.title or '')}}}",
+            "author": "{" + " and ".join(
+                latex_text(f"{a.family}, {a.given}" if a.given else a.family or a.collective or "")
+                for a in record.authors) + "}",
+            "journal": f"{{{latex_text(record.journal or '')}}}",
+            "year": str(record.year),
+            "pages": f"{{{(record.pages or '').replace('-', '--')}}}",
+        }
+        body = ",\n  ".join(f"{name} = {value}" for name, value in fields.items() if value not in ("{}", "None"))
+        entries.append(f"@article{{copy{number},\n  {body}\n}}\n")
+    return "\n".join(entries)
+
+
+def test_copies_written_by_hand_in_latex_are_found_through_the_bibtex_reader(library: Library):
+    """Markup, Greek letters and accents as LaTeX, the way other tools' BibTeX files carry them."""
+    sample = end_to_end_sample((MARKUP_GREEK, EVERYTHING), every=3)
+    assert len(sample) >= 40 and all(case.same for case in sample)
+    assert any("$\\" in case.second.title for case in sample if case.second.title)
+    importer = ImportService(library)
+    pubmed = write_medline([replace(case.first, links={}) for case in sample])
+    for label, text in (("pubmed.nbib", pubmed), ("copies.bib", hand_written_bibtex([c.second for c in sample]))):
+        report = importer.import_text(text, label)
+        assert report.count("new") == len(sample), report.summary()  # every copy is a record of its own
+    groups = DuplicateService(library).find()
+    pmids = sorted(pmid for group in groups for record in group.records if (pmid := record.pmid))
+    assert all(len(group.records) == 2 for group in groups)
+    assert pmids == sorted(case.base for case in sample)
