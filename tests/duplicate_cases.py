@@ -353,6 +353,10 @@ _ONE_LOOK_ALIKE = {ERRATUM_SAME_TITLE_COPY: ERRATUM_SAME_TITLE}
 
 VERNACULAR_TITLE = "the title in its own language (a national database's copy)"
 SUBTITLE_DROPPED = "the subtitle dropped (\"Title\" for \"Title: subtitle\")"
+GREEK_AS_LATIN = "Greek letters as Latin look-alikes (NF-kB for NF-\u03baB, TNF-a for TNF-\u03b1)"
+
+
+_LOOK_ALIKES = ("alpha", "beta", "gamma", "delta", "kappa")  # the ones written as a, b, g, d, k ("omega-3" is not)
 
 
 def known_limits(seed: int = SEED) -> tuple[Case, ...]:
@@ -365,6 +369,11 @@ def known_limits(seed: int = SEED) -> tuple[Case, ...]:
         if vernacular:
             copy = replace(without_identifiers(record, rng), title=vernacular[0])
             cases.append(Case(VERNACULAR_TITLE, record, copy, record.pmid, False, record.pmid, record.pmid))
+        latin = _GREEK_WORD.sub(lambda m: m.group(1)[0] if m.group(1).lower() in _LOOK_ALIKES else m.group(1), "".join(
+            _GREEK_LETTERS[ch.casefold()][0] if ch.casefold() in _GREEK_LETTERS else ch for ch in record.title))
+        if latin != record.title:
+            copy = replace(without_identifiers(record, rng), title=latin)
+            cases.append(Case(GREEK_AS_LATIN, record, copy, record.pmid, False, record.pmid, record.pmid))
         head, colon, _ = record.title.partition(": ")
         if colon and title_key(head):
             copy = replace(without_identifiers(record, rng), title=head)
