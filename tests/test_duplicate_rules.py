@@ -103,6 +103,8 @@ def test_a_journal_abbreviation_is_its_full_name(short, full):
     ("J Med", "Journal of medicinal chemistry"),
     ("J Immunol", "Journal of immunology research"),
     ("Neurology", "Journal of neurology"),
+    ("Journal of neurosurgery. Spine", "Journal of neurosurgery. Pediatrics"),
+    ("J Neurosurg Pediatr", "Journal of neurosurgery. Spine"),
 ])
 def test_other_journals_are_other_works(one, other):
     assert journals_agree(rec(1, journal=one), rec(2, journal=other)) is False

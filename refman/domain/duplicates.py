@@ -171,22 +171,27 @@ def _abbreviates_run(short: str, words: Sequence[str]) -> bool:
     return short.startswith(spelt) and _abbreviates(short[len(spelt):], words[-1])
 
 
-def _journal_names(name: str) -> tuple[list[str], ...]:
-    """The name's words, and those of the name without its subtitle, translation or place."""
+def _journal_names(name: str) -> tuple[list[str], list[str]]:
+    """The name's words, and those of the name without its subtitle, section, translation or place."""
     whole = _journal_words(name)
     head = _journal_words(_JOURNAL_NAME_END.split(name, maxsplit=1)[0])
-    return (whole, head) if head and head != whole else (whole,)
+    return whole, head or whole
 
 
 @lru_cache(maxsize=8192)
 def _names_one_journal(a: str, b: str) -> bool:
-    """Whether one journal name is the other or its abbreviation, word by word (ISO 4 style)."""
-    for first in _journal_names(a):
-        for second in _journal_names(b):
-            if not first or not second or first == second:
-                return True
-            if _abbreviates_words(first, second) or _abbreviates_words(second, first):
-                return True
+    """Whether one journal name is the other or its abbreviation, word by word (ISO 4 style).
+
+    Either name may be read without what follows its title, never both: two
+    sections of one journal ("J Neurosurg. Spine", "J Neurosurg. Pediatrics")
+    are two journals.
+    """
+    (whole_a, head_a), (whole_b, head_b) = _journal_names(a), _journal_names(b)
+    for first, second in ((whole_a, whole_b), (whole_a, head_b), (head_a, whole_b)):
+        if not first or not second or first == second:
+            return True
+        if _abbreviates_words(first, second) or _abbreviates_words(second, first):
+            return True
     return False
 
 
