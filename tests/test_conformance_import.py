@@ -97,6 +97,12 @@ def _find(session, record):
     if record.pmid:
         found = session.execute(text(f"SELECT {columns} FROM reference WHERE pmid = :v"), {"v": int(record.pmid)})
         return found.first()
+    if record.citation_key:  # an entry kept apart from another of its file with one DOI is found by its own key
+        found = session.execute(
+            text(f"SELECT {columns} FROM reference WHERE citation_key = :v"), {"v": record.citation_key}
+        ).first()
+        if found is not None and found.title == record.title:
+            return found
     if record.pmcid:
         found = session.execute(text(f"SELECT {columns} FROM reference WHERE pmcid = :v"), {"v": record.pmcid}).first()
         if found is not None:

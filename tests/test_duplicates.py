@@ -97,6 +97,8 @@ def test_a_record_matching_only_by_title_is_a_new_record_offered_as_a_candidate(
     before = record_count(library)
     report = service.import_text(SEED_AS_RIS, "other-tool.ris")
     assert report.count("new") == 1 and report.count("updated") == 0
+    assert report.duplicate_groups == 1  # checked right after the import, for what it brought
+    assert report.summary() == "1 new, 0 updated, 0 unchanged, 0 refused; 1 group of possible duplicates to review"
     assert record_count(library) == before + 1
     other = report.outcomes[0].reference_id
     groups = finder.find()
@@ -325,3 +327,20 @@ def test_the_merge_log_is_csv_for_a_review(library, imported, service, finder):
     assert rows[0]["kept_pmid"] == "25344374" and rows[0]["merged_pmid"] == ""
     assert rows[0]["merged_title"].startswith("ALEMTUZUMAB")
     assert "title=ALEMTUZUMAB" in rows[0]["dropped_values"]
+
+
+def test_the_library_check_finds_nothing_wrong_after_a_merge_and_its_undo(library, imported, service, finder):
+    from refman.store.maintenance import check_library
+
+    kept, absorbed = imported("99000001").id, imported("99000005").id  # linked both ways through citations
+    stub = id_of_title(library, "Infection risks in multiple sclerosis therapy", stub=True)
+    record = service.import_text(ris("Infection risks in multiple sclerosis therapy by infusion of disease "
+                                     "modifying drugs", year=2015), "stub.ris").outcomes[0].reference_id
+    merged = finder.merge(kept, [absorbed])
+    upgraded = finder.merge(stub, [record])
+    with library.reading() as session:
+        assert check_library(session).problems == ()
+    upgraded.entry.undo(library)
+    merged.entry.undo(library)
+    with library.reading() as session:
+        assert check_library(session).problems == ()

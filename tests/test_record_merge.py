@@ -133,27 +133,32 @@ def test_a_record_matching_a_stub_makes_it_a_full_record(service, library, tmp_p
     assert stored["abstract"] == "MEDLINE abstract."
 
 
-def test_a_record_without_identifiers_matches_on_title_year_and_first_author(library):
+def test_a_record_without_identifiers_is_a_new_record_its_title_match_a_candidate(library):
+    """A title, year and first author in common never merge on import: the user decides (issue 14)."""
+    from refman.services.duplicates import DuplicateService
+
     [first] = write(library, medline(source_format="ris", pmid=None, title="Alemtuzumab in Multiple Sclerosis."))
     [same] = write(
         library, medline(source_format="bibtex", pmid=None, title="{A}lemtuzumab in multiple sclerosis", volume=None)
     )
-    assert same.status == "updated" and same.reference_id == first.reference_id
-    [other_year] = write(library, medline(source_format="bibtex", pmid=None, year=2016, volume="22"))
-    [other_author] = write(library, medline(source_format="ris", pmid=None, authors=(TWYMAN,), volume="23"))
-    assert other_year.status == "new" and other_author.status == "new"
-    assert len({first.reference_id, other_year.reference_id, other_author.reference_id}) == 3
+    assert same.status == "new" and same.reference_id != first.reference_id
+    [epub_year] = write(library, medline(source_format="bibtex", pmid=None, year=2016, volume="22"))
+    [other_year] = write(library, medline(source_format="bibtex", pmid=None, year=2019, volume="22"))
+    stranger = Author(family="Lindqvist", given="Maria", initials="M")
+    [other_author] = write(library, medline(source_format="ris", pmid=None, authors=(stranger,), volume="23"))
+    assert {epub_year.status, other_year.status, other_author.status} == {"new"}
+    groups = DuplicateService(library).find()
+    # A year apart may be the epub and the print; four years apart, or no author in common, is another work.
+    assert [set(group.ids) for group in groups] == [{first.reference_id, same.reference_id, epub_year.reference_id}]
 
 
-def test_a_record_without_identifiers_merges_into_the_oldest_of_two_matches_on_every_database(library):
-    """Two records of one title, year and first author: the one added first wins, not the database's row order."""
+def test_a_record_without_identifiers_never_merges_into_a_record_of_its_title_on_any_database(library):
+    """Two PMID records of one title, year and first author and an anonymous copy: three records, on both databases."""
     [older] = write(library, medline(pmid="99000011"))
     [newer] = write(library, medline(pmid="99000012"))
-    assert older.reference_id < newer.reference_id
-    with library.writing() as session:  # rewriting the older row moves it behind the newer one in the table
-        session.execute(text("UPDATE reference SET journal = 'Mult Scler J' WHERE id = :id"), {"id": older.reference_id})
     [anonymous] = write(library, medline(source_format="ris", pmid=None, volume=None))
-    assert anonymous.status == "updated" and anonymous.reference_id == older.reference_id
+    assert anonymous.status == "new"
+    assert len({older.reference_id, newer.reference_id, anonymous.reference_id}) == 3
 
 
 def test_the_same_record_text_again_is_unchanged(library):

@@ -48,6 +48,7 @@ from refman.services.reading import (
     read_record_file,
 )
 from refman.store.chunks import chunked
+from refman.store.duplicates import find_groups_among
 from refman.store.library import Library
 from refman.store.retrying import ConnectionLost, write_with_retries
 from refman.store.writer import WriteResult, write_pages
@@ -58,6 +59,8 @@ __all__ = ["MAX_PAGE_BYTES", "FileOutcome", "ImportProgress", "ImportReport", "I
 class ImportReport:
     outcomes: list[FileOutcome] = field(default_factory=list)
     cancelled: bool = False
+    # Groups of possible duplicates holding a record this import wrote (found after it, never merged).
+    duplicate_groups: int = 0
 
     def count(self, status: Status) -> int:
         return sum(1 for outcome in self.outcomes if outcome.status == status)
@@ -68,11 +71,15 @@ class ImportReport:
 
     def summary(self) -> str:
         text = ", ".join(f"{self.count(s)} {s}" for s in ("new", "updated", "unchanged", "refused"))
+        if self.duplicate_groups:
+            groups = self.duplicate_groups
+            text += f"; {groups} group{'s' if groups != 1 else ''} of possible duplicates to review"
         return text + (" (cancelled)" if self.cancelled else "")
 
     def merge(self, other: ImportReport) -> None:
         self.outcomes.extend(other.outcomes)
         self.cancelled = self.cancelled or other.cancelled
+        self.duplicate_groups += other.duplicate_groups
 
     def changes(self) -> LibraryChanges:
         """What the import changed: records new and updated, with their links and the counts."""
@@ -392,7 +399,21 @@ class ImportService:
             ))
         elif progress is not None:
             progress(_progress(report, files_done, total, [], records, fraction))
+        if lost is None:
+            report.duplicate_groups = self._duplicate_groups(report)
         return report
+
+    def _duplicate_groups(self, report: ImportReport) -> int:
+        """How many groups of possible duplicates hold what the import wrote (the incremental check)."""
+        written = {o.reference_id for o in report.outcomes
+                   if o.status in ("new", "updated") and o.reference_id is not None}
+        if not written:
+            return 0
+        try:
+            with self.library.reading() as session:
+                return len(find_groups_among(session, written))
+        except (SQLAlchemyError, ConnectionLost):  # the import is kept; the check waits for Find duplicates
+            return 0
 
     def _write_batch(self, batch: list[IncomingPage]) -> list[FileOutcome]:
         """Write the batch in one transaction; if that fails, page by page so one bad page is refused alone."""

@@ -270,7 +270,8 @@ class _BatchWriter:
                 raise ValueError("a batch must not hold two records of the same article")
             clashed: list[tuple[Known, str]] = []
             pmid = page.pmid
-            if known is not None and incoming.path is not None and known.id in self.apart.get(incoming.path, ()):
+            sibling = known is not None and incoming.path is not None and known.id in self.apart.get(incoming.path, ())
+            if sibling:
                 # Another entry of the same file: two entries are two records, offered to the user as duplicates.
                 known = None
                 pmid = self._free_identifier(self.ids.by_pmid, page.pmid, None, "PMID", notes, clashed)
@@ -278,16 +279,18 @@ class _BatchWriter:
                 self._take_doi_from_stub(known, doi_key(page.doi))
             if known is not None and known.is_stub:
                 known = self._record_of_stub(known, page.pmcid, doi_key(page.doi) if page.doi else None)
-            pmcid = self._free_identifier(self.ids.by_pmcid, page.pmcid, known, "PMCID", notes, clashed)
+            mine = known.pmid if known is not None else pmid  # the PMID the record will have
+            pmcid = self._free_identifier(self.ids.by_pmcid, page.pmcid, known, "PMCID", notes, clashed, mine)
             doi = self._free_identifier(
-                self.ids.by_doi, doi_key(page.doi) if page.doi else None, known, "DOI", notes, clashed
+                self.ids.by_doi, doi_key(page.doi) if page.doi else None, known, "DOI", notes, clashed, mine
             )
             if isinstance(page, PubMedPage):
                 values = _page_values(page, incoming.sha256, self.now)
             else:
                 values = _record_values(page, incoming.sha256, self.now)
             values["pmcid"] = pmcid
-            values["doi"] = page.doi if doi else None
+            # An entry of a file that names another entry's DOI still shows and exports it (its key stays the first's).
+            values["doi"] = page.doi if doi or sibling else None
             values["doi_key"] = doi
             if pmid != page.pmid:
                 values["pmid"] = None
@@ -493,6 +496,7 @@ class _BatchWriter:
         label: str,
         notes: list[str],
         clashes: list[tuple[Known, str]],
+        pmid: str | None = None,
     ) -> str | None:
         """The identifier if no other record holds it; otherwise None, a note, and the holder in ``clashes``.
 
@@ -505,6 +509,10 @@ class _BatchWriter:
         if holder is None or holder is owner:
             return value
         other = f"PMID {holder.pmid}" if holder.pmid else "another record"
+        if pmid and holder.pmid and pmid != holder.pmid:
+            # Two PMIDs are two articles: one of them has the wrong identifier, neither is the other's duplicate.
+            notes.append(f"{label} {value} already belongs to {other}; not recorded here")
+            return None
         notes.append(f"{label} {value} already belongs to {other}; not recorded here; offered as a possible duplicate")
         clashes.append((holder, f"{label} {value}"))
         return None
