@@ -14,7 +14,8 @@ title key) and nothing says they differ:
 - years more than one apart (epub and print may be a year apart);
 - both with authors and no author in common (surname and first initial);
 - journals that cannot be one another (abbreviation against full name, ISSN);
-- first pages that differ (``1605-17`` and ``1605-1617`` are one range).
+- first pages that differ (``1605-17`` and ``1605-1617`` are one range);
+- one a notice about an article (an erratum, a retraction) and the other not.
 
 The score starts from the title and grows with each thing that agrees.
 """
@@ -25,6 +26,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cache, lru_cache
 
 TITLE_SCORE = 0.6
 """What the same title alone is worth: the lowest score of a candidate."""
@@ -53,6 +55,8 @@ class MatchRecord:
     # (surname key, first initial or "") of each author, in order.
     authors: tuple[tuple[str, str], ...] = ()
     is_stub: bool = False
+    # An erratum, retraction or expression of concern: never the article it is about, even under its title.
+    is_notice: bool = False
     filled: int = 0  # how many of the record's fields hold something: the most complete is the master
 
 
@@ -100,8 +104,18 @@ def _letters(text: str) -> str:
     return "".join(ch for ch in decomposed if ch.isalnum() and not unicodedata.combining(ch))
 
 
-_JOURNAL_STOP = frozenset({"the", "of", "and", "for", "in", "on", "de", "la", "le", "der", "und", "et"})
+_JOURNAL_STOP = frozenset({
+    "the", "of", "and", "for", "in", "on", "de", "la", "le", "der", "die", "das", "und", "et", "fur", "fuer", "den",
+    "e", "y", "do", "da", "des", "du", "di", "della", "el", "los", "och", "og", "van", "voor", "en",
+})
+# Words an ISO 4 abbreviation leaves out ("J Gerontol A" is "The journals of gerontology. Series A"), and the
+# "s" of a possessive ("Alzheimer's").
+_JOURNAL_SKIPPED = frozenset({"series", "section", "s"})
 _WORD = re.compile(r"[^\W_]+")
+# Where a journal's name ends and its subtitle, translation or place begins: "Bioinformatics (Oxford, England)",
+# "Drug metabolism and disposition: the biological fate of chemicals", "Int J Cancer. Journal international du
+# cancer", "Xenobiotica; the fate of...", "Current protocols in cytometry / editorial board".
+_JOURNAL_NAME_END = re.compile(r"\s*(?:[(\[:;=]|\s/\s|\.\s)")
 
 
 _PARENTHESES = re.compile(r"\([^()]*\)")
@@ -131,17 +145,54 @@ def _abbreviates(short: str, word: str) -> bool:
     return True
 
 
+def _abbreviates_words(short: Sequence[str], full: Sequence[str]) -> bool:
+    """Whether each short word abbreviates the next full word, or up to three run together ("Otolaryngol"
+    for "oto-laryngologica", "Alzheimers" for "Alzheimer's"), leaving out only words ISO 4 leaves out."""
+
+    @cache
+    def matches(i: int, j: int) -> bool:
+        if i == len(short):
+            return all(word in _JOURNAL_SKIPPED for word in full[j:])
+        if j == len(full):
+            return False
+        if full[j] in _JOURNAL_SKIPPED and matches(i, j + 1):
+            return True
+        return any(
+            _abbreviates_run(short[i], full[j:j + joined]) and matches(i + 1, j + joined)
+            for joined in range(1, min(3, len(full) - j) + 1)
+        )
+
+    return matches(0, 0)
+
+
+def _abbreviates_run(short: str, words: Sequence[str]) -> bool:
+    """``otolaryngol`` for ("oto", "laryngologica"): the first words spelt out, the last abbreviated."""
+    spelt = "".join(words[:-1])
+    return short.startswith(spelt) and _abbreviates(short[len(spelt):], words[-1])
+
+
+def _journal_names(name: str) -> tuple[list[str], list[str]]:
+    """The name's words, and those of the name without its subtitle, section, translation or place."""
+    whole = _journal_words(name)
+    head = _journal_words(_JOURNAL_NAME_END.split(name, maxsplit=1)[0])
+    return whole, head or whole
+
+
+@lru_cache(maxsize=8192)
 def _names_one_journal(a: str, b: str) -> bool:
-    """Whether one journal name is the other or its abbreviation, word by word (ISO 4 style)."""
-    first, second = _journal_words(a), _journal_words(b)
-    if not first or not second:
-        return True
-    if first == second:
-        return True
-    short, full = (first, second) if sum(map(len, first)) <= sum(map(len, second)) else (second, first)
-    if len(short) != len(full):
-        return False
-    return all(_abbreviates(s, f) for s, f in zip(short, full))
+    """Whether one journal name is the other or its abbreviation, word by word (ISO 4 style).
+
+    Either name may be read without what follows its title, never both: two
+    sections of one journal ("J Neurosurg. Spine", "J Neurosurg. Pediatrics")
+    are two journals.
+    """
+    (whole_a, head_a), (whole_b, head_b) = _journal_names(a), _journal_names(b)
+    for first, second in ((whole_a, whole_b), (whole_a, head_b), (head_a, whole_b)):
+        if not first or not second or first == second:
+            return True
+        if _abbreviates_words(first, second) or _abbreviates_words(second, first):
+            return True
+    return False
 
 
 def journals_agree(a: MatchRecord, b: MatchRecord) -> bool | None:
@@ -197,6 +248,32 @@ def _first_authors_agree(a: MatchRecord, b: MatchRecord) -> bool:
     return surname == other and (not initial or not other_initial or initial == other_initial)
 
 
+NOTICE_TYPES = frozenset({
+    "published erratum", "erratum", "correction", "retraction of publication", "retraction notice",
+    "expression of concern", "retracted publication notice",
+})
+"""Publication types of a notice, lower case (PubMed writes "Published Erratum", old MEDLINE "PUBLISHED ERRATUM")."""
+_NOTICE_TITLE = re.compile(
+    r"^\W*(?:erratum|errata|corrigendum|corrigenda|(?:author|publisher)(?:'s)? correction|notice of retraction"
+    r"|retraction (?:note|notice)|expression of concern|(?:correction|retraction)\s*(?::|to\b|notice\b|note\b))",
+    re.IGNORECASE,
+)
+_TITLE_MARKUP = re.compile(r"<[^<>]{0,200}>|\\[a-zA-Z]+\*?|[{}$]")
+
+
+def is_notice(title: str | None, publication_types: Iterable[str] = ()) -> bool:
+    """Whether a record is a notice about another article (an erratum, a retraction, an expression of concern).
+
+    PubMed types such notices ("Published Erratum"); files from other tools do
+    not, so a title that opens with "Erratum", "Corrigendum to", "Correction:",
+    "Retraction note"... says it too (not "Correction of scoliosis", an
+    article).  Such a notice may carry the article's very title.
+    """
+    if any(kind.casefold() in NOTICE_TYPES for kind in publication_types):
+        return True
+    return bool(title and _NOTICE_TITLE.match(_TITLE_MARKUP.sub("", title)))
+
+
 def identifiers_conflict(a: MatchRecord, b: MatchRecord) -> str | None:
     """The identifier two records hold different values of ("PMID"), or None."""
     for label, x, y in (("PMID", a.pmid, b.pmid), ("PMCID", a.pmcid, b.pmcid), ("DOI", a.doi_key, b.doi_key)):
@@ -215,6 +292,8 @@ def compare(a: MatchRecord, b: MatchRecord, *, conflicting: bool = False) -> Pai
     user's "show conflicting identifiers too"), with that as a reason.
     """
     if a.id == b.id or not a.title_key or a.title_key != b.title_key:
+        return None
+    if a.is_notice != b.is_notice:
         return None
     reasons = ["same title"]
     score = TITLE_SCORE
@@ -269,10 +348,6 @@ def master_order(records: Iterable[MatchRecord]) -> list[MatchRecord]:
     return sorted(records, key=lambda r: (r.pmid is None, r.is_stub, -r.filled, r.id))
 
 
-def _would_conflict(first: list[MatchRecord], second: list[MatchRecord]) -> bool:
-    return any(identifiers_conflict(a, b) for a in first for b in second)
-
-
 def groups_of(
     records: Sequence[MatchRecord],
     *,
@@ -282,10 +357,13 @@ def groups_of(
 ) -> list[CandidateGroup]:
     """The candidate groups among records of one block (one title key), best first.
 
-    Pairs the user said are not duplicates (``distinct``, as ``(low, high)``)
-    never join; nor do two groups whose records hold different identifiers
-    (one group would merge two articles), unless ``conflicting``.  ``hinted``
-    pairs (an identifier clash on import) join whatever their titles.
+    A group never holds two records the rules tell apart: pairs the user said
+    are not duplicates (``distinct``, as ``(low, high)``), records whose
+    identifiers differ (unless ``conflicting``), and records with one title
+    that ``compare`` rejects (other authors, years apart...).  So a stub with
+    neither authors nor pages, a candidate beside two different works, joins
+    the likelier one and never brings the other along.  ``hinted`` pairs (an
+    identifier clash on import) join whatever their titles.
     """
     by_id = {record.id: record for record in records}
     pairs = [
@@ -295,14 +373,37 @@ def groups_of(
         if (match := compare(a, b, conflicting=conflicting)) is not None and (match.a, match.b) not in distinct
     ]
     pairs.extend(hint for hint in hinted if (hint.a, hint.b) not in distinct and hint.a in by_id and hint.b in by_id)
-    return joined_groups(by_id, pairs, conflicting=conflicting)
+    return joined_groups(by_id, pairs, conflicting=conflicting, distinct=distinct)
 
 
 def joined_groups(
-    by_id: dict[int, MatchRecord], pairs: Iterable[PairMatch], *, conflicting: bool = False
+    by_id: dict[int, MatchRecord],
+    pairs: Iterable[PairMatch],
+    *,
+    conflicting: bool = False,
+    distinct: set[tuple[int, int]] | frozenset[tuple[int, int]] = frozenset(),
 ) -> list[CandidateGroup]:
-    """Candidate pairs joined into groups, strongest pairs first, best group first (see :func:`groups_of`)."""
+    """Candidate pairs joined into groups, strongest pairs first, best group first (see :func:`groups_of`).
+
+    Two groups join only when no record of one is told apart from a record of
+    the other: a pair in ``distinct``, different identifiers (unless
+    ``conflicting``), or one title that :func:`compare` rejects.
+    """
     ordered = sorted(pairs, key=lambda pair: (-pair.score, pair.a, pair.b))
+    together = {(pair.a, pair.b) for pair in ordered}
+
+    def apart(a: MatchRecord, b: MatchRecord, hinted: bool) -> bool:
+        low, high = (a.id, b.id) if a.id < b.id else (b.id, a.id)
+        if (low, high) in together:
+            return False
+        if (low, high) in distinct:
+            return True
+        # A hinted join (one article by the import's word) holds whatever identifiers its records carry.
+        lenient = conflicting or hinted
+        if not lenient and identifiers_conflict(a, b):
+            return True
+        return a.title_key is not None and a.title_key == b.title_key and compare(a, b, conflicting=lenient) is None
+
     owner: dict[int, int] = {}
     members: dict[int, list[MatchRecord]] = {}
     joined: dict[int, list[PairMatch]] = {}
@@ -319,7 +420,7 @@ def joined_groups(
             continue
         first = members.get(left, [by_id[pair.a]])
         second = members.get(right, [by_id[pair.b]])
-        if not conflicting and not pair.hinted and _would_conflict(first, second):
+        if any(apart(a, b, pair.hinted) for a in first for b in second):
             continue
         owner[right] = left
         members[left] = first + second
