@@ -226,7 +226,6 @@ def test_the_service_finds_the_same_pairs_in_a_library(library: Library):
     assert found_in_library(library, sample) == ([], [])
 
 
-@pytest.mark.xfail(strict=True, reason="store/duplicates.py does not set MatchRecord.is_notice yet (dupquality report)")
 def test_the_service_never_offers_a_typed_erratum_as_a_copy_of_its_article(library: Library):
     """An erratum from PubMed under the article's very title, beside a RIS copy of the article: two works."""
     sample = end_to_end_sample((ERRATUM_SAME_TITLE_COPY,), every=8)

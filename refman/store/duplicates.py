@@ -27,10 +27,12 @@ from sqlalchemy import Table, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from refman.domain.duplicates import (
+    NOTICE_TYPES,
     CandidateGroup,
     MatchRecord,
     PairMatch,
     compare,
+    is_notice,
     joined_groups,
     master_order,
     person_key,
@@ -114,8 +116,20 @@ def _authors_of(session: Session, ids: Sequence[int]) -> dict[int, list[tuple[st
     return found
 
 
+def _notices_of(session: Session, ids: Sequence[int]) -> set[int]:
+    """The records typed as a notice (an erratum, a retraction): never the article they are about."""
+    found: set[int] = set()
+    for chunk in chunked(sorted(ids), IN_CHUNK):
+        query = select(T.c.reference_id).where(
+            T.c.reference_id.in_(chunk), T.c.kind == "publication_type",
+            func.lower(T.c.value).in_(sorted(NOTICE_TYPES)))
+        found.update(session.execute(query).scalars())
+    return found
+
+
 def _match_records(session: Session, rows: list[Any]) -> list[MatchRecord]:
     authors = _authors_of(session, [row.id for row in rows])
+    notices = _notices_of(session, [row.id for row in rows])
     records = []
     for row in rows:
         extra = row.extra if isinstance(row.extra, dict) else {}
@@ -126,7 +140,8 @@ def _match_records(session: Session, rows: list[Any]) -> list[MatchRecord]:
             id=row.id, title_key=row.title_key, pmid=str(row.pmid) if row.pmid is not None else None,
             pmcid=row.pmcid, doi_key=row.doi_key, year=row.year, journal=row.journal,
             journal_full=extra.get("journal_full"), issns=issns, pages=row.pages,
-            authors=tuple(authors.get(row.id, ())), is_stub=bool(row.is_stub), filled=filled,
+            authors=tuple(authors.get(row.id, ())), is_stub=bool(row.is_stub),
+            is_notice=row.id in notices or is_notice(row.title), filled=filled,
         ))
     return records
 
@@ -293,7 +308,7 @@ def _with_hints(
     missing = {end for hint in hints for end in (hint.a, hint.b)} - records.keys()
     records.update(match_records(session, missing))
     pairs.extend(hint for hint in hints if hint.a in records and hint.b in records)
-    return joined_groups(records, pairs, conflicting=conflicting)
+    return joined_groups(records, pairs, conflicting=conflicting, distinct=distinct)
 
 
 # -- remembering ------------------------------------------------------------------------------------
