@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
@@ -63,6 +64,19 @@ NOTE = """**Compare with** the CARE-MS trials before citing.
 - relapse rate 0.18 vs 0.39
 - see [the extension study](https://pubmed.ncbi.nlm.nih.gov/)
 """
+
+
+OTHER_TOOLS_COPY = """TY  - JOUR
+TI  - ALEMTUZUMAB: A NEW THERAPY FOR ACTIVE RELAPSING-REMITTING MULTIPLE SCLEROSIS
+AU  - Garnock-Jones, Karly P.
+PY  - 2015
+JO  - Multiple sclerosis (Houndmills, Basingstoke, England)
+SP  - 22
+EP  - 34
+AB  - A copy of the sample article as another reference manager exports it: no PMID, no DOI.
+ER  -
+"""
+"""One of the samples as another tool exports it: the Duplicates view offers it beside the PubMed record."""
 
 
 def organise(library: Library) -> None:
@@ -116,6 +130,26 @@ def main() -> int:
             target = args.folder / name
             window.grab().save(str(target))
             print(f"wrote {target}")
+        app.setPalette(light)
+        copies = ImportService(library, workers=1).import_text(OTHER_TOOLS_COPY, "from-another-tool.ris")
+        print(f"imported a copy from another tool: {copies.summary()}")
+        window.show_duplicates()
+        for _ in range(200):
+            app.processEvents()
+            if window.duplicates.scanned and not window.duplicates.scanning:
+                break
+            time.sleep(0.01)
+        window.duplicates.tree.setCurrentIndex(window.duplicates.model.index(0, 0))
+        dialog = window.duplicates.open_merge_dialog(window.duplicates.groups[0].ids)
+        for _ in range(20):
+            app.processEvents()
+        for name, widget in (("screenshot-duplicates.png", window), ("screenshot-merge.png", dialog)):
+            if widget is not None:
+                target = args.folder / name
+                widget.grab().save(str(target))
+                print(f"wrote {target}")
+        if dialog is not None:
+            dialog.reject()
         window.close()
         library.dispose()
     return 0
