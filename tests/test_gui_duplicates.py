@@ -502,3 +502,27 @@ def test_typing_a_search_in_the_duplicates_view_brings_the_list_back(qtbot, make
     qtbot.waitUntil(lambda: window.list_area.currentWidget() is window.view, timeout=2000)
     assert window.sidebar.choice.kind is Kind.ALL
     qtbot.waitUntil(lambda: window.model.query.search == "autoimmunity")
+
+
+def test_the_merge_log_is_saved_as_csv_from_the_view(qtbot, make_window, duplicated, tmp_path, monkeypatch):
+    import csv
+
+    from PySide6.QtWidgets import QFileDialog
+
+    window = make_window(duplicated["url"])
+    view = open_view(qtbot, window)
+    view.choose_group(0)
+    view.merge_current()
+    dialog = window.findChild(MergeDialog, "mergeDialog")
+    wait_for_job(qtbot, window, lambda: qtbot.mouseClick(dialog.merge_button, Qt.MouseButton.LeftButton))
+    target = tmp_path / "review" / "merges.csv"
+    target.parent.mkdir()
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args, **kwargs: (str(target), "CSV (*.csv)"))
+    qtbot.mouseClick(view.log_button, Qt.MouseButton.LeftButton)
+    rows = list(csv.DictReader(target.open(encoding="utf-8")))
+    assert [row["kept_pmid"] for row in rows] == [HALE_PMID]
+    assert rows[0]["merged_at"].endswith("+00:00")
+    assert "Saved the merge log (1 record merged)" in window.statusBar().currentMessage()
+    # A place that cannot be written is one line in the status bar, and nothing else happens.
+    view.write_merge_log(tmp_path / "missing-folder" / "merges.csv")
+    assert window.statusBar().currentMessage().startswith("Could not save the merge log to ")

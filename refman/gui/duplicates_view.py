@@ -28,6 +28,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
@@ -47,6 +48,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QDoubleSpinBox,
+    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -444,6 +446,11 @@ class DuplicatesView(QWidget):
         self.show_button.setObjectName("showDuplicateRecord")
         self.show_button.setToolTip("Show the chosen record (or the group's master) in the reference list")
         self.show_button.clicked.connect(self.show_current_record)
+        self.log_button = QPushButton("Export merge &log…", self)
+        self.log_button.setObjectName("exportMergeLog")
+        self.log_button.setToolTip("Save every merge made in this library (what went into what, when, the values "
+                                   "dropped) as CSV, for a systematic review's records")
+        self.log_button.clicked.connect(self.export_merge_log)
         self.progress = QProgressBar(self)
         self.progress.setObjectName("duplicatesProgress")
         self.progress.setMaximumWidth(260)
@@ -460,6 +467,7 @@ class DuplicatesView(QWidget):
         for button in (self.merge_button, self.not_duplicates_button, self.show_button):
             bottom.addWidget(button)
         bottom.addStretch(1)
+        bottom.addWidget(self.log_button)
         bottom.addWidget(self.progress)
         bottom.addWidget(self.cancel_button)
 
@@ -843,6 +851,29 @@ class DuplicatesView(QWidget):
         chosen = tuple(groups)
         self._window.edits.organise(DuplicateJob(f"merge {len(chosen):,} groups of duplicates",
                                                  lambda service: service.merge_groups(chosen)))
+
+    def export_merge_log(self) -> None:
+        """Export merge log…: the log as CSV where the user says."""
+        path, _ = QFileDialog.getSaveFileName(self, "Export merge log", str(Path.home() / "merge-log.csv"),
+                                              "CSV (*.csv)")
+        if path:
+            self.write_merge_log(Path(path))
+
+    def write_merge_log(self, path: Path) -> None:
+        """Write the merge log to ``path``; the status bar says how many merges, or why not, in one line."""
+        try:
+            with path.open("w", encoding="utf-8", newline="") as stream:
+                rows = DuplicateService(self._window.library).write_merge_log_csv(stream)
+        except OSError as error:
+            self._say(f"Could not save the merge log to {path}: {error.strerror or 'the file could not be written'}",
+                      15000)
+            return
+        except Exception as error:  # the library's fault: one line for the user, the details in the log
+            log.exception("Saving the merge log failed")
+            reason = unreachable_reason(self._window.library, error) or "the library could not be read"
+            self._say(f"Could not save the merge log: {reason}", 15000)
+            return
+        self._say(f"Saved the merge log ({rows:,} record{'s' if rows != 1 else ''} merged) to {path}", 10000)
 
     def show_current_record(self) -> None:
         """Show record: back to the reference list, with the chosen record (or the group's master) selected."""
