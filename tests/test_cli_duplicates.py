@@ -18,9 +18,10 @@ from pathlib import Path
 import pytest
 from test_cli import read_only_library  # noqa: F401  (a fixture: a library nobody may write)
 
-from refman.cli import MERGE_FIELDS, main
+from refman.cli import MERGE_FIELDS
 from refman.services import duplicate_report
 from refman.services.duplicates import DuplicateGroup, DuplicateService, GroupRecord, MergeLogEntry
+from tests.cli_run import cli
 
 EVALDATA = Path(__file__).resolve().parent.parent.parent / "shared" / "evaldata"
 MANUBOT = EVALDATA / "csl_json" / "manubot__citation-rendering.manual-references.json"
@@ -56,16 +57,6 @@ def write_csl(folder: Path, name: str, *items: dict) -> Path:
     path = folder / name
     path.write_text(json.dumps(list(items)), encoding="utf-8")
     return path
-
-
-def cli(capsys, *args: str) -> tuple[int, str, str]:
-    """Run one command in this process: (exit code, stdout, stderr)."""
-    try:
-        code = main(list(args))
-    except SystemExit as exited:  # argparse's usage errors
-        code = exited.code  # type: ignore[assignment]
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ import pytest
 from test_cli import read_only_library  # noqa: F401  (a fixture: a library nobody may write)
 
 from refman.cli import main
+from tests.cli_run import cli
 
 ISO_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
@@ -29,16 +30,6 @@ def lib(library_url: str, seeds, capsys) -> str:
     assert main(["import", str(seeds), "--library", library_url]) == 0
     capsys.readouterr()
     return library_url
-
-
-def cli(capsys, *args: str) -> tuple[int, str, str]:
-    """Run one command in this process: (exit code, stdout, stderr)."""
-    try:
-        code = main(list(args))
-    except SystemExit as exited:  # argparse's usage errors
-        code = exited.code  # type: ignore[assignment]
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def show_json(capsys, lib: str, identifier: str) -> dict:
