@@ -8,7 +8,7 @@ sorted).  The inputs are the seeds and every format of the shared evaldata.
 from __future__ import annotations
 
 import pytest
-from library_views import inputs, listed, shown
+from library_views import inputs, listed, shown, with_evaldata
 
 from refman.cli import main
 
@@ -29,7 +29,7 @@ def both(pg_server, tmp_path_factory) -> tuple[str, str]:
 def test_list_json_with_stubs_is_the_same_on_both(both, capsys):
     on_file, on_server = both
     rows = listed(capsys, on_file)
-    assert len(rows) > 1000
+    assert len(rows) > with_evaldata(1000, 30)
     assert listed(capsys, on_server) == rows
 
 
@@ -45,7 +45,7 @@ def test_show_json_of_every_record_is_the_same_on_both(both):
     on_file, on_server = both
     records = without_import_times(shown(on_file))
     on_postgresql = without_import_times(shown(on_server))
-    assert sum(1 for record in records.values() if record["sources"]) > 1000
+    assert sum(1 for record in records.values() if record["sources"]) > with_evaldata(1000, 5)
     assert sorted(on_postgresql) == sorted(records)
     differing = [key for key in records if records[key] != on_postgresql[key]]
     assert differing == []
