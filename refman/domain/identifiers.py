@@ -73,13 +73,18 @@ def title_key(title: str | None) -> str | None:
     """
     if not title:
         return None
-    if not title.isascii() or any(mark in title for mark in _MARKUP_SIGNS):
+    if has_markup_or_letters_to_fold(title):
         title = _unmarked(title)
     key = _reduced(title)
     return key[:300] if len(key) >= 12 else None
 
 
 _MARKUP_SIGNS = ("<", "&", "\\", "$", "{")
+
+
+def has_markup_or_letters_to_fold(title: str) -> bool:
+    """Whether a title may hold markup, accents or Greek letters (the rest takes the quick way to its key)."""
+    return not title.isascii() or any(mark in title for mark in _MARKUP_SIGNS)
 _HTML_TAG = re.compile(r"</?[a-zA-Z][^<>]{0,200}>")
 _GREEK_NAMES = (
     "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda", "mu",

@@ -171,11 +171,16 @@ def shared_title_keys(session: Session) -> list[str]:
     return list(session.execute(query).scalars())
 
 
+def _pairs_among(block: list[MatchRecord], conflicting: bool, reach: int | None = None) -> list[PairMatch]:
+    """The candidate pairs of records, each compared with every later one (or with the next ``reach``)."""
+    return [match for i, a in enumerate(block) for b in block[i + 1:None if reach is None else i + 1 + reach]
+            if (match := compare(a, b, conflicting=conflicting)) is not None]
+
+
 def _block_pairs(block: list[MatchRecord], conflicting: bool) -> list[PairMatch]:
     """The candidate pairs of one block; a big block is compared within a first author, or a year for the rest."""
     if len(block) <= _BIG_BLOCK:
-        return [match for i, a in enumerate(block) for b in block[i + 1:]
-                if (match := compare(a, b, conflicting=conflicting)) is not None]
+        return _pairs_among(block, conflicting)
     buckets: dict[object, list[MatchRecord]] = defaultdict(list)
     anonymous: list[MatchRecord] = []
     for record in block:
@@ -186,7 +191,7 @@ def _block_pairs(block: list[MatchRecord], conflicting: bool) -> list[PairMatch]
     by_year: dict[int | None, list[MatchRecord]] = defaultdict(list)
     for record in block:
         by_year[record.year].append(record)
-    pairs = {(m.a, m.b): m for bucket in buckets.values() for m in _block_pairs_small(bucket, conflicting)}
+    pairs = {(m.a, m.b): m for bucket in buckets.values() for m in _bucket_pairs(bucket, conflicting)}
     for record in anonymous:  # no authors: anyone of its year or the next could be it
         near = [other for year in _years_near(record.year) for other in by_year.get(year, ())]
         for other in near:
@@ -195,13 +200,11 @@ def _block_pairs(block: list[MatchRecord], conflicting: bool) -> list[PairMatch]
     return list(pairs.values())
 
 
-def _block_pairs_small(block: list[MatchRecord], conflicting: bool) -> list[PairMatch]:
-    if len(block) > _BIG_BLOCK:  # one surname, one title, many records: compare within a year of each other
-        block = sorted(block, key=lambda record: (record.year or 0, record.id))
-        return [match for i, a in enumerate(block) for b in block[i + 1:i + 1 + _BIG_BLOCK]
-                if (match := compare(a, b, conflicting=conflicting)) is not None]
-    return [match for i, a in enumerate(block) for b in block[i + 1:]
-            if (match := compare(a, b, conflicting=conflicting)) is not None]
+def _bucket_pairs(bucket: list[MatchRecord], conflicting: bool) -> list[PairMatch]:
+    if len(bucket) > _BIG_BLOCK:  # one surname, one title, many records: compare within a year of each other
+        ordered = sorted(bucket, key=lambda record: (record.year or 0, record.id))
+        return _pairs_among(ordered, conflicting, reach=_BIG_BLOCK)
+    return _pairs_among(bucket, conflicting)
 
 
 def _years_near(year: int | None) -> tuple[int | None, ...]:
@@ -565,8 +568,8 @@ def _move_pairs(session: Session, master_id: int, others: list[int], pairs: list
             low = master_id if row["low_id"] in group else row["low_id"]
             high = master_id if row["high_id"] in group else row["high_id"]
             if low != high:
-                moved.setdefault(_pair(low, high), {**row, "low_id": _pair(low, high)[0],
-                                                    "high_id": _pair(low, high)[1]})
+                pair = _pair(low, high)
+                moved.setdefault(pair, {**row, "low_id": pair[0], "high_id": pair[1]})
         if moved:
             insert_typed(session, table, list(moved.values()))
 

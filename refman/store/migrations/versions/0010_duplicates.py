@@ -15,7 +15,7 @@ Create Date: 2026-11-30 22:40:00
 import sqlalchemy as sa
 from alembic import op
 
-from refman.domain.identifiers import title_key
+from refman.domain.identifiers import has_markup_or_letters_to_fold, title_key
 
 revision = "0010"
 down_revision = "0009"
@@ -56,7 +56,7 @@ def _refold_title_keys() -> None:
     changed: list[dict] = []
     for row in rows:
         title = row.title
-        if title.isascii() and not any(sign in title for sign in ("<", "&", "\\", "$", "{")):
+        if not has_markup_or_letters_to_fold(title):
             continue
         key = title_key(title)
         if key != row.title_key:
