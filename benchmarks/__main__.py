@@ -28,6 +28,15 @@ Benchmarks (``--only`` takes these names):
                import of 1,000 pages and the check of what it wrote, opening
                the merge dialog, a merge and its undo
   duplicates-pg  the same on PostgreSQL
+  graph        issue 15 on the planted 1,000,000-record library (the duplicates'
+               copy: the plain library's links, authors): the 2-hop
+               neighbourhood of a record with about 200 records around it,
+               missing key papers over the library and over a 1,000-record
+               search, related records of 20 records of varied degree, key
+               papers of that search and citation paths; on a scratch copy,
+               missing key papers again after an import of pages that cite
+               stubs of the library
+  graph-pg     the same on PostgreSQL
 
 ``--quick`` is a smoke run: 2,000 pages, a 20,000-record library, no 100k
 import.  Generated pages and libraries are kept in the work folder, keyed by
@@ -733,6 +742,155 @@ def _duplicate_session(suite: Suite, benchmark: str, database: str, records: int
 DUPLICATE_DIALOGS = 5
 
 
+# -- the citation graph (issue 15) ---------------------------------------------------------
+
+def bench_graph(suite: Suite) -> None:
+    _graph(suite, "graph", "sqlite")
+
+
+def bench_graph_pg(suite: Suite) -> None:
+    _graph(suite, "graph-pg", "postgresql")
+
+
+class GraphBenchError(RuntimeError):
+    pass
+
+
+def _graph_bench(suite: Suite, label: str, *arguments: str) -> tuple[dict[str, Any], Run]:
+    """``benchmarks.graph_bench`` in a fresh process (its peak RSS from ``wait4``); its JSON and the run."""
+    rundir = suite.workdir / "runs"
+    rundir.mkdir(exist_ok=True)
+    run = run_measured([sys.executable, "-m", "benchmarks.graph_bench", *arguments], rundir / f"graph-{label}")
+    if run.exit_code != 0:
+        raise GraphBenchError(f"graph_bench {arguments[0]} exited with {run.exit_code}: {run.stderr.strip()[-500:]}")
+    return json.loads(run.stdout), run
+
+
+def _graph(suite: Suite, benchmark: str, database: str) -> None:
+    """The graph's read calls on the planted library, then missing key papers around an import on a scratch copy."""
+    records = suite.sizes.library
+    library = f"{records:,}-record {'PostgreSQL' if database == 'postgresql' else 'SQLite'} library"
+    # The measuring processes open the PostgreSQL library after the preparing one has ended: this one keeps it up.
+    server = BenchServer(PG_WORKDIR) if database == "postgresql" else None  # noqa: F841 - held until the end
+    suite.say(f"{benchmark}: the planted {library} (the duplicates benchmark's, built on first use)")
+    try:
+        prepared, _ = _graph_bench(suite, f"prepare-{database}-{records}", "prepare", database, str(records),
+                                   "--workdir", str(suite.workdir))
+    except GraphBenchError as error:
+        suite.add(Figure(benchmark, f"prepare the {library}", "s", error=True, note=str(error)))
+        return
+    if prepared["built"]:
+        steps = "; ".join(line.strip() for line in prepared["built"] if line.startswith("  "))
+        suite.add(Figure(benchmark, f"build the planted {library}", "s", prepared["prepare_s"], note=steps))
+    _graph_reads(suite, benchmark, prepared["url"], library)
+    _graph_incremental(suite, benchmark, database, records, library)
+
+
+def _median_ms(seconds: list[float]) -> float:
+    return _ms(statistics.median(seconds))
+
+
+def _graph_reads(suite: Suite, benchmark: str, url: str, library: str) -> None:
+    neighbourhood = Figure(benchmark, "2-hop neighbourhood of a record with ~200 around it: "
+                           f"GraphService.neighbourhood(id, hops=2), warm (median of {GRAPH_REPEATS})", "ms",
+                           target=at_most(100))
+    everything = Figure(benchmark, f"missing key papers over the whole {library}: missing(), first call", "s",
+                        target=at_most(3))
+    scoped = Figure(benchmark, f"missing key papers over a {GRAPH_SCOPE:,}-record search: missing(ids) (median)",
+                    "ms", target=at_most(200))
+    related = Figure(benchmark, "related in your library: related(id), median of 20 records of varied degree", "ms",
+                     target=at_most(200))
+    related_worst = Figure(benchmark, "related(id): the slowest of those 20", "ms", target=at_most(200))
+    key_papers = Figure(benchmark, f"key papers of the {GRAPH_SCOPE:,}-record search: key_papers(ids) (median)", "ms")
+    set_graph = Figure(benchmark, f"the graph of the {GRAPH_SCOPE:,}-record search: graph_of(ids) (median)", "ms")
+    path = Figure(benchmark, "citation path from that record to 5 others: path(a, b) (median)", "ms")
+    memory = Figure(benchmark, "peak RSS of the measuring process", "MB")
+    figures = (neighbourhood, everything, scoped, related, related_worst, key_papers, set_graph, path, memory)
+    suite.say(f"{benchmark}: the graph's calls on the {library}, read only")
+    repeats = GRAPH_REPEATS
+    try:
+        timings, run = _graph_bench(suite, f"measure-{benchmark}", "measure", url, "--repeats", str(repeats))
+    except GraphBenchError as error:
+        for figure in figures:
+            figure.error, figure.note = True, str(error)
+            suite.add(figure)
+        return
+    centre, around = timings["centre"], timings["neighbourhood"]
+    neighbourhood.value = _median_ms(around["seconds"])
+    neighbourhood.note = (
+        f"record {centre['id']}: {centre['one_hop']} records one link away, {centre['two_hops']} within two "
+        f"(plain queries; the first such record from a tenth of the ids on, {centre['candidates_checked']} checked); "
+        f"{around['nodes']:,} nodes ({around['stubs']} stubs), {around['edges']:,} edges"
+        f"{'' if around['agrees_with_sql'] else ', NOT the count the plain queries give'}; "
+        f"slowest {_ms(max(around['seconds'])):.1f} ms; 1 hop {_median_ms(timings['neighbourhood_1']['seconds']):.1f} ms"
+    )
+    neighbourhood.error = not around["agrees_with_sql"]
+    missing = timings["missing_all"]
+    everything.value = missing["first_s"]
+    top = missing["top"][0]["cited_by_count"] if missing["top"] else 0
+    everything.note = f"{missing['found']} stubs listed, the first cited by {top}; again {_ms(missing['again_s']):.0f} ms"
+    scope, in_scope = timings["scope"], timings["missing_scope"]
+    scoped.value = _median_ms(in_scope["seconds"])
+    scoped.note = (f"ids_of(search {scope['search']!r}, limit {GRAPH_SCOPE:,}) {_ms(scope['ids_of_s']):.0f} ms, "
+                   f"{scope['records']:,} records; {in_scope['found']} stubs, cited by "
+                   f"{', '.join(str(count) for count in in_scope['top_cited_by'])}…")
+    picks = timings["related"]
+    slowest = max(picks, key=lambda pick: pick["seconds"])
+    related.value = _median_ms([pick["seconds"] for pick in picks])
+    related.note = (f"degrees {min(pick['degree'] for pick in picks)} to {max(pick['degree'] for pick in picks)} "
+                    "(the 1st, 2nd, 3rd, 10th, 100th and 1,000th most cited, and 14 spread over a sample)")
+    related_worst.value = _ms(slowest["seconds"])
+    related_worst.note = f"record {slowest['id']}, {slowest['degree']} links, {slowest['found']} related found"
+    related.detail = related_worst.detail = {"records": picks}
+    papers = timings["key_papers"]
+    key_papers.value = _median_ms(papers["seconds"])
+    key_papers.note = f"{papers['found']} ranked; PageRank over the set's cites edges"
+    drawn = timings["graph_of_scope"]
+    set_graph.value = _median_ms(drawn["seconds"])
+    set_graph.note = f"{drawn['nodes']:,} nodes, {drawn['edges']:,} edges"
+    chains = timings["paths"]
+    path.value = _median_ms([chain["seconds"] for chain in chains])
+    path.note = (f"slowest {_ms(max(chain['seconds'] for chain in chains)):.0f} ms; steps "
+                 + ", ".join("none" if chain["steps"] is None else str(chain["steps"]) for chain in chains))
+    path.detail = {"paths": chains}
+    memory.value = run.peak_process_bytes / MB
+    memory.note = f"opening {_ms(timings['open_s']):.0f} ms" + (
+        "; the PostgreSQL server's own memory not counted" if "postgresql" in url else "")
+    for figure in figures:
+        figure.detail = figure.detail or timings
+        suite.add(figure)
+
+
+def _graph_incremental(suite: Suite, benchmark: str, database: str, records: int, library: str) -> None:
+    imported = Figure(benchmark, f"import {GRAPH_PAGES} pages that each cite the same 5 stubs (a scratch copy)", "s")
+    after = Figure(benchmark, "missing key papers after that import: missing(), the 5 stubs first", "s")
+    suite.say(f"{benchmark}: missing key papers around an import, on a scratch copy of the {library}")
+    try:
+        timings, _ = _graph_bench(suite, f"incremental-{database}-{records}", "incremental", database, str(records),
+                                  "--workdir", str(suite.workdir), "--pages", str(GRAPH_PAGES))
+    except GraphBenchError as error:
+        for figure in (imported, after):
+            figure.error, figure.note = True, str(error)
+            suite.add(figure)
+        return
+    imported.value = timings["import_s"]
+    imported.note = f"{timings['import_summary']}; copying the library first took {timings['scratch_copy_s']:.0f} s"
+    after.value = timings["missing_after_s"]
+    after.error = not timings["reflects_import"]
+    after.note = (f"before the import {timings['missing_before_s']:.2f} s, again after {timings['missing_again_s']:.2f} s; "
+                  + ("the 5 stubs ranked first, each cited by its count before plus the pages" if timings["reflects_import"]
+                     else f"does NOT reflect the import: {timings['top_after']} against {timings['expected']}"))
+    for figure in (imported, after):
+        figure.detail = timings
+        suite.add(figure)
+
+
+GRAPH_REPEATS = 7
+GRAPH_SCOPE = 1_000
+"""``benchmarks.graph_bench.SCOPE_RECORDS``."""
+GRAPH_PAGES = 200
+
+
 # -- the command -----------------------------------------------------------------------
 
 BENCHMARKS: dict[str, Callable[[Suite], None]] = {
@@ -746,6 +904,8 @@ BENCHMARKS: dict[str, Callable[[Suite], None]] = {
     "organise-pg": bench_organise_pg,
     "duplicates": bench_duplicates,
     "duplicates-pg": bench_duplicates_pg,
+    "graph": bench_graph,
+    "graph-pg": bench_graph_pg,
 }
 
 
