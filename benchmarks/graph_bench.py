@@ -15,7 +15,9 @@ graph,graph-pg``, reads the peak resident memory of each from ``wait4``):
   ``GraphService.neighbourhood(id, hops=2)``; ``missing()`` over the whole
   library; ``ids_of`` a search of 1,000 records and ``missing``,
   ``key_papers`` and ``graph_of`` of them; ``related`` of 20 records of
-  varied degree; ``path`` between the centre and five other records;
+  varied degree (the first call for each, and warm); ``path`` from the
+  centre to five records a random walk of six citations reaches, and to five
+  records drawn at random;
 - ``incremental``: on a scratch copy of the library (never the cached one),
   ``missing()``, then the import of pages that cite five stubs of the library
   through ``ImportService``, then ``missing()`` again, which must rank those
@@ -32,6 +34,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import statistics
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -44,6 +47,7 @@ from sqlalchemy.engine import Connection
 from benchmarks.big_library import STUB_EVERY
 from benchmarks.duplicates_bench import Scratch
 from benchmarks.duplicates_bench import prepare as prepare_planted
+from refman.domain.graph import CITES
 from refman.domain.listing import ListQuery
 from refman.services.graph import GraphService
 from refman.services.importer import ImportService
@@ -56,6 +60,8 @@ CENTRE_CANDIDATES = 5_000
 RELATED_RECORDS = 20
 MOST_CITED_RANKS = (0, 1, 2, 9, 99, 999)
 PATH_PAIRS = 5
+WALK_STEPS = 6
+RELATED_WARM = 3
 SCOPE_RECORDS = 1_000
 SCOPE_SEARCH = "sclerosis"
 """A word of ``benchmarks.corpus`` (ranked among the domain words of the plain library's Zipf vocabulary)."""
@@ -215,24 +221,48 @@ def _measure(library: Library, repeats: int) -> dict[str, Any]:
     times, set_graph = _timed(lambda: service.graph_of(scope), max(3, repeats // 2))
     result["graph_of_scope"] = {"seconds": times, "nodes": len(set_graph.nodes), "edges": len(set_graph.edges)}
 
-    service.related(centre["id"])  # warm
+    service.related(centre["id"])  # the statements compiled once
     related = []
     for pick in related_picks:
-        seconds, found = _seconds(lambda pick=pick: service.related(pick["id"]))
-        related.append({**pick, "seconds": seconds, "found": len(found),
+        first_s, found = _seconds(lambda pick=pick: service.related(pick["id"]))
+        warm = [_seconds(lambda pick=pick: service.related(pick["id"]))[0] for _ in range(RELATED_WARM)]
+        related.append({**pick, "first_s": first_s, "warm_s": statistics.median(warm), "found": len(found),
                         "best_score": found[0].score if found else None})
     result["related"] = related
 
+    with library.engine.connect() as connection:
+        walks = [walk_from(connection, centre["id"], WALK_STEPS, random.Random(seed)) for seed in range(PATH_PAIRS)]
     rng = random.Random(150)
-    paths = []
+    strangers = []
     for _ in range(PATH_PAIRS):
         other = rng.randrange(2, records)
-        other -= other % STUB_EVERY == 0  # a full record: the one before a stub
-        seconds, path = _seconds(lambda other=other: service.path(centre["id"], other))
-        paths.append({"from": centre["id"], "to": other, "seconds": seconds,
-                      "steps": None if path is None else len(path.edges)})
-    result["paths"] = paths
+        strangers.append(other - (other % STUB_EVERY == 0))  # a full record: the one before a stub
+    for name, targets in (("paths_walked", walks), ("paths_random", strangers)):
+        paths = []
+        for other in targets:
+            seconds, path = _seconds(lambda other=other: service.path(centre["id"], other))
+            paths.append({"from": centre["id"], "to": other, "seconds": seconds,
+                          "steps": None if path is None else len(path.edges)})
+        result[name] = paths
     return result
+
+
+def walk_from(connection: Connection, start: int, steps: int, rng: random.Random) -> int:
+    """Where a random walk of ``steps`` citations (either way, never back, records with a page when it can)
+    from ``start`` ends: a record a citation path of at most ``steps`` reaches."""
+    links = link_table.c
+    here, seen = start, {start}
+    for _ in range(steps):
+        around = set(connection.execute(union_all(
+            select(links.target_id).where(links.source_id == here, links.kind == CITES, links.target_id.is_not(None)),
+            select(links.source_id).where(links.target_id == here, links.kind == CITES, links.source_id.is_not(None)),
+        )).scalars()) - seen
+        if not around:
+            break
+        full = sorted(reference_id for reference_id in around if reference_id % STUB_EVERY)
+        here = rng.choice(full or sorted(around))
+        seen.add(here)
+    return here
 
 
 # -- incremental ---------------------------------------------------------------------------------------
