@@ -796,24 +796,21 @@ def _graph_reads(suite: Suite, benchmark: str, url: str, library: str) -> None:
                            target=at_most(100))
     everything = Figure(benchmark, f"missing key papers over the whole {library}: missing(), first call", "s",
                         target=at_most(3))
-    scoped = Figure(benchmark, f"missing key papers over a {GRAPH_SCOPE:,}-record search: missing(ids) (median)",
-                    "ms", target=at_most(200))
+    search_set = _graph_set_figures(benchmark, f"a {GRAPH_SCOPE:,}-record search")
+    cluster_set = _graph_set_figures(benchmark, f"a {GRAPH_SCOPE:,}-record citation cluster")
     related = Figure(benchmark, "related in your library: related(id), warm, median of 20 records of varied degree",
                      "ms", target=at_most(200))
     related_worst = Figure(benchmark, "related(id), warm: the slowest of those 20", "ms", target=at_most(200))
     related_first = Figure(benchmark, "related(id), the first call for each record: the slowest of those 20", "ms")
-    key_papers = Figure(benchmark, f"key papers of the {GRAPH_SCOPE:,}-record search: key_papers(ids) (median)", "ms")
-    set_graph = Figure(benchmark, f"the graph of the {GRAPH_SCOPE:,}-record search: graph_of(ids) (median)", "ms")
     path = Figure(benchmark, "citation path from that record to 5 records 6 random citations away: path(a, b) "
                   "(median)", "ms")
     path_random = Figure(benchmark, "citation path from that record to 5 records drawn at random (median)", "ms")
     memory = Figure(benchmark, "peak RSS of the measuring process", "MB")
-    figures = (neighbourhood, everything, scoped, related, related_worst, related_first, key_papers, set_graph,
+    figures = (neighbourhood, everything, *search_set, *cluster_set, related, related_worst, related_first,
                path, path_random, memory)
     suite.say(f"{benchmark}: the graph's calls on the {library}, read only")
-    repeats = GRAPH_REPEATS
     try:
-        timings, run = _graph_bench(suite, f"measure-{benchmark}", "measure", url, "--repeats", str(repeats))
+        timings, run = _graph_bench(suite, f"measure-{benchmark}", "measure", url, "--repeats", str(GRAPH_REPEATS))
     except GraphBenchError as error:
         for figure in figures:
             figure.error, figure.note = True, str(error)
@@ -833,11 +830,13 @@ def _graph_reads(suite: Suite, benchmark: str, url: str, library: str) -> None:
     everything.value = missing["first_s"]
     top = missing["top"][0]["cited_by_count"] if missing["top"] else 0
     everything.note = f"{missing['found']} stubs listed, the first cited by {top}; again {_ms(missing['again_s']):.0f} ms"
-    scope, in_scope = timings["scope"], timings["missing_scope"]
-    scoped.value = _median_ms(in_scope["seconds"])
-    scoped.note = (f"ids_of(search {scope['search']!r}, limit {GRAPH_SCOPE:,}) {_ms(scope['ids_of_s']):.0f} ms, "
-                   f"{scope['records']:,} records; {in_scope['found']} stubs, cited by "
-                   f"{', '.join(str(count) for count in in_scope['top_cited_by'])}…")
+    scope, cluster = timings["scope"], timings["cluster"]
+    _fill_graph_set(search_set, timings["search_set"],
+                    f"ids_of(search {scope['search']!r}, limit {GRAPH_SCOPE:,}) {_ms(scope['ids_of_s']):.0f} ms, "
+                    f"{scope['records']:,} records from all over the library")
+    _fill_graph_set(cluster_set, timings["cluster_set"],
+                    f"the {cluster['records']:,} records with a page nearest record {cluster['around']} (the most "
+                    "cited) over citations, as a collection on one topic")
     picks = timings["related"]
     slowest = max(picks, key=lambda pick: pick["warm_s"])
     related.value = _median_ms([pick["warm_s"] for pick in picks])
@@ -852,12 +851,6 @@ def _graph_reads(suite: Suite, benchmark: str, url: str, library: str) -> None:
                           f"{_median_ms([pick['first_s'] for pick in picks]):.1f} ms (its rows may not be in the "
                           "database's or the system's cache yet)")
     related.detail = related_worst.detail = related_first.detail = {"records": picks}
-    papers = timings["key_papers"]
-    key_papers.value = _median_ms(papers["seconds"])
-    key_papers.note = f"{papers['found']} ranked; PageRank over the set's cites edges"
-    drawn = timings["graph_of_scope"]
-    set_graph.value = _median_ms(drawn["seconds"])
-    set_graph.note = f"{drawn['nodes']:,} nodes, {drawn['edges']:,} edges"
     for figure, chains in ((path, timings["paths_walked"]), (path_random, timings["paths_random"])):
         figure.value = _median_ms([chain["seconds"] for chain in chains])
         figure.note = (f"slowest {_ms(max(chain['seconds'] for chain in chains)):.0f} ms; steps "
@@ -869,6 +862,31 @@ def _graph_reads(suite: Suite, benchmark: str, url: str, library: str) -> None:
     for figure in figures:
         figure.detail = figure.detail or timings
         suite.add(figure)
+
+
+def _graph_set_figures(benchmark: str, named: str) -> tuple[Figure, Figure, Figure]:
+    """Missing key papers (target ≤ 200 ms), key papers and the graph of one set of records."""
+    return (
+        Figure(benchmark, f"missing key papers over {named}: missing(ids) (median)", "ms", target=at_most(200)),
+        Figure(benchmark, f"key papers of {named}: key_papers(ids) (median)", "ms"),
+        Figure(benchmark, f"the graph of {named}: graph_of(ids) (median)", "ms"),
+    )
+
+
+def _fill_graph_set(figures: tuple[Figure, Figure, Figure], timings: dict[str, Any], what: str) -> None:
+    missing, papers, graph = figures
+    found = timings["missing"]
+    missing.value = _median_ms(found["seconds"])
+    missing.note = (f"{what}; {found['found']} stubs, cited by "
+                    f"{', '.join(str(count) for count in found['top_cited_by'])}…")
+    ranked = timings["key_papers"]
+    papers.value = _median_ms(ranked["seconds"])
+    papers.note = f"{ranked['found']} ranked by PageRank over the set's citations"
+    drawn = timings["graph_of"]
+    graph.value = _median_ms(drawn["seconds"])
+    graph.note = f"{drawn['nodes']:,} nodes, {drawn['edges']:,} edges among them"
+    for figure in figures:
+        figure.detail = timings
 
 
 def _graph_incremental(suite: Suite, benchmark: str, database: str, records: int, library: str) -> None:

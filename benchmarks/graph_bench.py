@@ -13,8 +13,10 @@ graph,graph-pg``, reads the peak resident memory of each from ``wait4``):
   neighbourhood holds about 200 records (found with plain queries, the first
   full record from a tenth of the ids on with 190 to 210), and
   ``GraphService.neighbourhood(id, hops=2)``; ``missing()`` over the whole
-  library; ``ids_of`` a search of 1,000 records and ``missing``,
-  ``key_papers`` and ``graph_of`` of them; ``related`` of 20 records of
+  library; ``missing``, ``key_papers`` and ``graph_of`` of 1,000 records
+  twice: ``ids_of`` a search (records all over the library, few citations
+  among them) and a citation cluster (the 1,000 records with a page nearest
+  the most cited one, as a collection on one topic); ``related`` of 20 records of
   varied degree (the first call for each, and warm); ``path`` from the
   centre to five records a random walk of six citations reaches, and to five
   records drawn at random;
@@ -211,15 +213,13 @@ def _measure(library: Library, repeats: int) -> dict[str, Any]:
 
     query = ListQuery(search=SCOPE_SEARCH)
     ids_s, scope = _seconds(lambda: service.ids_of(query, limit=SCOPE_RECORDS))
-    times, missing_scope = _timed(lambda: service.missing(scope), repeats)
     result["scope"] = {"search": SCOPE_SEARCH, "records": len(scope), "ids_of_s": ids_s}
-    result["missing_scope"] = {"seconds": times, "found": len(missing_scope),
-                               "top_cited_by": [item.cited_by_count for item in missing_scope[:5]]}
-    times, key_papers = _timed(lambda: service.key_papers(scope), max(3, repeats // 2))
-    result["key_papers"] = {"seconds": times, "found": len(key_papers),
-                            "top": [item.to_json() for item in key_papers[:3]]}
-    times, set_graph = _timed(lambda: service.graph_of(scope), max(3, repeats // 2))
-    result["graph_of_scope"] = {"seconds": times, "nodes": len(set_graph.nodes), "edges": len(set_graph.edges)}
+    result["search_set"] = _set_timings(service, scope, repeats)
+    with library.engine.connect() as connection:
+        hub = related_picks[0]["id"]
+        cluster_s, cluster = _seconds(lambda: citation_cluster(connection, hub, records, SCOPE_RECORDS))
+    result["cluster"] = {"around": hub, "records": len(cluster), "found_s": cluster_s}
+    result["cluster_set"] = _set_timings(service, cluster, repeats)
 
     service.related(centre["id"])  # the statements compiled once
     related = []
@@ -263,6 +263,39 @@ def walk_from(connection: Connection, start: int, steps: int, rng: random.Random
         here = rng.choice(full or sorted(around))
         seen.add(here)
     return here
+
+
+def citation_cluster(connection: Connection, start: int, records: int, size: int) -> list[int]:
+    """``size`` records with a page nearest ``start`` over citations (either way), as a collection on one topic
+    would be: many citations among them, where a search's records (drawn over the whole library) have few."""
+    links = link_table.c
+    found = [start]
+    seen, frontier = {start}, [start]
+    while frontier and len(found) < size:
+        around: set[int] = set()
+        for chunk_start in range(0, len(frontier), 500):
+            chunk = frontier[chunk_start:chunk_start + 500]
+            around.update(connection.execute(union_all(
+                select(links.target_id).where(links.source_id.in_(chunk), links.kind == CITES),
+                select(links.source_id).where(links.target_id.in_(chunk), links.kind == CITES),
+            )).scalars())
+        frontier = sorted(around - seen - {None})
+        seen.update(frontier)
+        found += [reference_id for reference_id in frontier if reference_id % STUB_EVERY and reference_id <= records]
+    return found[:size]
+
+
+def _set_timings(service: GraphService, ids: list[int], repeats: int) -> dict[str, Any]:
+    """What the analysis and graph views ask of a collection or a search: missing key papers, key papers, its graph."""
+    times, missing = _timed(lambda: service.missing(ids), repeats)
+    result: dict[str, Any] = {"missing": {"seconds": times, "found": len(missing),
+                                          "top_cited_by": [item.cited_by_count for item in missing[:5]]}}
+    times, key_papers = _timed(lambda: service.key_papers(ids), max(3, repeats // 2))
+    result["key_papers"] = {"seconds": times, "found": len(key_papers),
+                            "top": [item.to_json() for item in key_papers[:3]]}
+    times, graph = _timed(lambda: service.graph_of(ids), max(3, repeats // 2))
+    result["graph_of"] = {"seconds": times, "nodes": len(graph.nodes), "edges": len(graph.edges)}
+    return result
 
 
 # -- incremental ---------------------------------------------------------------------------------------
