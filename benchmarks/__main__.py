@@ -842,7 +842,7 @@ def _graph_reads(suite: Suite, benchmark: str, url: str, library: str) -> None:
     related.value = _median_ms([pick["warm_s"] for pick in picks])
     related.note = (f"degrees {min(pick['degree'] for pick in picks)} to {max(pick['degree'] for pick in picks)} "
                     "(the 1st, 2nd, 3rd, 10th, 100th and 1,000th most cited, and 14 spread over a sample); "
-                    "each the median of 3 after its first call")
+                    "each the median of 5 after its first call")
     related_worst.value = _ms(slowest["warm_s"])
     related_worst.note = f"record {slowest['id']}, {slowest['degree']} links, {slowest['found']} related found"
     first = max(picks, key=lambda pick: pick["first_s"])

@@ -63,7 +63,7 @@ RELATED_RECORDS = 20
 MOST_CITED_RANKS = (0, 1, 2, 9, 99, 999)
 PATH_PAIRS = 5
 WALK_STEPS = 6
-RELATED_WARM = 3
+RELATED_WARM = 5
 SCOPE_RECORDS = 1_000
 SCOPE_SEARCH = "sclerosis"
 """A word of ``benchmarks.corpus`` (ranked among the domain words of the plain library's Zipf vocabulary)."""
