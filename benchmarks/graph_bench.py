@@ -163,8 +163,9 @@ def related_records(connection: Connection, records: int, count: int = RELATED_R
     sample = sorted({number for number in (rng.randrange(1, records + 1) for _ in range(600)) if number % STUB_EVERY})
     degree = _degrees(connection, sample)
     by_degree = sorted(sample, key=lambda reference_id: (degree[reference_id], reference_id))
+    others = [reference_id for reference_id in by_degree if reference_id not in most_cited]
     wanted = count - len(most_cited)
-    spread = [by_degree[round(position * (len(by_degree) - 1) / (wanted - 1))] for position in range(wanted)]
+    spread = [others[round(position * (len(others) - 1) / (wanted - 1))] for position in range(wanted)]
     chosen = list(dict.fromkeys([*most_cited, *spread]))
     degree.update(_degrees(connection, [reference_id for reference_id in chosen if reference_id not in degree]))
     return [{"id": reference_id, "degree": degree[reference_id]} for reference_id in chosen]
