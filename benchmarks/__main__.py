@@ -31,12 +31,16 @@ Benchmarks (``--only`` takes these names):
   graph        issue 15 on the planted 1,000,000-record library (the duplicates'
                copy: the plain library's links, authors): the 2-hop
                neighbourhood of a record with about 200 records around it,
-               missing key papers over the library and over a 1,000-record
-               search, related records of 20 records of varied degree, key
-               papers of that search and citation paths; on a scratch copy,
+               missing key papers over the library and over 1,000 records (a
+               search, a citation cluster), key papers and the graph of those,
+               related records of 20 records of varied degree, citation
+               paths; on a scratch copy,
                missing key papers again after an import of pages that cite
-               stubs of the library
-  graph-pg     the same on PostgreSQL
+               stubs of the library; and the citation map's figures
+               (``benchmarks.graph_view_bench``, when on the branch: force
+               layout of 2,000 records, drawing, pan and zoom) with the map
+               drawing that record's real neighbourhood
+  graph-pg     the same on PostgreSQL (the map's figures once, with graph)
 
 ``--quick`` is a smoke run: 2,000 pages, a 20,000-record library, no 100k
 import.  Generated pages and libraries are kept in the work folder, keyed by
@@ -48,6 +52,7 @@ not be measured.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import statistics
@@ -65,7 +70,7 @@ from typing import Any
 from benchmarks import machine
 from benchmarks.big_library import build_library, library_path
 from benchmarks.corpus import cached_corpus
-from benchmarks.figures import Figure, Status, at_least, at_most, table
+from benchmarks.figures import Figure, Status, Target, at_least, at_most, table
 from benchmarks.import_bench import (
     LockSampler,
     PostgresForBench,
@@ -784,6 +789,8 @@ def _graph(suite: Suite, benchmark: str, database: str) -> None:
         suite.add(Figure(benchmark, f"build the planted {library}", "s", prepared["prepare_s"], note=steps))
     _graph_reads(suite, benchmark, prepared["url"], library)
     _graph_incremental(suite, benchmark, database, records, library)
+    if database == "sqlite":  # the map does not depend on the database
+        _graph_view(suite, prepared["url"])
 
 
 def _median_ms(seconds: list[float]) -> float:
@@ -913,6 +920,51 @@ def _graph_incremental(suite: Suite, benchmark: str, database: str, records: int
         suite.add(figure)
 
 
+def _graph_view(suite: Suite, url: str) -> None:
+    """The citation map's own figures (``benchmarks.graph_view_bench``: force layout, drawing, pan and zoom on
+    synthetic graphs), then the map drawing the real 2-hop neighbourhood of the centre record."""
+    quick = suite.sizes.large_import is None
+    benchmark = "graph-view"
+    real = Figure(benchmark, "map drawn, the real 2-hop neighbourhood of the centre record "
+                  f"(show_graph to first paint, median of {GRAPH_DRAWS})", "ms", target=at_most(500))
+    if importlib.util.find_spec("benchmarks.graph_view_bench") is None:
+        real.note = "benchmarks/graph_view_bench.py (the citation map's benchmark) is not on this branch"
+        suite.add(real)
+        return
+    suite.say(f"{benchmark}: the citation map's figures, in a fresh process")
+    command = [sys.executable, "-m", "benchmarks.graph_view_bench", "--json", *(["--quick"] if quick else [])]
+    environment = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run(command, cwd=REPOSITORY, env=environment, capture_output=True, text=True)
+    try:
+        measured = json.loads(done.stdout)
+    except json.JSONDecodeError:
+        suite.add(Figure(benchmark, "the citation map's figures", "", error=True,
+                         note=f"graph_view_bench exited with {done.returncode}: {done.stderr.strip()[-500:]}"))
+    else:
+        for item in measured:
+            wanted = item["target"]
+            suite.add(Figure(
+                item["benchmark"], item["name"], item["unit"], item["value"],
+                None if wanted is None else Target(wanted["limit"], at_least=wanted["at_least"]),
+                note=item["note"], detail=item["detail"], error=item["status"] == Status.ERROR.value,
+            ))
+    suite.say(f"{benchmark}: the map of the {suite.sizes.library:,}-record library's centre record")
+    try:
+        drawn, _ = _graph_bench(suite, "draw", "draw", url, "--repeats", str(GRAPH_DRAWS))
+    except GraphBenchError as error:
+        real.error, real.note = True, str(error)
+    else:
+        if drawn["available"]:
+            real.value = _median_ms(drawn["draw_s"])
+            real.note = (f"record {drawn['centre']['id']}: {drawn['nodes']:,} nodes, {drawn['edges']:,} edges, "
+                         f"a timeline; slowest {_ms(max(drawn['draw_s'])):.0f} ms")
+            real.detail = drawn
+        else:
+            real.note = drawn["reason"]
+    suite.add(real)
+
+
+GRAPH_DRAWS = 5
 GRAPH_REPEATS = 7
 GRAPH_SCOPE = 1_000
 """``benchmarks.graph_bench.SCOPE_RECORDS``."""

@@ -23,10 +23,13 @@ graph,graph-pg``, reads the peak resident memory of each from ``wait4``):
 - ``incremental``: on a scratch copy of the library (never the cached one),
   ``missing()``, then the import of pages that cite five stubs of the library
   through ``ImportService``, then ``missing()`` again, which must rank those
-  five first with their new counts.
+  five first with their new counts;
+- ``draw``: the citation map (``benchmarks.graph_view_bench``, once the graph
+  view is on the branch) drawing the centre's real 2-hop neighbourhood.
 
     python -m benchmarks.graph_bench prepare sqlite|postgresql RECORDS [--workdir DIR]
     python -m benchmarks.graph_bench measure URL [--repeats N]
+    python -m benchmarks.graph_bench draw URL [--repeats N]
     python -m benchmarks.graph_bench incremental sqlite|postgresql RECORDS [--workdir DIR] [--pages N]
 (each prints JSON)
 """
@@ -34,6 +37,7 @@ graph,graph-pg``, reads the peak resident memory of each from ``wait4``):
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import random
 import statistics
@@ -372,6 +376,34 @@ def _incremental(library: Library, workdir: Path, pages: int) -> dict[str, Any]:
     }
 
 
+# -- draw: the citation map of the centre's neighbourhood --------------------------------------------
+
+DRAWS = 5
+
+
+def draw(url: str, repeats: int) -> dict[str, Any]:
+    """The graph view drawing the centre's real 2-hop neighbourhood (``graph_view_bench.measure_draw``: from
+    ``show_graph`` to the end of the first paint, a timeline), when the graph view is on this branch."""
+    try:
+        view_bench: Any = importlib.import_module("benchmarks.graph_view_bench")  # sets the offscreen platform
+    except ImportError as error:
+        return {"available": False, "reason": f"the citation map is not on this branch ({error})"}
+    from PySide6.QtWidgets import QApplication
+
+    library = open_library(url)
+    try:
+        with library.engine.connect() as connection:
+            centre = find_centre(connection, _records(connection))
+        graph = GraphService(library).neighbourhood(centre["id"], hops=2)
+    finally:
+        library.dispose()
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    view_bench.measure_draw(app, graph)  # Qt's first window, fonts and caches
+    times = [view_bench.measure_draw(app, graph) for _ in range(repeats)]
+    return {"available": True, "centre": centre, "nodes": len(graph.nodes), "edges": len(graph.edges),
+            "draw_s": times}
+
+
 # -- the command ---------------------------------------------------------------------------------------
 
 def main(argv: list[str] | None = None) -> int:
@@ -387,11 +419,16 @@ def main(argv: list[str] | None = None) -> int:
     measuring = commands.add_parser("measure")
     measuring.add_argument("url")
     measuring.add_argument("--repeats", type=int, default=7)
+    drawing = commands.add_parser("draw")
+    drawing.add_argument("url")
+    drawing.add_argument("--repeats", type=int, default=DRAWS)
     args = parser.parse_args(argv)
     if args.command == "prepare":
         result = prepare_planted(args.database, args.records, args.workdir)
     elif args.command == "measure":
         result = measure(args.url, args.repeats)
+    elif args.command == "draw":
+        result = draw(args.url, args.repeats)
     else:
         result = incremental(args.database, args.records, args.workdir, args.pages)
     print(json.dumps(result, indent=2, default=str))
