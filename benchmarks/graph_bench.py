@@ -44,6 +44,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -229,8 +230,8 @@ def _measure(library: Library, repeats: int) -> dict[str, Any]:
     service.related(centre["id"])  # the statements compiled once
     related = []
     for pick in related_picks:
-        first_s, found = _seconds(lambda pick=pick: service.related(pick["id"]))
-        warm = [_seconds(lambda pick=pick: service.related(pick["id"]))[0] for _ in range(RELATED_WARM)]
+        first_s, found = _seconds(partial(service.related, pick["id"]))
+        warm = [_seconds(partial(service.related, pick["id"]))[0] for _ in range(RELATED_WARM)]
         related.append({**pick, "first_s": first_s, "warm_s": statistics.median(warm), "found": len(found),
                         "best_score": found[0].score if found else None})
     result["related"] = related
@@ -245,7 +246,7 @@ def _measure(library: Library, repeats: int) -> dict[str, Any]:
     for name, targets in (("paths_walked", walks), ("paths_random", strangers)):
         paths = []
         for other in targets:
-            seconds, path = _seconds(lambda other=other: service.path(centre["id"], other))
+            seconds, path = _seconds(partial(service.path, centre["id"], other))
             paths.append({"from": centre["id"], "to": other, "seconds": seconds,
                           "steps": None if path is None else len(path.edges)})
         result[name] = paths
