@@ -65,7 +65,7 @@ def check_read_back(read: nx.MultiDiGraph) -> None:
         assert {attribute: got.get(attribute) for attribute in expected} == expected, name
     assert read.nodes["r3"].get("key") is None  # a stub without a key has none, not "None"
     assert read.nodes["r1"]["label"] == "key1"
-    assert read.nodes["r3"]["label"] == "Doe A. An uncited citation. J Test. 1999;1:2-3."
+    assert read.nodes["r3"]["label"] == "record 3"
     assert sorted((source, target, data["kind"]) for source, target, data in read.edges(data=True)) == EXPECTED_EDGES
 
 

@@ -39,13 +39,8 @@ class NodeAttribute:
     value: Callable[[GraphNode], str | int | bool | None]
 
 
-def node_label(node: GraphNode) -> str:
-    """What a viewer writes on a node: its citation key, else its title, else its id."""
-    return node.key or node.title or node.citation_text or f"r{node.id}"
-
-
 NODE_ATTRIBUTES: tuple[NodeAttribute, ...] = (
-    NodeAttribute("label", "string", node_label),
+    NodeAttribute("label", "string", lambda node: node.label),
     NodeAttribute("key", "string", lambda node: node.key),
     NodeAttribute("pmid", "string", lambda node: node.pmid),
     NodeAttribute("doi", "string", lambda node: node.doi),
