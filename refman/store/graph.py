@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from refman.domain.graph import CITES, Edge, GraphNode
@@ -148,15 +148,28 @@ def most_cited_stubs(session: Session, limit: int) -> list[int]:
     A stub's citers are always records with a page (a page names a stub in its
     references, or a stub in its *Cited by* list cites the page itself), so its
     ``cited_count`` is the number of library records citing it.  Ties in id order.
+
+    In two steps, so that no database sorts a whole tie group (most stubs are
+    cited once or twice): the counts of the top ``limit`` stubs, read off the
+    first entries of the (is_stub, cited_count) index, then each count's stubs
+    in id order.
     """
-    return list(
-        session.execute(
-            select(R.c.id)
-            .where(R.c.is_stub.is_(True), R.c.cited_count > 0)
-            .order_by(R.c.cited_count.desc(), R.c.id)
-            .limit(limit)
-        ).scalars()
+    top = (
+        select(R.c.cited_count)
+        .where(R.c.is_stub.is_(True), R.c.cited_count > 0)
+        .order_by(R.c.cited_count.desc())
+        .limit(limit)
+        .subquery()
     )
+    levels = session.execute(
+        select(top.c.cited_count, func.count()).group_by(top.c.cited_count).order_by(top.c.cited_count.desc())
+    ).all()
+    found: list[int] = []
+    for count, wanted in levels:
+        found += session.execute(
+            select(R.c.id).where(R.c.is_stub.is_(True), R.c.cited_count == count).order_by(R.c.id).limit(wanted)
+        ).scalars()
+    return found
 
 
 def stubs_among(session: Session, ids: Sequence[int]) -> set[int]:
