@@ -11,6 +11,8 @@ import xml.etree.ElementTree as ET
 
 import networkx as nx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from refman.domain.graph import CITES, SIMILAR, Edge, Graph, GraphNode
 from refman.formats.graph_export import GRAPH_FORMATS, clean_text, write_graph
@@ -170,3 +172,16 @@ def test_an_unknown_format_is_refused_with_the_formats_there_are() -> None:
 def test_clean_text_keeps_letters_of_any_script_and_drops_what_xml_cannot_hold() -> None:
     assert clean_text("Über\u00a0Zellen 細胞 \U0001d4d0") == "Über\u00a0Zellen 細胞 \U0001d4d0"
     assert clean_text("a\ud800b\ufffec\x7f\x1b") == "abc"
+
+
+@settings(max_examples=50, derandomize=True, deadline=None)
+@given(st.text(st.characters(exclude_categories=["Cs"]), max_size=40),
+       st.text(st.characters(codec="utf-8"), max_size=20))
+def test_any_title_and_key_give_files_networkx_reads_back(title: str, key: str) -> None:
+    graph = Graph(nodes=(node(1, title=title, key=key or None), node(2)), edges=(Edge(1, 2, CITES),))
+    for fmt, read in (("graphml", nx.read_graphml), ("gexf", nx.read_gexf)):
+        back = read(io.StringIO(written(fmt, graph)))
+        assert back.nodes["r1"].get("title") == clean_text(title), fmt
+        assert back.nodes["r1"].get("key", None) == (clean_text(key) if key else None), fmt
+    back = nx.node_link_graph(json.loads(written("json", graph)), edges="links")
+    assert back.nodes["r1"]["title"] == clean_text(title)

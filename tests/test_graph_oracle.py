@@ -205,8 +205,9 @@ def missing_said(capsys, oracle: Oracle, *args: str) -> list[tuple[str, int, lis
 def test_missing_ranks_the_stubs_by_in_degree_from_records(oracle: Oracle, capsys) -> None:
     expected = expected_missing(oracle, None)
     assert missing_said(capsys, oracle, "--limit", "100000") == expected
-    # A limit keeps the best: the stubs the most records cite, not the first found.
-    assert missing_said(capsys, oracle, "--limit", "3") == expected[:3]
+    # A limit keeps the best: the stubs the most records cite, not the first found, ties by id.
+    for limit in (1, 2, 3, 5, 10):
+        assert missing_said(capsys, oracle, "--limit", str(limit)) == expected[:limit], limit
 
 
 def test_missing_within_a_search_counts_only_its_records_citations(oracle: Oracle, capsys) -> None:
