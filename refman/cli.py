@@ -32,6 +32,13 @@
     refman merge-log [--csv] [--library L]  what was merged into what, when, and the values dropped
     refman init L                           create a library's schema (or update it) at a path or URL
     refman copy SOURCE DEST                 copy a whole library into a new file or an empty database
+    refman related ID [--json] [--limit N] [--stubs]
+                                            records most like ID by co-citation and bibliographic coupling
+    refman missing [QUERY] [--json] [--limit N]
+                                            stubs the library (or QUERY's records) cites most
+    refman path ID ID [--json]              the shortest citation chain between two records
+    refman graph [QUERY] --format {graphml,gexf,json,dot} [--output FILE]
+                                            the citation graph for Gephi, Cytoscape, networkx or Graphviz
 
 Exit codes: 0 success; 1 something was refused or not found (the rest is
 kept), or ``check`` left problems; 2 a usage error (a QUERY that is not a search
@@ -55,14 +62,17 @@ from typing import Any, TextIO
 from sqlalchemy.exc import SQLAlchemyError
 
 from refman import __version__
+from refman.domain.graph import Graph, GraphNode
 from refman.domain.listing import ListQuery, ListRow, SortKey
 from refman.domain.organising import NameRefused, ReadStatus, checked_name, checked_rating, collection_path
 from refman.domain.search_query import SearchError
 from refman.formats.export import EXPORT_FORMATS
+from refman.formats.graph_export import GRAPH_FORMATS, write_graph
 from refman.services import copying, duplicate_report, exporting
 from refman.services.catalog import Catalog
 from refman.services.duplicates import DuplicateRefused, DuplicateService
 from refman.services.editing import EDITABLE_FIELDS, EditRefused, RecordMissing, parse_assignment
+from refman.services.graph import GraphService
 from refman.services.importer import ImportReport
 from refman.services.json_view import reference_json, row_json
 from refman.services.library import (
@@ -84,7 +94,8 @@ EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 EXIT_INTERRUPTED = 130
 """Ctrl+C during a duplicate scan (as a shell reports a command stopped by SIGINT)."""
 COMMANDS = ("import", "show", "list", "search", "export", "edit", "delete", "tag", "tags", "collection", "note",
-            "saved-search", "duplicates", "merge", "not-duplicates", "merge-log", "check", "init", "copy")
+            "saved-search", "duplicates", "merge", "not-duplicates", "merge-log", "check", "init", "copy",
+            "related", "missing", "path", "graph")
 # What a command may do to its library: create it when missing (import only), or write to it
 # (``collection`` and ``saved-search`` write unless they list).
 CREATES = {"import"}
@@ -198,6 +209,7 @@ def _parser() -> argparse.ArgumentParser:
 
     _organising_parsers(commands)
     _duplicate_parsers(commands)
+    _graph_parsers(commands)
 
     checker = commands.add_parser("check", help="check the library for damage and inconsistencies")
     checker.add_argument("--repair", action="store_true", help="repair what can be repaired")
@@ -370,6 +382,88 @@ def _duplicate_parsers(commands: Any) -> None:
     _library_option(log)
 
 
+GRAPH_COMMANDS = ("related", "missing", "path", "graph")
+PATH_MAX_STEPS = 8
+"""``refman path`` looks this many citations away at most (the service's default)."""
+
+
+def _graph_parsers(commands: Any) -> None:
+    """``related``, ``missing``, ``path`` and ``graph``: what the library's citation graph tells, and the graph."""
+    related = commands.add_parser(
+        "related",
+        help="the records most like ID in your library: cited together with it (co-citation) or citing the same "
+        "works (bibliographic coupling)",
+        description="List the records of the library most related to ID (a PMID, PMCID, DOI or citation key) "
+        "through citations: co-citation counts the records that cite both, coupling the works both cite, and "
+        "the score is their sum. Best first; each with the shared neighbours that explain it in --json. "
+        "Exit 1 when ID names no record.",
+    )
+    related.add_argument("identifier", metavar="ID")
+    related.add_argument("--json", action="store_true",
+                         help='print JSON: [{"key", "pmid", "doi", "title", "year", "score", "co_citation", '
+                         '"coupling", "shared_citers": [keys], "shared_references": [keys]}]')
+    related.add_argument("--limit", type=_count, default=20, metavar="N", help="at most N records (default 20)")
+    related.add_argument("--stubs", action="store_true", help="include stubs (articles known only from citations)")
+    _library_option(related)
+
+    missing = commands.add_parser(
+        "missing",
+        help="missing key papers: the stubs your library (or QUERY's records) cites most, with the records citing "
+        "them",
+        description="List the articles the library cites most that it holds only as stubs (known from a "
+        "citation, no page imported): the papers to get next. With QUERY (the search language of 'refman "
+        "search'), only citations by the records it finds count. Most cited first.",
+    )
+    missing.add_argument("query", nargs="?", default="", metavar="QUERY",
+                         help="count only the citations of the records this search finds")
+    missing.add_argument("--json", action="store_true",
+                         help='print JSON: [{"key", "pmid", "doi", "title", "citation", "cited_by_count", '
+                         '"citing": [keys]}]')
+    missing.add_argument("--limit", type=_count, default=50, metavar="N", help="at most N stubs (default 50)")
+    _library_option(missing)
+
+    path = commands.add_parser(
+        "path",
+        help="the shortest citation chain between two records (each step cites or is cited by the next)",
+        description="Find the shortest chain of citations from the first ID to the second (PMIDs, PMCIDs, DOIs "
+        f"or citation keys), each step following a citation either way, at most {PATH_MAX_STEPS} steps. "
+        "Prints one line per step. Exit 1 when an ID names no record or no chain joins them.",
+    )
+    path.add_argument("identifiers", nargs=2, metavar="ID")
+    path.add_argument("--json", action="store_true",
+                      help='print JSON: {"length": n, "nodes": [{"key", "pmid", "doi", "title", "year"}], '
+                      '"edges": [{"source": key, "target": key, "kind": "cites"}]}')
+    _library_option(path)
+
+    grapher = commands.add_parser(
+        "graph",
+        help="write the citation graph (the library's, or QUERY's records and the stubs they link to) for Gephi, "
+        "Cytoscape, networkx or Graphviz",
+        description="Write the citation graph: every record and stub of the library, or the records QUERY finds "
+        "with the stubs they cite, are cited by or list as similar, and every link among them. Nodes carry "
+        "key, pmid, doi, title, authors, journal, year, stub, cited_count, citation and colour; edges carry "
+        "kind: cites (from the citing to the cited record) or similar. Prints 'N nodes, M edges written as "
+        "FORMAT' on stderr; exit 1 when the graph is empty (the empty file is still written).",
+    )
+    grapher.add_argument("query", nargs="?", default="", metavar="QUERY", help="only the records this search finds")
+    grapher.add_argument("--format", required=True, choices=sorted(GRAPH_FORMATS),
+                         help="; ".join(f"{name}: {graph_format.description}"
+                                        for name, graph_format in sorted(GRAPH_FORMATS.items())))
+    grapher.add_argument("--output", metavar="FILE", help="write to FILE (default: standard output)")
+    _library_option(grapher)
+
+
+def _count(text: str) -> int:
+    """``--limit``: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of at least 1")
+    return value
+
+
 def _score(text: str) -> float:
     """``--min-score``: a number from 0 to 1."""
     try:
@@ -471,6 +565,8 @@ def _main(argv: Sequence[str] | None) -> int:
             return _not_duplicates(library, args.identifiers)
         if args.command == "merge-log":
             return _merge_log(library, args.csv)
+        if args.command in GRAPH_COMMANDS:
+            return _graph_command(library, args)
         return _check(library, args.repair)
     except LibraryError as error:  # e.g. made read-only while we ran
         print(f"refman: {error}", file=sys.stderr)
@@ -970,6 +1066,149 @@ def _merge_log(library: Library, as_csv: bool) -> int:
         for line in duplicate_report.merge_log_text(service.merge_log(), width=_width()):
             print(line)
     return EXIT_OK
+
+
+def _graph_command(library: Library, args: argparse.Namespace) -> int:
+    service = GraphService(library)
+    if args.command == "related":
+        return _related(library, service, args.identifier, args.limit, args.stubs, args.json)
+    if args.command == "missing":
+        return _missing(service, args.query, args.limit, args.json)
+    if args.command == "path":
+        return _path(library, service, args.identifiers, args.json)
+    return _graph(service, args.query, args.format, args.output)
+
+
+def _record_named(library: Library, identifier: str) -> int | None:
+    """The record (or stub) an ID names, or None, said on stderr."""
+    found = find_records(library, [identifier]).ids
+    if not found:
+        print(f"refman: {shown_text(identifier)}: not in the library", file=sys.stderr)
+        return None
+    return found[0]
+
+
+def _named(node: GraphNode) -> str:
+    """A node in a text report: its citation key (or PMID) and its title (a stub's: its citation)."""
+    return f"{node.label}  {node.title or node.citation_text or ''}"
+
+
+def _clipped(text: str, width: int) -> str:
+    """One line of report text, cut to ``width`` columns with an ellipsis."""
+    text = shown_text(text)
+    if _shown_width(text) <= width:
+        return text
+    while text and _shown_width(text) > width - 1:
+        text = text[:-1]
+    return text + "…"
+
+
+def _related(library: Library, service: GraphService, identifier: str, limit: int, stubs: bool,
+             as_json: bool) -> int:
+    """Exit 1 when ID names no record."""
+    reference_id = _record_named(library, identifier)
+    if reference_id is None:
+        return EXIT_REFUSED
+    try:
+        related = service.related(reference_id, limit, include_stubs=stubs)
+    except KeyError:  # deleted since it was found
+        print(f"refman: {shown_text(identifier)}: not in the library", file=sys.stderr)
+        return EXIT_REFUSED
+    if as_json:
+        _print_json([item.to_json() for item in related])
+        return EXIT_OK
+    if not related:
+        print(f"refman: related: nothing in the library is cited with {shown_text(identifier)} or cites what it "
+              "cites", file=sys.stderr)
+        return EXIT_OK
+    keys = [shown_text(item.node.label) for item in related]
+    key_width = max(_shown_width(key) for key in keys)
+    header = f"{'score':>6}  {'co-cited':>8}  {'coupling':>8}  {'key':<{key_width}}  title"
+    print(header)
+    for item, key in zip(related, keys, strict=True):
+        line = f"{item.score:>6g}  {item.co_citation:>8}  {item.coupling:>8}  {key}{' ' * (key_width - _shown_width(key))}  "
+        title = item.node.title or item.node.citation_text or ""
+        print(line + _clipped(title, max(_width() - _shown_width(line), 20)))
+    return EXIT_OK
+
+
+def _missing(service: GraphService, query: str, limit: int, as_json: bool) -> int:
+    """The stubs cited most, by the whole library or by QUERY's records."""
+    scope = service.ids_of(ListQuery(search=query, sort=SortKey.ID)) if query.strip() else None
+    papers = service.missing(scope, limit)
+    if as_json:
+        _print_json([paper.to_json() for paper in papers])
+        return EXIT_OK
+    if not papers:
+        scope_named = "the records this search finds" if scope is not None else "the library"
+        print(f"refman: missing: {scope_named} cite no stubs", file=sys.stderr)
+        return EXIT_OK
+    width = max(len(str(paper.cited_by_count)) for paper in papers)
+    for paper in papers:
+        print(_clipped(f"{paper.cited_by_count:>{width}}  {_named(paper.node)}", _width()))
+        citing = ", ".join(citer.label for citer in paper.citing)
+        print(_clipped(f"{' ' * width}  cited by {citing}", _width()))
+    return EXIT_OK
+
+
+def _path(library: Library, service: GraphService, identifiers: list[str], as_json: bool) -> int:
+    """Exit 1 when an ID names no record or no chain of at most PATH_MAX_STEPS citations joins the two."""
+    ends = [_record_named(library, identifier) for identifier in identifiers]
+    if None in ends:
+        return EXIT_REFUSED
+    start, end = (reference_id for reference_id in ends if reference_id is not None)
+    try:
+        found = service.path(start, end, max_steps=PATH_MAX_STEPS)
+    except KeyError:
+        print("refman: path: a record was deleted meanwhile", file=sys.stderr)
+        return EXIT_REFUSED
+    if found is None:
+        first, second = (shown_text(identifier) for identifier in identifiers)
+        print(f"refman: path: no chain of at most {PATH_MAX_STEPS} citations joins {first} and {second}",
+              file=sys.stderr)
+        return EXIT_REFUSED
+    if as_json:
+        _print_json(found.to_json())
+        return EXIT_OK
+    print(_clipped(_named(found.nodes[0]), _width()))
+    for _, verb, there in found.steps():
+        print(_clipped(f"  {verb} {_named(there)}", _width()))
+    return EXIT_OK
+
+
+def _with_their_stubs(service: GraphService, ids: Sequence[int]) -> Graph:
+    """A search's records, the stubs they link to (the articles they cite, are cited by or list as similar
+    that the library has no page of), and the edges among them: records the search left out stay out."""
+    linked = service.graph_with_links(ids)
+    chosen = set(ids)
+    kept = tuple(node for node in linked.nodes if node.id in chosen or node.is_stub)
+    kept_ids = {node.id for node in kept}
+    edges = tuple(edge for edge in linked.edges if edge.source in kept_ids and edge.target in kept_ids)
+    return Graph(nodes=kept, edges=edges, truncated=linked.truncated)
+
+
+def _graph(service: GraphService, query: str, format_name: str, output: str | None) -> int:
+    """Exit 1 when the graph is empty or FILE cannot be written."""
+    if query.strip():
+        graph = _with_their_stubs(service, service.ids_of(ListQuery(search=query, sort=SortKey.ID)))
+    else:
+        graph = service.graph_of(service.ids_of(ListQuery(include_stubs=True, sort=SortKey.ID)))
+    if output is None:
+        write_graph(graph, format_name, sys.stdout)
+    else:
+        try:
+            with open(output, "w", encoding="utf-8", newline="\n") as stream:
+                write_graph(graph, format_name, stream)
+        except OSError as error:
+            print(f"refman: {shown_text(output)}: cannot be written ({error.strerror or error})", file=sys.stderr)
+            return EXIT_REFUSED
+    nodes = len(graph.nodes)
+    edges = len(graph.edges)
+    print(f"{nodes} {'node' if nodes == 1 else 'nodes'}, {edges} {'edge' if edges == 1 else 'edges'} written as "
+          f"{format_name}" + (f" to {shown_text(output)}" if output else ""), file=sys.stderr)
+    if graph.truncated:
+        print("refman: graph: the graph was cut at the node limit", file=sys.stderr)
+    return EXIT_OK if nodes else EXIT_REFUSED
 
 
 def _shown_width(text: str) -> int:
