@@ -796,11 +796,11 @@ class PathPart(Part):
         self.to_field.setObjectName("pathTo")
         self.to_field.setPlaceholderText("Citation key, PMID or DOI")
         for field in (self.from_field, self.to_field):
-            field.returnPressed.connect(self.find)
+            field.returnPressed.connect(self.find_path)
         self.find_button = QPushButton("&Find path", self)
         self.find_button.setObjectName("findPath")
         self.find_button.setToolTip(f"The fewest citations joining the two records (at most {PATH_STEPS} steps)")
-        self.find_button.clicked.connect(self.find)
+        self.find_button.clicked.connect(self.find_path)
         form = QFormLayout()
         form.addRow("F&rom:", self.from_field)
         form.addRow("&To:", self.to_field)
@@ -834,7 +834,7 @@ class PathPart(Part):
         self._filled_from = key
         self.from_field.setText(key or "")
 
-    def find(self) -> None:
+    def find_path(self) -> None:
         self.asked = True
         self.ask()
 
