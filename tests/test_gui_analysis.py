@@ -16,10 +16,10 @@ import networkx as nx
 import pytest
 import test_gui
 from pages import citation, page
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QContextMenuEvent, QGuiApplication
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QDockWidget, QMenu
+from PySide6.QtWidgets import QApplication, QDockWidget, QMenu
 
 from refman.domain.listing import ListQuery
 from refman.gui.analysis_view import AnalysisView, Part, RowsModel
@@ -437,3 +437,39 @@ def test_markup_in_titles_shows_as_text_everywhere(qtbot, make_window, hand_made
     steps = view.path.steps
     last = steps.item(steps.count() - 1)
     assert HOSTILE in last.text() and "&lt;script&gt;" in last.toolTip() and "<script>" not in last.toolTip()
+
+
+def test_a_hidden_analysis_waits_and_asks_when_shown_again(qtbot, make_window, seeded_library):
+    window = make_window(seeded_library)
+    view = open_analysis(qtbot, window, "missing")
+    top = view.missing.model.rows[0]
+    QTest.keyClick(window, Qt.Key.Key_A, CTRL_SHIFT)  # hidden
+    assert not view.isVisible()
+    text = page("98000002", "Another page citing the most cited stub",
+                references=[citation(top.node.pmid, top.node.title or "A title")])
+    with qtbot.waitSignal(window.library_changed, timeout=10_000):
+        window.import_text(text, "another.txt")
+    assert view.missing.stale and not view.missing.working, "nothing asked while hidden"
+    assert view.missing.model.rows[0].cited_by_count == top.cited_by_count
+    QTest.keyClick(window, Qt.Key.Key_A, CTRL_SHIFT)
+    wait_answered(qtbot, view.missing)
+    assert view.missing.model.rows[0].cited_by_count == top.cited_by_count + 1
+
+
+def test_the_menu_key_opens_a_tables_menu_for_its_selection(qtbot, make_window, seeded_library):
+    window = make_window(seeded_library)
+    view = open_analysis(qtbot, window, "missing")
+    table = view.missing.table
+    table.setFocus()
+    table.selectRow(0)
+    QTest.keyClick(table, Qt.Key.Key_Down, Qt.KeyboardModifier.ShiftModifier)
+    QApplication.sendEvent(table, QContextMenuEvent(QContextMenuEvent.Reason.Keyboard, QPoint(0, 0), table.mapToGlobal(QPoint(0, 0))))
+    menu = view.missing.row_menu.menu
+    assert menu is not None
+    assert [a.text() for a in menu.actions() if a.text()][:3] == ["&Show\tEnter", "&Copy citation text", "Add &tag…"]
+    assert len(table.selectionModel().selectedRows()) == 2, "the menu key keeps the selection"
+    menu.close()
+    view.missing.copy_action.trigger()
+    rows = view.missing.model.rows
+    assert QGuiApplication.clipboard().text() == "\n".join(
+        paper.node.citation_text or paper.node.title or "" for paper in rows[:2])

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 SHORTCUT = "Ctrl+Shift+A"
 SHOWN_KEY = "window/analysisDockShown"
 GRAPH_DOCK = "graphDock"
+WIDTH_IN_CHARACTERS = 64
+"""The dock's width at first: room for the four tabs and a title column beside the counts."""
 
 
 class DockKeeper(QObject):
@@ -61,6 +63,9 @@ def add_analysis_dock(window: MainWindow, *, threaded: bool = True) -> AnalysisV
     dock.setObjectName("analysisDock")
     dock.setWidget(view)
     window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+    view.setMinimumWidth(view.fontMetrics().averageCharWidth() * WIDTH_IN_CHARACTERS // 2)
+    window.resizeDocks([dock], [view.fontMetrics().averageCharWidth() * WIDTH_IN_CHARACTERS],
+                       Qt.Orientation.Horizontal)
     graph = window.findChild(QDockWidget, GRAPH_DOCK)
     if graph is not None:
         window.tabifyDockWidget(graph, dock)

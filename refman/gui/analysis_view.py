@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QEvent,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -43,7 +44,7 @@ from PySide6.QtCore import (
     Signal,
     Slot,
 )
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QShowEvent
+from PySide6.QtGui import QAction, QContextMenuEvent, QGuiApplication, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -259,8 +260,68 @@ def _table(name: str, model: QAbstractTableModel, parent: QWidget, *, many: bool
     view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
     view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 8)
     view.horizontalHeader().setHighlightSections(False)
-    view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
     return view
+
+
+class RowMenu(QObject):
+    """A table's context menu, by right-click or by the menu key (Shift+F10) on the current row.
+
+    A right-click on a row outside the selection selects that row alone first, as the reference list does.
+    """
+
+    def __init__(self, table: QTableView, build: Callable[[], QMenu | None]) -> None:
+        super().__init__(table)
+        self._table = table
+        self._build = build
+        self.menu: QMenu | None = None
+        """The menu shown last, while it is open."""
+        table.viewport().installEventFilter(self)
+        table.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() != QEvent.Type.ContextMenu or not isinstance(event, QContextMenuEvent):
+            return False
+        table = self._table
+        if watched is table.viewport() and event.reason() != QContextMenuEvent.Reason.Keyboard:
+            index = table.indexAt(event.pos())
+            if not index.isValid():
+                return False
+            if not table.selectionModel().isRowSelected(index.row(), QModelIndex()):
+                table.selectRow(index.row())
+            return self.popup(event.globalPos())
+        if watched is table and event.reason() == QContextMenuEvent.Reason.Keyboard:
+            rect = table.visualRect(table.currentIndex())
+            point = rect.bottomLeft() if rect.isValid() else table.viewport().rect().center()
+            return self.popup(table.viewport().mapToGlobal(point))
+        return False
+
+    def popup(self, at: QPoint) -> bool:
+        menu = self._build()
+        if menu is None:
+            return False
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.menu = menu
+
+        def closed() -> None:
+            if self.menu is menu:
+                self.menu = None
+
+        menu.aboutToHide.connect(closed)
+        menu.popup(at)
+        return True
+
+
+def record_menu(parent: QWidget, node: GraphNode | None, show: Callable[[int], object]) -> QMenu | None:
+    """Show (Enter) and Copy citation key, for one record of a table."""
+    if node is None:
+        return None
+    menu = QMenu(parent)
+    show_action = menu.addAction("&Show\tEnter")  # the key is the table's (shown here, not bound twice)
+    show_action.triggered.connect(lambda _checked=False: show(node.id))
+    copy = menu.addAction("Copy citation &key")
+    copy.setEnabled(bool(node.key))
+    copy.triggered.connect(lambda _checked=False: QGuiApplication.clipboard().setText(node.key or ""))
+    return menu
 
 
 def _plain_label(parent: QWidget, name: str = "", *, wrap: bool = True) -> QLabel:
@@ -343,7 +404,14 @@ class Part(QWidget):
         return not self.busy.isHidden()
 
     def ask(self) -> None:
-        """Ask the part's question again (off the GUI thread)."""
+        """Ask the part's question again (off the GUI thread).
+
+        One question at a time: asked while one is out (an import's batches come every quarter second),
+        the part asks once more when the answer is in.
+        """
+        if self.working:
+            self.stale = True
+            return
         self.stale = False
         job = self.job()
         if job is None:
@@ -362,8 +430,9 @@ class Part(QWidget):
         self.busy.hide()
         if answer.failure is not None:
             self.say_empty(answer.failure)
-            return
-        self.show_value(answer.value)
+        else:
+            self.show_value(answer.value)
+        self.refresh_if_stale()
 
     def show_value(self, value: object) -> None:
         raise NotImplementedError
@@ -443,7 +512,7 @@ class MissingPart(ScopedPart):
         for column, width in ((0, 44), (1, 64), (3, 50)):
             header.resizeSection(column, width)
         self.table.selectionModel().currentRowChanged.connect(lambda current, _previous: self._show_details(current.row()))
-        self.table.customContextMenuRequested.connect(self._table_menu)
+        self.row_menu = RowMenu(self.table, lambda: self.build_menu() if self.current() is not None else None)
         self._keys = ViewKeys(self.table, self.show_current)
 
         self.citation = _plain_label(self, "missingCitation")
@@ -479,7 +548,7 @@ class MissingPart(ScopedPart):
         layout.addWidget(self.summary)
         layout.addWidget(self.stack, 1)
 
-        self.show_action = self._action("&Show", None, self.show_current)
+        self.show_action = self._action("&Show\tEnter", None, self.show_current)  # Enter is the table's
         self.copy_action = self._action("&Copy citation text", QKeySequence.StandardKey.Copy, self.copy_citation)
         self.tag_action = self._action("Add &tag…", None, self.tag_selected)
         self.tag_dialog: TagDialog | None = None
@@ -572,16 +641,6 @@ class MissingPart(ScopedPart):
             "\n".join(paper.node.citation_text or paper.node.title or "" for paper in papers))
         self.view.say(f"Copied the citation text of {len(papers):,} stub{'s' if len(papers) != 1 else ''}", 4000)
 
-    def _table_menu(self, point: QPoint) -> None:
-        index = self.table.indexAt(point)
-        if index.isValid() and not self.table.selectionModel().isRowSelected(index.row(), QModelIndex()):
-            self.table.selectRow(index.row())
-        if self.current() is None:
-            return
-        menu = self.build_menu()
-        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        menu.popup(self.table.viewport().mapToGlobal(point))
-
     def build_menu(self) -> QMenu:
         """Show, Copy citation text, Add tag…, Add to collection ▸: for the selected stubs."""
         menu = QMenu(self.table)
@@ -651,6 +710,8 @@ class RelatedPart(Part):
             header.resizeSection(column, width)
         self.table.clicked.connect(lambda index: self.show_row(index.row()))
         self._keys = ViewKeys(self.table, lambda: self.show_row(self.table.currentIndex().row()))
+        self.row_menu = RowMenu(self.table, lambda: record_menu(
+            self.table, self.model.node_at(self.table.currentIndex().row()), self.view.show_record))
         self.stack.addWidget(self.table)
         self.stubs_box = QCheckBox("Include s&tubs", self)
         self.stubs_box.setObjectName("relatedStubs")
@@ -729,6 +790,8 @@ class KeyPapersPart(ScopedPart):
             header.resizeSection(column, width)
         self.table.clicked.connect(lambda index: self.show_row(index.row()))
         self._keys = ViewKeys(self.table, lambda: self.show_row(self.table.currentIndex().row()))
+        self.row_menu = RowMenu(self.table, lambda: record_menu(
+            self.table, self.model.node_at(self.table.currentIndex().row()), self.view.show_record))
         self.stack.addWidget(self.table)
         self.summary = _plain_label(self, "keyPapersSummary")
         top = QHBoxLayout()
@@ -883,7 +946,10 @@ class PathPart(Part):
         for here, edge, there in zip(path.nodes, path.edges, path.nodes[1:], strict=False):
             word = "cites" if edge.source == here.id else "is cited by"
             step = QListWidgetItem(f"    ↓ {word}")
-            step.setFlags(Qt.ItemFlag.NoItemFlags)
+            step.setFlags(Qt.ItemFlag.ItemIsEnabled)  # read, not chosen
+            font = step.font()
+            font.setItalic(True)
+            step.setFont(font)
             self.steps.addItem(step)
             self.steps.addItem(_node_item(there))
         self.stack.setCurrentWidget(self.steps)
