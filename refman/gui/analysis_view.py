@@ -667,7 +667,7 @@ class MissingPart(ScopedPart):
         """Add tag…: the window's tag dialog, for the selected stubs; the tags go on as one undoable write."""
         ids = [paper.node.id for paper in self.selected()]
         window = self.view.window_
-        if not ids or not self.view.refuse_writes_said():
+        if not ids or not self.view.writes_allowed():
             return None
         dialog = TagDialog(window.organiser.completer.names, len(ids), window)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -924,7 +924,10 @@ class PathPart(Part):
             start = found(start_text) if start_text else shown
             assert start is not None
             goal = found(goal_text)
-            found_path = GraphService(library).path(start, goal, max_steps=PATH_STEPS)
+            try:
+                found_path = GraphService(library).path(start, goal, max_steps=PATH_STEPS)
+            except KeyError:  # deleted since it was found
+                raise Refused("One of the two records is no longer in the library") from None
             return PathFound(found_path, PATH_STEPS)
 
         return path
@@ -1021,8 +1024,8 @@ class AnalysisView(QWidget):
     def writable(self) -> bool:
         return not (self.window_.read_only or self.window_.unreachable)
 
-    def refuse_writes_said(self) -> bool:
-        """True when writes are possible; else the status bar says why."""
+    def writes_allowed(self) -> bool:
+        """Whether the library can be written now; when not, the status bar says so."""
         if not self.writable:
             self.say("Not changed: the library cannot be written now", 6000)
         return self.writable
