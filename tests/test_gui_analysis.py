@@ -473,3 +473,31 @@ def test_the_menu_key_opens_a_tables_menu_for_its_selection(qtbot, make_window, 
     rows = view.missing.model.rows
     assert QGuiApplication.clipboard().text() == "\n".join(
         paper.node.citation_text or paper.node.title or "" for paper in rows[:2])
+
+
+def test_a_read_only_library_offers_no_tagging_or_filing_of_stubs(qtbot, settings, seeded_library):
+    from PySide6.QtCore import QEvent
+
+    from refman.app import build_window
+
+    library = open_library(seeded_library)
+    library.read_only = True
+    window = build_window(library, settings=settings)
+    qtbot.addWidget(window)
+    window.show()
+    window.activateWindow()
+    assert QTest.qWaitForWindowActive(window)
+    try:
+        view = open_analysis(qtbot, window, "missing")
+        view.missing.table.selectRow(0)
+        menu = view.missing.build_menu()
+        assert not view.missing.tag_action.isEnabled()
+        assert not menu.findChild(QMenu, "missingCollectionMenu").isEnabled()
+        assert view.missing.copy_action.isEnabled()
+        assert view.missing.tag_selected() is None
+        assert "cannot be written" in window.statusBar().currentMessage()
+        assert not window.lane.busy
+    finally:
+        window.close()
+        QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        library.dispose()
