@@ -466,10 +466,11 @@ def test_the_menu_key_opens_a_tables_menu_for_its_selection(qtbot, make_window, 
     QApplication.sendEvent(table, QContextMenuEvent(QContextMenuEvent.Reason.Keyboard, QPoint(0, 0), table.mapToGlobal(QPoint(0, 0))))
     menu = view.missing.row_menu.menu
     assert menu is not None
-    assert [a.text() for a in menu.actions() if a.text()][:3] == ["&Show\tEnter", "&Copy citation text", "Add &tag…"]
+    assert [a.text().split("\t")[0] for a in menu.actions() if a.text()][:3] == [
+        "&Show", "&Copy citation text", "Add &tag…"]
     assert len(table.selectionModel().selectedRows()) == 2, "the menu key keeps the selection"
     menu.close()
-    view.missing.copy_action.trigger()
+    QTest.keyClick(table, Qt.Key.Key_C, CTRL)  # the table's copy, not the window's record
     rows = view.missing.model.rows
     assert QGuiApplication.clipboard().text() == "\n".join(
         paper.node.citation_text or paper.node.title or "" for paper in rows[:2])

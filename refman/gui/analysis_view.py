@@ -44,7 +44,7 @@ from PySide6.QtCore import (
     Signal,
     Slot,
 )
-from PySide6.QtGui import QAction, QContextMenuEvent, QGuiApplication, QKeySequence, QShowEvent
+from PySide6.QtGui import QAction, QContextMenuEvent, QGuiApplication, QKeyEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -263,6 +263,29 @@ def _table(name: str, model: QAbstractTableModel, parent: QWidget, *, many: bool
     view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 8)
     view.horizontalHeader().setHighlightSections(False)
     return view
+
+
+class CopyKeys(QObject):
+    """The platform's Copy key (Ctrl+C) on a table copies what the table holds, not the window's record.
+
+    The table takes the key before the window's Copy action sees it, as a text field does.
+    """
+
+    def __init__(self, view: QAbstractItemView, copy: Callable[[], object]) -> None:
+        super().__init__(view)
+        self._copy = copy
+        view.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if not isinstance(event, QKeyEvent) or not event.matches(QKeySequence.StandardKey.Copy):
+            return False
+        if event.type() == QEvent.Type.ShortcutOverride:
+            event.accept()
+            return True
+        if event.type() == QEvent.Type.KeyPress:
+            self._copy()
+            return True
+        return False
 
 
 class RowMenu(QObject):
@@ -550,18 +573,18 @@ class MissingPart(ScopedPart):
         layout.addWidget(self.summary)
         layout.addWidget(self.stack, 1)
 
-        self.show_action = self._action("&Show\tEnter", None, self.show_current)  # Enter is the table's
-        self.copy_action = self._action("&Copy citation text", QKeySequence.StandardKey.Copy, self.copy_citation)
-        self.tag_action = self._action("Add &tag…", None, self.tag_selected)
+        # The keys shown in the menu are the table's own (Enter, Copy): bound as actions, they would clash with
+        # the window's Copy (Qt fires neither of two actions on one key).
+        copy_key = QKeySequence(QKeySequence.StandardKey.Copy).toString(QKeySequence.SequenceFormat.NativeText)
+        self.show_action = self._action("&Show\tEnter", self.show_current)
+        self.copy_action = self._action(f"&Copy citation text\t{copy_key}", self.copy_citation)
+        self.tag_action = self._action("Add &tag…", self.tag_selected)
+        self._copy_keys = CopyKeys(self.table, self.copy_citation)
         self.tag_dialog: TagDialog | None = None
         self._show_details(-1)
 
-    def _action(self, text: str, key: QKeySequence.StandardKey | None, slot: Callable[[], object]) -> QAction:
+    def _action(self, text: str, slot: Callable[[], object]) -> QAction:
         action = QAction(text, self)
-        if key is not None:
-            action.setShortcut(QKeySequence(key))
-            action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-            self.table.addAction(action)
         action.triggered.connect(lambda _checked=False: slot())
         return action
 
