@@ -502,3 +502,22 @@ def test_a_read_only_library_offers_no_tagging_or_filing_of_stubs(qtbot, setting
         window.close()
         QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
         library.dispose()
+
+
+def test_tagging_asks_again_only_the_analyses_over_a_narrowed_list(qtbot, make_window, seeded_library):
+    window = make_window(seeded_library)
+    view = open_analysis(qtbot, window, "missing")
+    asked = view.missing.generation
+    record = Catalog(window.library).find("25344374").id
+    wait_for_job(qtbot, window, lambda: window.organiser.add_tags(["review"], [record]))
+    assert view.missing.generation == asked and not view.missing.stale, "a tag changes no citation"
+    view.missing.set_scope("list")
+    window.search.setText("tag:review")
+    qtbot.waitUntil(lambda: window.model.query.search == "tag:review", timeout=5000)
+    wait_answered(qtbot, view.missing)
+    expected = ranked(stubs_cited(seeded_library, ListQuery(search="tag:review")))
+    assert listed(view.missing.model) == expected
+    other = Catalog(window.library).find("99000001").id
+    wait_for_job(qtbot, window, lambda: window.organiser.add_tags(["review"], [other]))
+    wait_answered(qtbot, view.missing)
+    assert listed(view.missing.model) == ranked(stubs_cited(seeded_library, ListQuery(search="tag:review"))) != expected
