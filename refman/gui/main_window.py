@@ -64,6 +64,7 @@ from PySide6.QtWidgets import (
 from refman import __version__
 from refman.domain.records import Reference
 from refman.domain.search_query import SearchError
+from refman.gui.analysis_dock import add_analysis_dock
 from refman.gui.connection_banner import ConnectionBanner, with_banner
 from refman.gui.detail_pane import DetailPane
 from refman.gui.drop import DropContent, read_drop
@@ -355,6 +356,7 @@ class MainWindow(QMainWindow):
         self.organiser = RecordOrganiser(self, threaded=threaded)
         self._build_menus_and_toolbar()
         self._build_status_bar()
+        self.analysis_view = add_analysis_dock(self, threaded=threaded)
         self._set_tab_order()
         if self.read_only:
             self._refuse_writes()
