@@ -69,6 +69,7 @@ from refman.gui.detail_pane import DetailPane
 from refman.gui.drop import DropContent, read_drop
 from refman.gui.duplicates_view import FIND_SHORTCUT, DuplicatesView
 from refman.gui.export_actions import ExportActions
+from refman.gui.graph_dock import add_graph_dock
 from refman.gui.import_report import ImportReportDialog
 from refman.gui.library_chooser import LIBRARY_KEY, OpenLibraryDialog, open_existing, recent_locations, remember
 from refman.gui.library_edits import LibraryEdits
@@ -382,6 +383,7 @@ class MainWindow(QMainWindow):
                 self._watch.start()
 
         self._restore_state()
+        self.graph_view = add_graph_dock(self, threaded=threaded)  # after the window's geometry: the dock's place is restored onto it
         self._update_counts()
         self._update_history_actions()
         app = QApplication.instance()
