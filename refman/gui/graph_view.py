@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
+import numpy as np
 from PySide6.QtCore import (
     QBuffer,
     QByteArray,
@@ -93,8 +94,15 @@ LABEL_ZOOM = 0.45
 """Below this zoom only the centre's label is drawn: the others would be too many to read."""
 LABEL_DELAY_MS = 60
 """The labels are placed again this long after the last zoom or scroll step."""
+DRAFT_EDGES = 1500
+"""A map with more edges draws them without antialiasing while it is panned or zoomed (three times faster),
+and smooth again SETTLE_MS after the last step."""
+SETTLE_MS = 150
 MIN_ZOOM, MAX_ZOOM = 0.02, 8.0
 ZOOM_STEP = 1.25
+DASHED_STUBS_UP_TO = 500
+"""Stubs are drawn hollow with a dashed outline in maps of up to this many records; in bigger ones the
+outline is solid (dashing a circle's outline costs about a third of the map's drawing time)."""
 SIMILAR_KEY = "graph/showSimilar"
 LAYOUT_KEY = "graph/layout"
 TIMELINE, FORCE = "timeline", "force"
@@ -182,12 +190,13 @@ class MapColours:
 class NodeItem(QGraphicsEllipseItem):
     """One record: a filled circle in the library, a hollow dashed one for a stub; its area ~ times cited."""
 
-    def __init__(self, node: GraphNode, colours: MapColours) -> None:
+    def __init__(self, node: GraphNode, colours: MapColours, *, dashed: bool = True) -> None:
         radius = node_radius(node.cited_count)
         super().__init__(-radius, -radius, 2 * radius, 2 * radius)
         self.node = node
         self.radius = radius
         self.marked = False
+        self.dashed = dashed
         self.setToolTip(tooltip_html(node))
         self.setAcceptHoverEvents(True)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
@@ -197,7 +206,7 @@ class NodeItem(QGraphicsEllipseItem):
     def paint_with(self, colours: MapColours) -> None:
         node = self.node
         if node.is_stub:
-            pen = QPen(colours.stub_outline, 1.5, Qt.PenStyle.DashLine)
+            pen = QPen(colours.stub_outline, 1.5, Qt.PenStyle.DashLine if self.dashed else Qt.PenStyle.SolidLine)
             brush = QBrush(colours.background)  # hollow: the map's ground, so edges do not show through
         else:
             pen = QPen(colours.outline, 1.0)
@@ -210,7 +219,15 @@ class NodeItem(QGraphicsEllipseItem):
 
 
 class EdgesItem(QGraphicsItem):
-    """Every edge of one kind, drawn by one item: thousands of items would slow panning and zooming down."""
+    """Every edge of one kind, drawn by one item: thousands of items would slow panning and zooming down.
+
+    Each paint draws only the edges whose box meets the part of the map
+    being painted (a numpy test over all of them), so a zoomed-in map
+    does not clip thousands of lines it cannot show.
+    """
+
+    ARROW = 7.0
+    """An arrowhead's length, in scene pixels (it grows and shrinks with the records)."""
 
     def __init__(self, kind: str, pen: QPen, *, arrows: bool) -> None:
         super().__init__()
@@ -220,38 +237,45 @@ class EdgesItem(QGraphicsItem):
         self.arrows = arrows
         self.arrow_brush = QBrush(pen.color())
         self._lines: list[QLineF] = []
-        self._heads = QPainterPath()
+        self._heads: list[QPolygonF] = []
+        self._boxes = np.zeros((0, 4))  # left, top, right, bottom of each line
+        self._all_heads = QPainterPath()
         self._bounds = QRectF()
+        self.draft = False
+        """Drawn without antialiasing while the user pans or zooms a big map (see DRAFT_EDGES)."""
         self.setZValue(1)
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption)  # for the exposed rectangle
 
     def set_edges(self, edges: Sequence[tuple[QPointF, float, QPointF, float]]) -> None:
         """(from, its radius, to, its radius) of each edge: lines from rim to rim, an arrowhead at the cited record."""
         self.prepareGeometryChange()
-        lines: list[QLineF] = []
-        heads = QPainterPath()
-        left = top = math.inf
-        right = bottom = -math.inf
-        for start, start_radius, end, end_radius in edges:
-            dx, dy = end.x() - start.x(), end.y() - start.y()
-            length = math.hypot(dx, dy)
-            if length <= start_radius + end_radius:
-                continue
-            ux, uy = dx / length, dy / length
-            a = QPointF(start.x() + ux * start_radius, start.y() + uy * start_radius)
-            b = QPointF(end.x() - ux * end_radius, end.y() - uy * end_radius)
-            lines.append(QLineF(a, b))
-            if self.arrows:
-                size = 7.0
-                back = QPointF(b.x() - ux * size, b.y() - uy * size)
-                heads.addPolygon(QPolygonF([
-                    b, QPointF(back.x() - uy * size * 0.45, back.y() + ux * size * 0.45),
-                    QPointF(back.x() + uy * size * 0.45, back.y() - ux * size * 0.45), b,
-                ]))
-            left, right = min(left, a.x(), b.x()), max(right, a.x(), b.x())
-            top, bottom = min(top, a.y(), b.y()), max(bottom, a.y(), b.y())
-        self._lines, self._heads = lines, heads
-        self._bounds = QRectF(left, top, right - left, bottom - top).adjusted(-8, -8, 8, 8) if lines else QRectF()
+        ends = np.array([(a.x(), a.y(), ra, b.x(), b.y(), rb) for a, ra, b, rb in edges], dtype=np.float64).reshape(-1, 6)
+        delta = ends[:, 3:5] - ends[:, 0:2]
+        length = np.hypot(delta[:, 0], delta[:, 1])
+        keep = length > ends[:, 2] + ends[:, 5]  # records that overlap have no line between them
+        ends, delta, length = ends[keep], delta[keep], length[keep]
+        unit = delta / length[:, None] if len(length) else delta
+        a = ends[:, 0:2] + unit * ends[:, 2:3]
+        b = ends[:, 3:5] - unit * ends[:, 5:6]
+        self._lines = [QLineF(x1, y1, x2, y2) for (x1, y1), (x2, y2) in zip(a.tolist(), b.tolist())]
+        self._boxes = np.column_stack((np.minimum(a[:, 0], b[:, 0]), np.minimum(a[:, 1], b[:, 1]),
+                                       np.maximum(a[:, 0], b[:, 0]), np.maximum(a[:, 1], b[:, 1])))
+        self._heads = []
+        self._all_heads = QPainterPath()
+        if self.arrows and len(a):
+            back = b - unit * self.ARROW
+            side = np.column_stack((-unit[:, 1], unit[:, 0])) * self.ARROW * 0.45
+            left, right = (back + side).tolist(), (back - side).tolist()
+            for tip, one, other in zip(b.tolist(), left, right):
+                head = QPolygonF([QPointF(*tip), QPointF(*one), QPointF(*other), QPointF(*tip)])
+                self._heads.append(head)
+                self._all_heads.addPolygon(head)
+        if len(self._boxes):
+            low, high = self._boxes[:, :2].min(axis=0), self._boxes[:, 2:].max(axis=0)
+            self._bounds = QRectF(low[0], low[1], high[0] - low[0], high[1] - low[1]).adjusted(-8, -8, 8, 8)
+        else:
+            self._bounds = QRectF()
 
     @property
     def count(self) -> int:
@@ -260,15 +284,33 @@ class EdgesItem(QGraphicsItem):
     def boundingRect(self) -> QRectF:
         return self._bounds
 
-    def paint(self, painter: QPainter, _option: QStyleOptionGraphicsItem, _widget: QWidget | None = None) -> None:
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, _widget: QWidget | None = None) -> None:
         if not self._lines:
             return
+        exposed: QRectF = option.exposedRect  # set: ItemUsesExtendedStyleOption
+        if exposed.contains(self._bounds):
+            lines, heads = self._lines, None
+        else:
+            margin = self.ARROW
+            boxes = self._boxes
+            seen = np.flatnonzero((boxes[:, 2] >= exposed.left() - margin) & (boxes[:, 0] <= exposed.right() + margin)
+                                  & (boxes[:, 3] >= exposed.top() - margin) & (boxes[:, 1] <= exposed.bottom() + margin))
+            lines = [self._lines[i] for i in seen.tolist()]
+            heads = [self._heads[i] for i in seen.tolist()] if self.arrows else []
+        if self.draft:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         painter.setPen(self.pen)
-        painter.drawLines(self._lines)
-        if self.arrows and not self._heads.isEmpty():
+        painter.drawLines(lines)
+        if self.arrows:
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(self.arrow_brush)
-            painter.drawPath(self._heads)
+            if heads is None:
+                painter.drawPath(self._all_heads)
+            else:
+                for head in heads:
+                    painter.drawPolygon(head)
+        if self.draft:  # the view does not save the painter's state around each item
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
 
 
 class LabelsItem(QGraphicsItem):
@@ -441,6 +483,7 @@ class Legend(QWidget):
         self.setObjectName("graphLegend")
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setToolTip("A circle's size grows with the times the record is cited in your library")
+        self.dashed = True  # the stubs' outline, as the map draws it
 
     def sizeHint(self) -> QSize:
         return QSize(420, self.fontMetrics().height() + 8)
@@ -458,7 +501,7 @@ class Legend(QWidget):
                 painter.setBrush(colours.record)
                 painter.drawEllipse(QPointF(x + 6, middle), 5, 5)
             elif index == 1:
-                painter.setPen(QPen(colours.stub_outline, 1.5, Qt.PenStyle.DashLine))
+                painter.setPen(QPen(colours.stub_outline, 1.5, Qt.PenStyle.DashLine if self.dashed else Qt.PenStyle.SolidLine))
                 painter.setBrush(Qt.BrushStyle.NoBrush)
                 painter.drawEllipse(QPointF(x + 6, middle), 5, 5)
             else:
@@ -567,6 +610,9 @@ class GraphView(QWidget):
         self._label_timer = QTimer(self, singleShot=True, interval=LABEL_DELAY_MS)
         self._label_timer.timeout.connect(self._place_labels)
         self.canvas.transformed.connect(self._label_timer.start)
+        self._settle_timer = QTimer(self, singleShot=True, interval=SETTLE_MS)
+        self._settle_timer.timeout.connect(lambda: self._draft(False))
+        self.canvas.transformed.connect(self._moved)
         self._show_empty("Show a record to see its citation map.")
 
     # -- construction ------------------------------------------------------------------------------
@@ -745,6 +791,8 @@ class GraphView(QWidget):
         self.graph = graph
         self.highlight = highlight
         self._rebuild_items()
+        self.legend.dashed = len(graph.nodes) <= DASHED_STUBS_UP_TO
+        self.legend.update()
         count = len(graph.nodes)
         links = len(graph.edges)
         text = f"{count:,} record{'s' if count != 1 else ''} · {links:,} link{'s' if links != 1 else ''}"
@@ -809,10 +857,10 @@ class GraphView(QWidget):
         marked = self.highlight | ({self.graph.centre} if self.graph.centre is not None else set())
         for node_id, node in wanted.items():
             item = self._items.get(node_id)
-            if item is None or item.node != node:
+            if item is None or item.node != node or item.dashed != (len(wanted) <= DASHED_STUBS_UP_TO):
                 if item is not None:
                     self.scene.removeItem(item)
-                item = NodeItem(node, colours)
+                item = NodeItem(node, colours, dashed=len(wanted) <= DASHED_STUBS_UP_TO)
                 item.setPos(self._positions.get(node_id, QPointF(0, 0)))
                 self.scene.addItem(item)
                 self._items[node_id] = item
@@ -967,6 +1015,18 @@ class GraphView(QWidget):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._label_timer.start()
+
+    def _moved(self) -> None:
+        if self.cites_item.count + self.similar_item.count > DRAFT_EDGES:
+            self._draft(True)
+            self._settle_timer.start()
+
+    def _draft(self, draft: bool) -> None:
+        for edges in (self.cites_item, self.similar_item):
+            if edges.draft != draft:
+                edges.draft = draft
+                if not draft:
+                    edges.update()
 
     # -- labels -------------------------------------------------------------------------------------
 
@@ -1144,6 +1204,7 @@ class GraphView(QWidget):
         self._stop_layout()
         self._animation.stop()
         self._label_timer.stop()
+        self._settle_timer.stop()
         layouter, self._layouter = self._layouter, None
         if layouter is not None:
             layouter.shutdown(wait=True)
