@@ -15,7 +15,7 @@ import html
 import logging
 import math
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import Enum
@@ -247,18 +247,21 @@ class EdgesItem(QGraphicsItem):
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption)  # for the exposed rectangle
 
-    def set_edges(self, edges: Sequence[tuple[QPointF, float, QPointF, float]]) -> None:
-        """(from, its radius, to, its radius) of each edge: lines from rim to rim, an arrowhead at the cited record."""
+    def clear(self) -> None:
+        empty = np.zeros((0, 2))
+        self.set_edges(empty, np.zeros(0), empty, np.zeros(0))
+
+    def set_edges(self, start: np.ndarray, start_radius: np.ndarray, end: np.ndarray, end_radius: np.ndarray) -> None:
+        """Lines from rim to rim between records at ``start`` and ``end`` (rows of scene points), an arrowhead at ``end``."""
         self.prepareGeometryChange()
-        ends = np.array([(a.x(), a.y(), ra, b.x(), b.y(), rb) for a, ra, b, rb in edges], dtype=np.float64).reshape(-1, 6)
-        delta = ends[:, 3:5] - ends[:, 0:2]
+        delta = end - start
         length = np.hypot(delta[:, 0], delta[:, 1])
-        keep = length > ends[:, 2] + ends[:, 5]  # records that overlap have no line between them
-        ends, delta, length = ends[keep], delta[keep], length[keep]
-        unit = delta / length[:, None] if len(length) else delta
-        a = ends[:, 0:2] + unit * ends[:, 2:3]
-        b = ends[:, 3:5] - unit * ends[:, 5:6]
-        self._lines = [QLineF(x1, y1, x2, y2) for (x1, y1), (x2, y2) in zip(a.tolist(), b.tolist())]
+        keep = length > start_radius + end_radius  # records that overlap have no line between them
+        start, end, delta, length = start[keep], end[keep], delta[keep], length[keep]
+        unit = delta / length[:, None]
+        a = start + unit * start_radius[keep][:, None]
+        b = end - unit * end_radius[keep][:, None]
+        self._lines = [QLineF(x1, y1, x2, y2) for x1, y1, x2, y2 in np.hstack((a, b)).tolist()]
         self._boxes = np.column_stack((np.minimum(a[:, 0], b[:, 0]), np.minimum(a[:, 1], b[:, 1]),
                                        np.maximum(a[:, 0], b[:, 0]), np.maximum(a[:, 1], b[:, 1])))
         self._heads = []
@@ -266,9 +269,8 @@ class EdgesItem(QGraphicsItem):
         if self.arrows and len(a):
             back = b - unit * self.ARROW
             side = np.column_stack((-unit[:, 1], unit[:, 0])) * self.ARROW * 0.45
-            left, right = (back + side).tolist(), (back - side).tolist()
-            for tip, one, other in zip(b.tolist(), left, right):
-                head = QPolygonF([QPointF(*tip), QPointF(*one), QPointF(*other), QPointF(*tip)])
+            for tx, ty, lx, ly, rx, ry in np.hstack((b, back + side, back - side)).tolist():
+                head = QPolygonF([QPointF(tx, ty), QPointF(lx, ly), QPointF(rx, ry), QPointF(tx, ty)])
                 self._heads.append(head)
                 self._all_heads.addPolygon(head)
         if len(self._boxes):
@@ -586,7 +588,11 @@ class GraphView(QWidget):
         if self.layout_name not in (TIMELINE, FORCE):
             self.layout_name = FORCE
         self._items: dict[int, NodeItem] = {}
-        self._positions: dict[int, QPointF] = {}  # where each record is drawn now (scene coordinates)
+        self._order: list[int] = []  # the records drawn, in the rows of the arrays below
+        self._xy = np.zeros((0, 2))  # where each is drawn now (scene pixels)
+        self._radii = np.zeros(0)
+        self._placed: set[int] = set()  # records that have been given a place
+        self._edge_rows: dict[EdgesItem, np.ndarray] = {}  # each edge layer's (from row, to row) pairs
         self._maps: dict[int, Position] = {}  # the last force layout's positions, a start for the next
         self._generation = 0
         self._cancel = threading.Event()
@@ -605,8 +611,8 @@ class GraphView(QWidget):
         self._animation.setEasingCurve(QEasingCurve.Type.InOutCubic)
         self._animation.valueChanged.connect(self._animate)
         self._animation.finished.connect(self._animation_done)
-        self._from: dict[int, QPointF] = {}
-        self._to: dict[int, QPointF] = {}
+        self._from = np.zeros((0, 2))  # the records' places (rows in ``_order``) when the animation started
+        self._to = np.zeros((0, 2))
         self._label_timer = QTimer(self, singleShot=True, interval=LABEL_DELAY_MS)
         self._label_timer.timeout.connect(self._place_labels)
         self.canvas.transformed.connect(self._label_timer.start)
@@ -840,63 +846,60 @@ class GraphView(QWidget):
         for item in self._items.values():
             self.scene.removeItem(item)
         self._items = {}
-        self._positions = {}
+        self._order = []
+        self._xy = np.zeros((0, 2))
+        self._radii = np.zeros(0)
+        self._edge_rows = {}
         for edges in (self.cites_item, self.similar_item, self.path_item):
-            edges.set_edges([])
+            edges.clear()
         self.labels_item.set_labels([], QRectF())
         self.axes_item.set_axes(Graph((), ()), UNIT)
 
     def _rebuild_items(self) -> None:
         """One item per record: those still shown keep theirs (and their place), new ones are made."""
         assert self.graph is not None
-        wanted = {node.id: node for node in self.graph.nodes}
+        graph = self.graph
+        wanted = {node.id: node for node in graph.nodes}
+        dashed = len(wanted) <= DASHED_STUBS_UP_TO
+        before = {node_id: (float(x), float(y)) for node_id, (x, y) in zip(self._order, self._xy.tolist())}
         for node_id in [i for i in self._items if i not in wanted]:
             self.scene.removeItem(self._items.pop(node_id))
-            self._positions.pop(node_id, None)
         colours = self._colours
-        marked = self.highlight | ({self.graph.centre} if self.graph.centre is not None else set())
+        marked = self.highlight | ({graph.centre} if graph.centre is not None else set())
         for node_id, node in wanted.items():
             item = self._items.get(node_id)
-            if item is None or item.node != node or item.dashed != (len(wanted) <= DASHED_STUBS_UP_TO):
+            if item is None or item.node != node or item.dashed != dashed:
                 if item is not None:
                     self.scene.removeItem(item)
-                item = NodeItem(node, colours, dashed=len(wanted) <= DASHED_STUBS_UP_TO)
-                item.setPos(self._positions.get(node_id, QPointF(0, 0)))
+                item = NodeItem(node, colours, dashed=dashed)
                 self.scene.addItem(item)
                 self._items[node_id] = item
             item.marked = node_id in marked
             item.setZValue(2.5 if item.marked else 2)
             item.paint_with(colours)
+        self._order = [node.id for node in graph.nodes]
+        self._placed = {i for i in self._order if i in before}
+        self._xy = np.array([before.get(i, (0.0, 0.0)) for i in self._order], dtype=np.float64).reshape(-1, 2)
+        self._radii = np.array([self._items[i].radius for i in self._order], dtype=np.float64)
+        row = {node_id: index for index, node_id in enumerate(self._order)}
+        groups: dict[EdgesItem, list[tuple[int, int]]] = {self.cites_item: [], self.similar_item: [], self.path_item: []}
+        for edge in graph.edges:
+            if edge.source in row and edge.target in row:
+                group = self.path_item if edge in self.path_edges else (self.cites_item if edge.kind == CITES else self.similar_item)
+                groups[group].append((row[edge.source], row[edge.target]))
+        self._edge_rows = {item: np.array(pairs, dtype=np.intp).reshape(-1, 2) for item, pairs in groups.items()}
 
-    def _place_at(self, positions: Mapping[int, QPointF]) -> None:
-        for node_id, point in positions.items():
-            item = self._items.get(node_id)
-            if item is not None:
-                item.setPos(point)
-        self._positions = dict(positions)
+    def _place_at(self, xy: np.ndarray) -> None:
+        """Every record at its row of ``xy`` (scene pixels), and the edges drawn between them."""
+        self._xy = xy
+        for node_id, (x, y) in zip(self._order, xy.tolist()):
+            self._items[node_id].setPos(x, y)
         self._draw_edges()
 
     def _draw_edges(self) -> None:
-        graph = self.graph
-        if graph is None:
-            return
-        at, items = self._positions, self._items
-        cites: list[tuple[QPointF, float, QPointF, float]] = []
-        similar: list[tuple[QPointF, float, QPointF, float]] = []
-        bold: list[tuple[QPointF, float, QPointF, float]] = []
-        for edge in graph.edges:
-            if edge.source not in at or edge.target not in at:
-                continue
-            end = (at[edge.source], items[edge.source].radius, at[edge.target], items[edge.target].radius)
-            if edge in self.path_edges:
-                bold.append(end)
-            elif edge.kind == CITES:
-                cites.append(end)
-            else:
-                similar.append(end)
-        self.cites_item.set_edges(cites)
-        self.similar_item.set_edges(similar)
-        self.path_item.set_edges(bold)
+        xy, radii = self._xy, self._radii
+        for item, rows in self._edge_rows.items():
+            item.set_edges(xy[rows[:, 0]], radii[rows[:, 0]], xy[rows[:, 1]], radii[rows[:, 1]])
         self.similar_item.setVisible(self.show_similar)
 
     # -- layouts ------------------------------------------------------------------------------------
@@ -909,7 +912,7 @@ class GraphView(QWidget):
         if self.layout_name == TIMELINE:
             self.axes_item.set_axes(graph, UNIT)
             self.axes_item.setVisible(True)
-            self._arrive(_scene_points(timeline_layout(graph)), animate=animate)
+            self._arrive(timeline_layout(graph), animate=animate)
             return
         self.axes_item.setVisible(False)
         self._generation += 1
@@ -941,33 +944,39 @@ class GraphView(QWidget):
             self.laid_out.emit()
             return
         self._maps = dict(laid.positions)
-        self._arrive(_scene_points(laid.positions), animate=True)
+        self._arrive(laid.positions, animate=True)
 
-    def _arrive(self, target: dict[int, QPointF], *, animate: bool) -> None:
+    def _arrive(self, target: Mapping[int, Position], *, animate: bool) -> None:
         """Move every record to its place, over ANIMATION_MS when asked (new records grow out of the centre)."""
         self._animation.stop()
-        origin = target.get(self.graph.centre) if self.graph is not None and self.graph.centre is not None else None
-        self._from = {i: self._positions.get(i, origin or point) for i, point in target.items()}
-        self._to = target
-        first = not self._positions
+        to = np.array([target.get(i, (0.0, 0.0)) for i in self._order], dtype=np.float64).reshape(-1, 2) * (UNIT, -UNIT)
+        start = self._xy.copy()
+        centre_id = self.graph.centre if self.graph is not None else None
+        if centre_id is not None and centre_id in target:
+            centre = self._order.index(centre_id)
+            new = np.array([i not in self._placed for i in self._order], dtype=bool)
+            start[new] = start[centre] if centre_id in self._placed else to[centre]
+        self._from, self._to = start, to
+        first = not self._placed
+        self._placed = set(self._order)
         if animate and not first and ANIMATION_MS > 0:
             self._animation.start()
         else:
-            self._place_at(target)
-            self._animation_done(fit=first)
+            self._place_at(to)
+            self._settled(fit=first)
 
     def _animate(self, value: object) -> None:
         share = float(value)  # type: ignore[arg-type]  # the animation's values are the floats it was given
-        self._place_at({
-            i: QPointF(a.x() + (self._to[i].x() - a.x()) * share, a.y() + (self._to[i].y() - a.y()) * share)
-            for i, a in self._from.items()
-        })
+        self._place_at(self._from + (self._to - self._from) * share)
 
-    def _animation_done(self, fit: bool = True) -> None:
+    def _animation_done(self) -> None:
         self._place_at(self._to)
+        self._settled(fit=True)
+
+    def _settled(self, *, fit: bool) -> None:
         if fit:
             self.fit()
-        self._place_labels()
+        self._label_timer.start()  # the labels just after the first paint: the map shows at once
         self.laid_out.emit()
 
     def _stop_layout(self) -> None:
@@ -1212,11 +1221,6 @@ class GraphView(QWidget):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.close_view()
         super().closeEvent(event)
-
-
-def _scene_points(positions: Mapping[int, Position]) -> dict[int, QPointF]:
-    """Map units (y up) to scene pixels (y down)."""
-    return {node_id: QPointF(x * UNIT, -y * UNIT) for node_id, (x, y) in positions.items()}
 
 
 def _translucent(colour: QColor, alpha: int) -> QColor:
