@@ -126,6 +126,17 @@ SOURCE_NAMES = {
 # -- what each record looks like ---------------------------------------------------------------------
 
 
+def timeline_stretch(places: Mapping[int, Position]) -> float:
+    """How much taller than wide to draw a timeline's units, so decades of records fill a map wider than tall."""
+    if not places:
+        return 1.0
+    xs = [x for x, _y in places.values()]
+    ys = [y for _x, y in places.values()]
+    wide = max(xs) - min(xs) + 1.0
+    tall = max(ys) + 0.5
+    return min(max(0.5 * wide / tall, 1.0), 4.0)
+
+
 def node_radius(cited_count: int) -> float:
     """A record's radius in pixels at zoom 1: its area grows with the times it is cited in the library."""
     return min(5.0 + 2.2 * math.sqrt(max(0, cited_count)), 30.0)
@@ -364,22 +375,25 @@ class AxesItem(QGraphicsItem):
         self.setZValue(0)
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
 
-    def set_axes(self, graph: Graph, scale: float) -> None:
+    def set_axes(self, graph: Graph, scale: float, height_scale: float | None = None) -> None:
+        """The axes of ``graph``'s timeline drawn ``scale`` pixels a year and ``height_scale`` a unit of height."""
         self.prepareGeometryChange()
+        up = height_scale or scale
         axes = timeline_axes(graph)
         xs = [x for _year, x in axes.years] + ([axes.no_year_x] if axes.no_year_x is not None else [])
         if not xs:
             self.baseline, self.marks, self._bounds = QLineF(), [], QRectF()
             return
         left, right = (min(xs) - 0.6) * scale, (max(xs) + 0.6) * scale
-        self.baseline = QLineF(left, 0.4 * scale, right, 0.4 * scale)
-        marks = [(QPointF(x * scale, 0.4 * scale), str(year), True) for year, x in axes.years]
+        below = 0.4 * scale
+        self.baseline = QLineF(left, below, right, below)
+        marks = [(QPointF(x * scale, below), str(year), True) for year, x in axes.years]
         if axes.no_year_x is not None:
-            marks.append((QPointF(axes.no_year_x * scale, 0.4 * scale), "n.d.", True))
-        marks += [(QPointF(left, -y * scale), f"{count:,}", False) for count, y in axes.counts]
+            marks.append((QPointF(axes.no_year_x * scale, below), "n.d.", True))
+        marks += [(QPointF(left, -y * up), f"{count:,}", False) for count, y in axes.counts]
         self.marks = marks
-        top = max((y for _count, y in axes.counts), default=0.0)
-        self._bounds = QRectF(left - 60, -(top + 0.5) * scale, right - left + 80, (top + 1.2) * scale)
+        top = max((y for _count, y in axes.counts), default=0.0) * up + 0.5 * scale
+        self._bounds = QRectF(left - 60, -top, right - left + 80, top + below + 30)
 
     def boundingRect(self) -> QRectF:
         return self._bounds
@@ -910,9 +924,11 @@ class GraphView(QWidget):
             return
         self._stop_layout()
         if self.layout_name == TIMELINE:
-            self.axes_item.set_axes(graph, UNIT)
+            places = timeline_layout(graph)
+            stretch = timeline_stretch(places)
+            self.axes_item.set_axes(graph, UNIT, UNIT * stretch)
             self.axes_item.setVisible(True)
-            self._arrive(timeline_layout(graph), animate=animate)
+            self._arrive({i: (x, y * stretch) for i, (x, y) in places.items()}, animate=animate)
             return
         self.axes_item.setVisible(False)
         self._generation += 1
@@ -1018,8 +1034,8 @@ class GraphView(QWidget):
             bounds = bounds.united(item.sceneBoundingRect())
         if self.axes_item.isVisible():
             bounds = bounds.united(self.axes_item.boundingRect())
-        margin = 30.0
-        return bounds.adjusted(-margin, -margin, margin, margin) if not bounds.isNull() else bounds
+        margin = 30.0  # and room on the right for the labels of the rightmost records
+        return bounds.adjusted(-margin, -margin, margin + 90, margin) if not bounds.isNull() else bounds
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
