@@ -18,6 +18,7 @@ from refman.domain.graph import CITES, SIMILAR, CitationPath, Edge, Graph, Graph
 from refman.gui.graph_dock import GraphFeed
 from refman.gui.graph_view import FORCE, TIMELINE, GraphView, NodeItem, Source
 from refman.gui.reference_model import IdRole
+from refman.services.graph import GraphService
 
 HOSTILE = "<b>Bold</b> claims <script>alert('x')</script> & more"
 
@@ -352,6 +353,23 @@ def test_the_map_can_show_the_lists_records_or_the_selected_ones(qtbot, make_win
     qtbot.waitUntil(lambda: view.settled and chosen in view.graph.ids and view.node_item(chosen).marked,
                     timeout=15_000)
     assert view.graph.ids >= {chosen} and len(view.graph.ids) > 1  # with what it links to
+
+
+def test_a_citation_path_shown_by_another_view_opens_the_map_and_stays(qtbot, make_window, seeded_library):
+    window = make_window(seeded_library)
+    first, last = window.catalog.find("lindqvist2021lymphocyte"), window.catalog.find("infection2019")
+    window.show_reference(first.id)
+    path = GraphService(window.library).path(first.id, last.id)
+    assert path is not None and path.length >= 2
+    window.graph_view.show_path(path)
+    dock = window.findChild(QDockWidget, "graphDock")
+    assert dock.isVisible()
+    view = window.graph_view
+    qtbot.waitUntil(lambda: view.settled, timeout=15_000)
+    qtbot.wait(400)  # longer than the dock waits before reading a map: nothing replaces the path
+    assert view.path_item.count == path.length
+    assert {node.id for node in path.nodes} <= view.graph.ids
+    assert all(view.node_item(node.id).marked for node in path.nodes)
 
 
 def test_the_dock_is_shown_again_after_a_restart(qtbot, make_window, seeded_library):

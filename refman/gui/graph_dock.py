@@ -117,6 +117,7 @@ class GraphFeed(QObject):
         view.record_chosen.connect(self._chosen)
         view.centre_chosen.connect(self._centre_on)
         view.source_changed.connect(self.reload)
+        view.path_shown.connect(self._path_shown)
         view.message.connect(lambda text: window.statusBar().showMessage(text, 8000))
         window.detail.shown_changed.connect(self._shown_changed)
         window.library_changed.connect(self._library_changed)
@@ -157,6 +158,14 @@ class GraphFeed(QObject):
             self._reload_soon()
             return
         self._ring_shown()
+
+    def _path_shown(self) -> None:
+        """A citation path was drawn (by the analysis view): show it, and keep it until something asks for another map."""
+        self._reload_timer.stop()
+        self._generation += 1  # a read under way would replace it
+        self._stale = False
+        self.dock.show()
+        self.dock.raise_()
 
     def _library_changed(self, changes: LibraryChanges) -> None:
         graph = self.view.graph

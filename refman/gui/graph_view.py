@@ -16,7 +16,7 @@ import logging
 import math
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -582,6 +582,7 @@ class GraphView(QWidget):
     ``source_changed()``: what to show, the hops or the Similar box changed (the graph is to be read again).
     ``laid_out()``: a graph's positions are all drawn (after the animation).
     ``message(str)``: one line for the status bar.
+    ``path_shown()``: :meth:`show_path` drew a citation path (the dock shows itself, and keeps it).
     """
 
     record_chosen = Signal(int)
@@ -589,6 +590,7 @@ class GraphView(QWidget):
     source_changed = Signal()
     laid_out = Signal()
     message = Signal(str)
+    path_shown = Signal()
     _force_done = Signal(object)  # _Laid, from the layout thread
 
     def __init__(self, parent: QWidget | None = None, *, settings: QSettings | None = None) -> None:
@@ -611,7 +613,6 @@ class GraphView(QWidget):
         self._generation = 0
         self._cancel = threading.Event()
         self._layouter: ThreadPoolExecutor | None = ThreadPoolExecutor(1, thread_name_prefix="refman-graph-layout")
-        self._pending: Future[None] | None = None
         self.laying_out = False
         self._colours = MapColours.of(self.palette())
 
@@ -805,6 +806,7 @@ class GraphView(QWidget):
                           centre=graph.centre if graph is not None else None)
         self.path_edges = edges
         self._show(graph, frozenset(ids))
+        self.path_shown.emit()
 
     def _show(self, graph: Graph, highlight: frozenset[int]) -> None:
         same_records = self.graph is not None and self.graph.ids == graph.ids
@@ -948,7 +950,7 @@ class GraphView(QWidget):
                 done.emit(_Laid(generation, positions))
 
         if self._layouter is not None:
-            self._pending = self._layouter.submit(run)
+            self._layouter.submit(run)
 
     def _force_arrived(self, laid: _Laid) -> None:
         if laid.generation != self._generation or self.graph is None:
