@@ -16,7 +16,8 @@ from test_gui import make_window, seeded_library, settings  # noqa: F401 - fixtu
 import refman.gui.graph_view as graph_view_module
 from refman.domain.graph import CITES, SIMILAR, CitationPath, Edge, Graph, GraphNode
 from refman.gui.graph_dock import GraphFeed
-from refman.gui.graph_view import FORCE, TIMELINE, GraphView, NodeItem, Source
+from refman.gui.graph_items import CitationTextDialog, NodeItem
+from refman.gui.graph_view import FORCE, TIMELINE, GraphView, Source
 from refman.gui.reference_model import IdRole
 from refman.services.graph import GraphService
 
@@ -250,7 +251,7 @@ def test_double_clicking_a_stub_offers_its_citation_text_to_copy(qtbot, view):
     chosen: list[int] = []
     view.record_chosen.connect(chosen.append)
     click_at(qtbot, view, 2, double=True)
-    dialog = view.findChild(graph_view_module.CitationTextDialog, "citationTextDialog")
+    dialog = view.findChild(CitationTextDialog, "citationTextDialog")
     assert dialog is not None and dialog.isVisible()
     assert dialog.text.toPlainText() == text and dialog.text.isReadOnly()
     dialog.copy_button.click()
