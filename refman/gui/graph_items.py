@@ -157,6 +157,9 @@ class EdgesItem(QGraphicsItem):
 
     ARROW = 7.0
     """An arrowhead's length, in scene pixels (it grows and shrinks with the records)."""
+    SMALLEST_ARROW = 2.5
+    """Arrowheads shorter than this many pixels on screen are not drawn: they could not be seen (a 2,000-record map
+    zoomed out to fit has 6,000 of them under a pixel long)."""
 
     def __init__(self, kind: str, pen: QPen, *, arrows: bool) -> None:
         super().__init__()
@@ -232,7 +235,7 @@ class EdgesItem(QGraphicsItem):
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         painter.setPen(self.pen)
         painter.drawLines(lines)
-        if self.arrows:
+        if self.arrows and self.ARROW * painter.worldTransform().m11() >= self.SMALLEST_ARROW:
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(self.arrow_brush)
             if heads is None:
