@@ -191,6 +191,24 @@ def test_zoom_keys_wheel_and_fit_change_the_view(qtbot, view):
     assert view.zoom == pytest.approx(fitted)
 
 
+def test_dragging_the_map_pans_it_and_chooses_no_record(qtbot, view):
+    draw(qtbot, view, star(20))
+    for _ in range(4):
+        view.zoom_in()
+    chosen: list[int] = []
+    view.record_chosen.connect(chosen.append)
+    bars = view.canvas.horizontalScrollBar(), view.canvas.verticalScrollBar()
+    before = [bar.value() for bar in bars]
+    viewport = view.canvas.viewport()
+    qtbot.mousePress(viewport, Qt.MouseButton.LeftButton, pos=QPoint(5, 5))
+    for step in range(1, 11):
+        qtbot.mouseMove(viewport, QPoint(5 + step * 15, 5 + step * 10))
+    qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, pos=QPoint(155, 105))
+    after = [bar.value() for bar in bars]
+    assert after[0] < before[0] and after[1] < before[1]  # the map moved with the mouse
+    assert chosen == []
+
+
 def test_labels_show_only_with_room_and_the_centre_always(qtbot, view):
     graph = Graph((node(1, authors="Lindqvist AK, Ferreira T", year=2021, cited=4),
                    *(node(i, stub=True) for i in range(2, 60))),
@@ -373,11 +391,18 @@ def test_a_citation_path_shown_by_another_view_opens_the_map_and_stays(qtbot, ma
     assert all(view.node_item(node.id).marked for node in path.nodes)
 
 
-def test_the_dock_is_shown_again_after_a_restart(qtbot, make_window, seeded_library):
+def test_the_dock_keeps_its_place_over_a_restart_and_its_shortcut_toggles_it(qtbot, make_window, seeded_library):
     window = make_window(seeded_library)
     open_map(qtbot, window)
+    dock = window.findChild(QDockWidget, "graphDock")
+    assert window.dockWidgetArea(dock) == Qt.DockWidgetArea.RightDockWidgetArea
+    window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)  # as dragging it to the left does
     window.close()
     again = make_window(seeded_library)
     dock = again.findChild(QDockWidget, "graphDock")
-    assert dock.isVisible()
+    assert dock.isVisible() and again.dockWidgetArea(dock) == Qt.DockWidgetArea.LeftDockWidgetArea
     assert again.graph_view.findChild(GraphFeed) is not None
+    qtbot.keyClick(again, Qt.Key.Key_G, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert not dock.isVisible()
+    qtbot.keyClick(again, Qt.Key.Key_G, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert dock.isVisible()

@@ -263,16 +263,24 @@ class GraphFeed(QObject):
         self.view.close_view()
 
 
-class _Closing(QObject):
-    """Saves the dock's place and stops the feed's threads when the window closes."""
+class _WindowEvents(QObject):
+    """Puts the dock back where it was when the window is first shown, and saves its place when the window closes.
 
-    def __init__(self, window: MainWindow, on_close: Callable[[], None]) -> None:
+    Restored on the first show, not before: a dock's size is laid out against
+    the window's shown geometry, and restoring it earlier leaves the default.
+    """
+
+    def __init__(self, window: MainWindow, on_show: Callable[[], None], on_close: Callable[[], None]) -> None:
         super().__init__(window)
+        self._on_show: Callable[[], None] | None = on_show
         self._on_close = on_close
         window.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Close:
+        if event.type() == QEvent.Type.Show and self._on_show is not None:
+            shown, self._on_show = self._on_show, None
+            shown()
+        elif event.type() == QEvent.Type.Close:
             self._on_close()
         return False
 
@@ -301,15 +309,16 @@ def add_graph_dock(window: MainWindow, *, threaded: bool = True) -> GraphView:
 
     feed = GraphFeed(window, view, dock, threaded=threaded)  # a child of the view: view.findChild(GraphFeed)
 
-    state = window.settings.value(STATE_KEY)
-    if isinstance(state, QByteArray) and not state.isEmpty():
-        window.restoreState(state)
+    def shown() -> None:
+        state = window.settings.value(STATE_KEY)
+        if isinstance(state, QByteArray) and not state.isEmpty():
+            window.restoreState(state)
 
     def closing() -> None:
         window.settings.setValue(STATE_KEY, window.saveState())
         feed.close()
 
-    _Closing(window, closing)
+    _WindowEvents(window, shown, closing)
     return view
 
 
