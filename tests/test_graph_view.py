@@ -17,7 +17,7 @@ import refman.gui.graph_view as graph_view_module
 from refman.domain.graph import CITES, SIMILAR, CitationPath, Edge, Graph, GraphNode
 from refman.gui.graph_dock import GraphFeed
 from refman.gui.graph_items import CitationTextDialog, NodeItem
-from refman.gui.graph_view import FORCE, TIMELINE, GraphView, Source
+from refman.gui.graph_view import ANIMATION_MS, FORCE, TIMELINE, GraphView, Source
 from refman.gui.reference_model import IdRole
 from refman.services.graph import GraphService
 
@@ -128,6 +128,19 @@ def test_switching_layouts_moves_the_records_there_in_an_animation(qtbot, view):
     qtbot.waitUntil(lambda: view.settled, timeout=10_000)
     assert view.node_positions() != timeline
     assert not view.axes_item.isVisible()
+
+
+def test_a_graph_arriving_during_the_animation_takes_its_place(qtbot, view):
+    view.set_layout(FORCE)
+    draw(qtbot, view, star(12))
+    view.set_layout(TIMELINE)
+    assert view._animation.state() == view._animation.State.Running
+    small = Graph((node(1, cited=1), node(50, stub=True)), (Edge(50, 1, CITES),), centre=1)
+    view.show_graph(small)
+    qtbot.waitUntil(lambda: view.settled, timeout=10_000)
+    qtbot.wait(ANIMATION_MS + 100)  # the animation stopped: nothing of it moves the new map's records
+    assert set(view.node_positions()) == {1, 50}
+    assert view.node_item(50).isVisible() and view.edge_count(CITES) == 1
 
 
 def test_hover_text_names_the_record_and_its_markup_is_shown_not_obeyed(qtbot, view):

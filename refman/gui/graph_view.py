@@ -402,6 +402,7 @@ class GraphView(QWidget):
 
     def _show_empty(self, text: str) -> None:
         self._stop_layout()
+        self._animation.stop()
         self.graph = None
         self._clear_nodes()
         self.status.setText(text)
@@ -427,6 +428,7 @@ class GraphView(QWidget):
         self.path_shown.emit()
 
     def _show(self, graph: Graph, highlight: frozenset[int]) -> None:
+        self._animation.stop()  # its rows are the graph drawn before
         same_records = self.graph is not None and self.graph.ids == graph.ids
         self.graph = graph
         self.highlight = highlight
@@ -506,6 +508,7 @@ class GraphView(QWidget):
                 if item is not None:
                     self.scene.removeItem(item)
                 item = NodeItem(node, colours, dashed=dashed)
+                item.setVisible(False)  # until the layout gives it a place
                 self.scene.addItem(item)
                 self._items[node_id] = item
             item.marked = node_id in marked
@@ -513,7 +516,9 @@ class GraphView(QWidget):
             item.paint_with(colours)
         self._order = [node.id for node in graph.nodes]
         self._placed = {i for i in self._order if i in before}
-        self._xy = np.array([before.get(i, (0.0, 0.0)) for i in self._order], dtype=np.float64).reshape(-1, 2)
+        # Records new to the map wait, hidden, where the centre is until the layout places them.
+        waiting = before.get(graph.centre, (0.0, 0.0)) if graph.centre is not None else (0.0, 0.0)
+        self._xy = np.array([before.get(i, waiting) for i in self._order], dtype=np.float64).reshape(-1, 2)
         self._radii = np.array([self._items[i].radius for i in self._order], dtype=np.float64)
         row = {node_id: index for index, node_id in enumerate(self._order)}
         groups: dict[EdgesItem, list[tuple[int, int]]] = {self.cites_item: [], self.similar_item: [], self.path_item: []}
@@ -594,6 +599,9 @@ class GraphView(QWidget):
             start[new] = start[centre] if centre_id in self._placed else to[centre]
         self._from, self._to = start, to
         first = not self._placed
+        for node_id in self._order:
+            if node_id not in self._placed:
+                self._items[node_id].setVisible(True)
         self._placed = set(self._order)
         if animate and not first and ANIMATION_MS > 0:
             self._animation.start()
