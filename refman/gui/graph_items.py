@@ -41,7 +41,7 @@ from PySide6.QtWidgets import (
 
 from refman.domain.graph import Graph, GraphNode
 from refman.domain.graph_layout import Position, timeline_axes
-from refman.gui.colours import mix
+from refman.gui.colours import mix, readable
 
 
 def timeline_stretch(places: Mapping[int, Position]) -> float:
@@ -111,7 +111,8 @@ class MapColours:
             outline=QColor(mix(text, base, 0.35)),
             stub_outline=QColor(mix(text, base, 0.3)),
             edge=QColor(mix(text, base, 0.6)),
-            similar=QColor(mix(accent, base, 0.35)),
+            # Dashed lines in the accent colour, moved towards the text until they stand out on a dark ground too.
+            similar=QColor(readable(mix(accent, base, 0.2), base, text, 2.5)),
             mark=QColor(text),
         )
 
