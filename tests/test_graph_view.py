@@ -9,12 +9,13 @@ import defusedxml.ElementTree as SafeTree
 import pytest
 from pages import citation, page
 from PySide6.QtCore import QEvent, QPoint, QPointF, QSettings, Qt
-from PySide6.QtGui import QGuiApplication, QHelpEvent, QImage, QKeySequence, QWheelEvent
+from PySide6.QtGui import QColor, QGuiApplication, QHelpEvent, QImage, QKeySequence, QPalette, QWheelEvent
 from PySide6.QtWidgets import QApplication, QDockWidget, QToolTip
 from test_gui import make_window, seeded_library, settings  # noqa: F401 - fixtures
 
 import refman.gui.graph_view as graph_view_module
 from refman.domain.graph import CITES, SIMILAR, CitationPath, Edge, Graph, GraphNode
+from refman.gui.colours import contrast
 from refman.gui.graph_dock import GraphFeed
 from refman.gui.graph_items import CitationTextDialog, NodeItem
 from refman.gui.graph_view import ANIMATION_MS, FORCE, TIMELINE, GraphView, Source
@@ -169,6 +170,20 @@ def test_records_look_as_the_legend_says(qtbot, view):
     assert items[1].radius > items[4].radius  # cited 20 times: bigger
     assert items[1].pen().widthF() > items[4].pen().widthF()  # the centre is ringed
     assert view.edge_count(CITES) == 2
+
+
+@pytest.mark.parametrize("base, text", [("#ffffff", "#000000"), ("#1f1f1f", "#e6e6e6")])
+def test_the_map_takes_its_colours_from_the_palette_and_its_lines_stand_out(qtbot, view, base, text):
+    palette = view.palette()
+    for role, colour in ((QPalette.ColorRole.Base, base), (QPalette.ColorRole.Text, text),
+                         (QPalette.ColorRole.Highlight, "#2f6fb3")):
+        palette.setColor(role, QColor(colour))
+    view.setPalette(palette)
+    draw(qtbot, view, star())
+    assert view.canvas.backgroundBrush().color().name() == base
+    for colour in (view.cites_item.pen.color(), view.similar_item.pen.color(), view.node_item(2).pen().color()):
+        assert contrast(colour.name(), base) >= 2.5
+    assert view.labels_item.colour.name() == text
 
 
 def test_the_similar_box_hides_similar_links_and_is_remembered(qtbot, tmp_path, view):

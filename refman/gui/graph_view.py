@@ -728,8 +728,6 @@ class GraphView(QWidget):
             labels.append((item.node.id, QPointF(anchor), text))
             scene_box = self.canvas.mapToScene(box.toRect()).boundingRect()
             bounds = bounds.united(scene_box.adjusted(-4, -4, 4, 4))
-        self.labels_item.colour = self._colours.text
-        self.labels_item.halo = _translucent(self._colours.background, 200)
         self.labels_item.set_labels(labels, bounds)
 
     # -- picking records ---------------------------------------------------------------------------
@@ -845,6 +843,9 @@ class GraphView(QWidget):
             edges.pen = pen
             edges.arrow_brush = QBrush(pen.color())
             edges.update()
+        self.labels_item.colour = colours.text
+        self.labels_item.halo = _translucent(colours.background, 200)
+        self.labels_item.update()
         self.axes_item.colour = colours.edge
         self.axes_item.text_colour = colours.text
         for item in self._items.values():
