@@ -305,7 +305,7 @@ def add_graph_dock(window: MainWindow, *, threaded: bool = True) -> GraphView:
             menu.addSeparator()
             menu.addAction(toggle)
             break
-    toggle.triggered.connect(lambda checked: _focus(view) if checked else None)
+    toggle.triggered.connect(lambda checked: _bring_forward(dock, view) if checked else None)
 
     feed = GraphFeed(window, view, dock, threaded=threaded)  # a child of the view: view.findChild(GraphFeed)
 
@@ -322,5 +322,7 @@ def add_graph_dock(window: MainWindow, *, threaded: bool = True) -> GraphView:
     return view
 
 
-def _focus(widget: QWidget) -> None:
-    widget.setFocus(Qt.FocusReason.ShortcutFocusReason)
+def _bring_forward(dock: QDockWidget, view: QWidget) -> None:
+    """In front of the docks tabbed with it (the Analysis), and ready for the keyboard."""
+    dock.raise_()
+    view.setFocus(Qt.FocusReason.ShortcutFocusReason)

@@ -356,6 +356,7 @@ class MainWindow(QMainWindow):
         self.organiser = RecordOrganiser(self, threaded=threaded)
         self._build_menus_and_toolbar()
         self._build_status_bar()
+        self.graph_view = add_graph_dock(self, threaded=threaded)  # after the View menu it joins; its place is restored when shown
         self._set_tab_order()
         if self.read_only:
             self._refuse_writes()
@@ -383,7 +384,6 @@ class MainWindow(QMainWindow):
                 self._watch.start()
 
         self._restore_state()
-        self.graph_view = add_graph_dock(self, threaded=threaded)  # after the window's geometry: the dock's place is restored onto it
         self._update_counts()
         self._update_history_actions()
         app = QApplication.instance()
