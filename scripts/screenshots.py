@@ -1,5 +1,8 @@
 """Take the README's screenshots: the window on the sample pages, organised a little, in a light and a dark palette.
 
+Then the citation map of the sample page's two-hop neighbourhood, as a map and as a timeline (and the map in
+the dark palette), and the Duplicates view with its merge dialog.
+
 Run it on a real display or a virtual one, from a clone with refman installed:
 
     xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python scripts/screenshots.py resources/
@@ -14,14 +17,17 @@ import argparse
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QDockWidget
 
 from refman.app import build_window
 from refman.domain.listing import ListQuery
+from refman.gui.graph_view import FORCE, TIMELINE
+from refman.gui.main_window import MainWindow
 from refman.services.catalog import Catalog
 from refman.services.importer import ImportService
 from refman.services.organising import OrganiseService
@@ -101,6 +107,44 @@ def organise(library: Library) -> None:
     service.save_search("Unread reviews", "is:unread type:review")
 
 
+def wait_until(app: QApplication, done: Callable[[], bool], seconds: float = 20) -> None:
+    """Let Qt run until ``done()`` (the citation map lays out on a thread of its own)."""
+    deadline = time.monotonic() + seconds
+    while not done() and time.monotonic() < deadline:
+        app.processEvents()
+        time.sleep(0.01)
+    for _ in range(20):
+        app.processEvents()
+
+
+def graph_screenshots(app: QApplication, window: MainWindow, folder: Path, light: QPalette) -> None:
+    """The citation map of the record shown, two hops out: the force map (light and dark) and the timeline."""
+    dock = window.findChild(QDockWidget, "graphDock")
+    if dock is None:
+        return
+    view = window.graph_view
+    view.set_hops(2)
+    view.set_layout(FORCE)
+    dock.show()
+    window.resizeDocks([dock], [760], Qt.Orientation.Horizontal)
+    wait_until(app, lambda: view.settled)
+    shots = (("screenshot-map.png", FORCE, light), ("screenshot-map-dark.png", FORCE, dark_palette()),
+             ("screenshot-timeline.png", TIMELINE, light))
+    for name, layout, palette in shots:
+        app.setPalette(palette)
+        if view.layout_name != layout:
+            view.set_layout(layout)
+        wait_until(app, lambda: view.settled)
+        view.fit()
+        view._place_labels()
+        wait_until(app, lambda: True)
+        target = folder / name
+        window.grab().save(str(target))
+        print(f"wrote {target}")
+    app.setPalette(light)
+    dock.hide()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", type=Path, help="where screenshot.png and screenshot-dark.png are written")
@@ -131,6 +175,7 @@ def main() -> int:
             window.grab().save(str(target))
             print(f"wrote {target}")
         app.setPalette(light)
+        graph_screenshots(app, window, args.folder, light)
         copies = ImportService(library, workers=1).import_text(OTHER_TOOLS_COPY, "from-another-tool.ris")
         print(f"imported a copy from another tool: {copies.summary()}")
         window.show_duplicates()

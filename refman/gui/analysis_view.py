@@ -424,6 +424,23 @@ class Part(QWidget):
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.empty)
 
+    def record_table(self, name: str, accessible: str, model: RowsModel) -> QTableView:
+        """A table of records in this part's stack: a click or Enter shows the row's record, the menu key its menu."""
+
+        def show_row(row: int) -> None:
+            node = model.node_at(row)
+            if node is not None:
+                self.view.show_record(node.id)
+
+        table = _table(name, model, self)
+        table.setAccessibleName(accessible)
+        table.clicked.connect(lambda index: show_row(index.row()))
+        self._keys = ViewKeys(table, lambda: show_row(table.currentIndex().row()))
+        self.row_menu = RowMenu(table, lambda: record_menu(
+            table, model.node_at(table.currentIndex().row()), self.view.show_record))
+        self.stack.addWidget(table)
+        return table
+
     @property
     def working(self) -> bool:
         return not self.busy.isHidden()
@@ -580,7 +597,6 @@ class MissingPart(ScopedPart):
         self.copy_action = self._action(f"&Copy citation text\t{copy_key}", self.copy_citation)
         self.tag_action = self._action("Add &tag…", self.tag_selected)
         self._copy_keys = CopyKeys(self.table, self.copy_citation)
-        self.tag_dialog: TagDialog | None = None
         self._show_details(-1)
 
     def _action(self, text: str, slot: Callable[[], object]) -> QAction:
@@ -691,22 +707,9 @@ class MissingPart(ScopedPart):
     def tag_selected(self) -> TagDialog | None:
         """Add tag…: the window's tag dialog, for the selected stubs; the tags go on as one undoable write."""
         ids = [paper.node.id for paper in self.selected()]
-        window = self.view.window_
         if not ids or not self.view.writes_allowed():
             return None
-        dialog = TagDialog(window.organiser.completer.names, len(ids), window)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.tag_dialog = dialog
-
-        def done(result: int) -> None:
-            if self.tag_dialog is dialog:
-                self.tag_dialog = None
-            if result == TagDialog.DialogCode.Accepted and dialog.names:
-                window.organiser.add_tags(dialog.names, ids)
-
-        dialog.finished.connect(done)
-        dialog.open()
-        return dialog
+        return self.view.window_.list_menus.ask_for_tags_on(ids)
 
 
 class RelatedPart(Part):
@@ -726,18 +729,12 @@ class RelatedPart(Part):
             Column("Why", lambda row, _rank: why_related(row)),
         ]
         self.model: RowsModel[RelatedRecord] = RowsModel(columns, lambda row: row.node, self)
-        self.table = _table("relatedTable", self.model, self)
-        self.table.setAccessibleName("Related in your library")
+        self.table = self.record_table("relatedTable", "Related in your library", self.model)
         header = self.table.horizontalHeader()
         header.setStretchLastSection(True)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
         for column, width in ((0, 260), (1, 50), (2, 60), (3, 60)):
             header.resizeSection(column, width)
-        self.table.clicked.connect(lambda index: self.show_row(index.row()))
-        self._keys = ViewKeys(self.table, lambda: self.show_row(self.table.currentIndex().row()))
-        self.row_menu = RowMenu(self.table, lambda: record_menu(
-            self.table, self.model.node_at(self.table.currentIndex().row()), self.view.show_record))
-        self.stack.addWidget(self.table)
         self.stubs_box = QCheckBox("Include s&tubs", self)
         self.stubs_box.setObjectName("relatedStubs")
         self.stubs_box.setToolTip("Also list works known only from citations")
@@ -785,11 +782,6 @@ class RelatedPart(Part):
                              "cites them both and what they both cite:")
         self.stack.setCurrentWidget(self.table)
 
-    def show_row(self, row: int) -> None:
-        node = self.model.node_at(row)
-        if node is not None:
-            self.view.show_record(node.id)
-
 
 class KeyPapersPart(ScopedPart):
     """Key papers of the list (or the library): PageRank over the citations among its records."""
@@ -806,18 +798,12 @@ class KeyPapersPart(ScopedPart):
             Column("Year", lambda row, _rank: str(row.node.year) if row.node.year is not None else "", number=True),
         ]
         self.model: RowsModel[KeyPaper] = RowsModel(columns, lambda row: row.node, self)
-        self.table = _table("keyPapersTable", self.model, self)
-        self.table.setAccessibleName("Key papers")
+        self.table = self.record_table("keyPapersTable", "Key papers", self.model)
         header = self.table.horizontalHeader()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         for column, width in ((0, 44), (1, 64), (2, 80), (4, 50)):
             header.resizeSection(column, width)
-        self.table.clicked.connect(lambda index: self.show_row(index.row()))
-        self._keys = ViewKeys(self.table, lambda: self.show_row(self.table.currentIndex().row()))
-        self.row_menu = RowMenu(self.table, lambda: record_menu(
-            self.table, self.model.node_at(self.table.currentIndex().row()), self.view.show_record))
-        self.stack.addWidget(self.table)
         self.summary = _plain_label(self, "keyPapersSummary")
         top = QHBoxLayout()
         self.scope_top(top)
@@ -862,11 +848,6 @@ class KeyPapersPart(ScopedPart):
             else f"the {records_word(size)} of {where}"
         self.summary.setText(f"The most central of {first}, by PageRank over the citations among them:")
         self.stack.setCurrentWidget(self.table)
-
-    def show_row(self, row: int) -> None:
-        node = self.model.node_at(row)
-        if node is not None:
-            self.view.show_record(node.id)
 
 
 class PathPart(Part):

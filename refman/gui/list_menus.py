@@ -180,8 +180,11 @@ class ListMenus(QObject):
     def ask_for_tags(self) -> None:
         """Ctrl+T: a small dialog with completion; its tags go onto the records selected when it opened."""
         ids = self.organised_ids()
-        if not ids or self._writes_refused():
-            return
+        if ids and not self._writes_refused():
+            self.ask_for_tags_on(ids)
+
+    def ask_for_tags_on(self, ids: list[int]) -> TagDialog:
+        """The tag dialog for these records (the list's selection, or stubs named elsewhere); one undoable write."""
         dialog = TagDialog(self._window.organiser.completer.names, len(ids), self._window)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.tag_dialog = dialog
@@ -194,6 +197,7 @@ class ListMenus(QObject):
 
         dialog.finished.connect(done)
         dialog.open()
+        return dialog
 
     def remove_tag(self, name: str, ids: list[int]) -> None:
         if not self._writes_refused():

@@ -70,6 +70,7 @@ from refman.gui.detail_pane import DetailPane
 from refman.gui.drop import DropContent, read_drop
 from refman.gui.duplicates_view import FIND_SHORTCUT, DuplicatesView
 from refman.gui.export_actions import ExportActions
+from refman.gui.graph_dock import add_graph_dock
 from refman.gui.import_report import ImportReportDialog
 from refman.gui.library_chooser import LIBRARY_KEY, OpenLibraryDialog, open_existing, recent_locations, remember
 from refman.gui.library_edits import LibraryEdits
@@ -356,7 +357,8 @@ class MainWindow(QMainWindow):
         self.organiser = RecordOrganiser(self, threaded=threaded)
         self._build_menus_and_toolbar()
         self._build_status_bar()
-        self.analysis_view = add_analysis_dock(self, threaded=threaded)
+        self.graph_view = add_graph_dock(self, threaded=threaded)  # after the View menu it joins; its place is restored when shown
+        self.analysis_view = add_analysis_dock(self, threaded=threaded)  # tabbed with the map
         self._set_tab_order()
         if self.read_only:
             self._refuse_writes()

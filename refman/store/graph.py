@@ -15,6 +15,7 @@ from collections.abc import Collection, Iterable, Sequence
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from refman.domain.graph import CITES, Edge, GraphNode
 from refman.store.chunks import chunked
@@ -126,18 +127,18 @@ def records_among(session: Session, ids: Iterable[int]) -> set[int]:
 
 def citations_of(session: Session, sources: Iterable[int]) -> set[tuple[int, int]]:
     """(citing, cited) for every citation these records make."""
-    found: set[tuple[int, int]] = set()
-    for chunk in chunked(_sorted(sources), CHUNK):
-        rows = session.execute(select(L.c.source_id, L.c.target_id).where(L.c.source_id.in_(chunk), _linked((CITES,))))
-        found.update((row.source_id, row.target_id) for row in rows if row.source_id != row.target_id)
-    return found
+    return _citations(session, sources, L.c.source_id)
 
 
 def citers_of(session: Session, targets: Iterable[int]) -> set[tuple[int, int]]:
     """(citing, cited) for every citation of these records."""
+    return _citations(session, targets, L.c.target_id)
+
+
+def _citations(session: Session, ids: Iterable[int], end: ColumnElement) -> set[tuple[int, int]]:
     found: set[tuple[int, int]] = set()
-    for chunk in chunked(_sorted(targets), CHUNK):
-        rows = session.execute(select(L.c.source_id, L.c.target_id).where(L.c.target_id.in_(chunk), _linked((CITES,))))
+    for chunk in chunked(_sorted(ids), CHUNK):
+        rows = session.execute(select(L.c.source_id, L.c.target_id).where(end.in_(chunk), _linked((CITES,))))
         found.update((row.source_id, row.target_id) for row in rows if row.source_id != row.target_id)
     return found
 
