@@ -1,7 +1,7 @@
 """Take the README's screenshots: the window on the sample pages, organised a little, in a light and a dark palette.
 
 Then the citation map of the sample page's two-hop neighbourhood, as a map and as a timeline (and the map in
-the dark palette), and the Duplicates view with its merge dialog.
+the dark palette), the Analysis dock's missing papers, and the Duplicates view with its merge dialog.
 
 Run it on a real display or a virtual one, from a clone with refman installed:
 
@@ -145,6 +145,23 @@ def graph_screenshots(app: QApplication, window: MainWindow, folder: Path, light
     dock.hide()
 
 
+def analysis_screenshot(app: QApplication, window: MainWindow, folder: Path) -> None:
+    """The Analysis dock's missing key papers of the whole sample library, the first one chosen."""
+    dock = window.findChild(QDockWidget, "analysisDock")
+    if dock is None:
+        return
+    dock.show()
+    window.resizeDocks([dock], [760], Qt.Orientation.Horizontal)
+    missing = window.analysis_view.show_part("missing")
+    wait_until(app, lambda: not missing.working and missing.model.rowCount() > 0)
+    missing.table.selectRow(0)
+    wait_until(app, lambda: True)
+    target = folder / "screenshot-analysis.png"
+    window.grab().save(str(target))
+    print(f"wrote {target}")
+    dock.hide()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", type=Path, help="where screenshot.png and screenshot-dark.png are written")
@@ -176,6 +193,7 @@ def main() -> int:
             print(f"wrote {target}")
         app.setPalette(light)
         graph_screenshots(app, window, args.folder, light)
+        analysis_screenshot(app, window, args.folder)
         copies = ImportService(library, workers=1).import_text(OTHER_TOOLS_COPY, "from-another-tool.ris")
         print(f"imported a copy from another tool: {copies.summary()}")
         window.show_duplicates()

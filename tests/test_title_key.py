@@ -28,8 +28,9 @@ def test_titles_too_short_to_tell_records_apart_give_no_key():
     assert title_key(None) is None and author_key("") is None
 
 
-@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=80))
+@given(st.text(alphabet=st.characters(max_codepoint=127, exclude_characters="<&\\${"), max_size=80))
 def test_the_quick_ascii_way_agrees_with_the_general_one(text):
+    # Markup signs send a title the long way, which drops tags (``<i>``) as well: see the markup tests.
     key = title_key(text)
     reduced = slow_key(text)
     assert key == (reduced[:300] if len(reduced) >= 12 else None)
