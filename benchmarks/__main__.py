@@ -28,6 +28,19 @@ Benchmarks (``--only`` takes these names):
                import of 1,000 pages and the check of what it wrote, opening
                the merge dialog, a merge and its undo
   duplicates-pg  the same on PostgreSQL
+  graph        issue 15 on the planted 1,000,000-record library (the duplicates'
+               copy: the plain library's links, authors): the 2-hop
+               neighbourhood of a record with about 200 records around it,
+               missing key papers over the library and over 1,000 records (a
+               search, a citation cluster), key papers and the graph of those,
+               related records of 20 records of varied degree, citation
+               paths; on a scratch copy,
+               missing key papers again after an import of pages that cite
+               stubs of the library; and the citation map's figures
+               (``benchmarks.graph_view_bench``, when on the branch: force
+               layout of 2,000 records, drawing, pan and zoom) with the map
+               drawing that record's real neighbourhood
+  graph-pg     the same on PostgreSQL (the map's figures once, with graph)
 
 ``--quick`` is a smoke run: 2,000 pages, a 20,000-record library, no 100k
 import.  Generated pages and libraries are kept in the work folder, keyed by
@@ -39,6 +52,7 @@ not be measured.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import statistics
@@ -56,7 +70,7 @@ from typing import Any
 from benchmarks import machine
 from benchmarks.big_library import build_library, library_path
 from benchmarks.corpus import cached_corpus
-from benchmarks.figures import Figure, Status, at_least, at_most, table
+from benchmarks.figures import Figure, Status, Target, at_least, at_most, table
 from benchmarks.import_bench import (
     LockSampler,
     PostgresForBench,
@@ -733,6 +747,247 @@ def _duplicate_session(suite: Suite, benchmark: str, database: str, records: int
 DUPLICATE_DIALOGS = 5
 
 
+# -- the citation graph (issue 15) ---------------------------------------------------------
+
+def bench_graph(suite: Suite) -> None:
+    _graph(suite, "graph", "sqlite")
+
+
+def bench_graph_pg(suite: Suite) -> None:
+    _graph(suite, "graph-pg", "postgresql")
+
+
+class GraphBenchError(RuntimeError):
+    pass
+
+
+def _graph_bench(suite: Suite, label: str, *arguments: str) -> tuple[dict[str, Any], Run]:
+    """``benchmarks.graph_bench`` in a fresh process (its peak RSS from ``wait4``); its JSON and the run."""
+    rundir = suite.workdir / "runs"
+    rundir.mkdir(exist_ok=True)
+    run = run_measured([sys.executable, "-m", "benchmarks.graph_bench", *arguments], rundir / f"graph-{label}")
+    if run.exit_code != 0:
+        raise GraphBenchError(f"graph_bench {arguments[0]} exited with {run.exit_code}: {run.stderr.strip()[-500:]}")
+    return json.loads(run.stdout), run
+
+
+def _graph(suite: Suite, benchmark: str, database: str) -> None:
+    """The graph's read calls on the planted library, then missing key papers around an import on a scratch copy."""
+    records = suite.sizes.library
+    library = f"{records:,}-record {'PostgreSQL' if database == 'postgresql' else 'SQLite'} library"
+    # The measuring processes open the PostgreSQL library after the preparing one has ended: this one keeps it up.
+    server = BenchServer(PG_WORKDIR) if database == "postgresql" else None  # noqa: F841 - held until the end
+    suite.say(f"{benchmark}: the planted {library} (the duplicates benchmark's, built on first use)")
+    try:
+        prepared, _ = _graph_bench(suite, f"prepare-{database}-{records}", "prepare", database, str(records),
+                                   "--workdir", str(suite.workdir))
+    except GraphBenchError as error:
+        suite.add(Figure(benchmark, f"prepare the {library}", "s", error=True, note=str(error)))
+        return
+    if prepared["built"]:
+        steps = "; ".join(line.strip() for line in prepared["built"] if line.startswith("  "))
+        suite.add(Figure(benchmark, f"build the planted {library}", "s", prepared["prepare_s"], note=steps))
+    _graph_reads(suite, benchmark, prepared["url"], library)
+    _graph_incremental(suite, benchmark, database, records, library)
+    if database == "sqlite":  # the map does not depend on the database
+        _graph_view(suite, prepared["url"])
+
+
+def _median_ms(seconds: list[float]) -> float:
+    return _ms(statistics.median(seconds))
+
+
+def _graph_reads(suite: Suite, benchmark: str, url: str, library: str) -> None:
+    neighbourhood = Figure(benchmark, "2-hop neighbourhood of a record with ~200 around it: "
+                           f"GraphService.neighbourhood(id, hops=2), warm (median of {GRAPH_REPEATS})", "ms",
+                           target=at_most(100))
+    everything = Figure(benchmark, f"missing key papers over the whole {library}: missing(), first call", "s",
+                        target=at_most(3))
+    search_set = _graph_set_figures(benchmark, f"a {GRAPH_SCOPE:,}-record search")
+    cluster_set = _graph_set_figures(benchmark, f"a {GRAPH_SCOPE:,}-record citation cluster")
+    related = Figure(benchmark, "related in your library: related(id), warm, median of 20 records of varied degree",
+                     "ms", target=at_most(200))
+    related_worst = Figure(benchmark, "related(id), warm: the slowest of those 20", "ms", target=at_most(200))
+    related_first = Figure(benchmark, "related(id), the first call for each record: the slowest of those 20", "ms")
+    path = Figure(benchmark, "citation path from that record to 5 records 6 random citations away: path(a, b) "
+                  "(median)", "ms")
+    path_random = Figure(benchmark, "citation path from that record to 5 records drawn at random (median)", "ms")
+    memory = Figure(benchmark, "peak RSS of the measuring process", "MB")
+    figures = (neighbourhood, everything, *search_set, *cluster_set, related, related_worst, related_first,
+               path, path_random, memory)
+    suite.say(f"{benchmark}: the graph's calls on the {library}, read only")
+    try:
+        timings, run = _graph_bench(suite, f"measure-{benchmark}", "measure", url, "--repeats", str(GRAPH_REPEATS))
+    except GraphBenchError as error:
+        for figure in figures:
+            figure.error, figure.note = True, str(error)
+            suite.add(figure)
+        return
+    centre, around = timings["centre"], timings["neighbourhood"]
+    neighbourhood.value = _median_ms(around["seconds"])
+    neighbourhood.note = (
+        f"record {centre['id']}: {centre['one_hop']} records one link away, {centre['two_hops']} within two "
+        f"(plain queries; the first such record from a tenth of the ids on, {centre['candidates_checked']} checked); "
+        f"{around['nodes']:,} nodes ({around['stubs']} stubs), {around['edges']:,} edges"
+        f"{'' if around['agrees_with_sql'] else ', NOT the count the plain queries give'}; "
+        f"slowest {_ms(max(around['seconds'])):.1f} ms; 1 hop {_median_ms(timings['neighbourhood_1']['seconds']):.1f} ms"
+    )
+    neighbourhood.error = not around["agrees_with_sql"]
+    missing = timings["missing_all"]
+    everything.value = missing["first_s"]
+    top = missing["top"][0]["cited_by_count"] if missing["top"] else 0
+    everything.note = f"{missing['found']} stubs listed, the first cited by {top}; again {_ms(missing['again_s']):.0f} ms"
+    scope, cluster = timings["scope"], timings["cluster"]
+    _fill_graph_set(search_set, timings["search_set"],
+                    f"ids_of(search {scope['search']!r}, limit {GRAPH_SCOPE:,}) {_ms(scope['ids_of_s']):.0f} ms, "
+                    f"{scope['records']:,} records from all over the library")
+    _fill_graph_set(cluster_set, timings["cluster_set"],
+                    f"the {cluster['records']:,} records with a page nearest record {cluster['around']} (the most "
+                    "cited) over citations, as a collection on one topic")
+    picks = timings["related"]
+    slowest = max(picks, key=lambda pick: pick["warm_s"])
+    related.value = _median_ms([pick["warm_s"] for pick in picks])
+    related.note = (f"degrees {min(pick['degree'] for pick in picks)} to {max(pick['degree'] for pick in picks)} "
+                    "(the 1st, 2nd, 3rd, 10th, 100th and 1,000th most cited, and 14 spread over a sample); "
+                    "each the median of 5 after its first call")
+    related_worst.value = _ms(slowest["warm_s"])
+    related_worst.note = f"record {slowest['id']}, {slowest['degree']} links, {slowest['found']} related found"
+    first = max(picks, key=lambda pick: pick["first_s"])
+    related_first.value = _ms(first["first_s"])
+    related_first.note = (f"record {first['id']}, {first['degree']} links; median of the first calls "
+                          f"{_median_ms([pick['first_s'] for pick in picks]):.1f} ms (its rows may not be in the "
+                          "database's or the system's cache yet)")
+    related.detail = related_worst.detail = related_first.detail = {"records": picks}
+    for figure, chains in ((path, timings["paths_walked"]), (path_random, timings["paths_random"])):
+        figure.value = _median_ms([chain["seconds"] for chain in chains])
+        figure.note = (f"slowest {_ms(max(chain['seconds'] for chain in chains)):.0f} ms; steps "
+                       + ", ".join("none within 8" if chain["steps"] is None else str(chain["steps"]) for chain in chains))
+        figure.detail = {"paths": chains}
+    memory.value = run.peak_process_bytes / MB
+    memory.note = f"opening {_ms(timings['open_s']):.0f} ms" + (
+        "; the PostgreSQL server's own memory not counted" if "postgresql" in url else "")
+    for figure in figures:
+        figure.detail = figure.detail or timings
+        suite.add(figure)
+
+
+def _graph_set_figures(benchmark: str, named: str) -> tuple[Figure, Figure, Figure]:
+    """Missing key papers (target ≤ 200 ms), key papers and the graph of one set of records."""
+    return (
+        Figure(benchmark, f"missing key papers over {named}: missing(ids) (median)", "ms", target=at_most(200)),
+        Figure(benchmark, f"key papers of {named}: key_papers(ids) (median)", "ms"),
+        Figure(benchmark, f"the graph of {named}: graph_of(ids) (median)", "ms"),
+    )
+
+
+def _fill_graph_set(figures: tuple[Figure, Figure, Figure], timings: dict[str, Any], what: str) -> None:
+    missing, papers, graph = figures
+    found = timings["missing"]
+    missing.value = _median_ms(found["seconds"])
+    missing.note = (f"{what}; {found['found']} stubs, cited by "
+                    f"{', '.join(str(count) for count in found['top_cited_by'])}…")
+    ranked = timings["key_papers"]
+    papers.value = _median_ms(ranked["seconds"])
+    papers.note = f"{ranked['found']} ranked by PageRank over the set's citations"
+    drawn = timings["graph_of"]
+    graph.value = _median_ms(drawn["seconds"])
+    graph.note = f"{drawn['nodes']:,} nodes, {drawn['edges']:,} edges among them"
+    for figure in figures:
+        figure.detail = timings
+
+
+def _graph_incremental(suite: Suite, benchmark: str, database: str, records: int, library: str) -> None:
+    imported = Figure(benchmark, f"import {GRAPH_PAGES} pages that each cite the same 5 stubs (a scratch copy)", "s")
+    after = Figure(benchmark, "missing key papers after that import: missing(), the 5 stubs first", "s")
+    suite.say(f"{benchmark}: missing key papers around an import, on a scratch copy of the {library}")
+    try:
+        timings, _ = _graph_bench(suite, f"incremental-{database}-{records}", "incremental", database, str(records),
+                                  "--workdir", str(suite.workdir), "--pages", str(GRAPH_PAGES))
+    except GraphBenchError as error:
+        for figure in (imported, after):
+            figure.error, figure.note = True, str(error)
+            suite.add(figure)
+        return
+    imported.value = timings["import_s"]
+    imported.note = f"{timings['import_summary']}; copying the library first took {timings['scratch_copy_s']:.0f} s"
+    after.value = timings["missing_after_s"]
+    after.error = not timings["reflects_import"]
+    after.note = (f"before the import {timings['missing_before_s']:.2f} s, again after {timings['missing_again_s']:.2f} s; "
+                  + ("the 5 stubs ranked first, each cited by its count before plus the pages" if timings["reflects_import"]
+                     else f"does NOT reflect the import: {timings['top_after']} against {timings['expected']}"))
+    for figure in (imported, after):
+        figure.detail = timings
+        suite.add(figure)
+
+
+def _graph_view(suite: Suite, url: str) -> None:
+    """The citation map's own figures (``benchmarks.graph_view_bench``: force layout, drawing, pan and zoom on
+    synthetic graphs), then the map drawing the real 2-hop neighbourhood of the centre record."""
+    quick = suite.sizes.large_import is None
+    benchmark = "graph-view"
+    real = Figure(benchmark, "map drawn, the real 2-hop neighbourhood of the centre record "
+                  f"(show_graph to first paint, median of {GRAPH_DRAWS})", "ms", target=at_most(500))
+    layout = Figure(benchmark, "force layout of the most cited record's real 2-hop neighbourhood (at most 2,000 "
+                    "records, the service's cap), best of 3", "s", target=at_most(2))
+    large = Figure(benchmark, "map drawn, that neighbourhood (median of 3)", "ms", target=at_most(500))
+    real_figures = (real, layout, large)
+    if importlib.util.find_spec("benchmarks.graph_view_bench") is None:
+        for figure in real_figures:
+            figure.note = "benchmarks/graph_view_bench.py (the citation map's benchmark) is not on this branch"
+            suite.add(figure)
+        return
+    suite.say(f"{benchmark}: the citation map's figures, in a fresh process")
+    command = [sys.executable, "-m", "benchmarks.graph_view_bench", "--json", *(["--quick"] if quick else [])]
+    environment = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run(command, cwd=REPOSITORY, env=environment, capture_output=True, text=True)
+    try:
+        measured = json.loads(done.stdout)
+    except json.JSONDecodeError:
+        suite.add(Figure(benchmark, "the citation map's figures", "", error=True,
+                         note=f"graph_view_bench exited with {done.returncode}: {done.stderr.strip()[-500:]}"))
+    else:
+        for item in measured:
+            wanted = item["target"]
+            suite.add(Figure(
+                item["benchmark"], item["name"], item["unit"], item["value"],
+                None if wanted is None else Target(wanted["limit"], at_least=wanted["at_least"]),
+                note=item["note"], detail=item["detail"], error=item["status"] == Status.ERROR.value,
+            ))
+    suite.say(f"{benchmark}: the map of the {suite.sizes.library:,}-record library's centre record")
+    try:
+        drawn, _ = _graph_bench(suite, "draw", "draw", url, "--repeats", str(GRAPH_DRAWS))
+    except GraphBenchError as error:
+        for figure in real_figures:
+            figure.error, figure.note = True, str(error)
+            suite.add(figure)
+        return
+    if not drawn["available"]:
+        for figure in real_figures:
+            figure.note = drawn["reason"]
+            suite.add(figure)
+        return
+    real.value = _median_ms(drawn["draw_s"])
+    real.note = (f"record {drawn['centre']['id']}: {drawn['nodes']:,} nodes, {drawn['edges']:,} edges, "
+                 f"a timeline; slowest {_ms(max(drawn['draw_s'])):.0f} ms")
+    around = drawn["large"]
+    layout.value = min(around["layout_s"])
+    layout.note = (f"record {around['around']}: {around['nodes']:,} nodes"
+                   f"{' (cut at the cap)' if around['truncated'] else ''}, {around['edges']:,} edges; "
+                   "graph_view_bench.measure_layout, on the calling thread")
+    large.value = _median_ms(around["draw_s"])
+    large.note = f"a timeline; slowest {_ms(max(around['draw_s'])):.0f} ms"
+    for figure in real_figures:
+        figure.detail = drawn
+        suite.add(figure)
+
+
+GRAPH_DRAWS = 5
+GRAPH_REPEATS = 7
+GRAPH_SCOPE = 1_000
+"""``benchmarks.graph_bench.SCOPE_RECORDS``."""
+GRAPH_PAGES = 200
+
+
 # -- the command -----------------------------------------------------------------------
 
 BENCHMARKS: dict[str, Callable[[Suite], None]] = {
@@ -746,6 +1001,8 @@ BENCHMARKS: dict[str, Callable[[Suite], None]] = {
     "organise-pg": bench_organise_pg,
     "duplicates": bench_duplicates,
     "duplicates-pg": bench_duplicates_pg,
+    "graph": bench_graph,
+    "graph-pg": bench_graph_pg,
 }
 
 
