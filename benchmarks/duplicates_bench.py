@@ -35,9 +35,8 @@ import itertools
 import json
 import random
 import sqlite3
-import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +56,8 @@ from benchmarks.duplicate_library import (
     read_plants,
 )
 from benchmarks.floor import page_files
+from benchmarks.timing import say as _say
+from benchmarks.timing import seconds as _seconds
 from refman.domain.records import Author
 from refman.services.duplicates import DuplicateService, ScanCancelled
 from refman.services.importer import ImportService
@@ -70,14 +71,6 @@ DIALOG_OPENS = 5
 PROGRESS_EVERY = 0.1
 
 
-def _seconds(work: Callable[[], Any]) -> tuple[float, Any]:
-    started = time.perf_counter()
-    result = work()
-    return time.perf_counter() - started, result
-
-
-def _say(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
 
 
 # -- prepare -------------------------------------------------------------------------------------

@@ -42,7 +42,6 @@ import json
 import random
 import statistics
 import sys
-import time
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from pathlib import Path
@@ -54,6 +53,8 @@ from sqlalchemy.engine import Connection
 from benchmarks.big_library import STUB_EVERY
 from benchmarks.duplicates_bench import Scratch
 from benchmarks.duplicates_bench import prepare as prepare_planted
+from benchmarks.timing import say as _say
+from benchmarks.timing import seconds as _seconds
 from refman.domain.graph import CITES
 from refman.domain.listing import ListQuery
 from refman.services.graph import GraphService
@@ -79,14 +80,6 @@ PAGE_PMID_BASE = 70_000_000
 """Above every PMID the plain library draws (1,000,000 to 40,000,000) and apart from ``benchmarks.corpus``'s."""
 
 
-def _seconds(work: Callable[[], Any]) -> tuple[float, Any]:
-    started = time.perf_counter()
-    result = work()
-    return time.perf_counter() - started, result
-
-
-def _say(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
 
 
 def _timed(work: Callable[[], Any], repeats: int) -> tuple[list[float], Any]:

@@ -28,11 +28,11 @@ import json
 import statistics
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from benchmarks.organised_library import cached_organised_library, cached_organised_pg_library
+from benchmarks.timing import seconds as _seconds
 from refman.domain.listing import ListQuery, SortKey
 from refman.services.listing import ReferenceList, StoredList
 from refman.services.organising import OrganiseService
@@ -53,11 +53,6 @@ TAGGINGS = 3
 BENCH_TAG = "Bench tagging"
 """The tag the tagging figure adds (and takes away again); a leftover of a stopped run is deleted first."""
 
-
-def _seconds(work: Callable[[], Any]) -> tuple[float, Any]:
-    started = time.perf_counter()
-    result = work()
-    return time.perf_counter() - started, result
 
 
 def searched_first_rows(listed: ReferenceList, stored: StoredList | None, query: ListQuery) -> tuple[float, int]:

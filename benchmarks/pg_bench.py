@@ -20,13 +20,13 @@ import json
 import statistics
 import sys
 import time
-from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import text
 
 from benchmarks.gui_bench import FIELD_QUERIES, JOURNAL_QUERIES, WORD_QUERIES
 from benchmarks.pg_library import DEFAULT_WORKDIR, BenchServer, cached_pg_library
+from benchmarks.timing import seconds as _seconds
 from refman.domain.listing import ListQuery, SortKey
 from refman.services.listing import ReferenceList
 from refman.store.library import Library, open_library
@@ -38,11 +38,6 @@ FIRST_ROWS_STEPS = 300_000
 OPENS = 5
 SEARCH_REPEATS = 3
 
-
-def _seconds(work: Callable[[], object]) -> tuple[float, Any]:
-    started = time.perf_counter()
-    result = work()
-    return time.perf_counter() - started, result
 
 
 def open_to_first_rows(url: str) -> tuple[float, Library]:

@@ -526,6 +526,20 @@ class ScopedPart(Part):
         query = self.view.list_query
         return query if self.scope == CURRENT_LIST and query.filtered else None
 
+    def scoped_layout(self, summary_name: str) -> QLabel:
+        """The part laid out: the scope chooser, the busy bar, a summary line (returned) and the results."""
+        summary = _plain_label(self, summary_name)
+        top = QHBoxLayout()
+        self.scope_top(top)
+        top.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(top)
+        layout.addWidget(self.busy)
+        layout.addWidget(summary)
+        layout.addWidget(self.stack, 1)
+        return summary
+
     def scope_top(self, layout: QHBoxLayout) -> None:
         label = QLabel("&Scope:", self)
         label.setBuddy(self.scope_box)
@@ -579,16 +593,7 @@ class MissingPart(ScopedPart):
         self.splitter.setSizes([300, 200])
         self.stack.addWidget(self.splitter)
 
-        self.summary = _plain_label(self, "missingSummary")
-        top = QHBoxLayout()
-        self.scope_top(top)
-        top.addStretch(1)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addLayout(top)
-        layout.addWidget(self.busy)
-        layout.addWidget(self.summary)
-        layout.addWidget(self.stack, 1)
+        self.summary = self.scoped_layout("missingSummary")
 
         # The keys shown in the menu are the table's own (Enter, Copy): bound as actions, they would clash with
         # the window's Copy (Qt fires neither of two actions on one key).
@@ -804,16 +809,7 @@ class KeyPapersPart(ScopedPart):
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         for column, width in ((0, 44), (1, 64), (2, 80), (4, 50)):
             header.resizeSection(column, width)
-        self.summary = _plain_label(self, "keyPapersSummary")
-        top = QHBoxLayout()
-        self.scope_top(top)
-        top.addStretch(1)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addLayout(top)
-        layout.addWidget(self.busy)
-        layout.addWidget(self.summary)
-        layout.addWidget(self.stack, 1)
+        self.summary = self.scoped_layout("keyPapersSummary")
 
     def job(self) -> Callable[[], object] | None:
         query = self.scope_query() or ListQuery()
