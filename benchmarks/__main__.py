@@ -578,20 +578,22 @@ def bench_duplicates_pg(suite: Suite) -> None:
     _duplicates(suite, "duplicates-pg", "postgresql")
 
 
-class DuplicatesBenchError(RuntimeError):
-    pass
+class BenchProcessError(RuntimeError):
+    """A benchmark module run in a process of its own failed: its exit code and the end of its stderr."""
+
+
+def _bench_process(suite: Suite, module: str, label: str, *arguments: str) -> tuple[dict[str, Any], Run]:
+    """``python -m benchmarks.MODULE ARGUMENTS`` in a fresh process (its peak RSS from ``wait4``); its JSON and the run."""
+    rundir = suite.workdir / "runs"
+    rundir.mkdir(exist_ok=True)
+    run = run_measured([sys.executable, "-m", f"benchmarks.{module}", *arguments], rundir / label)
+    if run.exit_code != 0:
+        raise BenchProcessError(f"{module} {arguments[0]} exited with {run.exit_code}: {run.stderr.strip()[-500:]}")
+    return json.loads(run.stdout), run
 
 
 def _duplicates_bench(suite: Suite, label: str, *arguments: str) -> tuple[dict[str, Any], Run]:
-    """``benchmarks.duplicates_bench`` in a fresh process (its peak RSS from ``wait4``); its JSON and the run."""
-    rundir = suite.workdir / "runs"
-    rundir.mkdir(exist_ok=True)
-    command = [sys.executable, "-m", "benchmarks.duplicates_bench", *arguments]
-    run = run_measured(command, rundir / f"duplicates-{label}")
-    if run.exit_code != 0:
-        raise DuplicatesBenchError(f"duplicates_bench {arguments[0]} exited with {run.exit_code}: "
-                                   f"{run.stderr.strip()[-500:]}")
-    return json.loads(run.stdout), run
+    return _bench_process(suite, "duplicates_bench", f"duplicates-{label}", *arguments)
 
 
 def _duplicates(suite: Suite, benchmark: str, database: str) -> None:
@@ -630,7 +632,7 @@ def _duplicate_scan(suite: Suite, benchmark: str, database: str, records: int) -
                              prepared["prepare_s"], note=steps))
         timings, run = _duplicates_bench(suite, f"scan-{database}-{records}", "scan", prepared["url"],
                                          prepared["plants"])
-    except DuplicatesBenchError as error:
+    except BenchProcessError as error:
         for figure in figures:
             figure.error, figure.note = True, str(error)
             suite.add(figure)
@@ -661,7 +663,7 @@ def _duplicate_scan(suite: Suite, benchmark: str, database: str, records: int) -
     try:
         floored, _ = _duplicates_bench(suite, f"floor-{database}-{records}", "floor", prepared["url"],
                                        prepared["plants"])
-    except DuplicatesBenchError as error:
+    except BenchProcessError as error:
         floor.error, floor.note = True, str(error)
     else:
         floor.value = floored["floor_s"]
@@ -673,7 +675,7 @@ def _duplicate_scan(suite: Suite, benchmark: str, database: str, records: int) -
     try:
         shown, _ = _duplicates_bench(suite, f"conflicting-{database}-{records}", "scan", prepared["url"],
                                      prepared["plants"], "--conflicting")
-    except DuplicatesBenchError as error:
+    except BenchProcessError as error:
         conflicting.error, conflicting.note = True, str(error)
     else:
         other = shown["score"]["negatives_proposed"].get("other-identifiers", 0)
@@ -687,7 +689,7 @@ def _duplicate_scan(suite: Suite, benchmark: str, database: str, records: int) -
     try:
         cancelled, _ = _duplicates_bench(suite, f"cancel-{database}-{records}", "cancel", prepared["url"],
                                          "--after", f"{scan.value / 2:.3f}")
-    except DuplicatesBenchError as error:
+    except BenchProcessError as error:
         cancel.error, cancel.note = True, str(error)
     else:
         stopped = cancelled["stopped_within_s"]
@@ -716,7 +718,7 @@ def _duplicate_session(suite: Suite, benchmark: str, database: str, records: int
     try:
         timings, _ = _duplicates_bench(suite, f"session-{database}-{records}", "session", database, str(records),
                                        "--workdir", str(suite.workdir))
-    except DuplicatesBenchError as error:
+    except BenchProcessError as error:
         for figure in figures:
             figure.error, figure.note = True, str(error)
             suite.add(figure)
@@ -757,18 +759,8 @@ def bench_graph_pg(suite: Suite) -> None:
     _graph(suite, "graph-pg", "postgresql")
 
 
-class GraphBenchError(RuntimeError):
-    pass
-
-
 def _graph_bench(suite: Suite, label: str, *arguments: str) -> tuple[dict[str, Any], Run]:
-    """``benchmarks.graph_bench`` in a fresh process (its peak RSS from ``wait4``); its JSON and the run."""
-    rundir = suite.workdir / "runs"
-    rundir.mkdir(exist_ok=True)
-    run = run_measured([sys.executable, "-m", "benchmarks.graph_bench", *arguments], rundir / f"graph-{label}")
-    if run.exit_code != 0:
-        raise GraphBenchError(f"graph_bench {arguments[0]} exited with {run.exit_code}: {run.stderr.strip()[-500:]}")
-    return json.loads(run.stdout), run
+    return _bench_process(suite, "graph_bench", f"graph-{label}", *arguments)
 
 
 def _graph(suite: Suite, benchmark: str, database: str) -> None:
@@ -781,7 +773,7 @@ def _graph(suite: Suite, benchmark: str, database: str) -> None:
     try:
         prepared, _ = _graph_bench(suite, f"prepare-{database}-{records}", "prepare", database, str(records),
                                    "--workdir", str(suite.workdir))
-    except GraphBenchError as error:
+    except BenchProcessError as error:
         suite.add(Figure(benchmark, f"prepare the {library}", "s", error=True, note=str(error)))
         return
     if prepared["built"]:
@@ -818,7 +810,7 @@ def _graph_reads(suite: Suite, benchmark: str, url: str, library: str) -> None:
     suite.say(f"{benchmark}: the graph's calls on the {library}, read only")
     try:
         timings, run = _graph_bench(suite, f"measure-{benchmark}", "measure", url, "--repeats", str(GRAPH_REPEATS))
-    except GraphBenchError as error:
+    except BenchProcessError as error:
         for figure in figures:
             figure.error, figure.note = True, str(error)
             suite.add(figure)
@@ -903,7 +895,7 @@ def _graph_incremental(suite: Suite, benchmark: str, database: str, records: int
     try:
         timings, _ = _graph_bench(suite, f"incremental-{database}-{records}", "incremental", database, str(records),
                                   "--workdir", str(suite.workdir), "--pages", str(GRAPH_PAGES))
-    except GraphBenchError as error:
+    except BenchProcessError as error:
         for figure in (imported, after):
             figure.error, figure.note = True, str(error)
             suite.add(figure)
@@ -956,7 +948,7 @@ def _graph_view(suite: Suite, url: str) -> None:
     suite.say(f"{benchmark}: the map of the {suite.sizes.library:,}-record library's centre record")
     try:
         drawn, _ = _graph_bench(suite, "draw", "draw", url, "--repeats", str(GRAPH_DRAWS))
-    except GraphBenchError as error:
+    except BenchProcessError as error:
         for figure in real_figures:
             figure.error, figure.note = True, str(error)
             suite.add(figure)

@@ -62,7 +62,7 @@ from typing import Any, TextIO
 from sqlalchemy.exc import SQLAlchemyError
 
 from refman import __version__
-from refman.domain.graph import Graph, GraphNode
+from refman.domain.graph import GraphNode
 from refman.domain.listing import ListQuery, ListRow, SortKey
 from refman.domain.organising import NameRefused, ReadStatus, checked_name, checked_rating, collection_path
 from refman.domain.search_query import SearchError
@@ -1176,21 +1176,11 @@ def _path(library: Library, service: GraphService, identifiers: list[str], as_js
     return EXIT_OK
 
 
-def _with_their_stubs(service: GraphService, ids: Sequence[int]) -> Graph:
-    """A search's records, the stubs they link to (the articles they cite, are cited by or list as similar
-    that the library has no page of), and the edges among them: records the search left out stay out."""
-    linked = service.graph_with_links(ids)
-    chosen = set(ids)
-    kept = tuple(node for node in linked.nodes if node.id in chosen or node.is_stub)
-    kept_ids = {node.id for node in kept}
-    edges = tuple(edge for edge in linked.edges if edge.source in kept_ids and edge.target in kept_ids)
-    return Graph(nodes=kept, edges=edges, truncated=linked.truncated)
-
-
 def _graph(service: GraphService, query: str, format_name: str, output: str | None) -> int:
     """Exit 1 when the graph is empty or FILE cannot be written."""
     if query.strip():
-        graph = _with_their_stubs(service, service.ids_of(ListQuery(search=query, sort=SortKey.ID)))
+        # A search's records and the stubs they link to: records the search left out stay out.
+        graph = service.graph_with_links(service.ids_of(ListQuery(search=query, sort=SortKey.ID)), only_stubs=True)
     else:
         graph = service.graph_of(service.ids_of(ListQuery(include_stubs=True, sort=SortKey.ID)))
     if output is None:

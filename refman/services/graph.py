@@ -89,14 +89,22 @@ class GraphService:
         with self.library.reading() as session:
             return self._graph(session, dict.fromkeys(ids, 0), _kinds(similar))
 
-    def graph_with_links(self, ids: Sequence[int], *, similar: bool = True) -> Graph:
-        """These records, every record they link to or from (stubs included), and the edges among them all."""
+    def graph_with_links(self, ids: Sequence[int], *, similar: bool = True, only_stubs: bool = False) -> Graph:
+        """These records, every record they link to or from, and the edges among them all.
+
+        With ``only_stubs`` the records linked to are only the stubs among them
+        (what a search cites without having it): other records stay out.
+        """
         with self.library.reading() as session:
             kinds = _kinds(similar)
             members = dict.fromkeys(ids, 0)
+            linked: set[int] = set()
             for edge in store.edges_touching(session, members, kinds):
-                members.setdefault(edge.source, 1)
-                members.setdefault(edge.target, 1)
+                linked.update((edge.source, edge.target))
+            linked -= members.keys()
+            if only_stubs:
+                linked = store.stubs_among(session, sorted(linked))
+            members.update(dict.fromkeys(linked, 1))
             return self._graph(session, members, kinds)
 
     def _graph(
