@@ -80,8 +80,6 @@ PAGE_PMID_BASE = 70_000_000
 """Above every PMID the plain library draws (1,000,000 to 40,000,000) and apart from ``benchmarks.corpus``'s."""
 
 
-
-
 def _timed(work: Callable[[], Any], repeats: int) -> tuple[list[float], Any]:
     """One untimed call (warm caches), then ``repeats`` timed ones; their seconds and the last result."""
     result = work()

@@ -54,7 +54,6 @@ BENCH_TAG = "Bench tagging"
 """The tag the tagging figure adds (and takes away again); a leftover of a stopped run is deleted first."""
 
 
-
 def searched_first_rows(listed: ReferenceList, stored: StoredList | None, query: ListQuery) -> tuple[float, int]:
     """Seconds until the list has its first rows, read as the list model reads a search; and the rows it has then.
 

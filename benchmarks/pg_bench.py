@@ -39,7 +39,6 @@ OPENS = 5
 SEARCH_REPEATS = 3
 
 
-
 def open_to_first_rows(url: str) -> tuple[float, Library]:
     """``open_library``, the list's count and its first block: what the window waits for before painting rows."""
     started = time.perf_counter()
