@@ -29,6 +29,7 @@ from refman.domain.records import ArticleRecord
 from refman.formats import bibtex, csl_json, ris
 from refman.formats.bibtex_out import write_bibtex
 from refman.formats.csl_json_out import write_csl_json
+from refman.formats.detect import record_reader
 from refman.formats.record_stream import open_records
 from refman.formats.ris_out import write_ris
 from refman.services import exporting
@@ -255,6 +256,23 @@ def test_a_note_that_names_an_article_gives_the_record_no_identifier(format_name
     record = ArticleRecord(source_format="refman", title="A title", year=2020, user_data=UserData(notes=notes))
     back = reader.read_records(writer([record])).records[0].record
     assert (back.pmid, back.doi) == (None, None)
+
+
+# The lines other formats are known by: a saved page's bullet, MEDLINE, RIS, EndNote, XML, JSON, BibTeX.
+OTHER_FORMATS_LINES = ("- PMID: 12345678", "PMID- 12345678", "TY  - JOUR", "%0 Journal Article",
+                       "<?xml version='1.0'?>", '[{"title": "x", "type": "book"}]', "@article{k,")
+
+
+@pytest.mark.parametrize("format_name", FORMATS)
+@pytest.mark.parametrize("line", OTHER_FORMATS_LINES)
+def test_a_note_holding_another_formats_lines_leaves_the_export_in_its_own_format(format_name: str, line: str) -> None:
+    """A researcher's note may be a list of PMIDs or a pasted RIS record: its export is still read as what it is."""
+    writer, reader = WRITERS[format_name]
+    note = NoteValue(f"{line}\nTI  - Not a title\n- PMID: 23456789\n")
+    record = ArticleRecord(source_format="refman", title="A title", year=2020, user_data=UserData(notes=(note,)))
+    text = writer([record])
+    assert record_reader(text, "export.txt") is reader
+    assert reader.read_records(text).records[0].record.user_data.notes == (note,)
 
 
 @pytest.mark.parametrize(("reader", "text", "warning"), [

@@ -110,7 +110,13 @@ _DECODER = _latex_decoder()
 
 def looks_like(text: str) -> bool:
     """An ``@type{`` or ``@type(`` at the start of a line (any line end) in the first few kilobytes."""
-    return _ENTRY_START.search(text[:_SAMPLE]) is not None
+    return first_entry(text) is not None
+
+
+def first_entry(text: str) -> int | None:
+    """Where the first ``@type{`` line starts in the first few kilobytes, or None."""
+    found = _ENTRY_START.search(text[:_SAMPLE])
+    return None if found is None else found.start()
 
 
 def read_records(text: str) -> RecordsRead:

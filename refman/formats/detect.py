@@ -35,6 +35,8 @@ def record_reader(text: str, name: str = "") -> ModuleType | None:
     than the page reader's what is wrong with the file.
     """
     head = text[:8192].lstrip("\ufeff \t\r\n")
+    if _bibtex_comes_first(head):  # before the page's bullet: a BibTeX note may hold one
+        return import_module("refman.formats.bibtex")
     if _PAGE_IDENTIFIER.search(head, 0, 2048):
         return None  # the common case, told at once: a page's "- PMID:" bullet near the top
     for module_name in _READERS:
@@ -50,3 +52,20 @@ def record_reader(text: str, name: str = "") -> ModuleType | None:
         return import_module("refman.formats.pubmed_xml")
     fallback = _BY_EXTENSION.get(PurePath(name).suffix.lower())
     return import_module(f"refman.formats.{fallback}") if fallback else None
+
+
+def _bibtex_comes_first(head: str) -> bool:
+    """A BibTeX entry opens before anything another format would be known by.
+
+    A BibTeX field may hold any lines, a note's above all: a line such as
+    ``- PMID: 123``, ``TY  - JOUR`` or ``PMID- 123`` inside an ``annote`` must
+    not make the file a saved page, RIS or MEDLINE.  What comes first decides.
+    """
+    start = import_module("refman.formats.bibtex").first_entry(head)
+    if start is None:
+        return False
+    before = head[:start]
+    if _PAGE_IDENTIFIER.search(before):
+        return False
+    return not any(import_module(f"refman.formats.{name}").looks_like(before)
+                   for name in _READERS if name != "bibtex")
