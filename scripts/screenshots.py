@@ -57,6 +57,13 @@ def dark_palette() -> QPalette:
         QPalette.ColorRole.LinkVisited: "#b48cff",
         QPalette.ColorRole.Highlight: "#2f6fb3",
         QPalette.ColorRole.HighlightedText: "#ffffff",
+        # The 3-D roles Fusion draws frames and check boxes with (left at their light defaults, a menu's
+        # check box vanished into a dark menu).
+        QPalette.ColorRole.Light: "#5a5a5a",
+        QPalette.ColorRole.Midlight: "#454545",
+        QPalette.ColorRole.Mid: "#262626",
+        QPalette.ColorRole.Dark: "#1a1a1a",
+        QPalette.ColorRole.Shadow: "#000000",
     }
     for role, colour in roles.items():
         palette.setColor(role, QColor(colour))
