@@ -468,6 +468,8 @@ def parse_search(text: str) -> Query | None:
     """
     if not text.strip():
         return None
+    if "\x00" in text:  # no record holds one, and PostgreSQL refuses to compare with one
+        raise SearchError("a search cannot hold a NUL character", text.index("\x00"))
     return _Parser(text).parse()
 
 

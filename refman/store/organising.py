@@ -26,6 +26,7 @@ from refman.domain.organising import (
     ReadStatus,
     UserData,
     checked_name,
+    checked_note,
     collection_path,
     name_key,
     name_order,
@@ -645,8 +646,7 @@ def add_note(session: Session, reference_id: int, text: str, log: RowLog, *,
 
     ``reindexing=False`` leaves the search index to the caller (an import reindexes its records at the end).
     """
-    if not text.strip():
-        raise NameRefused("a note needs some text")
+    checked_note(text)
     if not _existing_records(session, [reference_id]):
         raise NameRefused("the record is no longer in the library")
     now = _now()
@@ -664,6 +664,7 @@ def edit_note(session: Session, note_id: int, text: str, log: RowLog) -> int:
     row = _by_id(session, N, note_id, "note")
     if not text.strip():
         return delete_note(session, note_id, log)
+    checked_note(text)
     if text == row["text"]:
         return row["reference_id"]
     after = {"text": text, "modified_at": _now()}

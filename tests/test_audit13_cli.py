@@ -1,0 +1,90 @@
+"""Issue 13 audit of the command line, on SQLite and PostgreSQL: what a researcher types that the first round
+did not try.  Each test here failed before its fix."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+
+import pytest
+
+from refman.cli import main
+from tests.cli_run import cli
+
+
+@pytest.fixture
+def lib(library_url: str, seeds, capsys) -> str:
+    """A library holding the seven sample records (each test runs on both databases)."""
+    assert main(["import", str(seeds), "--library", library_url]) == 0
+    capsys.readouterr()
+    return library_url
+
+
+def stdin_of(monkeypatch, data: bytes) -> None:
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+
+
+def show_json(capsys, lib: str, identifier: str) -> dict:
+    code, out, err = cli(capsys, "show", identifier, "--json", "--library", lib)
+    assert code == 0, err
+    return json.loads(out)
+
+
+# --- NUL and other control characters: one reason on both databases, never the database's own words ---------
+
+
+@pytest.mark.parametrize("command", [
+    ("tag", "25344374", "--add", "to\x00read"),
+    ("tag", "25344374", "--add", "to\x1bread"),
+    ("collection", "add", "Thesis/Chap\x00ter", "25344374"),
+    ("saved-search", "add", "mine\x00", "tag:x"),
+], ids=["tag NUL", "tag ESC", "collection NUL", "saved search NUL"])
+def test_a_name_holding_a_control_character_is_refused_with_its_reason_on_both_databases(lib, capsys, command):
+    code, out, err = cli(capsys, *command, "--library", lib)
+    assert (code, out) == (2, "")
+    assert err.startswith(f"refman: {command[0]}: ") and "control character" in err and err.count("\n") == 1
+    assert "PostgreSQL" not in err and "postgresql" not in err
+    assert cli(capsys, "tags", "--json", "--library", lib)[1] == "[]\n"
+    assert cli(capsys, "collection", "list", "--json", "--library", lib)[1] == "[]\n"
+    assert cli(capsys, "saved-search", "list", "--json", "--library", lib)[1] == "[]\n"
+
+
+def test_a_note_holding_nul_is_refused_on_both_databases_and_other_controls_are_kept(lib, capsys, monkeypatch):
+    stdin_of(monkeypatch, b"pasted\x00 from a PDF")
+    code, out, err = cli(capsys, "note", "25344374", "--add", "-", "--library", lib)
+    assert (code, out) == (2, "")
+    assert err == "refman: note: a note cannot hold NUL characters (\\x00)\n"
+    assert show_json(capsys, lib, "25344374")["notes"] == []
+
+    stdin_of(monkeypatch, b"tab\there, bell\x07 and form feed\x0c")
+    assert cli(capsys, "note", "25344374", "--add", "-", "--library", lib)[0] == 0
+    assert [note["text"] for note in show_json(capsys, lib, "25344374")["notes"]] == [
+        "tab\there, bell\x07 and form feed\x0c"]
+
+
+@pytest.mark.parametrize("query", ['tag:"to\x00read"', "collection:A\x00B", "note:x\x00y", "plain\x00word"])
+def test_a_search_holding_nul_is_refused_with_a_reason_on_both_databases(lib, capsys, query):
+    code, out, err = cli(capsys, "search", query, "--library", lib)
+    assert (code, out) == (2, "")
+    assert err.startswith("refman: search: a search cannot hold a NUL character")
+    code, out, err = cli(capsys, "saved-search", "add", "mine", query, "--library", lib)
+    assert (code, out) == (2, "")
+    assert "NUL" in err and "PostgreSQL" not in err
+
+
+def test_an_export_whose_marks_hold_nul_imports_with_the_rest_of_its_marks_on_both_databases(lib, capsys, tmp_path):
+    """A file written by a library that kept a NUL (an older SQLite one) reads into PostgreSQL too: that tag or note
+    is skipped with its reason, the record and the rest of what the user gave it come in."""
+    export = tmp_path / "old.bib"
+    export.write_text(
+        "@article{old2020,\n  title = {A record from an older library},\n  year = {2020},\n"
+        '  refman-tags = {["to\\u0000read", "kept"]},\n'
+        '  refman-notes = {[{"text": "bad\\u0000note"}, {"text": "good note"}]},\n  refman-rating = {4}\n}\n',
+        encoding="utf-8")
+    code, out, err = cli(capsys, "import", str(export), "--library", lib)
+    assert code == 0, err
+    assert out.startswith("1 new")
+    assert "control character" in err and "NUL" in err and "PostgreSQL" not in err
+    data = show_json(capsys, lib, "old2020")
+    assert (data["tags"], [note["text"] for note in data["notes"]], data["rating"]) == (["kept"], ["good note"], 4)
