@@ -63,6 +63,20 @@ def test_a_note_holding_nul_is_refused_on_both_databases_and_other_controls_are_
         "tab\there, bell\x07 and form feed\x0c"]
 
 
+@pytest.mark.parametrize(("command", "said"), [
+    (("tag", "25344374", "--remove", "to\x00read"), ""),
+    (("tag", "--rename", "to\x00read", "x"), "refman: tag: there is no tag"),
+    (("tag", "--rename", "Review", "x\x00"), "refman: tag: a tag name cannot hold a control character"),
+    (("saved-search", "delete", "mine\x00"), "refman: saved-search: there is no saved search"),
+    (("search", "--saved", "mine\x00"), "refman: search: there is no saved search"),
+], ids=["untag", "rename from", "rename to", "delete saved search", "run saved search"])
+def test_looking_a_name_holding_nul_up_finds_nothing_on_both_databases(lib, capsys, command, said):
+    cli(capsys, "tag", "25344374", "--add", "Review", "--library", lib)
+    code, _, err = cli(capsys, *command, "--library", lib)
+    assert err.startswith(said) and "PostgreSQL" not in err and err.count("\n") <= 1
+    assert code == (0 if not said else 2)
+
+
 @pytest.mark.parametrize("query", ['tag:"to\x00read"', "collection:A\x00B", "note:x\x00y", "plain\x00word"])
 def test_a_search_holding_nul_is_refused_with_a_reason_on_both_databases(lib, capsys, query):
     code, out, err = cli(capsys, "search", query, "--library", lib)
@@ -88,3 +102,46 @@ def test_an_export_whose_marks_hold_nul_imports_with_the_rest_of_its_marks_on_bo
     assert "control character" in err and "NUL" in err and "PostgreSQL" not in err
     data = show_json(capsys, lib, "old2020")
     assert (data["tags"], [note["text"] for note in data["notes"]], data["rating"]) == (["kept"], ["good note"], 4)
+
+
+# --- what a command says it did ----------------------------------------------------------------------------
+
+
+def test_renaming_a_tag_onto_another_tags_name_says_it_merged_them(lib, capsys):
+    cli(capsys, "tag", "25344374", "99000001", "--add", "MS", "--library", lib)
+    cli(capsys, "tag", "99000002", "--add", "Multiple sclerosis", "--library", lib)
+    code, out, err = cli(capsys, "tag", "--rename", "ms", "multiple SCLEROSIS", "--library", lib)
+    assert (code, err) == (0, "")
+    assert out == "Merged the tag \u201cMS\u201d into \u201cMultiple sclerosis\u201d (now on 3 records)\n"
+    assert json.loads(cli(capsys, "tags", "--json", "--library", lib)[1]) == [{"name": "Multiple sclerosis", "count": 3}]
+    code, out, _ = cli(capsys, "tag", "--rename", "multiple sclerosis", "Multiple Sclerosis", "--library", lib)
+    assert out == "Renamed the tag \u201cmultiple sclerosis\u201d to \u201cMultiple Sclerosis\u201d (3 records)\n"
+
+
+def test_tagging_says_the_tags_it_added_as_kept_not_as_typed(lib, capsys):
+    cli(capsys, "tag", "25344374", "--add", "Review", "--library", lib)
+    code, out, _ = cli(capsys, "tag", "25344374", "99000001", "--add", "  to   read ", "--add", "REVIEW",
+                       "--library", lib)
+    assert (code, out) == (0, "Tagged 2 records \u201cto read\u201d, \u201cReview\u201d\n")
+    code, out, _ = cli(capsys, "tag", "99000001", "--remove", "review", "--library", lib)
+    assert (code, out) == (0, "Took \u201creview\u201d off 1 record\n")
+
+
+def test_saving_a_search_under_a_name_taken_whatever_its_case_says_it_replaced_it(lib, capsys):
+    assert cli(capsys, "saved-search", "add", "To read", "is:unread", "--library", lib)[0] == 0
+    code, out, err = cli(capsys, "saved-search", "add", "to READ", "is:unread tag:review", "--library", lib)
+    assert (code, err) == (0, "")
+    assert out == "Replaced the saved search \u201cTo read\u201d (was: is:unread)\n"
+    assert json.loads(cli(capsys, "saved-search", "list", "--json", "--library", lib)[1]) == [
+        {"name": "to READ", "query": "is:unread tag:review"}]
+
+
+def test_deleting_a_collection_says_how_many_sub_collections_went_with_it(lib, capsys):
+    cli(capsys, "collection", "add", "Thesis/Chapter 1", "25344374", "--library", lib)
+    cli(capsys, "collection", "add", "Thesis/Chapter 2/Figures", "99000001", "--library", lib)
+    code, out, _ = cli(capsys, "collection", "delete", "thesis", "--library", lib)
+    assert (code, out) == (0, "Deleted the collection \u201cThesis\u201d and its 3 sub-collections; "
+                              "their 2 records stay in the library\n")
+    cli(capsys, "collection", "add", "Single", "25344374", "--library", lib)
+    code, out, _ = cli(capsys, "collection", "delete", "Single", "--library", lib)
+    assert (code, out) == (0, "Deleted the collection \u201cSingle\u201d; its 1 record stays in the library\n")

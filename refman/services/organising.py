@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from refman.domain.organising import NameRefused, ReadStatus, checked_rating, collection_path
+from refman.domain.organising import NameRefused, ReadStatus, checked_name, checked_rating, collection_path, name_key
 from refman.services.changes import NO_CHANGES, Aspect, LibraryChanges
 from refman.services.undo import Reverted, UndoEntry
 from refman.store import organising as store
@@ -125,6 +125,16 @@ def _quoted(name: str) -> str:
     return f"\u201c{name}\u201d"
 
 
+def _kept_names(session: Session, names: Sequence[str]) -> list[str]:
+    """Tag names as the library keeps them (their first case, spaces squeezed), each once, in the order given."""
+    kept: dict[str, str] = {}
+    for name in names:
+        tag = store.tag_named(session, name)
+        shown = tag["name"] if tag is not None else " ".join(name.split())
+        kept.setdefault(name_key(shown), shown)
+    return list(kept.values())
+
+
 class OrganiseService:
     """Organising writes and reads of one library; each write one transaction."""
 
@@ -158,7 +168,7 @@ class OrganiseService:
             removed = store.untag_records(session, ids, remove, log) if remove else set()
             parts = []
             if add:
-                parts.append(f"tagged {_records(len(added))} {', '.join(map(_quoted, add))}")
+                parts.append(f"tagged {_records(len(added))} {', '.join(map(_quoted, _kept_names(session, add)))}")
             if remove:
                 parts.append(f"took {', '.join(map(_quoted, remove))} off {_records(len(removed))}")
             said = "; ".join(parts)  # only the first letter up: the tags keep their case
@@ -172,8 +182,16 @@ class OrganiseService:
     def rename_tag(self, old: str, new: str) -> Organised:
         """Rename a tag; to another tag's name, merge the two."""
         def write(session: Session, log: RowLog) -> tuple[str, Iterable[int], object]:
+            source = store.tag_named(session, old)
+            target = store.tag_named(session, checked_name(new))
             records = store.rename_tag(session, old, new, log)
-            return f"Renamed the tag {_quoted(old)} to {_quoted(new)} ({_records(len(records))})", records, None
+            assert source is not None  # the store refused a missing one
+            if target is not None and target["id"] != source["id"]:
+                carrying = len(store.records_tagged(session, target["id"]))
+                return (f"Merged the tag {_quoted(source['name'])} into {_quoted(target['name'])} "
+                        f"(now on {_records(carrying)})"), records, None
+            return (f"Renamed the tag {_quoted(old)} to {_quoted(checked_name(new))} "
+                    f"({_records(len(records))})"), records, None
 
         return self._write(f"Rename of the tag {_quoted(old)}", write)
 
@@ -277,9 +295,14 @@ class OrganiseService:
         def write(session: Session, log: RowLog) -> tuple[str, Iterable[int], object]:
             collection_id = self._collection_id(session, collection)
             path = self._path(session, collection_id)
+            below = len(store.subtree(session, collection_id)) - 1
             records = store.delete_collection(session, collection_id, log)
-            return (f"Deleted the collection {_quoted(path)}; its {_records(len(records))} stay in the library",
-                    (), None)
+            stay = "stays" if len(records) == 1 else "stay"
+            if below:
+                subs = f"{below} sub-collection" + ("" if below == 1 else "s")
+                return (f"Deleted the collection {_quoted(path)} and its {subs}; "
+                        f"their {_records(len(records))} {stay} in the library"), (), None
+            return f"Deleted the collection {_quoted(path)}; its {_records(len(records))} {stay} in the library", (), None
 
         return self._write("Delete of a collection", write)
 
@@ -377,7 +400,12 @@ class OrganiseService:
             raise OrganiseRefused(f"the query is not a search: {error}") from None
 
         def write(session: Session, log: RowLog) -> tuple[str, Iterable[int], object]:
-            return f"Saved the search {_quoted(name)}", (), store.save_search(session, name, query, log, saved_id=saved_id)
+            cleaned = checked_name(name, "saved search")
+            replaced = store.saved_search_named(session, cleaned) if saved_id is None else None
+            saved = store.save_search(session, name, query, log, saved_id=saved_id)
+            if replaced is not None:  # the name was taken, whatever its case: say so, and what it searched
+                return f"Replaced the saved search {_quoted(replaced.name)} (was: {replaced.query})", (), saved
+            return f"Saved the search {_quoted(cleaned)}", (), saved
 
         return self._write(f"Saved search {_quoted(name)}", write)
 

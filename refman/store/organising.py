@@ -265,6 +265,8 @@ class TagCount:
 
 def tag_named(session: Session, name: str) -> Row | None:
     """The tag with this name whatever its case, as a row (id, name, name_key, colour)."""
+    if "\x00" in name:  # no tag holds one (see checked_name), and PostgreSQL refuses to compare with one
+        return None
     found = session.execute(select(TAG).where(TAG.c.name_key == name_key(name))).first()
     return dict(found._mapping) if found else None
 
@@ -717,6 +719,8 @@ def saved_searches(session: Session) -> list[SavedSearch]:
 
 
 def saved_search_named(session: Session, name: str) -> SavedSearch | None:
+    if "\x00" in name:  # as in tag_named
+        return None
     found = session.execute(select(S.c.id, S.c.name, S.c.query).where(S.c.name_key == name_key(name))).first()
     return SavedSearch(*found) if found else None
 
@@ -748,7 +752,7 @@ def save_search(session: Session, name: str, query: str, log: RowLog, *, saved_i
 
 
 def delete_saved_search(session: Session, name: str, log: RowLog) -> None:
-    found = session.execute(select(S).where(S.c.name_key == name_key(name))).first()
+    found = None if "\x00" in name else session.execute(select(S).where(S.c.name_key == name_key(name))).first()
     if found is None:
         raise NameRefused(f"there is no saved search {name.strip()!r}")
     session.execute(delete(S).where(S.c.id == found.id))
