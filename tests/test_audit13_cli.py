@@ -145,3 +145,70 @@ def test_deleting_a_collection_says_how_many_sub_collections_went_with_it(lib, c
     cli(capsys, "collection", "add", "Single", "25344374", "--library", lib)
     code, out, _ = cli(capsys, "collection", "delete", "Single", "--library", lib)
     assert (code, out) == (0, "Deleted the collection \u201cSingle\u201d; its 1 record stays in the library\n")
+
+
+# --- the command line end to end: organise, export, import into an empty library ---------------------------
+
+
+@pytest.fixture
+def empty_url(backend: str, tmp_path, request) -> str:
+    """A second, empty library on the same database as ``lib``."""
+    from databases import database_url
+
+    server = request.getfixturevalue("pg_server") if backend == "postgresql" else None
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    with database_url(backend, folder, server) as url:
+        yield url
+
+
+def organised_json(capsys, lib: str) -> dict:
+    """What ``show --json`` says the user gave each record, by PMID or key, and what ``tags`` and ``collection list``
+    say of the library."""
+    rows = json.loads(cli(capsys, "list", "--json", "--library", lib)[1])
+    records = {}
+    for row in rows:
+        data = show_json(capsys, lib, row["pmid"] or row["citation_key"])
+        records[row["pmid"] or row["title"]] = {key: data[key] for key in
+                                                ("tags", "collections", "notes", "read_status", "rating", "keywords")}
+    return {"records": records,
+            "tags": json.loads(cli(capsys, "tags", "--json", "--library", lib)[1]),
+            "collections": json.loads(cli(capsys, "collection", "list", "--json", "--library", lib)[1])}
+
+
+@pytest.mark.parametrize("format_name", ["bibtex", "ris", "csl-json"])
+def test_what_the_command_line_organised_survives_export_then_import_into_an_empty_library(
+        lib, empty_url, capsys, monkeypatch, tmp_path, format_name):
+    def run(*args: str) -> None:
+        code, _, err = cli(capsys, *args, "--library", lib)
+        assert code == 0, err
+
+    run("tag", "25344374", "99000001", "--add", "Smith, J.; Jones {2019}", "--add", 'say "hi"', "--add", "to/read")
+    run("tag", "99000004", "--add", "multiple sclerosis")  # spelled like one of the records' own keywords
+    run("collection", "add", "Thesis/Chapter 2", "25344374", "99000002")
+    run("collection", "add", "Thesis", "99000001")
+    run("collection", "add", "Grant, 2026; draft", "25344374")
+    run("note", "25344374", "--add", "# Dose\n- {table 2}, 100% of patients\nTY  - JOUR\n@article{x,\nER  - ")
+    stdin_of(monkeypatch, "ünïcode note — with a tab\there\n".encode())
+    run("note", "25344374", "--add", "-")
+    run("note", "99000002", "--add", "short")
+    run("edit", "25344374", "--set", "read_status=read", "--set", "rating=4")
+    run("edit", "99000001", "--set", "read_status=reading")
+    run("edit", "99000002", "--set", "rating=1")
+    before = organised_json(capsys, lib)
+    assert before["records"]["25344374"]["rating"] == 4 and len(before["records"]["25344374"]["notes"]) == 2
+
+    export = tmp_path / f"library.{format_name}"
+    run("export", "--format", format_name, "--output", str(export))
+    code, out, err = cli(capsys, "import", str(export), "--library", empty_url)
+    assert (code, err) == (0, ""), err
+    after = organised_json(capsys, empty_url)
+
+    assert after["tags"] == before["tags"] and after["collections"] == before["collections"]
+    for key, data in before["records"].items():
+        restored = after["records"][key]
+        assert {k: restored[k] for k in ("tags", "collections", "notes", "read_status", "rating")} == \
+            {k: data[k] for k in ("tags", "collections", "notes", "read_status", "rating")}, key
+        assert not set(restored["tags"]) & set(restored["keywords"]) - set(data["keywords"])
+    assert cli(capsys, "search", 'tag:"SAY \\"HI\\"" collection:thesis is:read rating:>=4 note:dose', "--json",
+               "--library", empty_url)[1].count('"pmid"') == 1
