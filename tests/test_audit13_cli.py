@@ -212,3 +212,43 @@ def test_what_the_command_line_organised_survives_export_then_import_into_an_emp
         assert not set(restored["tags"]) & set(restored["keywords"]) - set(data["keywords"])
     assert cli(capsys, "search", 'tag:"SAY \\"HI\\"" collection:thesis is:read rating:>=4 note:dose', "--json",
                "--library", empty_url)[1].count('"pmid"') == 1
+
+
+# --- a search typed as a researcher types it ---------------------------------------------------------------
+
+
+def organised_a_little(capsys, lib: str) -> None:
+    for args in (("tag", "25344374", "99000001", "--add", "review"), ("edit", "25344374", "--set", "read_status=read"),
+                 ("collection", "add", "Thesis", "99000002")):
+        assert cli(capsys, *args, "--library", lib)[0] == 0
+
+
+def pmids(out: str) -> list[str]:
+    return [row["pmid"] for row in json.loads(out)]
+
+
+@pytest.mark.parametrize(("words", "expected"), [
+    (["-is:read", "tag:review"], ["99000001"]),
+    (["tag:review", "-is:read"], ["99000001"]),
+    (["-collection:thesis"], ["25344374", "99000001", "99000003", "99000004", "99000005", "99000006"]),
+    (["tag:review", "OR", "collection:Thesis"], ["25344374", "99000001", "99000002"]),
+    (["-tag:review", "-collection:thesis", "-99000006"], ["99000003", "99000004", "99000005"]),
+], ids=["NOT first", "NOT last", "NOT alone", "words", "only NOTs"])
+def test_a_search_typed_as_several_words_or_starting_with_not_is_one_search(lib, capsys, words, expected):
+    """``refman search tag:review -is:read``, unquoted as in a shell, is the search those words make; a word that
+    starts with the language's NOT (``-is:read``) is a search word, not an option (argparse refused both)."""
+    organised_a_little(capsys, lib)
+    code, out, err = cli(capsys, "search", *words, "--json", "--library", lib)
+    assert (code, err) == (0, "")
+    assert pmids(out) == expected
+    code, out, err = cli(capsys, "search", "--json", *words, "--library", lib)  # the options first
+    assert (code, err, pmids(out)) == (0, "", expected)
+    code, out, err = cli(capsys, "export", *words, "--format", "ris", "--library", lib)
+    assert (code, out.count("TY  - ")) == (0, len(expected))
+
+
+def test_a_misspelt_option_is_still_a_usage_error(lib, capsys):
+    code, out, err = cli(capsys, "search", "tag:review", "--jsno", "--library", lib)
+    assert (code, out) == (2, "")
+    assert "--jsno" in err
+    assert cli(capsys, "search", "--library", lib)[0] == 2  # no QUERY and no --saved
