@@ -202,6 +202,7 @@ def test_what_the_command_line_organised_survives_export_then_import_into_an_emp
     run("export", "--format", format_name, "--output", str(export))
     code, out, err = cli(capsys, "import", str(export), "--library", empty_url)
     assert (code, err) == (0, ""), err
+    assert out.startswith("7 new"), out
     after = organised_json(capsys, empty_url)
 
     assert after["tags"] == before["tags"] and after["collections"] == before["collections"]
