@@ -764,6 +764,8 @@ def _check(library: Library, repair: bool) -> int:
 
 def _export(library: Library, format_name: str, query: ListQuery, output: str | None) -> int:
     """Exit 1 when nothing matched (an empty file is still written: it is what was asked)."""
+    for line in OrganiseService(library).names_not_found(query.search):
+        print(f"refman: export: note: {shown_text(line)}", file=sys.stderr)
     if output is None:
         exported = exporting.export(library, format_name, query=query)
         sys.stdout.write(exported.text)
@@ -821,14 +823,22 @@ def _show(library: Library, identifier: str, as_json: bool) -> int:
 
 
 def _search(library: Library, query: str, saved_name: str | None, stubs: bool, as_json: bool) -> int:
-    """``search QUERY``, or ``search --saved NAME [QUERY]``: the saved query AND the one given."""
-    scope = ""
+    """``search QUERY``, or ``search --saved NAME [QUERY]``: the saved query AND the one given.
+
+    A tag or collection the library does not have is said on stderr (a misspelt one, or one renamed since the
+    search was saved, finds nothing: the note says why); the exit code stays that of the search.
+    """
+    service = OrganiseService(library)
+    scope, where = "", ""
     if saved_name is not None:
-        saved = OrganiseService(library).saved_search(saved_name)
+        saved = service.saved_search(saved_name)
         if saved is None:
             print(f"refman: search: there is no saved search {shown_text(saved_name.strip())!r}", file=sys.stderr)
             return EXIT_USAGE
-        scope = saved.query
+        scope, where = saved.query, f" (in the saved search {shown_text(saved.name)!r})"
+    for text, said in ((query, ""), (scope, where)):
+        for line in service.names_not_found(text):
+            print(f"refman: search: note: {shown_text(line)}{said}", file=sys.stderr)
     return _list(library, ListQuery(include_stubs=stubs, search=query, sort=SortKey.ID, scope=scope), as_json)
 
 

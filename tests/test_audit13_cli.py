@@ -253,3 +253,23 @@ def test_a_misspelt_option_is_still_a_usage_error(lib, capsys):
     assert (code, out) == (2, "")
     assert "--jsno" in err
     assert cli(capsys, "search", "--library", lib)[0] == 2  # no QUERY and no --saved
+
+
+def test_a_search_for_a_tag_or_collection_the_library_does_not_have_says_so(lib, capsys):
+    """A misspelt tag, or a saved search whose tag was renamed since, finds nothing: the command says why."""
+    organised_a_little(capsys, lib)
+    code, out, err = cli(capsys, "search", "tag:reveiw", "OR", 'collection:"Thesis/Chapter 9"', "--library", lib)
+    assert (code, out) == (0, "")
+    assert err == ("refman: search: note: there is no tag 'reveiw'\n"
+                   "refman: search: note: there is no collection 'Thesis/Chapter 9'\n")
+    assert cli(capsys, "search", "tag:REVIEW", "in:thesis", "--library", lib)[2] == ""  # names in any case
+
+    assert cli(capsys, "saved-search", "add", "Reviews", "tag:review", "--library", lib)[0] == 0
+    assert cli(capsys, "tag", "--rename", "review", "Reviews to read", "--library", lib)[0] == 0
+    code, out, err = cli(capsys, "search", "--saved", "reviews", "--library", lib)
+    assert (code, out) == (0, "")
+    assert err == "refman: search: note: there is no tag 'review' (in the saved search 'Reviews')\n"
+
+    code, out, err = cli(capsys, "export", "tag:reveiw", "--format", "ris", "--library", lib)
+    assert (code, out) == (1, "")
+    assert err.startswith("refman: export: note: there is no tag 'reveiw'\n")

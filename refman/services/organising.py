@@ -12,12 +12,14 @@ gone) raises :class:`OrganiseRefused` with a one-line reason and writes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
 from refman.domain.organising import NameRefused, ReadStatus, checked_name, checked_rating, collection_path, name_key
+from refman.domain.search_query import All, FieldValue, Not, Query, SearchError, parse_search
+from refman.domain.search_query import Any as AnyOf
 from refman.services.changes import NO_CHANGES, Aspect, LibraryChanges
 from refman.services.undo import Reverted, UndoEntry
 from refman.store import organising as store
@@ -123,6 +125,24 @@ def _records(count: int) -> str:
 
 def _quoted(name: str) -> str:
     return f"\u201c{name}\u201d"
+
+
+def _terms(query: Query | None) -> Iterator[Query]:
+    """Every term of a search, inside NOT, AND and OR too."""
+    if isinstance(query, All | AnyOf):
+        for term in query.terms:
+            yield from _terms(term)
+    elif isinstance(query, Not):
+        yield from _terms(query.term)
+    elif query is not None:
+        yield query
+
+
+def _no_collection(session: Session, path: str) -> bool:
+    try:
+        return store.collection_at(session, path) is None
+    except NameRefused:  # not a path at all ('a//b'): it names no collection either
+        return True
 
 
 def _kept_names(session: Session, names: Sequence[str]) -> list[str]:
@@ -415,6 +435,28 @@ class OrganiseService:
             return f"Deleted the saved search {_quoted(name)}", (), None
 
         return self._write(f"Delete of the saved search {_quoted(name)}", write)
+
+    def names_not_found(self, query: str) -> list[str]:
+        """What a search asks of tags and collections the library does not have, a line each (none for a query
+        that is not a search: its own error says why).  A misspelt tag, or one renamed since a search was saved,
+        finds nothing; this says why."""
+        try:
+            parsed = parse_search(query)
+        except SearchError:
+            return []
+        wanted = [term for term in _terms(parsed) if isinstance(term, FieldValue)]
+        lines: list[str] = []
+        with self.library.reading() as session:
+            for term in wanted:
+                if term.field == "tag" and store.tag_named(session, term.value) is None:
+                    line = f"there is no tag {term.value.strip()!r}"
+                elif term.field in ("collection", "in") and _no_collection(session, term.value):
+                    line = f"there is no collection {term.value.strip()!r}"
+                else:
+                    continue
+                if line not in lines:
+                    lines.append(line)
+        return lines
 
     def saved_searches(self) -> list[SavedSearch]:
         with self.library.reading() as session:
