@@ -825,7 +825,7 @@ def _show(library: Library, identifier: str, as_json: bool) -> int:
 def _search(library: Library, query: str, saved_name: str | None, stubs: bool, as_json: bool) -> int:
     """``search QUERY``, or ``search --saved NAME [QUERY]``: the saved query AND the one given.
 
-    A tag or collection the library does not have is said on stderr (a misspelt one, or one renamed since the
+    A tag or collection the library does not have is said on stderr (a misspelt one, or one deleted since the
     search was saved, finds nothing: the note says why); the exit code stays that of the search.
     """
     service = OrganiseService(library)

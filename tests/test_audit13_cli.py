@@ -256,7 +256,7 @@ def test_a_misspelt_option_is_still_a_usage_error(lib, capsys):
 
 
 def test_a_search_for_a_tag_or_collection_the_library_does_not_have_says_so(lib, capsys):
-    """A misspelt tag, or a saved search whose tag was renamed since, finds nothing: the command says why."""
+    """A misspelt tag, in a search or a saved one, finds nothing: the command says why."""
     organised_a_little(capsys, lib)
     code, out, err = cli(capsys, "search", "tag:reveiw", "OR", 'collection:"Thesis/Chapter 9"', "--library", lib)
     assert (code, out) == (0, "")
@@ -264,12 +264,54 @@ def test_a_search_for_a_tag_or_collection_the_library_does_not_have_says_so(lib,
                    "refman: search: note: there is no collection 'Thesis/Chapter 9'\n")
     assert cli(capsys, "search", "tag:REVIEW", "in:thesis", "--library", lib)[2] == ""  # names in any case
 
-    assert cli(capsys, "saved-search", "add", "Reviews", "tag:review", "--library", lib)[0] == 0
-    assert cli(capsys, "tag", "--rename", "review", "Reviews to read", "--library", lib)[0] == 0
+    assert cli(capsys, "saved-search", "add", "Reviews", "tag:reveiw", "--library", lib)[0] == 0
     code, out, err = cli(capsys, "search", "--saved", "reviews", "--library", lib)
     assert (code, out) == (0, "")
-    assert err == "refman: search: note: there is no tag 'review' (in the saved search 'Reviews')\n"
+    assert err == "refman: search: note: there is no tag 'reveiw' (in the saved search 'Reviews')\n"
 
     code, out, err = cli(capsys, "export", "tag:reveiw", "--format", "ris", "--library", lib)
     assert (code, out) == (1, "")
     assert err.startswith("refman: export: note: there is no tag 'reveiw'\n")
+
+
+def test_renaming_a_tag_or_a_collection_keeps_the_saved_searches_that_name_it_finding_the_same_records(lib, capsys):
+    """Zotero's saved searches follow a renamed collection; refman's name tags and collections in their query, and
+    a rename rewrites those names (and only those) so that the search finds what it found before."""
+    organised_a_little(capsys, lib)
+    cli(capsys, "collection", "add", "Thesis/Chapter 2", "99000003", "--library", lib)
+    queries = {"Reviews": "tag:REVIEW -is:read", "Chapter": 'in:"thesis/chapter 2" OR collection:Thesis',
+               "Other": 'tag:reviews OR collection:Thesisx OR "tag:review"'}
+    for name, query in queries.items():
+        assert cli(capsys, "saved-search", "add", name, query, "--library", lib)[0] == 0
+    before = {name: pmids(cli(capsys, "search", "--saved", name, "--json", "--library", lib)[1]) for name in queries}
+    assert before["Reviews"] == ["99000001"] and before["Chapter"] == ["99000002", "99000003"]
+
+    assert cli(capsys, "tag", "--rename", "Review", 'Review "to read"', "--library", lib)[0] == 0
+    assert cli(capsys, "collection", "rename", "Thesis/Chapter 2", "Book/Part 1", "--library", lib)[0] == 0
+    assert cli(capsys, "collection", "rename", "Thesis", "PhD", "--library", lib)[0] == 0
+
+    saved = {row["name"]: row["query"] for row in
+             json.loads(cli(capsys, "saved-search", "list", "--json", "--library", lib)[1])}
+    assert saved == {"Reviews": 'tag:"Review \\"to read\\"" -is:read',
+                     "Chapter": 'in:"Book/Part 1" OR collection:PhD',
+                     "Other": 'tag:reviews OR collection:Thesisx OR "tag:review"'}  # other names, and words in quotes, untouched
+    after = {name: pmids(cli(capsys, "search", "--saved", name, "--json", "--library", lib)[1]) for name in queries}
+    assert after["Reviews"] == before["Reviews"]
+    assert after["Chapter"] == ["99000002", "99000003"]
+
+
+def test_undoing_the_rename_of_a_tag_or_collection_puts_the_saved_searches_back(library, imported):
+    from refman.services.organising import OrganiseService
+
+    organise = OrganiseService(library)
+    a = imported("25344374").id
+    organise.tag([a], add=["review"])
+    organise.file("Thesis/Chapter 2", [a])
+    organise.save_search("Mine", 'tag:review collection:"Thesis/Chapter 2"')
+    renamed = organise.rename_tag("review", "reviewed")
+    moved = organise.move_collection_to_path("Thesis", "PhD/Thesis")
+    assert organise.saved_search("mine").query == 'tag:reviewed collection:"PhD/Thesis/Chapter 2"'
+    assert moved.entry is not None and renamed.entry is not None
+    moved.entry.undo(library)
+    renamed.entry.undo(library)
+    assert organise.saved_search("mine").query == 'tag:review collection:"Thesis/Chapter 2"'

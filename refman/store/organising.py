@@ -12,7 +12,7 @@ case-folded ``name_key`` and keeps the case it was first typed in.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -30,7 +30,9 @@ from refman.domain.organising import (
     collection_path,
     name_key,
     name_order,
+    path_text,
 )
+from refman.domain.search_query import with_values_renamed
 from refman.store.backends import backend_of
 from refman.store.chunks import chunked
 from refman.store.schema import (
@@ -371,6 +373,7 @@ def rename_tag(session: Session, old: str, new: str, log: RowLog) -> set[int]:
     session.execute(update(TAG).where(TAG.c.id == tag["id"]).values(after))
     log.add("update", TAG, [{"key": {"id": tag["id"]}, "before": {"name": tag["name"], "name_key": tag["name_key"]},
                              "after": after}])
+    _follow_tag_in_saved_searches(session, tag["name_key"], cleaned, log)
     return set(records_tagged(session, tag["id"]))
 
 
@@ -384,6 +387,7 @@ def merge_tags(session: Session, source: str, into: str, log: RowLog) -> set[int
     records = records_tagged(session, from_tag["id"])
     changed = tag_records(session, records, [to_tag["name"]], log)
     delete_tag(session, from_tag["name"], log)
+    _follow_tag_in_saved_searches(session, from_tag["name_key"], to_tag["name"], log)
     return changed | set(records)
 
 
@@ -524,10 +528,12 @@ def rename_collection(session: Session, collection_id: int, new_name: str, log: 
         raise NameRefused(f"there is already a collection {clash['name']!r} there")
     if cleaned == row["name"]:
         return
+    old_path = _path_names(session, collection_id)
     after = {"name": cleaned, "name_key": name_key(cleaned)}
     session.execute(update(C).where(C.c.id == collection_id).values(after))
     log.add("update", C, [{"key": {"id": collection_id}, "before": {"name": row["name"], "name_key": row["name_key"]},
                            "after": after}])
+    _follow_collection_in_saved_searches(session, old_path, _path_names(session, collection_id), log)
 
 
 def move_collection(session: Session, collection_id: int, parent_id: int | None, log: RowLog) -> None:
@@ -540,9 +546,54 @@ def move_collection(session: Session, collection_id: int, parent_id: int | None,
     clash = _child(session, parent_id, row["name"])
     if clash is not None:
         raise NameRefused(f"there is already a collection {clash['name']!r} there")
+    old_path = _path_names(session, collection_id)
     session.execute(update(C).where(C.c.id == collection_id).values(parent_id=parent_id))
     log.add("update", C, [{"key": {"id": collection_id}, "before": {"parent_id": row["parent_id"]},
                            "after": {"parent_id": parent_id}}])
+    _follow_collection_in_saved_searches(session, old_path, _path_names(session, collection_id), log)
+
+
+def _path_names(session: Session, collection_id: int) -> tuple[str, ...]:
+    """A collection's names from the top."""
+    names: list[str] = []
+    current: int | None = collection_id
+    while current is not None:
+        row = _by_id(session, C, current, "collection")
+        names.append(row["name"])
+        current = row["parent_id"]
+    return tuple(reversed(names))
+
+
+def _follow_tag_in_saved_searches(session: Session, old_key: str, new_name: str, log: RowLog) -> None:
+    """Saved searches naming a renamed (or merged) tag name it by its new name: they find what they found."""
+    _follow_in_saved_searches(session, ("tag",), lambda value: new_name if name_key(value) == old_key else None, log)
+
+
+def _follow_collection_in_saved_searches(session: Session, old: tuple[str, ...], new: tuple[str, ...],
+                                         log: RowLog) -> None:
+    """Saved searches naming a renamed or moved collection, or one under it, name it by its new path."""
+    old_keys = tuple(map(name_key, old))
+
+    def renamed(value: str) -> str | None:
+        try:
+            names = collection_path(value)
+        except NameRefused:
+            return None
+        if tuple(map(name_key, names[:len(old)])) != old_keys:
+            return None
+        return path_text(new + names[len(old):])
+
+    _follow_in_saved_searches(session, ("collection", "in"), renamed, log)
+
+
+def _follow_in_saved_searches(session: Session, fields: tuple[str, ...], renamed: Callable[[str], str | None],
+                              log: RowLog) -> None:
+    for saved in _rows(session, select(S.c.id, S.c.query)):
+        query = with_values_renamed(saved["query"], fields, renamed)
+        if query != saved["query"]:
+            session.execute(update(S).where(S.c.id == saved["id"]).values(query=query))
+            log.add("update", S, [{"key": {"id": saved["id"]}, "before": {"query": saved["query"]},
+                                   "after": {"query": query}}])
 
 
 def delete_collection(session: Session, collection_id: int, log: RowLog) -> set[int]:
