@@ -315,3 +315,11 @@ def test_undoing_the_rename_of_a_tag_or_collection_puts_the_saved_searches_back(
     moved.entry.undo(library)
     renamed.entry.undo(library)
     assert organise.saved_search("mine").query == 'tag:review collection:"Thesis/Chapter 2"'
+
+
+@pytest.mark.parametrize("query", ["", "   "])
+def test_a_saved_search_needs_a_search(lib, capsys, query):
+    """An empty QUERY (an unset shell variable, say) is refused as the window refuses it, not saved as 'everything'."""
+    code, out, err = cli(capsys, "saved-search", "add", "Mine", query, "--library", lib)
+    assert (code, out, err) == (2, "", "refman: saved-search: a saved search needs a query\n")
+    assert cli(capsys, "saved-search", "list", "--json", "--library", lib)[1] == "[]\n"

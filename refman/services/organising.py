@@ -414,6 +414,8 @@ class OrganiseService:
         from refman.domain.search_query import SearchError
         from refman.store.search_sql import check_search
 
+        if not query.strip():
+            raise OrganiseRefused("a saved search needs a query")
         try:
             check_search(query)
         except SearchError as error:
