@@ -323,3 +323,26 @@ def test_a_saved_search_needs_a_search(lib, capsys, query):
     code, out, err = cli(capsys, "saved-search", "add", "Mine", query, "--library", lib)
     assert (code, out, err) == (2, "", "refman: saved-search: a saved search needs a query\n")
     assert cli(capsys, "saved-search", "list", "--json", "--library", lib)[1] == "[]\n"
+
+
+@pytest.mark.parametrize("format_name", ["bibtex", "ris", "csl-json"])
+def test_reimporting_an_export_after_editing_a_note_keeps_the_edited_note_alone(library, imported, tmp_path,
+                                                                              format_name):
+    """The export's note is the same note as the one edited since (the same creation time): the re-import does not
+    bring its old text back beside the new one."""
+    from refman.services import exporting
+    from refman.services.importer import ImportService
+    from refman.services.organising import OrganiseService
+
+    organise = OrganiseService(library)
+    a = imported("25344374").id
+    note_id = organise.add_note(a, "Dose in table 2").value
+    organise.add_note(a, "A second note")
+    target = tmp_path / f"export.{format_name}"
+    exporting.export_to_file(library, format_name, target)
+    organise.edit_note(note_id, "Dose in table 3, not 2")
+
+    report = ImportService(library).import_paths([target])
+
+    assert report.count("refused") == 0
+    assert [note.text for note in organise.notes(a)] == ["Dose in table 3, not 2", "A second note"]

@@ -126,8 +126,9 @@ class UserData:
     """What a user gave a record, as refman's own exports carry it and an import puts back.
 
     An import adds these to the record (tags and collections joined, a note
-    added unless the record has one with the same text) and sets the status and
-    rating only where the record has none yet: it never overwrites the user's.
+    added unless the record has one with the same text or one made at the same
+    moment, the same note edited since) and sets the status and rating only
+    where the record has none yet: it never overwrites the user's.
     """
 
     tags: tuple[str, ...] = ()

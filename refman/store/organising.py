@@ -849,9 +849,12 @@ def apply_user_data(session: Session, reference_id: int, data: UserData, log: Ro
         if collection_id is not None:
             changed |= bool(file_records(session, collection_id, [reference_id], log))
     if data.notes:
-        have = {note.text for note in notes_of(session, [reference_id]).get(reference_id, ())}
+        existing = notes_of(session, [reference_id]).get(reference_id, ())
+        have = {note.text for note in existing}
+        # A note made at the same moment is the same note, edited since it was exported: the user's text stays.
+        made = {note.created for note in existing}
         for note in data.notes:
-            if note.text.strip() and note.text not in have:
+            if note.text.strip() and note.text not in have and (note.created is None or note.created not in made):
                 add_note(session, reference_id, note.text, log, created=note.created, modified=note.modified,
                          reindexing=reindexing)
                 have.add(note.text)
