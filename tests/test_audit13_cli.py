@@ -346,3 +346,58 @@ def test_reimporting_an_export_after_editing_a_note_keeps_the_edited_note_alone(
 
     assert report.count("refused") == 0
     assert [note.text for note in organise.notes(a)] == ["Dose in table 3, not 2", "A second note"]
+
+
+# --- re-importing what was organised ---------------------------------------------------------------------
+
+
+EVALDATA_FILES = ("medline/biopython__pubmed_result1.txt", "ris/CiteSource__pubmed_46.ris",
+                  "pubmed_xml/biopython__pubmed1.xml", "bibtex/jabref__BibtexImporter.examples.bib",
+                  "csl_json/manubot__citation-rendering.manual-references.json", "endnote/jabref__Endnote.entries.enw")
+
+
+def test_reimporting_other_programs_files_keeps_everything_the_user_gave_and_edited(library, seeds, tmp_path):
+    """Every record of a library made from saved pages and other programs' files (MEDLINE, RIS, PubMed XML, BibTeX,
+    CSL-JSON, EndNote) is tagged, filed, noted, marked, rated and edited; importing all of it again, and the pages
+    saved again with a change, leaves all of that as it was."""
+    from sqlalchemy import select
+
+    from refman.services.editing import EditService
+    from refman.services.importer import ImportService
+    from refman.services.organising import OrganiseService
+    from refman.store.organising import user_data_of
+    from refman.store.schema import reference_table
+    from tests.conftest import SHARED
+
+    evaldata = SHARED / "evaldata"
+    if not evaldata.is_dir():
+        pytest.skip("../shared/evaldata is not here")
+    files = [seeds, *(evaldata / name for name in EVALDATA_FILES)]
+    first = ImportService(library).import_paths(files)
+    assert first.count("new") > 50
+    with library.reading() as session:
+        ids = sorted(session.execute(select(reference_table.c.id).where(reference_table.c.is_stub.is_(False))).scalars())
+    organise = OrganiseService(library)
+    organise.tag(ids, add=["Everything"])
+    organise.tag(ids[::2], add=["Half; of them, {2}"])
+    organise.file("Thesis/Chapter 2", ids[::3])
+    organise.file("Grant", ids[1::3])
+    for number, record in enumerate(ids[:40]):
+        organise.add_note(record, f"Note {number}: *read* the methods")
+    organise.set_read_status(ids[::2], "read")
+    organise.set_rating(ids[1::2], 4)
+    EditService(library).edit(ids[0], {"title": "My corrected title"})
+    with library.reading() as session:
+        before = user_data_of(session, ids)
+        titles = dict(session.execute(select(reference_table.c.id, reference_table.c.title)).all())
+
+    for page in seeds.iterdir():
+        page.write_text(page.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # saved again, a little changed
+    again = ImportService(library).import_paths(files)
+
+    assert again.count("new") == 0
+    with library.reading() as session:
+        assert user_data_of(session, ids) == before
+        assert session.execute(select(reference_table.c.title).where(reference_table.c.id == ids[0])).scalar_one() == \
+            "My corrected title"
+        assert dict(session.execute(select(reference_table.c.id, reference_table.c.title)).all()) == titles
