@@ -401,3 +401,11 @@ def test_reimporting_other_programs_files_keeps_everything_the_user_gave_and_edi
         assert session.execute(select(reference_table.c.title).where(reference_table.c.id == ids[0])).scalar_one() == \
             "My corrected title"
         assert dict(session.execute(select(reference_table.c.id, reference_table.c.title)).all()) == titles
+
+
+@pytest.mark.parametrize("assignment", ["title=A title\x00 pasted", "keywords=one; tw\x00o"])
+def test_an_edit_holding_nul_is_refused_with_its_reason_on_both_databases(lib, capsys, assignment):
+    code, out, err = cli(capsys, "edit", "25344374", "--set", assignment, "--library", lib)
+    assert (code, out) == (2, "")
+    assert err == f"refman: edit: {assignment.split('=')[0]}: a value cannot hold NUL characters (\\x00)\n"
+    assert show_json(capsys, lib, "25344374")["title"].startswith("Alemtuzumab")
