@@ -411,7 +411,6 @@ class OrganiseService:
 
         The query must be a search (``SearchError`` says why not).
         """
-        from refman.domain.search_query import SearchError
         from refman.store.search_sql import check_search
 
         if not query.strip():
@@ -440,7 +439,7 @@ class OrganiseService:
 
     def names_not_found(self, query: str) -> list[str]:
         """What a search asks of tags and collections the library does not have, a line each (none for a query
-        that is not a search: its own error says why).  A misspelt tag, or one renamed since a search was saved,
+        that is not a search: its own error says why).  A misspelt tag, or one deleted since a search was saved,
         finds nothing; this says why."""
         try:
             parsed = parse_search(query)
