@@ -8,8 +8,12 @@ import json
 import sys
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from refman.cli import main
+from refman.domain.search_query import All, Not, SearchError
+from refman.domain.search_query import Any as AnyOf
 from tests.cli_run import cli
 
 
@@ -409,3 +413,52 @@ def test_an_edit_holding_nul_is_refused_with_its_reason_on_both_databases(lib, c
     assert (code, out) == (2, "")
     assert err == f"refman: edit: {assignment.split('=')[0]}: a value cannot hold NUL characters (\\x00)\n"
     assert show_json(capsys, lib, "25344374")["title"].startswith("Alemtuzumab")
+
+
+# --- a saved search rewritten after a rename: the same search, the new name --------------------------------
+
+
+def _without_positions(query: object) -> object:
+    """A search's tree as plain values, where each term's place in the text does not count."""
+    from dataclasses import fields, is_dataclass
+
+    if isinstance(query, tuple):
+        return tuple(_without_positions(item) for item in query)
+    if is_dataclass(query):
+        return (type(query).__name__,
+                *(_without_positions(getattr(query, f.name)) for f in fields(query) if f.name != "position"))
+    return query
+
+
+_PIECES = st.sampled_from(["tag:", "collection:", "in:", "-", "(", ")", " OR ", " ", '"', "\\", "a b", "A B", "x",
+                           "tag:x", 'tag:"a b"', 'tag:"A  B"', "tag:ab", "note:a", '"tag:a b"', "is:read",
+                           'collection:"a b/c"', "in:x/y", "sclerosis"])
+
+
+@given(st.lists(_PIECES, max_size=10).map("".join),
+       st.sampled_from(['x "y" (z)', "plain", "a\\b", "two words", "(", 'x"']))
+def test_a_renamed_name_in_any_search_is_the_same_search_with_the_new_name(text, new):
+    from refman.domain.organising import name_key
+    from refman.domain.search_query import FieldValue, parse_search, with_values_renamed
+
+    def renamed(value: str) -> str | None:
+        return new if name_key(value) == "a b" else None
+
+    try:
+        before = parse_search(text)
+    except SearchError:  # a saved search is always a search; this one stays none
+        with pytest.raises(SearchError):
+            parse_search(with_values_renamed(text, ("tag",), renamed))
+        return
+
+    def expected(query: object) -> object:
+        if isinstance(query, FieldValue) and query.field == "tag" and name_key(query.value) == "a b":
+            return FieldValue("tag", new, query.position)
+        if isinstance(query, All | AnyOf):
+            return type(query)(tuple(expected(term) for term in query.terms))
+        if isinstance(query, Not):
+            return Not(expected(query.term), query.position)
+        return query
+
+    assert _without_positions(parse_search(with_values_renamed(text, ("tag",), renamed))) == \
+        _without_positions(expected(before))
