@@ -55,6 +55,7 @@ import shutil
 import sys
 import time
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
@@ -93,6 +94,8 @@ from refman.services.text_view import reference_text
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 EXIT_INTERRUPTED = 130
 """Ctrl+C during a duplicate scan (as a shell reports a command stopped by SIGINT)."""
+QUERY_COMMANDS = ("search", "export", "missing", "graph")
+"""The commands whose QUERY is a search: every word left is part of it."""
 COMMANDS = ("import", "show", "list", "search", "export", "edit", "delete", "tag", "tags", "collection", "note",
             "saved-search", "duplicates", "merge", "not-duplicates", "merge-log", "check", "init", "copy",
             "related", "missing", "path", "graph")
@@ -167,8 +170,9 @@ def _parser() -> argparse.ArgumentParser:
         "pmid: pmcid: doi: mesh: keyword: type: lang: key: is:stub is:edited has:abstract tag: collection: in: "
         "note: is:unread is:reading is:read is:unfiled rating:>=4), AND OR NOT - ( ); or a saved search",
     )
-    search.add_argument("query", nargs="?", metavar="QUERY",
-                        help='for example: author:smith year:2015..2020 "multiple sclerosis" tag:review')
+    search.add_argument("query", nargs="*", metavar="QUERY",
+                        help='for example: author:smith year:2015..2020 "multiple sclerosis" tag:review -is:read '
+                        "(several words are one search)")
     search.add_argument("--saved", metavar="NAME",
                         help="run the search saved as NAME (see 'refman saved-search'), narrowed by QUERY when given")
     search.add_argument("--json", action="store_true", help="print JSON")
@@ -177,7 +181,7 @@ def _parser() -> argparse.ArgumentParser:
     search.set_defaults(command_parser=search)
 
     exporter = commands.add_parser("export", help="export the library, or the records a search finds")
-    exporter.add_argument("query", nargs="?", default="", metavar="QUERY", help="export only what this search finds")
+    exporter.add_argument("query", nargs="*", metavar="QUERY", help="export only what this search finds")
     exporter.add_argument("--format", required=True, choices=sorted(EXPORT_FORMATS), help="the file format")
     exporter.add_argument("--output", metavar="FILE", help="write to FILE (default: standard output)")
     exporter.add_argument("--stubs", action="store_true", help="include stubs (articles known only from citations)")
@@ -414,7 +418,7 @@ def _graph_parsers(commands: Any) -> None:
         "citation, no page imported): the papers to get next. With QUERY (the search language of 'refman "
         "search'), only citations by the records it finds count. Most cited first.",
     )
-    missing.add_argument("query", nargs="?", default="", metavar="QUERY",
+    missing.add_argument("query", nargs="*", metavar="QUERY",
                          help="count only the citations of the records this search finds")
     missing.add_argument("--json", action="store_true",
                          help='print JSON: [{"key", "pmid", "doi", "title", "citation", "cited_by_count", '
@@ -445,7 +449,7 @@ def _graph_parsers(commands: Any) -> None:
         "kind: cites (from the citing to the cited record) or similar. Prints 'N nodes, M edges written as "
         "FORMAT' on stderr; exit 1 when the graph is empty (the empty file is still written).",
     )
-    grapher.add_argument("query", nargs="?", default="", metavar="QUERY", help="only the records this search finds")
+    grapher.add_argument("query", nargs="*", metavar="QUERY", help="only the records this search finds")
     grapher.add_argument("--format", required=True, choices=sorted(GRAPH_FORMATS),
                          help="; ".join(f"{name}: {graph_format.description}"
                                         for name, graph_format in sorted(GRAPH_FORMATS.items())))
@@ -512,7 +516,7 @@ def _main(argv: Sequence[str] | None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if (args_list and args_list[0] in COMMANDS) or args_list[:1] in (["-h"], ["--help"]):
         parser = _parser()
-        args = parser.parse_args(args_list)
+        args = _parsed(parser, args_list)
         problem = _usage_problem(args)
         if problem is not None:
             getattr(args, "command_parser", parser).error(problem)  # exits 2, as argparse does
@@ -579,6 +583,32 @@ def _main(argv: Sequence[str] | None) -> int:
         return EXIT_USAGE
     finally:
         library.dispose()
+
+
+def _parsed(parser: argparse.ArgumentParser, args_list: list[str]) -> argparse.Namespace:
+    """The command's arguments; a QUERY is every word of the search, in the order typed.
+
+    A researcher types ``refman search tag:review -is:read`` unquoted, as in a
+    shell: each word is part of the one search, and a word starting with the
+    language's NOT (``-is:read``) is a search word, not an option.  argparse
+    alone takes one word and calls ``-is:read`` an unknown option; it still
+    refuses a misspelt ``--option``.
+    """
+    if args_list[0] not in QUERY_COMMANDS:
+        return parser.parse_args(args_list)
+    args, extra = parser.parse_known_args(args_list)
+    unknown = [word for word in extra if word.startswith("--")]
+    if unknown:
+        getattr(args, "command_parser", parser).error(f"unrecognized arguments: {' '.join(unknown)}")
+    wanted = Counter([*args.query, *extra])
+    words = []
+    for word in args_list[1:]:  # argparse splits the words between QUERY and what it did not know: put them back
+        if wanted[word] > 0:
+            wanted[word] -= 1
+            words.append(word)
+    joined = " ".join(words)
+    args.query = joined if joined or args.command != "search" else None
+    return args
 
 
 def _usage_problem(args: argparse.Namespace) -> str | None:
@@ -709,6 +739,8 @@ def _split_marks(assignments: list[str], revert: list[str]) -> tuple[list[str], 
             except ValueError as error:
                 raise EditRefused(name, str(error)) from None
         elif name in EDITABLE_FIELDS:
+            if "\x00" in text:  # PostgreSQL cannot store one (SQLite would): refused alike on both
+                raise EditRefused(name, "a value cannot hold NUL characters (\\x00)")
             fields.append(assignment)
         else:
             raise EditRefused(name, f"is not a field you can edit ({', '.join(EDITABLE_FIELDS)})")
@@ -734,6 +766,8 @@ def _check(library: Library, repair: bool) -> int:
 
 def _export(library: Library, format_name: str, query: ListQuery, output: str | None) -> int:
     """Exit 1 when nothing matched (an empty file is still written: it is what was asked)."""
+    for line in OrganiseService(library).names_not_found(query.search):
+        print(f"refman: export: note: {shown_text(line)}", file=sys.stderr)
     if output is None:
         exported = exporting.export(library, format_name, query=query)
         sys.stdout.write(exported.text)
@@ -791,14 +825,22 @@ def _show(library: Library, identifier: str, as_json: bool) -> int:
 
 
 def _search(library: Library, query: str, saved_name: str | None, stubs: bool, as_json: bool) -> int:
-    """``search QUERY``, or ``search --saved NAME [QUERY]``: the saved query AND the one given."""
-    scope = ""
+    """``search QUERY``, or ``search --saved NAME [QUERY]``: the saved query AND the one given.
+
+    A tag or collection the library does not have is said on stderr (a misspelt one, or one deleted since the
+    search was saved, finds nothing: the note says why); the exit code stays that of the search.
+    """
+    service = OrganiseService(library)
+    scope, where = "", ""
     if saved_name is not None:
-        saved = OrganiseService(library).saved_search(saved_name)
+        saved = service.saved_search(saved_name)
         if saved is None:
             print(f"refman: search: there is no saved search {shown_text(saved_name.strip())!r}", file=sys.stderr)
             return EXIT_USAGE
-        scope = saved.query
+        scope, where = saved.query, f" (in the saved search {shown_text(saved.name)!r})"
+    for text, said in ((query, ""), (scope, where)):
+        for line in service.names_not_found(text):
+            print(f"refman: search: note: {shown_text(line)}{said}", file=sys.stderr)
     return _list(library, ListQuery(include_stubs=stubs, search=query, sort=SortKey.ID, scope=scope), as_json)
 
 

@@ -12,6 +12,7 @@ evaldata) still bring no tags and no notes.
 from __future__ import annotations
 
 import io
+import unicodedata
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -199,11 +200,15 @@ def test_keywords_and_notes_of_other_programs_stay_what_they_were(reader: Module
 
 # --- the formats alone, on any names and notes ----------------------------------------------
 
-_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=40)
+# Any character a name may hold: spaces of every kind (squeezed), not control characters (refused, see checked_name).
+_NAME_CHARACTERS = st.characters(blacklist_categories=("Cs",)).filter(
+    lambda char: char.isspace() or unicodedata.category(char) != "Cc")
+_TEXT = st.text(_NAME_CHARACTERS, min_size=1, max_size=40)
 _NAMES = _TEXT.filter(lambda text: text.strip() != "").map(lambda text: checked_name(text[:NAME_LIMIT]))
 _COLLECTION = st.lists(_NAMES.map(lambda name: name.replace("/", "|")), min_size=1, max_size=3).map("/".join)
 _TIMES = st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2100, 1, 1))
-_NOTES = st.builds(NoteValue, st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=200)
+_NOTES = st.builds(NoteValue, st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+                                      min_size=1, max_size=200)
                    .filter(lambda text: text.strip() != ""), _TIMES, _TIMES)
 
 

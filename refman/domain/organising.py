@@ -14,6 +14,7 @@ Plain values and the rules for names, no database: the store keeps them
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from enum import IntEnum
@@ -77,6 +78,9 @@ def checked_name(name: str, what: str = "tag") -> str:
         raise NameRefused(f"a {what} needs a name")
     if len(cleaned) > NAME_LIMIT:
         raise NameRefused(f"a {what} name is at most {NAME_LIMIT} characters ({cleaned[:30]}… has {len(cleaned)})")
+    if any(unicodedata.category(char) == "Cc" for char in cleaned):
+        # PostgreSQL cannot store NUL at all, and an escape code in a name would steer the terminal it is listed in.
+        raise NameRefused(f"a {what} name cannot hold a control character ({cleaned!r})")
     if what == "collection" and PATH_SEPARATOR in cleaned:
         raise NameRefused(f"a collection name cannot hold {PATH_SEPARATOR!r} ({cleaned!r}); it separates levels")
     return cleaned
@@ -90,6 +94,18 @@ def collection_path(path: str) -> tuple[str, ...]:
     for part in parts:
         checked_name(part, "collection")
     return parts
+
+
+def checked_note(text: str) -> str:
+    """A note's text as stored (unchanged); ``NameRefused`` for an empty one or one holding NUL.
+
+    PostgreSQL cannot store NUL, and no Markdown means one; tabs, form feeds and the rest are the user's and kept.
+    """
+    if not text.strip():
+        raise NameRefused("a note needs some text")
+    if "\x00" in text:
+        raise NameRefused("a note cannot hold NUL characters (\\x00)")
+    return text
 
 
 def path_text(names: tuple[str, ...] | list[str]) -> str:
@@ -110,8 +126,9 @@ class UserData:
     """What a user gave a record, as refman's own exports carry it and an import puts back.
 
     An import adds these to the record (tags and collections joined, a note
-    added unless the record has one with the same text) and sets the status and
-    rating only where the record has none yet: it never overwrites the user's.
+    added unless the record has one with the same text or one made at the same
+    moment, the same note edited since) and sets the status and rating only
+    where the record has none yet: it never overwrites the user's.
     """
 
     tags: tuple[str, ...] = ()

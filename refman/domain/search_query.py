@@ -25,6 +25,7 @@ ignored beside other terms, as it always was.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
@@ -183,6 +184,8 @@ class _Token:
     field: str | None = None
     value: str = ""
     quoted: bool = False
+    value_at: int = 0  # a field's value: where it starts in the text (its quote) and ends
+    end: int = 0
 
 
 _OPERATORS = ("OR", "AND", "NOT")
@@ -241,6 +244,27 @@ def quoted(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def with_values_renamed(text: str, fields: tuple[str, ...], renamed: Callable[[str], str | None]) -> str:
+    """``text`` with the value of each ``field:value`` of these fields that ``renamed`` maps to a new one written
+    anew, the rest as typed (a saved search after its tag or collection was renamed); text that is no search as is."""
+    try:
+        tokens = _tokens(text)
+    except SearchError:
+        return text
+    kept, last = [], 0
+    for token in tokens:
+        new = renamed(token.value) if token.field in fields else None
+        if new is not None:
+            plain = not token.quoted and _PLAIN_VALUE.fullmatch(new) is not None
+            kept += [text[last:token.value_at], new if plain else quoted(new)]
+            last = token.end
+    return "".join(kept) + text[last:]
+
+
+_PLAIN_VALUE = re.compile(r'[^\s"()\\]+')
+"""A value that reads back the same unquoted."""
+
+
 def _bare(text: str, start: int) -> tuple[str, int]:
     """A word up to a space, or up to a ``)`` that closes nothing opened inside it (DOIs hold brackets)."""
     depth, i = 0, start
@@ -264,11 +288,11 @@ def _field_token(text: str, name_match: re.Match[str]) -> tuple[_Token, int]:
     after = name_match.end()
     if after < len(text) and text[after] == '"':
         value, end = _quoted(text, after)
-        return _Token("term", start, field=name, value=value, quoted=True), end
+        return _Token("term", start, field=name, value=value, quoted=True, value_at=after, end=end), end
     value, end = _bare(text, after)
     if not value:
         raise SearchError(f"{name}: needs a value after the colon", start)
-    return _Token("term", start, field=name, value=value), end
+    return _Token("term", start, field=name, value=value, value_at=after, end=end), end
 
 
 # -- tokens into a tree -----------------------------------------------------------------------
@@ -468,6 +492,8 @@ def parse_search(text: str) -> Query | None:
     """
     if not text.strip():
         return None
+    if "\x00" in text:  # no record holds one, and PostgreSQL refuses to compare with one
+        raise SearchError("a search cannot hold a NUL character", text.index("\x00"))
     return _Parser(text).parse()
 
 

@@ -37,6 +37,7 @@ from refman.domain.organising import (
     ReadStatus,
     UserData,
     checked_name,
+    checked_note,
     checked_rating,
     collection_path,
     path_text,
@@ -196,6 +197,11 @@ def _notes(value: object, where: str, warnings: list[str]) -> list[NoteValue]:
         text = item.get("text") if isinstance(item, dict) else None
         if not isinstance(text, str) or not text.strip():
             warnings.append(f"{where} {position}: a note needs its text; skipped")
+            continue
+        try:
+            checked_note(text)
+        except NameRefused as refusal:  # a library could not keep it (NUL, on PostgreSQL)
+            warnings.append(f"{where} {position}: {refusal}; skipped")
             continue
         assert isinstance(item, dict)
         created = _time(item.get("created"), f"{where} {position} created", warnings)

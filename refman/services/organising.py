@@ -12,12 +12,14 @@ gone) raises :class:`OrganiseRefused` with a one-line reason and writes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from refman.domain.organising import NameRefused, ReadStatus, checked_rating, collection_path
+from refman.domain.organising import NameRefused, ReadStatus, checked_name, checked_rating, collection_path, name_key
+from refman.domain.search_query import All, FieldValue, Not, Query, SearchError, parse_search
+from refman.domain.search_query import Any as AnyOf
 from refman.services.changes import NO_CHANGES, Aspect, LibraryChanges
 from refman.services.undo import Reverted, UndoEntry
 from refman.store import organising as store
@@ -125,6 +127,34 @@ def _quoted(name: str) -> str:
     return f"\u201c{name}\u201d"
 
 
+def _terms(query: Query | None) -> Iterator[Query]:
+    """Every term of a search, inside NOT, AND and OR too."""
+    if isinstance(query, All | AnyOf):
+        for term in query.terms:
+            yield from _terms(term)
+    elif isinstance(query, Not):
+        yield from _terms(query.term)
+    elif query is not None:
+        yield query
+
+
+def _no_collection(session: Session, path: str) -> bool:
+    try:
+        return store.collection_at(session, path) is None
+    except NameRefused:  # not a path at all ('a//b'): it names no collection either
+        return True
+
+
+def _kept_names(session: Session, names: Sequence[str]) -> list[str]:
+    """Tag names as the library keeps them (their first case, spaces squeezed), each once, in the order given."""
+    kept: dict[str, str] = {}
+    for name in names:
+        tag = store.tag_named(session, name)
+        shown = tag["name"] if tag is not None else " ".join(name.split())
+        kept.setdefault(name_key(shown), shown)
+    return list(kept.values())
+
+
 class OrganiseService:
     """Organising writes and reads of one library; each write one transaction."""
 
@@ -158,7 +188,7 @@ class OrganiseService:
             removed = store.untag_records(session, ids, remove, log) if remove else set()
             parts = []
             if add:
-                parts.append(f"tagged {_records(len(added))} {', '.join(map(_quoted, add))}")
+                parts.append(f"tagged {_records(len(added))} {', '.join(map(_quoted, _kept_names(session, add)))}")
             if remove:
                 parts.append(f"took {', '.join(map(_quoted, remove))} off {_records(len(removed))}")
             said = "; ".join(parts)  # only the first letter up: the tags keep their case
@@ -172,8 +202,16 @@ class OrganiseService:
     def rename_tag(self, old: str, new: str) -> Organised:
         """Rename a tag; to another tag's name, merge the two."""
         def write(session: Session, log: RowLog) -> tuple[str, Iterable[int], object]:
+            source = store.tag_named(session, old)
+            target = store.tag_named(session, checked_name(new))
             records = store.rename_tag(session, old, new, log)
-            return f"Renamed the tag {_quoted(old)} to {_quoted(new)} ({_records(len(records))})", records, None
+            assert source is not None  # the store refused a missing one
+            if target is not None and target["id"] != source["id"]:
+                carrying = len(store.records_tagged(session, target["id"]))
+                return (f"Merged the tag {_quoted(source['name'])} into {_quoted(target['name'])} "
+                        f"(now on {_records(carrying)})"), records, None
+            return (f"Renamed the tag {_quoted(old)} to {_quoted(checked_name(new))} "
+                    f"({_records(len(records))})"), records, None
 
         return self._write(f"Rename of the tag {_quoted(old)}", write)
 
@@ -277,9 +315,14 @@ class OrganiseService:
         def write(session: Session, log: RowLog) -> tuple[str, Iterable[int], object]:
             collection_id = self._collection_id(session, collection)
             path = self._path(session, collection_id)
+            below = len(store.subtree(session, collection_id)) - 1
             records = store.delete_collection(session, collection_id, log)
-            return (f"Deleted the collection {_quoted(path)}; its {_records(len(records))} stay in the library",
-                    (), None)
+            stay = "stays" if len(records) == 1 else "stay"
+            if below:
+                subs = f"{below} sub-collection" + ("" if below == 1 else "s")
+                return (f"Deleted the collection {_quoted(path)} and its {subs}; "
+                        f"their {_records(len(records))} {stay} in the library"), (), None
+            return f"Deleted the collection {_quoted(path)}; its {_records(len(records))} {stay} in the library", (), None
 
         return self._write("Delete of a collection", write)
 
@@ -368,16 +411,22 @@ class OrganiseService:
 
         The query must be a search (``SearchError`` says why not).
         """
-        from refman.domain.search_query import SearchError
         from refman.store.search_sql import check_search
 
+        if not query.strip():
+            raise OrganiseRefused("a saved search needs a query")
         try:
             check_search(query)
         except SearchError as error:
             raise OrganiseRefused(f"the query is not a search: {error}") from None
 
         def write(session: Session, log: RowLog) -> tuple[str, Iterable[int], object]:
-            return f"Saved the search {_quoted(name)}", (), store.save_search(session, name, query, log, saved_id=saved_id)
+            cleaned = checked_name(name, "saved search")
+            replaced = store.saved_search_named(session, cleaned) if saved_id is None else None
+            saved = store.save_search(session, name, query, log, saved_id=saved_id)
+            if replaced is not None:  # the name was taken, whatever its case: say so, and what it searched
+                return f"Replaced the saved search {_quoted(replaced.name)} (was: {replaced.query})", (), saved
+            return f"Saved the search {_quoted(cleaned)}", (), saved
 
         return self._write(f"Saved search {_quoted(name)}", write)
 
@@ -387,6 +436,28 @@ class OrganiseService:
             return f"Deleted the saved search {_quoted(name)}", (), None
 
         return self._write(f"Delete of the saved search {_quoted(name)}", write)
+
+    def names_not_found(self, query: str) -> list[str]:
+        """What a search asks of tags and collections the library does not have, a line each (none for a query
+        that is not a search: its own error says why).  A misspelt tag, or one deleted since a search was saved,
+        finds nothing; this says why."""
+        try:
+            parsed = parse_search(query)
+        except SearchError:
+            return []
+        wanted = [term for term in _terms(parsed) if isinstance(term, FieldValue)]
+        lines: list[str] = []
+        with self.library.reading() as session:
+            for term in wanted:
+                if term.field == "tag" and store.tag_named(session, term.value) is None:
+                    line = f"there is no tag {term.value.strip()!r}"
+                elif term.field in ("collection", "in") and _no_collection(session, term.value):
+                    line = f"there is no collection {term.value.strip()!r}"
+                else:
+                    continue
+                if line not in lines:
+                    lines.append(line)
+        return lines
 
     def saved_searches(self) -> list[SavedSearch]:
         with self.library.reading() as session:

@@ -12,7 +12,7 @@ case-folded ``name_key`` and keeps the case it was first typed in.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -26,10 +26,13 @@ from refman.domain.organising import (
     ReadStatus,
     UserData,
     checked_name,
+    checked_note,
     collection_path,
     name_key,
     name_order,
+    path_text,
 )
+from refman.domain.search_query import with_values_renamed
 from refman.store.backends import backend_of
 from refman.store.chunks import chunked
 from refman.store.schema import (
@@ -264,6 +267,8 @@ class TagCount:
 
 def tag_named(session: Session, name: str) -> Row | None:
     """The tag with this name whatever its case, as a row (id, name, name_key, colour)."""
+    if "\x00" in name:  # no tag holds one (see checked_name), and PostgreSQL refuses to compare with one
+        return None
     found = session.execute(select(TAG).where(TAG.c.name_key == name_key(name))).first()
     return dict(found._mapping) if found else None
 
@@ -368,6 +373,7 @@ def rename_tag(session: Session, old: str, new: str, log: RowLog) -> set[int]:
     session.execute(update(TAG).where(TAG.c.id == tag["id"]).values(after))
     log.add("update", TAG, [{"key": {"id": tag["id"]}, "before": {"name": tag["name"], "name_key": tag["name_key"]},
                              "after": after}])
+    _follow_tag_in_saved_searches(session, tag["name_key"], cleaned, log)
     return set(records_tagged(session, tag["id"]))
 
 
@@ -381,6 +387,7 @@ def merge_tags(session: Session, source: str, into: str, log: RowLog) -> set[int
     records = records_tagged(session, from_tag["id"])
     changed = tag_records(session, records, [to_tag["name"]], log)
     delete_tag(session, from_tag["name"], log)
+    _follow_tag_in_saved_searches(session, from_tag["name_key"], to_tag["name"], log)
     return changed | set(records)
 
 
@@ -521,10 +528,12 @@ def rename_collection(session: Session, collection_id: int, new_name: str, log: 
         raise NameRefused(f"there is already a collection {clash['name']!r} there")
     if cleaned == row["name"]:
         return
+    old_path = _path_names(session, collection_id)
     after = {"name": cleaned, "name_key": name_key(cleaned)}
     session.execute(update(C).where(C.c.id == collection_id).values(after))
     log.add("update", C, [{"key": {"id": collection_id}, "before": {"name": row["name"], "name_key": row["name_key"]},
                            "after": after}])
+    _follow_collection_in_saved_searches(session, old_path, _path_names(session, collection_id), log)
 
 
 def move_collection(session: Session, collection_id: int, parent_id: int | None, log: RowLog) -> None:
@@ -537,9 +546,54 @@ def move_collection(session: Session, collection_id: int, parent_id: int | None,
     clash = _child(session, parent_id, row["name"])
     if clash is not None:
         raise NameRefused(f"there is already a collection {clash['name']!r} there")
+    old_path = _path_names(session, collection_id)
     session.execute(update(C).where(C.c.id == collection_id).values(parent_id=parent_id))
     log.add("update", C, [{"key": {"id": collection_id}, "before": {"parent_id": row["parent_id"]},
                            "after": {"parent_id": parent_id}}])
+    _follow_collection_in_saved_searches(session, old_path, _path_names(session, collection_id), log)
+
+
+def _path_names(session: Session, collection_id: int) -> tuple[str, ...]:
+    """A collection's names from the top."""
+    names: list[str] = []
+    current: int | None = collection_id
+    while current is not None:
+        row = _by_id(session, C, current, "collection")
+        names.append(row["name"])
+        current = row["parent_id"]
+    return tuple(reversed(names))
+
+
+def _follow_tag_in_saved_searches(session: Session, old_key: str, new_name: str, log: RowLog) -> None:
+    """Saved searches naming a renamed (or merged) tag name it by its new name: they find what they found."""
+    _follow_in_saved_searches(session, ("tag",), lambda value: new_name if name_key(value) == old_key else None, log)
+
+
+def _follow_collection_in_saved_searches(session: Session, old: tuple[str, ...], new: tuple[str, ...],
+                                         log: RowLog) -> None:
+    """Saved searches naming a renamed or moved collection, or one under it, name it by its new path."""
+    old_keys = tuple(map(name_key, old))
+
+    def renamed(value: str) -> str | None:
+        try:
+            names = collection_path(value)
+        except NameRefused:
+            return None
+        if tuple(map(name_key, names[:len(old)])) != old_keys:
+            return None
+        return path_text(new + names[len(old):])
+
+    _follow_in_saved_searches(session, ("collection", "in"), renamed, log)
+
+
+def _follow_in_saved_searches(session: Session, fields: tuple[str, ...], renamed: Callable[[str], str | None],
+                              log: RowLog) -> None:
+    for saved in _rows(session, select(S.c.id, S.c.query)):
+        query = with_values_renamed(saved["query"], fields, renamed)
+        if query != saved["query"]:
+            session.execute(update(S).where(S.c.id == saved["id"]).values(query=query))
+            log.add("update", S, [{"key": {"id": saved["id"]}, "before": {"query": saved["query"]},
+                                   "after": {"query": query}}])
 
 
 def delete_collection(session: Session, collection_id: int, log: RowLog) -> set[int]:
@@ -645,8 +699,7 @@ def add_note(session: Session, reference_id: int, text: str, log: RowLog, *,
 
     ``reindexing=False`` leaves the search index to the caller (an import reindexes its records at the end).
     """
-    if not text.strip():
-        raise NameRefused("a note needs some text")
+    checked_note(text)
     if not _existing_records(session, [reference_id]):
         raise NameRefused("the record is no longer in the library")
     now = _now()
@@ -664,6 +717,7 @@ def edit_note(session: Session, note_id: int, text: str, log: RowLog) -> int:
     row = _by_id(session, N, note_id, "note")
     if not text.strip():
         return delete_note(session, note_id, log)
+    checked_note(text)
     if text == row["text"]:
         return row["reference_id"]
     after = {"text": text, "modified_at": _now()}
@@ -716,6 +770,8 @@ def saved_searches(session: Session) -> list[SavedSearch]:
 
 
 def saved_search_named(session: Session, name: str) -> SavedSearch | None:
+    if "\x00" in name:  # as in tag_named
+        return None
     found = session.execute(select(S.c.id, S.c.name, S.c.query).where(S.c.name_key == name_key(name))).first()
     return SavedSearch(*found) if found else None
 
@@ -747,7 +803,7 @@ def save_search(session: Session, name: str, query: str, log: RowLog, *, saved_i
 
 
 def delete_saved_search(session: Session, name: str, log: RowLog) -> None:
-    found = session.execute(select(S).where(S.c.name_key == name_key(name))).first()
+    found = None if "\x00" in name else session.execute(select(S).where(S.c.name_key == name_key(name))).first()
     if found is None:
         raise NameRefused(f"there is no saved search {name.strip()!r}")
     session.execute(delete(S).where(S.c.id == found.id))
@@ -793,9 +849,12 @@ def apply_user_data(session: Session, reference_id: int, data: UserData, log: Ro
         if collection_id is not None:
             changed |= bool(file_records(session, collection_id, [reference_id], log))
     if data.notes:
-        have = {note.text for note in notes_of(session, [reference_id]).get(reference_id, ())}
+        existing = notes_of(session, [reference_id]).get(reference_id, ())
+        have = {note.text for note in existing}
+        # A note made at the same moment is the same note, edited since it was exported: the user's text stays.
+        made = {note.created for note in existing}
         for note in data.notes:
-            if note.text.strip() and note.text not in have:
+            if note.text.strip() and note.text not in have and (note.created is None or note.created not in made):
                 add_note(session, reference_id, note.text, log, created=note.created, modified=note.modified,
                          reindexing=reindexing)
                 have.add(note.text)
