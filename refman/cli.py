@@ -739,8 +739,6 @@ def _split_marks(assignments: list[str], revert: list[str]) -> tuple[list[str], 
             except ValueError as error:
                 raise EditRefused(name, str(error)) from None
         elif name in EDITABLE_FIELDS:
-            if "\x00" in text:  # PostgreSQL cannot store one (SQLite would): refused alike on both
-                raise EditRefused(name, "a value cannot hold NUL characters (\\x00)")
             fields.append(assignment)
         else:
             raise EditRefused(name, f"is not a field you can edit ({', '.join(EDITABLE_FIELDS)})")

@@ -108,6 +108,47 @@ def test_an_export_whose_marks_hold_nul_imports_with_the_rest_of_its_marks_on_bo
     assert (data["tags"], [note["text"] for note in data["notes"]], data["rating"]) == (["kept"], ["good note"], 4)
 
 
+@pytest.mark.parametrize(("name", "text", "title"), [
+    ("late.bib", "".join(f"@article{{k{n},\n  title = {{Title {n}}},\n  year = {{2020}}\n}}\n" for n in range(120))
+     + "@article{bad,\n  title = {Bad\x00 title},\n  year = {2020}\n}\n", "Bad title"),
+    ("late.ris", "TY  - JOUR\nTI  - Title\nER  - \n" * 200 + "TY  - JOUR\nTI  - Bad\x00 ris\nER  - \n", "Bad ris"),
+    ("late.nbib", "".join(f"PMID- {n}\nTI  - Title {n}\n\n" for n in range(1, 300)) + "PMID- 300\nTI  - Bad\x00 med\n",
+     "Bad med"),
+], ids=["bibtex", "ris", "medline"])
+def test_another_programs_file_with_a_nul_past_its_start_imports_whole_on_both_databases(
+        lib, capsys, tmp_path, name: str, text: str, title: str) -> None:
+    """A stray NUL deep in a file (past the 4 KB that tell a binary file) is dropped like any reader drops it:
+    PostgreSQL refused the record's whole batch with its own words, SQLite stored the NUL."""
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    code, out, err = cli(capsys, "import", str(path), "--library", lib)
+    assert (code, err) == (0, "")
+    assert "0 refused" in out
+    code, out, err = cli(capsys, "search", f'title:"{title}"', "--json", "--library", lib)
+    assert [row["title"] for row in json.loads(out)] == [title]
+
+
+@pytest.mark.parametrize("format_name", ["bibtex", "ris", "medline", "csl-json"])
+def test_a_big_file_read_as_a_stream_drops_a_nul_too(format_name: str) -> None:
+    """Files over the size read whole are cut into chunks as they are read: a NUL there is dropped alike."""
+    import io
+
+    from refman.formats import bibtex, csl_json, medline, ris
+    from refman.formats.record_stream import open_records
+
+    texts = {
+        "bibtex": (bibtex, "".join(f"@article{{k{n},\n  title = {{Title\x00 {n}}}\n}}\n" for n in range(5))),
+        "ris": (ris, "".join(f"TY  - JOUR\nTI  - Title\x00 {n}\nER  - \n" for n in range(5))),
+        "medline": (medline, "".join(f"PMID- {n + 1}\nTI  - Title\x00 {n}\n\n" for n in range(5))),
+        "csl-json": (csl_json, json.dumps([{"type": "article", "title": f"Title\x00 {n}"} for n in range(5)])
+                     .replace("\\u0000", "\x00")),
+    }
+    reader, text = texts[format_name]
+    _, chunks = open_records(io.BytesIO(("\n" * 5000 + text).encode("utf-8")), reader, per_chunk=1)
+    titles = [item.record.title for chunk in chunks for item in chunk.records]
+    assert titles == [f"Title {n}" for n in range(5)]
+
+
 # --- what a command says it did ----------------------------------------------------------------------------
 
 
@@ -413,6 +454,15 @@ def test_an_edit_holding_nul_is_refused_with_its_reason_on_both_databases(lib, c
     assert (code, out) == (2, "")
     assert err == f"refman: edit: {assignment.split('=')[0]}: a value cannot hold NUL characters (\\x00)\n"
     assert show_json(capsys, lib, "25344374")["title"].startswith("Alemtuzumab")
+
+
+@pytest.mark.parametrize(("name", "text"), [("title", "A\x00title"), ("authors", "Smith\x00, J"), ("keywords", "a;b\x00")])
+def test_the_record_editor_refuses_a_nul_as_the_command_line_does(name: str, text: str) -> None:
+    """The window checks its form with the same call, so an edit typed or pasted there is refused alike."""
+    from refman.services.editing import EditRefused, check_text
+
+    with pytest.raises(EditRefused, match="NUL"):
+        check_text(name, text)
 
 
 # --- a saved search rewritten after a rename: the same search, the new name --------------------------------

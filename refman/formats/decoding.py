@@ -71,7 +71,18 @@ def _checked(decoded: DecodedText) -> DecodedText:
     controls = len(_BINARY_CONTROLS.findall(sample))
     if controls > max(2, len(sample) // 100):
         raise ParseError("binary file (control characters), not a saved page")
+    if "\x00" in decoded.text:
+        return DecodedText(without_nul(decoded.text), decoded.encoding, decoded.warning)
     return decoded
+
+
+def without_nul(text: str) -> str:
+    """The text without NUL characters: a stray one deep in a text file is no part of a record.
+
+    The first 4 KB tell a binary file from a text one; past them, a NUL would
+    reach the library, where PostgreSQL cannot store it and SQLite would.
+    """
+    return text.replace("\x00", "")
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,7 +35,7 @@ import defusedxml.ElementTree as SafeElementTree
 from defusedxml import DefusedXmlException, EntitiesForbidden
 
 from refman.domain.records import ReadRecord
-from refman.formats.decoding import FileEncoding, file_encoding
+from refman.formats.decoding import FileEncoding, file_encoding, without_nul
 from refman.formats.errors import ParseError
 from refman.formats.records_read import RecordsRead
 
@@ -143,9 +143,10 @@ def read_chunk(part: RecordChunk, reader: ModuleType, *, first: bool) -> Records
     if part.error is not None:
         raise ParseError(part.error)
     assert part.text is not None
+    text = without_nul(part.text)  # as a file read whole is (decoding.py)
     if first:
-        return reader.read_records(part.text)
-    read = reader.read_records(_with_sentinel(part.text, reader.FORMAT))
+        return reader.read_records(text)
+    read = reader.read_records(_with_sentinel(text, reader.FORMAT))
     records = read.records
     if records and records[-1].record.title == _SENTINEL_TITLE:
         records = records[:-1]
@@ -370,6 +371,7 @@ class _TextBuffer:
         block = self.text.read(max(_TEXT_BLOCK, len(self.data) - self.at))
         if not block:
             return False
+        block = without_nul(block)  # before the JSON items are cut: a raw NUL is no JSON
         self.lines_before += self.data.count("\n", 0, self.at)
         self.data = self.data[self.at:] + block
         self.at = 0

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import datetime, timezone
 from typing import Any
 
@@ -117,6 +117,18 @@ def _text(value: object) -> str | None:
     return text or None
 
 
+def _holds_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, Mapping):
+        return any(_holds_nul(item) for item in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_holds_nul(item) for item in value)
+    if is_dataclass(value):
+        return any(_holds_nul(getattr(value, each.name)) for each in fields(value))
+    return False
+
+
 def checked_value(name: str, value: object) -> Any:
     """The value a field is stored with, or ``EditRefused`` saying why it cannot be.
 
@@ -125,6 +137,8 @@ def checked_value(name: str, value: object) -> Any:
     """
     if name not in EDITABLE_FIELDS:
         raise EditRefused(name, f"is not a field you can edit ({', '.join(EDITABLE_FIELDS)})")
+    if _holds_nul(value):  # PostgreSQL cannot store one, SQLite would: refused alike on both
+        raise EditRefused(name, "a value cannot hold NUL characters (\\x00)")
     if name in TERM_KINDS:
         items = [value] if isinstance(value, str) else list(value or ())  # type: ignore[call-overload]
         return [text for item in items if (text := _text(item))]
