@@ -197,7 +197,10 @@ class NoteEditor(QFrame):
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.reference_id: int | None = None
         self.note_id: int | None = None
+        self.subject = ""  # the record's title, said in the heading while another record is shown
+        self._opened_with = ""
         self.heading = QLabel(self)
+        self.heading.setTextFormat(Qt.TextFormat.PlainText)
         self.editor = QPlainTextEdit(self)
         self.editor.setObjectName("noteEditor")
         self.editor.setPlaceholderText("Write the note in Markdown: *emphasis*, **strong**, - lists, [links](https://…)")
@@ -225,9 +228,10 @@ class NoteEditor(QFrame):
         layout.addWidget(self.editor)
         self.hide()
 
-    def open_note(self, reference_id: int, note_id: int | None, text: str = "") -> None:
+    def open_note(self, reference_id: int, note_id: int | None, text: str = "", subject: str = "") -> None:
         self.reference_id, self.note_id = reference_id, note_id
-        self.heading.setText("New note" if note_id is None else "Editing the note")
+        self.subject, self._opened_with = subject, text
+        self.follow_shown(reference_id)
         self.editor.setPlainText(text)
         self.show()
         self.editor.setFocus(Qt.FocusReason.OtherFocusReason)
@@ -236,6 +240,20 @@ class NoteEditor(QFrame):
     @property
     def is_open(self) -> bool:
         return self.isVisible() and self.reference_id is not None
+
+    @property
+    def is_changed(self) -> bool:
+        """Whether the text differs from what the editor opened with (closing it would lose words)."""
+        return self.is_open and self.editor.toPlainText() != self._opened_with
+
+    def follow_shown(self, shown: int | None) -> None:
+        """Say in the heading whose note this is when the pane shows another record (Save keeps it on its own)."""
+        what = "New note" if self.note_id is None else "Editing the note"
+        if shown != self.reference_id and self.subject:
+            short = self.subject if len(self.subject) <= 60 else self.subject[:59].rstrip() + "…"
+            what += f" of \u201c{short}\u201d (not the record shown)"
+        self.heading.setText(what)
+        self.heading.setToolTip(self.subject)
 
     def save(self) -> None:
         if self.reference_id is not None:
@@ -247,6 +265,7 @@ class NoteEditor(QFrame):
 
     def close_editor(self) -> None:
         self.reference_id = self.note_id = None
+        self.subject = self._opened_with = ""
         self.editor.clear()
         self.hide()
 
@@ -330,6 +349,11 @@ class RecordOrganiser(QObject):
         self.tags_field.setEnabled(reference_id is not None and not self._window.read_only)
         if reference_id is None:
             self.tags_field.set_tags(())
+        editor = self.note_editor
+        if editor.is_open and editor.reference_id != reference_id and not editor.is_changed:
+            editor.close_editor()  # nothing written yet: the editor goes with its record
+        elif editor.is_open:
+            editor.follow_shown(reference_id)
         self._load(reference_id)
 
     @Slot(object)
@@ -418,15 +442,31 @@ class RecordOrganiser(QObject):
         elif action.kind == "rating" and isinstance(action.value, int):
             self.set_rating([shown], action.value)
         elif action.kind == "add_note":
-            self.note_editor.open_note(shown, None)
+            self._open_note(shown, None, "")
         elif action.kind == "edit_note" and isinstance(action.value, int):
             organisation = self._window.detail.organisation
             note = next((n for n in organisation.notes if n.id == action.value), None) if organisation else None
             if note is not None:
-                self.note_editor.open_note(shown, note.id, note.text)
+                self._open_note(shown, note.id, note.text)
         elif action.kind == "delete_note" and isinstance(action.value, int):
             note_id = action.value
             self._organise("delete the note", lambda service: service.delete_note(note_id))
+
+    def _open_note(self, shown: int, note_id: int | None, text: str) -> None:
+        """Open the editor on a note, asking first when it holds unsaved words of another note."""
+        editor = self.note_editor
+        same = editor.is_open and (editor.reference_id, editor.note_id) == (shown, note_id) and note_id is not None
+        if same:
+            editor.editor.setFocus(Qt.FocusReason.OtherFocusReason)
+            return
+        if editor.is_changed and not self.confirm(
+                self._window, "Discard the note being written?",
+                "The note in the editor is not saved: discard what was written in it?"):
+            editor.editor.setFocus(Qt.FocusReason.OtherFocusReason)
+            return
+        reference = self._window.detail.shown_reference
+        subject = " ".join((reference.title or "").split()) if reference is not None and reference.id == shown else ""
+        editor.open_note(shown, note_id, text, subject)
 
     @Slot(object, object, str)
     def save_note(self, reference_id: int, note_id: int | None, text: str) -> None:
