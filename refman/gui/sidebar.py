@@ -462,8 +462,10 @@ def ask_colour(parent: QWidget, title: str, current: str | None) -> str | None:
 class SavedSearchDialog(QDialog):
     """A saved search's name and query in one dialog; what is wrong with them is said in it, and it stays open."""
 
-    def __init__(self, parent: QWidget, name: str = "", query: str = "") -> None:
+    def __init__(self, parent: QWidget, name: str = "", query: str = "", taken: Sequence[str] = ()) -> None:
+        """``taken``: the names of the other saved searches (a name of theirs is refused in the dialog)."""
         super().__init__(parent)
+        self._taken = {name_key(other): other for other in taken}
         self.setObjectName("savedSearchDialog")
         self.setWindowTitle("Saved search")
         self.name_field = QLineEdit(name, self)
@@ -490,9 +492,11 @@ class SavedSearchDialog(QDialog):
     def problem(self) -> str | None:
         """Why the name or query cannot be saved, or None."""
         try:
-            checked_name(self.name_field.text(), "saved search")
+            cleaned = checked_name(self.name_field.text(), "saved search")
         except NameRefused as refused:
             return f"Name: {refused}"
+        if name_key(cleaned) in self._taken:
+            return f"Name: there is a saved search {_quoted(self._taken[name_key(cleaned)])} already"
         if not self.query_field.text().strip():
             return "Query: type the search to save"
         try:
@@ -538,8 +542,8 @@ class ViewKeys(QObject):
     """Keys that act on one view of the pane (F2, Del, Esc), as key presses of that view, not window shortcuts.
 
     The window binds F2 (Edit record) for itself, and Del to the list: a shortcut of the tree or the tag
-    list on the same key would make both ambiguous.  A key mapped to None is left to the view (the tree's
-    own F2 edits the name in place).
+    list on the same key would make both ambiguous.  A key mapped to None, or whose act returns False, is
+    left to the view (the tree's own F2 edits a collection's name in place).
     """
 
     def __init__(self, view: QAbstractItemView, keys: dict[Qt.Key, Callable[[], object] | None]) -> None:
@@ -558,8 +562,7 @@ class ViewKeys(QObject):
             return True
         act = self._keys[key]
         if event.type() == QEvent.Type.KeyPress and act is not None:
-            act()
-            return True
+            return act() is not False  # False: the view's own handling of the key
         return False
 
 
@@ -670,7 +673,8 @@ class Sidebar(QWidget):
         self.tree_model.records_dropped.connect(self.file_records)
         self.tree_model.collection_dropped.connect(self.move_collection)
         self.tree_model.rename_asked.connect(self.rename_collection)
-        self._tree_keys = ViewKeys(self.tree, {Qt.Key.Key_F2: None, Qt.Key.Key_Delete: self.delete_chosen_collection})
+        self._tree_keys = ViewKeys(self.tree, {Qt.Key.Key_F2: self.edit_chosen_saved_search,
+                                               Qt.Key.Key_Delete: self.delete_chosen_item})
         self._connect_tree_selection()
         self._select_choice()
 
@@ -1108,6 +1112,26 @@ class Sidebar(QWidget):
     def delete_chosen_collection(self) -> None:
         self.delete_collection(self._current_collection())
 
+    def _current_saved_search(self) -> str | None:
+        index = self.tree.currentIndex()
+        return str(index.data(KeyRole)) if index.isValid() and index.data(KindRole) == Kind.SAVED else None
+
+    def delete_chosen_item(self) -> None:
+        """Del in the tree: the collection or the saved search there, after asking."""
+        name = self._current_saved_search()
+        if name is not None:
+            self.delete_saved_search(name)
+        else:
+            self.delete_chosen_collection()
+
+    def edit_chosen_saved_search(self) -> bool:
+        """F2 on a saved search edits its name and query; on a collection it is the tree's own rename (False)."""
+        name = self._current_saved_search()
+        if name is None:
+            return False
+        self.edit_saved_search(name)
+        return True
+
     def export_scope(self, index: QModelIndex) -> tuple[str, str]:
         """A collection's export: the words for the status bar, and the records as a scope (with the toggle)."""
         path = str(index.data(PathRole))
@@ -1201,13 +1225,19 @@ class Sidebar(QWidget):
         except NameRefused as refused:
             self._say(f"Not saved: {refused}")
             return
+        same = next((s for s in self._data.searches if name_key(s.name) == name_key(cleaned)), None) if self._data else None
+        if same is not None and same.query != query and not self.ask_yes(
+                self, "Replace saved search", f"There is a saved search {_quoted(same.name)} already, for "
+                f"{_quoted(same.query)}: replace its query with {_quoted(query)}?"):
+            return
         self._organise("save the search", lambda service: service.save_search(cleaned, query))
 
     def edit_saved_search(self, name: str) -> None:
         found = next((s for s in self._data.searches if s.name == name), None) if self._data is not None else None
         if found is None:
             return
-        dialog = SavedSearchDialog(self, found.name, found.query)
+        others = [s.name for s in self._data.searches if s.id != found.id] if self._data is not None else []
+        dialog = SavedSearchDialog(self, found.name, found.query, others)
         try:
             if not self.run_dialog(dialog):
                 return

@@ -1,0 +1,102 @@
+"""Issue 13 audit, the sidebar's saved searches: keys like a collection's, and no name silently taken over."""
+
+from __future__ import annotations
+
+import test_gui
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QDialog
+from test_gui_sidebar import Choice, Kind, item, organise, press_undo, tree_texts, wait_for_job, wait_for_tree
+
+from refman.services.organising import OrganiseService
+from refman.store.library import open_library
+
+settings = test_gui.settings
+make_window = test_gui.make_window
+seeded_library = test_gui.seeded_library
+
+
+def saved(window) -> list[str]:
+    return [text.strip() for text in tree_texts(window)[tree_texts(window).index("Saved searches") + 1:]]
+
+
+def test_del_deletes_the_saved_search_chosen_after_asking_and_f2_edits_it(qtbot, make_window, seeded_library):
+    window = make_window(seeded_library)
+    sidebar = window.sidebar
+    organise(qtbot, window, "save", lambda service: service.save_search("Recent", "year:2019.."))
+    wait_for_tree(qtbot, window, "Recent")
+    sidebar.tree.setFocus()
+    sidebar.tree.setCurrentIndex(item(window, "Recent", Kind.SAVED))
+    qtbot.waitUntil(lambda: window.model.rowCount() == 4)
+
+    edited: list[tuple[str, str]] = []
+
+    def look(dialog: QDialog) -> bool:
+        edited.append((dialog.name_field.text(), dialog.query_field.text()))
+        return False
+
+    sidebar.run_dialog = look
+    QTest.keyClick(sidebar.tree, Qt.Key.Key_F2)
+    assert edited == [("Recent", "year:2019..")]
+
+    asked: list[str] = []
+    sidebar.ask_yes = lambda _parent, _title, text: asked.append(text) is not None and False
+    QTest.keyClick(sidebar.tree, Qt.Key.Key_Delete)
+    assert asked == ["Delete the saved search “Recent”? No record is deleted."]
+    assert saved(window) == ["Recent"]
+
+    sidebar.ask_yes = lambda *_args: True
+    wait_for_job(qtbot, window, lambda: QTest.keyClick(sidebar.tree, Qt.Key.Key_Delete))
+    qtbot.waitUntil(lambda: saved(window) == [])
+    qtbot.waitUntil(lambda: window.model.rowCount() == 7)
+    press_undo(qtbot, window)
+    qtbot.waitUntil(lambda: saved(window) == ["Recent"])
+
+
+def test_editing_a_saved_search_to_another_ones_name_is_refused_in_the_dialog(qtbot, make_window, seeded_library):
+    library = open_library(seeded_library)
+    window = make_window(seeded_library)
+    sidebar = window.sidebar
+    organise(qtbot, window, "save", lambda service: service.save_search("Recent", "year:2019.."))
+    organise(qtbot, window, "save", lambda service: service.save_search("Old", "year:..2015"))
+    qtbot.waitUntil(lambda: saved(window) == ["Old", "Recent"])
+    sidebar.choose(Choice(Kind.SAVED, "Old"))
+    qtbot.waitUntil(lambda: window.model.query.scope == "year:..2015")
+    errors: list[str] = []
+
+    def rename(dialog: QDialog) -> bool:
+        dialog.name_field.setText("recent")
+        dialog.accept()
+        errors.append(dialog.error.text())
+        return dialog.result() == QDialog.DialogCode.Accepted
+
+    sidebar.run_dialog = rename
+    sidebar.edit_saved_search("Old")
+    assert errors == ["Name: there is a saved search “Recent” already"]
+    QTest.qWait(300)
+    assert sidebar.choice == Choice(Kind.SAVED, "Old")  # still listing what it listed
+    assert window.model.query.scope == "year:..2015"
+    assert {s.name: s.query for s in OrganiseService(library).saved_searches()} == {"Old": "year:..2015", "Recent": "year:2019.."}
+    library.dispose()
+
+
+def test_saving_a_search_under_a_name_in_use_asks_before_replacing_its_query(qtbot, make_window, seeded_library):
+    library = open_library(seeded_library)
+    window = make_window(seeded_library)
+    sidebar = window.sidebar
+    organise(qtbot, window, "save", lambda service: service.save_search("To read", "is:unread tag:review"))
+    qtbot.waitUntil(lambda: saved(window) == ["To read"])
+    window.search.setText("year:2020..")
+    sidebar.ask_text = lambda *_args: "to read"
+    asked: list[str] = []
+    sidebar.ask_yes = lambda _parent, _title, text: asked.append(text) is not None and False
+    sidebar.save_search_action.trigger()
+    assert asked == ["There is a saved search “To read” already, for “is:unread tag:review”: "
+                     "replace its query with “year:2020..”?"]
+    QTest.qWait(300)
+    assert [(s.name, s.query) for s in OrganiseService(library).saved_searches()] == [("To read", "is:unread tag:review")]
+
+    sidebar.ask_yes = lambda *_args: True
+    wait_for_job(qtbot, window, sidebar.save_search_action.trigger)
+    assert [s.query for s in OrganiseService(library).saved_searches()] == ["year:2020.."]
+    library.dispose()
