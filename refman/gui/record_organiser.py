@@ -54,6 +54,8 @@ if TYPE_CHECKING:
     from refman.gui.main_window import MainWindow
 
 SAVE_KEYS = ("Ctrl+Return", "Ctrl+Enter")
+CHIP_KEPT_WHOLE = 30
+"""A tag chip of at most this many characters never breaks across lines (a longer one would widen the pane)."""
 
 
 def split_tags(text: str) -> list[str]:
@@ -162,6 +164,8 @@ class TagsField(QWidget):
         chips = []
         for n, tag in enumerate(self.tags):
             name = html.escape(tag.name, quote=True)
+            if len(tag.name) <= CHIP_KEPT_WHOLE:  # one piece: lines break between chips (a longer one may break)
+                name = name.replace(" ", "&nbsp;")
             ground, text = tag_chip(colours, tag.colour)
             chips.append(
                 f'<span style="background-color:{ground}; color:{text};">&nbsp;{name}&nbsp;'
