@@ -100,3 +100,30 @@ def test_saving_a_search_under_a_name_in_use_asks_before_replacing_its_query(qtb
     wait_for_job(qtbot, window, sidebar.save_search_action.trigger)
     assert [s.query for s in OrganiseService(library).saved_searches()] == ["year:2020.."]
     library.dispose()
+
+
+def test_the_sidebar_menus_show_the_keys_that_do_the_same(qtbot, make_window, seeded_library):
+    window = make_window(seeded_library)
+    sidebar = window.sidebar
+    organise(qtbot, window, "file", lambda service: service.new_collection("Thesis"))
+    organise(qtbot, window, "save", lambda service: service.save_search("Recent", "year:2019.."))
+    organise(qtbot, window, "tag", lambda service: service.tag([window.model.reference_id(0)], add=["review"]))
+    qtbot.waitUntil(lambda: saved(window) == ["Recent"] and sidebar.tag_model.rowCount() == 1)
+
+    def keys(menu) -> dict[str, str]:
+        found = {a.text(): a.shortcut().toString() for a in menu.actions() if not a.shortcut().isEmpty()}
+        menu.deleteLater()
+        return found
+
+    assert keys(sidebar.tree_menu(item(window, "Thesis")))["Rename"] == "F2"
+    assert keys(sidebar.tree_menu(item(window, "Thesis")))["Delete…"] == "Del"
+    assert keys(sidebar.tree_menu(item(window, "Recent", Kind.SAVED))) == {
+        "Edit…": "F2", "Delete": "Del", "Show records of su&b-collections": "Ctrl+Alt+U"}
+    tag_keys = keys(sidebar.tag_menu(sidebar.tag_model.index(0, 0)))
+    assert (tag_keys["Rename…"], tag_keys["Delete tag…"]) == ("F2", "Del")
+
+    # The keys still act through the views alone: F2 on a collection edits its name in place.
+    sidebar.tree.setFocus()
+    sidebar.tree.setCurrentIndex(item(window, "Thesis"))
+    QTest.keyClick(sidebar.tree, Qt.Key.Key_F2)
+    assert sidebar.tree.state() == sidebar.tree.State.EditingState

@@ -571,6 +571,13 @@ def _index(persistent: QPersistentModelIndex) -> QModelIndex:
     return persistent.sibling(persistent.row(), persistent.column()) if persistent.isValid() else QModelIndex()
 
 
+def _with_key(action: QAction, key: str) -> QAction:
+    """Show in a menu the key that does the same on the view (the view's key does it; the menu only says so)."""
+    action.setShortcut(QKeySequence(key))
+    action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)  # the menu's own: never a second binding
+    return action
+
+
 def run_dialog(dialog: QDialog) -> bool:
     return dialog.exec() == QDialog.DialogCode.Accepted
 
@@ -1269,13 +1276,13 @@ class Sidebar(QWidget):
             persistent = QPersistentModelIndex(index)
             menu.addAction("Export this collection…", lambda: self.export_collection(_index(persistent)))
             menu.addSeparator()
-            menu.addAction("Rename", lambda: self.tree.edit(_index(persistent)))
+            _with_key(menu.addAction("Rename", lambda: self.tree.edit(_index(persistent))), "F2")
             menu.addAction("New sub-collection…", lambda: self.new_collection(under=_index(persistent)))
-            menu.addAction("Delete…", lambda: self.delete_collection(_index(persistent)))
+            _with_key(menu.addAction("Delete…", lambda: self.delete_collection(_index(persistent))), "Del")
         elif kind == Kind.SAVED:
             name = str(index.data(KeyRole))
-            menu.addAction("Edit…", lambda: self.edit_saved_search(name))
-            menu.addAction("Delete", lambda: self.delete_saved_search(name))
+            _with_key(menu.addAction("Edit…", lambda: self.edit_saved_search(name)), "F2")
+            _with_key(menu.addAction("Delete", lambda: self.delete_saved_search(name)), "Del")
         elif kind == Kind.SAVED_HEADER:
             menu.addAction(self.save_search_action)
         elif kind == Kind.DUPLICATES:
@@ -1295,13 +1302,13 @@ class Sidebar(QWidget):
         menu = QMenu(self)
         tag = self.tag_model.tag_at(index.row()) if index.isValid() else None
         if tag is not None:
-            menu.addAction("Rename…", lambda: self.rename_tag(tag))
+            _with_key(menu.addAction("Rename…", lambda: self.rename_tag(tag)), "F2")
             menu.addAction("Merge into…", lambda: self.merge_tag(tag))
             menu.addAction("Colour…", lambda: self.colour_tag(tag))
             if tag.colour:
                 menu.addAction("No colour", lambda: self.colour_tag(tag, none=True))
             menu.addSeparator()
-            menu.addAction("Delete tag…", lambda: self.delete_tag(tag))
+            _with_key(menu.addAction("Delete tag…", lambda: self.delete_tag(tag)), "Del")
         if self._tag_choice:
-            menu.addAction("Clear the tag choice", self.clear_tags)
+            _with_key(menu.addAction("Clear the tag choice", self.clear_tags), "Esc")
         return menu
