@@ -205,6 +205,7 @@ class NoteEditor(QFrame):
         self._opened_with = ""
         self.heading = QLabel(self)
         self.heading.setTextFormat(Qt.TextFormat.PlainText)
+        self.heading.setWordWrap(True)  # a long title wraps: it never widens the detail area
         self.editor = QPlainTextEdit(self)
         self.editor.setObjectName("noteEditor")
         self.editor.setPlaceholderText("Write the note in Markdown: *emphasis*, **strong**, - lists, [links](https://…)")
