@@ -127,3 +127,19 @@ def test_the_sidebar_menus_show_the_keys_that_do_the_same(qtbot, make_window, se
     sidebar.tree.setCurrentIndex(item(window, "Thesis"))
     QTest.keyClick(sidebar.tree, Qt.Key.Key_F2)
     assert sidebar.tree.state() == sidebar.tree.State.EditingState
+
+
+def test_the_collections_left_open_are_open_again_after_a_restart(qtbot, make_window, seeded_library, settings):
+    window = make_window(seeded_library)
+    organise(qtbot, window, "file", lambda service: service.new_collection("Thesis/Chapter 1/Methods"))
+    organise(qtbot, window, "file", lambda service: service.new_collection("Grants/2024"))
+    wait_for_tree(qtbot, window, "Grants (0)")
+    tree = window.sidebar.tree
+    tree.expand(item(window, "Thesis"))
+    tree.expand(item(window, "Chapter 1"))
+    window.close()
+
+    again = make_window(seeded_library)
+    wait_for_tree(qtbot, again, "Methods (0)")
+    assert again.sidebar.tree.isExpanded(item(again, "Thesis")) and again.sidebar.tree.isExpanded(item(again, "Chapter 1"))
+    assert not again.sidebar.tree.isExpanded(item(again, "Grants"))

@@ -110,6 +110,7 @@ TAGS_KEY = "sidebar/tags"
 ANY_OF_KEY = "sidebar/tagsAnyOf"
 SUB_COLLECTIONS_KEY = "sidebar/subCollections"
 SPLITTER_KEY = "sidebar/splitter"
+EXPANDED_KEY = "sidebar/expanded"  # the paths of the collections left open
 
 NEW_COLLECTION_SHORTCUT = "Ctrl+Shift+N"
 SAVE_SEARCH_SHORTCUT = "Ctrl+Alt+S"  # Ctrl+Shift+S is View ▸ Show stubs
@@ -603,6 +604,7 @@ class Sidebar(QWidget):
         self._scope = ""
         self._quiet = False  # the tree or tag list is being rebuilt: its selection changes choose nothing
         self._expanded: set[int] = set()
+        self._expanded_paths: list[str] = []  # restored, until the tree is read and they become ids
         self._duplicate_count: int | None = None
         self._restored_query = ""  # the saved search chosen at the last close, until the saved searches are read
         self._closed = False
@@ -790,6 +792,10 @@ class Sidebar(QWidget):
     def show_data(self, data: SidebarData) -> None:
         """Show what was read, keeping the choice (by id; by path or name the first time) and what was expanded."""
         self._data = data
+        if self._expanded_paths:  # the first read since a restart: the collections left open open again
+            wanted = {name_key(path) for path in self._expanded_paths}
+            self._expanded.update(node.id for node in data.tree.nodes if name_key(node.path) in wanted)
+            self._expanded_paths = []
         self._quiet = True
         try:
             self._choice = self._choice_in(data)
@@ -1020,6 +1026,11 @@ class Sidebar(QWidget):
         except ValueError:
             names = []
         self._tag_choice = [(None, str(name)) for name in names if isinstance(name, str)] if isinstance(names, list) else []
+        try:
+            paths = json.loads(str(settings.value(EXPANDED_KEY, "[]") or "[]"))
+        except ValueError:
+            paths = []
+        self._expanded_paths = [str(path) for path in paths if isinstance(path, str)] if isinstance(paths, list) else []
         split = settings.value(SPLITTER_KEY)
         if isinstance(split, QByteArray) and not split.isEmpty():
             self.splitter.restoreState(split)
@@ -1033,6 +1044,9 @@ class Sidebar(QWidget):
         settings.setValue(ANY_OF_KEY, self.any_of)
         settings.setValue(SUB_COLLECTIONS_KEY, self.sub_collections_action.isChecked())
         settings.setValue(SPLITTER_KEY, self.splitter.saveState())
+        data = self._data
+        paths = sorted(node.path for node in data.tree.nodes if node.id in self._expanded) if data is not None else []
+        settings.setValue(EXPANDED_KEY, json.dumps(paths if data is not None else self._expanded_paths))
 
     # -- keyboard ---------------------------------------------------------------------------------------
 
