@@ -46,3 +46,18 @@ def test_the_row_menu_takes_the_selection_out_of_the_collection_shown_and_ctrl_z
     assert "Unfiled (4)" in tree_texts(window)
     menu.deleteLater()
     library.dispose()
+
+
+def test_a_new_collection_named_like_one_there_says_so_and_chooses_it(qtbot, make_window, seeded_library):
+    window = make_window(seeded_library)
+    organise(qtbot, window, "make", lambda service: service.new_collection("Thesis/Chapter 2"))
+    wait_for_tree(qtbot, window, "Chapter 2 (0)")
+    depth = window.edits.undo_depth
+    window.sidebar.ask_text = lambda *_args: "chapter  2"
+    window.sidebar.choose(Choice(Kind.COLLECTION, "Thesis"))
+    window.sidebar.new_collection_action.trigger()
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage() != "")
+    assert window.statusBar().currentMessage() == "Not made: there is a collection “Thesis/Chapter 2” already"
+    assert window.sidebar.choice.name == "Thesis/Chapter 2"
+    assert window.edits.undo_depth == depth  # nothing to undo
+    assert [t.strip() for t in tree_texts(window)].count("Chapter 2 (0)") == 1

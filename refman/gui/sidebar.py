@@ -1106,6 +1106,12 @@ class Sidebar(QWidget):
             self._say(f"Not made: {refused}")
             return
         path = f"{parent_path}/{cleaned}" if parent_path else cleaned
+        nodes = self._data.tree.nodes if self._data is not None else ()
+        existing = next((node for node in nodes if name_key(node.path) == name_key(path)), None)
+        if existing is not None:  # names match whatever their case: the write would make nothing
+            self._say(f"Not made: there is a collection {_quoted(existing.path)} already")
+            self.choose(Choice(Kind.COLLECTION, existing.path, existing.id))
+            return
         if parent.isValid():
             self._expanded.add(int(parent.data(KeyRole)))
         self._organise("make the collection", lambda service: service.new_collection(path))
