@@ -177,6 +177,13 @@ SWATCH = 12
 _swatches: dict[str | None, QIcon] = {}
 
 
+def _swatch_edge(fill: QColor) -> QColor:
+    """The swatch's outline: darker than a light colour, lighter than a dark one (a near-black tag shows on a dark pane)."""
+    if fill.lightness() >= 96:
+        return fill.darker(150)
+    return QColor.fromHsl(fill.hslHue(), fill.hslSaturation(), min(255, fill.lightness() + 110))
+
+
 def swatch(colour: str | None) -> QIcon:
     """A tag's colour as a small square; no colour is a clear square of the same size, so names line up."""
     if colour not in _swatches:
@@ -186,7 +193,7 @@ def swatch(colour: str | None) -> QIcon:
         if fill.isValid():
             painter = QPainter(pixmap)
             painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-            painter.setPen(fill.darker(140))
+            painter.setPen(_swatch_edge(fill))
             painter.setBrush(fill)
             painter.drawRoundedRect(QRectF(0.5, 0.5, SWATCH - 1.0, SWATCH - 1.0), 2.5, 2.5)
             painter.end()
