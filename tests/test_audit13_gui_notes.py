@@ -82,3 +82,41 @@ def test_the_heading_naming_another_record_never_widens_the_detail_area(qtbot, m
     QTest.qWait(50)
     assert window.detail_area.width() == width
     assert panel.heading.minimumSizeHint().width() < width
+
+
+def test_a_note_whose_write_fails_comes_back_to_the_editor(qtbot, make_window, seeded_library, monkeypatch):
+    window = make_window(seeded_library)
+    shown = show_sample(qtbot, window)
+
+    def server_gone(_service, _reference_id, _text):
+        raise OSError("connection to server was lost")
+
+    monkeypatch.setattr(OrganiseService, "add_note", server_gone)
+    window.detail.follow(QUrl("refman://note/new"))
+    editor = window.findChild(QPlainTextEdit, "noteEditor")
+    editor.setPlainText("an hour of careful reading notes")
+    wait_for_job(qtbot, window, lambda: QTest.keyClick(editor, Qt.Key.Key_Return, CTRL))
+    assert editor.isVisible() and editor.toPlainText() == "an hour of careful reading notes"
+    assert window.organiser.note_editor.reference_id == shown
+    assert window.statusBar().currentMessage().endswith("· the note is back in the editor")
+    assert "Traceback" not in window.statusBar().currentMessage()
+
+
+def test_an_edit_of_a_note_deleted_elsewhere_comes_back_as_a_new_note(qtbot, make_window, seeded_library):
+    library = open_library(seeded_library)
+    window = make_window(seeded_library)
+    shown = show_sample(qtbot, window)
+    wait_for_job(qtbot, window, lambda: window.organiser.save_note(shown, None, "first words"))
+    qtbot.waitUntil(lambda: "first words" in window.detail.toPlainText())
+    note_id = OrganiseService(library).notes(shown)[0].id
+    window.detail.follow(QUrl(f"refman://note/{note_id}/edit"))
+    editor = window.findChild(QPlainTextEdit, "noteEditor")
+    editor.setPlainText("first words, and much more")
+    OrganiseService(library).delete_note(note_id)  # another program, meanwhile
+
+    wait_for_job(qtbot, window, lambda: QTest.keyClick(editor, Qt.Key.Key_Return, CTRL))
+    assert editor.isVisible() and editor.toPlainText() == "first words, and much more"
+    assert window.statusBar().currentMessage().startswith("Could not save the note")
+    wait_for_job(qtbot, window, lambda: QTest.keyClick(editor, Qt.Key.Key_Return, CTRL))  # saved again: a note again
+    assert [n.text for n in OrganiseService(library).notes(shown)] == ["first words, and much more"]
+    library.dispose()

@@ -23,6 +23,7 @@ import html
 import itertools
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QStringListModel, Qt, Signal, Slot
@@ -46,8 +47,9 @@ from refman.domain.organising import ReadStatus
 from refman.gui.colours import tag_chip
 from refman.gui.detail_html import PaneAction
 from refman.gui.detail_pane import colours_of
-from refman.services.changes import Aspect, LibraryChanges
-from refman.services.organising import Organised, OrganiseJob, OrganiseService
+from refman.gui.write_lane import JobFailed
+from refman.services.changes import NO_CHANGES, Aspect, LibraryChanges
+from refman.services.organising import Organised, OrganiseJob, OrganiseRefused, OrganiseService
 from refman.services.record_organisation import RecordOrganisation, ShownTag, record_organisation, tag_names
 
 if TYPE_CHECKING:
@@ -308,6 +310,27 @@ def ask(parent: QWidget, title: str, question: str) -> bool:
     return answer == QMessageBox.StandardButton.Yes
 
 
+@dataclass(frozen=True, slots=True)
+class NoteNotSaved(Organised):
+    """A note write refused (its note deleted elsewhere meanwhile...): the words go back to the editor."""
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class NoteJob(OrganiseJob):
+    """Writing a note, with what was written: if the write does not happen, the editor gets it back."""
+
+    reference_id: int = 0
+    note_id: int | None = None
+    text: str = ""
+    subject: str = ""
+
+    def run(self, writer: object, progress: Callable[[str], None]) -> Organised:
+        try:
+            return self.write(OrganiseService(writer.library))  # type: ignore[attr-defined]
+        except OrganiseRefused as refused:
+            return NoteNotSaved(f"Could not {self.label}: {refused}", NO_CHANGES, None)
+
+
 class RecordOrganiser(QObject):
     """Reads the shown record's organisation off the GUI thread and turns the pane's and fields' asks into writes."""
 
@@ -339,6 +362,7 @@ class RecordOrganiser(QObject):
         window.detail.shown_changed.connect(self._shown_changed)
         window.detail.action.connect(self.act)
         window.library_changed.connect(self._library_changed)
+        window.lane.job_finished.connect(self._note_written)
         self._load(None)
 
     # -- reading, off the GUI thread ---------------------------------------------------
@@ -475,16 +499,37 @@ class RecordOrganiser(QObject):
 
     @Slot(object, object, str)
     def save_note(self, reference_id: int, note_id: int | None, text: str) -> None:
+        """Write the note and close the editor; a write that does not happen gives the editor its words back."""
+        if self._window.read_only or self._window.unreachable:
+            self._window.statusBar().showMessage(
+                "Not saved: the library cannot be written now (the note stays in the editor)", 8000)
+            return
+        subject = self.note_editor.subject
         if note_id is None:
             if text.strip():
-                self._organise("add the note", lambda service: service.add_note(reference_id, text))
+                self._window.edits.organise(NoteJob("add the note", lambda service: service.add_note(reference_id, text),
+                                                    reference_id, None, text, subject))
             self.note_editor.close_editor()
             return
         if not text.strip() and not self.confirm(self._window, "Delete the note?",
                                                  "The note is empty: saving it deletes it (Undo brings it back)."):
             return
-        self._organise("save the note", lambda service: service.edit_note(note_id, text))
+        self._window.edits.organise(NoteJob("save the note", lambda service: service.edit_note(note_id, text),
+                                            reference_id, note_id, text, subject))
         self.note_editor.close_editor()
+
+    @Slot(object, object)
+    def _note_written(self, job: object, result: object) -> None:
+        if not isinstance(job, NoteJob) or not isinstance(result, JobFailed | NoteNotSaved):
+            return
+        editor = self.note_editor
+        if editor.is_changed:  # words of another note are being written: they are not replaced
+            return
+        editor.open_note(job.reference_id, None if isinstance(result, NoteNotSaved) else job.note_id, job.text,
+                         job.subject)
+        editor.follow_shown(self.shown)
+        why = result.message
+        self._window.statusBar().showMessage(f"{why} · the note is back in the editor", 20000)
 
 
 __all__ = ["NoteEditor", "RecordOrganiser", "TagCompleter", "TagDialog", "TagsField", "split_tags"]
