@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import test_gui
 from PySide6.QtGui import QAction
-from test_gui_sidebar import Choice, Kind, organise, press_undo, select_rows, tree_texts, wait_for_job, wait_for_tree
+from PySide6.QtWidgets import QMenu
+from test_gui_sidebar import Choice, Kind, item, organise, press_undo, select_rows, tree_texts, wait_for_job, wait_for_tree
 
 from refman.services.organising import OrganiseService
 from refman.store.library import open_library
@@ -61,3 +62,22 @@ def test_a_new_collection_named_like_one_there_says_so_and_chooses_it(qtbot, mak
     assert window.sidebar.choice.name == "Thesis/Chapter 2"
     assert window.edits.undo_depth == depth  # nothing to undo
     assert [t.strip() for t in tree_texts(window)].count("Chapter 2 (0)") == 1
+
+
+def test_a_collection_moves_from_its_menu_too_never_into_itself_and_ctrl_z_moves_it_back(qtbot, make_window, seeded_library):
+    window = make_window(seeded_library)
+    organise(qtbot, window, "make", lambda service: service.new_collection("Thesis/Chapter 1/Methods"))
+    organise(qtbot, window, "make", lambda service: service.new_collection("Grants & Money"))
+    wait_for_tree(qtbot, window, "Grants & Money (0)")
+    menu = window.sidebar.tree_menu(item(window, "Chapter 1"))
+    move = menu.findChild(QMenu, "moveCollectionMenu")
+    assert move is not None, "no Move to in a collection's menu"
+    offered = {a.text(): a.isEnabled() for a in move.actions() if not a.isSeparator()}
+    assert offered == {"The top (no parent)": True, "Grants && Money": True, "Thesis": False}  # not itself, not under itself
+
+    wait_for_job(qtbot, window, next(a for a in move.actions() if a.text() == "Grants && Money").trigger)
+    qtbot.waitUntil(lambda: tree_texts(window)[tree_texts(window).index("Grants & Money (0)") + 1] == "  Chapter 1 (0)")
+    assert tree_texts(window)[tree_texts(window).index("Grants & Money (0)") + 2] == "    Methods (0)"
+    press_undo(qtbot, window)
+    qtbot.waitUntil(lambda: tree_texts(window)[tree_texts(window).index("Thesis (0)") + 1] == "  Chapter 1 (0)")
+    menu.deleteLater()

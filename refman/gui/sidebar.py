@@ -1305,6 +1305,7 @@ class Sidebar(QWidget):
             menu.addSeparator()
             _with_key(menu.addAction("Rename", lambda: self.tree.edit(_index(persistent))), "F2")
             menu.addAction("New sub-collection…", lambda: self.new_collection(under=_index(persistent)))
+            self._add_move_menu(menu, index)
             _with_key(menu.addAction("Delete…", lambda: self.delete_collection(_index(persistent))), "Del")
         elif kind == Kind.SAVED:
             name = str(index.data(KeyRole))
@@ -1319,6 +1320,24 @@ class Sidebar(QWidget):
         menu.addSeparator()
         menu.addAction(self.sub_collections_action)
         return menu
+
+    def _add_move_menu(self, menu: QMenu, index: QModelIndex) -> None:
+        """Move to ▸ the top or another collection: what dragging a collection does, from the keyboard too."""
+        moving = int(index.data(KeyRole))
+        parent = index.parent()
+        parent_id = parent.data(KeyRole) if parent.isValid() and parent.data(KindRole) == Kind.COLLECTION else None
+        move_menu = menu.addMenu("&Move to")
+        move_menu.setObjectName("moveCollectionMenu")
+        top = move_menu.addAction("The top (no parent)", lambda: self.move_collection(moving, None))
+        top.setEnabled(parent_id is not None)
+        move_menu.addSeparator()
+        for other in self._items():
+            if other.data(KindRole) != Kind.COLLECTION or self.tree_model._within(other, moving):
+                continue  # never into itself or one of its own sub-collections
+            target = int(other.data(KeyRole))
+            action = move_menu.addAction(str(other.data(PathRole)).replace("&", "&&"))
+            action.triggered.connect(lambda _checked=False, target=target: self.move_collection(moving, target))
+            action.setEnabled(target != parent_id)
 
     def _tag_menu(self, point: QPoint) -> None:
         menu = self.tag_menu(self.tag_list.indexAt(point))
