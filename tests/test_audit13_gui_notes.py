@@ -74,12 +74,12 @@ def test_the_heading_naming_another_record_never_widens_the_detail_area(qtbot, m
     sample = show_sample(qtbot, window)
     panel = window.organiser.note_editor
     window.detail.follow(QUrl("refman://note/new"))
-    QTest.qWait(50)
+    qtbot.wait(50)
     width = window.detail_area.width()
     panel.editor.setPlainText("words")
     window.view.selectRow(next(row for row in range(window.model.rowCount()) if window.model.reference_id(row) != sample))
     qtbot.waitUntil(lambda: "not the record shown" in panel.heading.text())
-    QTest.qWait(50)
+    qtbot.wait(50)
     assert window.detail_area.width() == width
     assert panel.heading.minimumSizeHint().width() < width
 

@@ -73,7 +73,7 @@ def test_editing_a_saved_search_to_another_ones_name_is_refused_in_the_dialog(qt
     sidebar.run_dialog = rename
     sidebar.edit_saved_search("Old")
     assert errors == ["Name: there is a saved search “Recent” already"]
-    QTest.qWait(300)
+    qtbot.wait(300)
     assert sidebar.choice == Choice(Kind.SAVED, "Old")  # still listing what it listed
     assert window.model.query.scope == "year:..2015"
     assert {s.name: s.query for s in OrganiseService(library).saved_searches()} == {"Old": "year:..2015", "Recent": "year:2019.."}
@@ -93,7 +93,7 @@ def test_saving_a_search_under_a_name_in_use_asks_before_replacing_its_query(qtb
     sidebar.save_search_action.trigger()
     assert asked == ["There is a saved search “To read” already, for “is:unread tag:review”: "
                      "replace its query with “year:2020..”?"]
-    QTest.qWait(300)
+    qtbot.wait(300)
     assert [(s.name, s.query) for s in OrganiseService(library).saved_searches()] == [("To read", "is:unread tag:review")]
 
     sidebar.ask_yes = lambda *_args: True
