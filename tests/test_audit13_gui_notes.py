@@ -120,3 +120,23 @@ def test_an_edit_of_a_note_deleted_elsewhere_comes_back_as_a_new_note(qtbot, mak
     wait_for_job(qtbot, window, lambda: QTest.keyClick(editor, Qt.Key.Key_Return, CTRL))  # saved again: a note again
     assert [n.text for n in OrganiseService(library).notes(shown)] == ["first words, and much more"]
     library.dispose()
+
+
+def test_esc_asks_before_dropping_words_written_and_not_for_an_untouched_note(qtbot, make_window, seeded_library):
+    window = make_window(seeded_library)
+    show_sample(qtbot, window)
+    window.detail.follow(QUrl("refman://note/new"))
+    editor = window.findChild(QPlainTextEdit, "noteEditor")
+    asked: list[str] = []
+    window.organiser.confirm = lambda _parent, title, _text: asked.append(title) is not None and False
+    QTest.keyClick(editor, Qt.Key.Key_Escape)  # nothing written yet: closes at once
+    assert not editor.isVisible() and asked == []
+
+    window.detail.follow(QUrl("refman://note/new"))
+    QTest.keyClicks(editor, "twenty minutes of notes")
+    QTest.keyClick(editor, Qt.Key.Key_Escape)  # a stray Esc
+    assert asked == ["Discard the note being written?"]
+    assert editor.isVisible() and editor.toPlainText() == "twenty minutes of notes"
+    window.organiser.confirm = lambda *_args: True
+    window.organiser.note_editor.cancel_button.click()
+    assert not editor.isVisible()

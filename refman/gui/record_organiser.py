@@ -204,6 +204,7 @@ class NoteEditor(QFrame):
         self.reference_id: int | None = None
         self.note_id: int | None = None
         self.subject = ""  # the record's title, said in the heading while another record is shown
+        self.may_discard: Callable[[], bool] = lambda: True  # asked before Cancel drops unsaved words
         self._opened_with = ""
         self.heading = QLabel(self)
         self.heading.setTextFormat(Qt.TextFormat.PlainText)
@@ -267,6 +268,10 @@ class NoteEditor(QFrame):
             self.saved.emit(self.reference_id, self.note_id, self.editor.toPlainText())
 
     def cancel(self) -> None:
+        """Close without saving; words written since it opened are dropped only if ``may_discard`` says so."""
+        if self.is_changed and not self.may_discard():
+            self.editor.setFocus(Qt.FocusReason.OtherFocusReason)
+            return
         self.close_editor()
         self.cancelled.emit()
 
@@ -354,6 +359,7 @@ class RecordOrganiser(QObject):
         self.tags_field.setEnabled(False)
         self.note_editor = NoteEditor(window.detail_area)
         self.note_editor.saved.connect(self.save_note)
+        self.note_editor.may_discard = self._may_discard
         layout = window.detail_area.layout()
         if isinstance(layout, QVBoxLayout):
             layout.insertWidget(layout.indexOf(window.detail), self.tags_field)
@@ -481,6 +487,10 @@ class RecordOrganiser(QObject):
             note_id = action.value
             self._organise("delete the note", lambda service: service.delete_note(note_id))
 
+    def _may_discard(self) -> bool:
+        return self.confirm(self._window, "Discard the note being written?",
+                            "The note in the editor is not saved: discard what was written in it?")
+
     def _open_note(self, shown: int, note_id: int | None, text: str) -> None:
         """Open the editor on a note, asking first when it holds unsaved words of another note."""
         editor = self.note_editor
@@ -488,9 +498,7 @@ class RecordOrganiser(QObject):
         if same:
             editor.editor.setFocus(Qt.FocusReason.OtherFocusReason)
             return
-        if editor.is_changed and not self.confirm(
-                self._window, "Discard the note being written?",
-                "The note in the editor is not saved: discard what was written in it?"):
+        if editor.is_changed and not self._may_discard():
             editor.editor.setFocus(Qt.FocusReason.OtherFocusReason)
             return
         reference = self._window.detail.shown_reference
