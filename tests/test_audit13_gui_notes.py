@@ -82,6 +82,7 @@ def test_the_heading_naming_another_record_never_widens_the_detail_area(qtbot, m
     qtbot.wait(50)
     assert window.detail_area.width() == width
     assert panel.heading.minimumSizeHint().width() < width
+    window.organiser.confirm = lambda *_args: True  # the window closes after the test: its words may go
 
 
 def test_a_note_whose_write_fails_comes_back_to_the_editor(qtbot, make_window, seeded_library, monkeypatch):
@@ -140,3 +141,24 @@ def test_esc_asks_before_dropping_words_written_and_not_for_an_untouched_note(qt
     window.organiser.confirm = lambda *_args: True
     window.organiser.note_editor.cancel_button.click()
     assert not editor.isVisible()
+
+
+def test_closing_the_window_asks_before_dropping_a_note_being_written(qtbot, make_window, seeded_library):
+    window = make_window(seeded_library)
+    show_sample(qtbot, window)
+    window.detail.follow(QUrl("refman://note/new"))
+    editor = window.findChild(QPlainTextEdit, "noteEditor")
+    QTest.keyClicks(editor, "notes I would hate to lose")
+    asked: list[str] = []
+    window.organiser.confirm = lambda _parent, title, _text: asked.append(title) is not None and False
+    window.close()
+    assert asked == ["Discard the note being written?"]
+    assert window.isVisible() and editor.toPlainText() == "notes I would hate to lose"
+
+    # The window still works (nothing was shut down): the note is saved, then the window closes without asking.
+    library = open_library(seeded_library)
+    wait_for_job(qtbot, window, lambda: QTest.keyClick(editor, Qt.Key.Key_Return, CTRL))
+    assert "notes I would hate to lose" in [n.text for n in OrganiseService(library).notes(window.organiser.shown)]
+    window.close()
+    assert not window.isVisible() and len(asked) == 1
+    library.dispose()
