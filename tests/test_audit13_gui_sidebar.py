@@ -5,7 +5,7 @@ from __future__ import annotations
 import test_gui
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QDialog
+from PySide6.QtWidgets import QDialog, QMenu
 from test_gui_sidebar import Choice, Kind, item, organise, press_undo, tree_texts, wait_for_job, wait_for_tree
 
 from refman.services.organising import OrganiseService
@@ -143,3 +143,30 @@ def test_the_collections_left_open_are_open_again_after_a_restart(qtbot, make_wi
     wait_for_tree(qtbot, again, "Methods (0)")
     assert again.sidebar.tree.isExpanded(item(again, "Thesis")) and again.sidebar.tree.isExpanded(item(again, "Chapter 1"))
     assert not again.sidebar.tree.isExpanded(item(again, "Grants"))
+
+
+class QuietMenu(QMenu):
+    """A menu that records that it was shown instead of waiting for a choice."""
+
+    def exec(self, *_args):
+        return None
+
+
+def test_shift_f10_opens_the_menu_of_the_current_collection_or_tag(qtbot, make_window, seeded_library):
+    window = make_window(seeded_library)
+    sidebar = window.sidebar
+    organise(qtbot, window, "make", lambda service: service.new_collection("Alpha"))
+    organise(qtbot, window, "make", lambda service: service.new_collection("Beta"))
+    organise(qtbot, window, "tag", lambda service: service.tag([window.model.reference_id(0)], add=["one", "two"]))
+    qtbot.waitUntil(lambda: sidebar.tag_model.rowCount() == 2 and "Beta (0)" in tree_texts(window))
+    shown: list[str] = []
+    sidebar.tree_menu = lambda index: shown.append(index.data()) or QuietMenu()
+    sidebar.tag_menu = lambda index: shown.append(index.data()) or QuietMenu()
+
+    sidebar.tree.setFocus()
+    sidebar.tree.setCurrentIndex(item(window, "Beta"))
+    QTest.keyClick(sidebar.tree, Qt.Key.Key_F10, Qt.KeyboardModifier.ShiftModifier)
+    sidebar.tag_list.setFocus()
+    sidebar.tag_list.setCurrentIndex(sidebar.tag_model.index(1, 0))
+    QTest.keyClick(sidebar.tag_list, Qt.Key.Key_F10, Qt.KeyboardModifier.ShiftModifier)
+    assert shown == ["Beta (0)", "two (1)"]

@@ -574,6 +574,33 @@ class ViewKeys(QObject):
         return False
 
 
+class MenuKey(QObject):
+    """Shift+F10 on a view of the pane opens its menu at the current item, as the menu key does.
+
+    Qt turns only the menu key into a context-menu event; keyboards without one use Shift+F10 (the list
+    has an action for it; here it is a key press of the view, so the window holds one binding of the key).
+    """
+
+    def __init__(self, view: QAbstractItemView, show: Callable[[QPoint], None]) -> None:
+        super().__init__(view)
+        self._view = view
+        self._show = show
+        view.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if not (isinstance(event, QKeyEvent) and event.key() == Qt.Key.Key_F10
+                and event.modifiers() == Qt.KeyboardModifier.ShiftModifier):
+            return False
+        if event.type() == QEvent.Type.ShortcutOverride:
+            event.accept()
+            return True
+        if event.type() == QEvent.Type.KeyPress:
+            rect = self._view.visualRect(self._view.currentIndex())
+            self._show(rect.center() if rect.isValid() else QPoint(4, 4))
+            return True
+        return False
+
+
 def _index(persistent: QPersistentModelIndex) -> QModelIndex:
     """A persistent index as a plain one (invalid once its item is gone)."""
     return persistent.sibling(persistent.row(), persistent.column()) if persistent.isValid() else QModelIndex()
@@ -691,6 +718,7 @@ class Sidebar(QWidget):
         self.tree_model.rename_asked.connect(self.rename_collection)
         self._tree_keys = ViewKeys(self.tree, {Qt.Key.Key_F2: self.edit_chosen_saved_search,
                                                Qt.Key.Key_Delete: self.delete_chosen_item})
+        self._tree_menu_key = MenuKey(self.tree, self._tree_menu)
         self._connect_tree_selection()
         self._select_choice()
 
@@ -718,6 +746,7 @@ class Sidebar(QWidget):
         self.tag_model.modelReset.connect(self._restore_tag_selection)
         self._tag_keys = ViewKeys(self.tag_list, {Qt.Key.Key_F2: self.rename_chosen_tag, Qt.Key.Key_Delete: self.delete_chosen_tag,
                                                   Qt.Key.Key_Escape: self.clear_tags})
+        self._tag_menu_key = MenuKey(self.tag_list, self._tag_menu)
 
         self.tag_match = QComboBox(self.tag_box)
         self.tag_match.setObjectName("tagMatch")
