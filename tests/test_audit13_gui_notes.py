@@ -5,7 +5,7 @@ from __future__ import annotations
 import test_gui
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QPlainTextEdit
+from PySide6.QtWidgets import QPlainTextEdit, QWidget
 from test_gui_organise_record import CTRL, SAMPLE_PMID, show_sample, wait_for_job
 
 from refman.services.organising import OrganiseService
@@ -162,3 +162,10 @@ def test_closing_the_window_asks_before_dropping_a_note_being_written(qtbot, mak
     window.close()
     assert not window.isVisible() and len(asked) == 1
     library.dispose()
+
+
+def test_the_organising_fields_have_names_for_assistive_tools(make_window):
+    window = make_window()
+    names = {name: window.findChild(QWidget, name) for name in ("collectionTree", "tagList", "noteEditor", "tagEdit",
+                                                                 "tagChips", "tagMatch")}
+    assert {name: bool(widget and widget.accessibleName()) for name, widget in names.items()} == dict.fromkeys(names, True)

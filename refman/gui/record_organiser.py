@@ -125,6 +125,7 @@ class TagsField(QWidget):
         self.label = QLabel("Tags:", self)
         self.chips = QLabel(self)
         self.chips.setObjectName("tagChips")
+        self.chips.setAccessibleName("Tags of the record")
         self.chips.setTextFormat(Qt.TextFormat.RichText)
         self.chips.setWordWrap(True)
         self.chips.setTextInteractionFlags(Qt.TextInteractionFlag.LinksAccessibleByMouse
@@ -132,6 +133,7 @@ class TagsField(QWidget):
         self.chips.linkActivated.connect(self._chip_link)
         self.edit = TagEdit(self)
         self.edit.setObjectName("tagEdit")
+        self.edit.setAccessibleName("Add tags")
         self.edit.setPlaceholderText("Add a tag…")
         self.edit.setToolTip("Type a tag and press Enter (several: separate them with commas); "
                              "Backspace in the empty field takes the last tag off")
@@ -211,6 +213,7 @@ class NoteEditor(QFrame):
         self.heading.setWordWrap(True)  # a long title wraps: it never widens the detail area
         self.editor = QPlainTextEdit(self)
         self.editor.setObjectName("noteEditor")
+        self.editor.setAccessibleName("Note")
         self.editor.setPlaceholderText("Write the note in Markdown: *emphasis*, **strong**, - lists, [links](https://…)")
         self.editor.setTabChangesFocus(True)
         self.editor.setMinimumHeight(self.editor.fontMetrics().lineSpacing() * 8)

@@ -750,6 +750,7 @@ class Sidebar(QWidget):
 
         self.tag_match = QComboBox(self.tag_box)
         self.tag_match.setObjectName("tagMatch")
+        self.tag_match.setAccessibleName("Records with the chosen tags")
         self.tag_match.addItems(["All of", "Any of"])
         self.tag_match.setToolTip("With several tags chosen: list records with all of them, or with any of them")
         self.tag_match.currentIndexChanged.connect(lambda _index: self._update_scope())
