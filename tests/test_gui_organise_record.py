@@ -113,6 +113,7 @@ def test_a_note_is_edited_in_place_and_saved_empty_it_is_deleted_after_asking(qt
     editor = window.findChild(QPlainTextEdit, "noteEditor")
     assert editor.toPlainText() == "first words"
     editor.setPlainText("better words")
+    window.organiser.confirm = lambda *_args: True  # "Discard the note being written?" Yes
     QTest.keyClick(editor, Qt.Key.Key_Escape)  # Cancel: nothing written
     assert not editor.isVisible()
     assert OrganiseService(library).notes(shown)[0].text == "first words"

@@ -80,6 +80,11 @@ class DetailPane(QTextBrowser):
         self.shown_changed.emit(reference.id)
 
     @property
+    def shown_reference(self) -> Reference | None:
+        """The record shown (None while a message is shown)."""
+        return self._shown if isinstance(self._shown, Reference) else None
+
+    @property
     def organisation(self) -> RecordOrganisation | None:
         return self._organisation
 

@@ -207,6 +207,11 @@ class ListMenus(QObject):
         if not self._writes_refused():
             self._window.edits.organise(OrganiseJob("file the records", lambda service: service.file(path, ids)))
 
+    def unfile(self, collection_id: int, ids: list[int]) -> None:
+        if not self._writes_refused():
+            self._window.edits.organise(
+                OrganiseJob("take the records out of the collection", lambda service: service.unfile(collection_id, ids)))
+
     def file_in_new_collection(self, ids: list[int]) -> None:
         path, chosen = QInputDialog.getText(self._window, "New collection",
                                             "The new collection's path (Thesis/Chapter 2 makes both):",
@@ -247,6 +252,14 @@ class ListMenus(QObject):
         writable = not (self._window.read_only or self._window.unreachable)
         for submenu in (status_menu, rating_menu, remove_menu, collection_menu):
             submenu.setEnabled(submenu.isEnabled() and writable)
+        chosen = self._window.sidebar.chosen_collection()
+        if chosen is not None:  # the list shows a collection: its rows can leave it (they stay in the library)
+            collection_id, path = chosen
+            out = menu.addAction(f"Remove from \u201c{path.replace('&', '&&')}\u201d")
+            out.setObjectName("removeFromCollection")
+            out.setToolTip("Take the selected records out of this collection; they stay in the library")
+            out.setEnabled(bool(ids) and writable)
+            out.triggered.connect(lambda _checked=False: self.unfile(collection_id, ids))
 
     # -- the row menu ---------------------------------------------------------------
 

@@ -675,6 +675,9 @@ class MainWindow(QMainWindow):
         s.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.organiser.note_editor.is_changed and not self.organiser.note_editor.may_discard():
+            event.ignore()  # a note is being written: the window stays, with it
+            return
         self.save_state()
         app = QApplication.instance()
         if app is not None:

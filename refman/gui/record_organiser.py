@@ -23,6 +23,7 @@ import html
 import itertools
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QStringListModel, Qt, Signal, Slot
@@ -46,14 +47,17 @@ from refman.domain.organising import ReadStatus
 from refman.gui.colours import tag_chip
 from refman.gui.detail_html import PaneAction
 from refman.gui.detail_pane import colours_of
-from refman.services.changes import Aspect, LibraryChanges
-from refman.services.organising import Organised, OrganiseJob, OrganiseService
+from refman.gui.write_lane import JobFailed
+from refman.services.changes import NO_CHANGES, Aspect, LibraryChanges
+from refman.services.organising import Organised, OrganiseJob, OrganiseRefused, OrganiseService
 from refman.services.record_organisation import RecordOrganisation, ShownTag, record_organisation, tag_names
 
 if TYPE_CHECKING:
     from refman.gui.main_window import MainWindow
 
 SAVE_KEYS = ("Ctrl+Return", "Ctrl+Enter")
+CHIP_KEPT_WHOLE = 30
+"""A tag chip of at most this many characters never breaks across lines (a longer one would widen the pane)."""
 
 
 def split_tags(text: str) -> list[str]:
@@ -121,6 +125,7 @@ class TagsField(QWidget):
         self.label = QLabel("Tags:", self)
         self.chips = QLabel(self)
         self.chips.setObjectName("tagChips")
+        self.chips.setAccessibleName("Tags of the record")
         self.chips.setTextFormat(Qt.TextFormat.RichText)
         self.chips.setWordWrap(True)
         self.chips.setTextInteractionFlags(Qt.TextInteractionFlag.LinksAccessibleByMouse
@@ -128,6 +133,7 @@ class TagsField(QWidget):
         self.chips.linkActivated.connect(self._chip_link)
         self.edit = TagEdit(self)
         self.edit.setObjectName("tagEdit")
+        self.edit.setAccessibleName("Add tags")
         self.edit.setPlaceholderText("Add a tag…")
         self.edit.setToolTip("Type a tag and press Enter (several: separate them with commas); "
                              "Backspace in the empty field takes the last tag off")
@@ -162,6 +168,8 @@ class TagsField(QWidget):
         chips = []
         for n, tag in enumerate(self.tags):
             name = html.escape(tag.name, quote=True)
+            if len(tag.name) <= CHIP_KEPT_WHOLE:  # one piece: lines break between chips (a longer one may break)
+                name = name.replace(" ", "&nbsp;")
             ground, text = tag_chip(colours, tag.colour)
             chips.append(
                 f'<span style="background-color:{ground}; color:{text};">&nbsp;{name}&nbsp;'
@@ -197,9 +205,15 @@ class NoteEditor(QFrame):
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.reference_id: int | None = None
         self.note_id: int | None = None
+        self.subject = ""  # the record's title, said in the heading while another record is shown
+        self.may_discard: Callable[[], bool] = lambda: True  # asked before Cancel drops unsaved words
+        self._opened_with = ""
         self.heading = QLabel(self)
+        self.heading.setTextFormat(Qt.TextFormat.PlainText)
+        self.heading.setWordWrap(True)  # a long title wraps: it never widens the detail area
         self.editor = QPlainTextEdit(self)
         self.editor.setObjectName("noteEditor")
+        self.editor.setAccessibleName("Note")
         self.editor.setPlaceholderText("Write the note in Markdown: *emphasis*, **strong**, - lists, [links](https://…)")
         self.editor.setTabChangesFocus(True)
         self.editor.setMinimumHeight(self.editor.fontMetrics().lineSpacing() * 8)
@@ -225,9 +239,10 @@ class NoteEditor(QFrame):
         layout.addWidget(self.editor)
         self.hide()
 
-    def open_note(self, reference_id: int, note_id: int | None, text: str = "") -> None:
+    def open_note(self, reference_id: int, note_id: int | None, text: str = "", subject: str = "") -> None:
         self.reference_id, self.note_id = reference_id, note_id
-        self.heading.setText("New note" if note_id is None else "Editing the note")
+        self.subject, self._opened_with = subject, text
+        self.follow_shown(reference_id)
         self.editor.setPlainText(text)
         self.show()
         self.editor.setFocus(Qt.FocusReason.OtherFocusReason)
@@ -237,16 +252,35 @@ class NoteEditor(QFrame):
     def is_open(self) -> bool:
         return self.isVisible() and self.reference_id is not None
 
+    @property
+    def is_changed(self) -> bool:
+        """Whether the text differs from what the editor opened with (closing it would lose words)."""
+        return self.is_open and self.editor.toPlainText() != self._opened_with
+
+    def follow_shown(self, shown: int | None) -> None:
+        """Say in the heading whose note this is when the pane shows another record (Save keeps it on its own)."""
+        what = "New note" if self.note_id is None else "Editing the note"
+        if shown != self.reference_id and self.subject:
+            short = self.subject if len(self.subject) <= 60 else self.subject[:59].rstrip() + "…"
+            what += f" of \u201c{short}\u201d (not the record shown)"
+        self.heading.setText(what)
+        self.heading.setToolTip(self.subject)
+
     def save(self) -> None:
         if self.reference_id is not None:
             self.saved.emit(self.reference_id, self.note_id, self.editor.toPlainText())
 
     def cancel(self) -> None:
+        """Close without saving; words written since it opened are dropped only if ``may_discard`` says so."""
+        if self.is_changed and not self.may_discard():
+            self.editor.setFocus(Qt.FocusReason.OtherFocusReason)
+            return
         self.close_editor()
         self.cancelled.emit()
 
     def close_editor(self) -> None:
         self.reference_id = self.note_id = None
+        self.subject = self._opened_with = ""
         self.editor.clear()
         self.hide()
 
@@ -284,6 +318,27 @@ def ask(parent: QWidget, title: str, question: str) -> bool:
     return answer == QMessageBox.StandardButton.Yes
 
 
+@dataclass(frozen=True, slots=True)
+class NoteNotSaved(Organised):
+    """A note write refused (its note deleted elsewhere meanwhile...): the words go back to the editor."""
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class NoteJob(OrganiseJob):
+    """Writing a note, with what was written: if the write does not happen, the editor gets it back."""
+
+    reference_id: int = 0
+    note_id: int | None = None
+    text: str = ""
+    subject: str = ""
+
+    def run(self, writer: object, progress: Callable[[str], None]) -> Organised:
+        try:
+            return self.write(OrganiseService(writer.library))  # type: ignore[attr-defined]
+        except OrganiseRefused as refused:
+            return NoteNotSaved(f"Could not {self.label}: {refused}", NO_CHANGES, None)
+
+
 class RecordOrganiser(QObject):
     """Reads the shown record's organisation off the GUI thread and turns the pane's and fields' asks into writes."""
 
@@ -307,6 +362,7 @@ class RecordOrganiser(QObject):
         self.tags_field.setEnabled(False)
         self.note_editor = NoteEditor(window.detail_area)
         self.note_editor.saved.connect(self.save_note)
+        self.note_editor.may_discard = self._may_discard
         layout = window.detail_area.layout()
         if isinstance(layout, QVBoxLayout):
             layout.insertWidget(layout.indexOf(window.detail), self.tags_field)
@@ -315,6 +371,7 @@ class RecordOrganiser(QObject):
         window.detail.shown_changed.connect(self._shown_changed)
         window.detail.action.connect(self.act)
         window.library_changed.connect(self._library_changed)
+        window.lane.job_finished.connect(self._note_written)
         self._load(None)
 
     # -- reading, off the GUI thread ---------------------------------------------------
@@ -330,6 +387,11 @@ class RecordOrganiser(QObject):
         self.tags_field.setEnabled(reference_id is not None and not self._window.read_only)
         if reference_id is None:
             self.tags_field.set_tags(())
+        editor = self.note_editor
+        if editor.is_open and editor.reference_id != reference_id and not editor.is_changed:
+            editor.close_editor()  # nothing written yet: the editor goes with its record
+        elif editor.is_open:
+            editor.follow_shown(reference_id)
         self._load(reference_id)
 
     @Slot(object)
@@ -418,28 +480,67 @@ class RecordOrganiser(QObject):
         elif action.kind == "rating" and isinstance(action.value, int):
             self.set_rating([shown], action.value)
         elif action.kind == "add_note":
-            self.note_editor.open_note(shown, None)
+            self._open_note(shown, None, "")
         elif action.kind == "edit_note" and isinstance(action.value, int):
             organisation = self._window.detail.organisation
             note = next((n for n in organisation.notes if n.id == action.value), None) if organisation else None
             if note is not None:
-                self.note_editor.open_note(shown, note.id, note.text)
+                self._open_note(shown, note.id, note.text)
         elif action.kind == "delete_note" and isinstance(action.value, int):
             note_id = action.value
             self._organise("delete the note", lambda service: service.delete_note(note_id))
 
+    def _may_discard(self) -> bool:
+        return self.confirm(self._window, "Discard the note being written?",
+                            "The note in the editor is not saved: discard what was written in it?")
+
+    def _open_note(self, shown: int, note_id: int | None, text: str) -> None:
+        """Open the editor on a note, asking first when it holds unsaved words of another note."""
+        editor = self.note_editor
+        same = editor.is_open and (editor.reference_id, editor.note_id) == (shown, note_id) and note_id is not None
+        if same:
+            editor.editor.setFocus(Qt.FocusReason.OtherFocusReason)
+            return
+        if editor.is_changed and not self._may_discard():
+            editor.editor.setFocus(Qt.FocusReason.OtherFocusReason)
+            return
+        reference = self._window.detail.shown_reference
+        subject = " ".join((reference.title or "").split()) if reference is not None and reference.id == shown else ""
+        editor.open_note(shown, note_id, text, subject)
+
     @Slot(object, object, str)
     def save_note(self, reference_id: int, note_id: int | None, text: str) -> None:
+        """Write the note and close the editor; a write that does not happen gives the editor its words back."""
+        if self._window.read_only or self._window.unreachable:
+            self._window.statusBar().showMessage(
+                "Not saved: the library cannot be written now (the note stays in the editor)", 8000)
+            return
+        subject = self.note_editor.subject
         if note_id is None:
             if text.strip():
-                self._organise("add the note", lambda service: service.add_note(reference_id, text))
+                self._window.edits.organise(NoteJob("add the note", lambda service: service.add_note(reference_id, text),
+                                                    reference_id, None, text, subject))
             self.note_editor.close_editor()
             return
         if not text.strip() and not self.confirm(self._window, "Delete the note?",
                                                  "The note is empty: saving it deletes it (Undo brings it back)."):
             return
-        self._organise("save the note", lambda service: service.edit_note(note_id, text))
+        self._window.edits.organise(NoteJob("save the note", lambda service: service.edit_note(note_id, text),
+                                            reference_id, note_id, text, subject))
         self.note_editor.close_editor()
+
+    @Slot(object, object)
+    def _note_written(self, job: object, result: object) -> None:
+        if not isinstance(job, NoteJob) or not isinstance(result, JobFailed | NoteNotSaved):
+            return
+        editor = self.note_editor
+        if editor.is_changed:  # words of another note are being written: they are not replaced
+            return
+        editor.open_note(job.reference_id, None if isinstance(result, NoteNotSaved) else job.note_id, job.text,
+                         job.subject)
+        editor.follow_shown(self.shown)
+        why = result.message
+        self._window.statusBar().showMessage(f"{why} · the note is back in the editor", 20000)
 
 
 __all__ = ["NoteEditor", "RecordOrganiser", "TagCompleter", "TagDialog", "TagsField", "split_tags"]

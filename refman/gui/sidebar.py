@@ -110,6 +110,7 @@ TAGS_KEY = "sidebar/tags"
 ANY_OF_KEY = "sidebar/tagsAnyOf"
 SUB_COLLECTIONS_KEY = "sidebar/subCollections"
 SPLITTER_KEY = "sidebar/splitter"
+EXPANDED_KEY = "sidebar/expanded"  # the paths of the collections left open
 
 NEW_COLLECTION_SHORTCUT = "Ctrl+Shift+N"
 SAVE_SEARCH_SHORTCUT = "Ctrl+Alt+S"  # Ctrl+Shift+S is View ▸ Show stubs
@@ -176,6 +177,13 @@ SWATCH = 12
 _swatches: dict[str | None, QIcon] = {}
 
 
+def _swatch_edge(fill: QColor) -> QColor:
+    """The swatch's outline: darker than a light colour, lighter than a dark one (a near-black tag shows on a dark pane)."""
+    if fill.lightness() >= 96:
+        return fill.darker(150)
+    return QColor.fromHsl(fill.hslHue(), fill.hslSaturation(), min(255, fill.lightness() + 110))
+
+
 def swatch(colour: str | None) -> QIcon:
     """A tag's colour as a small square; no colour is a clear square of the same size, so names line up."""
     if colour not in _swatches:
@@ -185,7 +193,7 @@ def swatch(colour: str | None) -> QIcon:
         if fill.isValid():
             painter = QPainter(pixmap)
             painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-            painter.setPen(fill.darker(140))
+            painter.setPen(_swatch_edge(fill))
             painter.setBrush(fill)
             painter.drawRoundedRect(QRectF(0.5, 0.5, SWATCH - 1.0, SWATCH - 1.0), 2.5, 2.5)
             painter.end()
@@ -462,8 +470,10 @@ def ask_colour(parent: QWidget, title: str, current: str | None) -> str | None:
 class SavedSearchDialog(QDialog):
     """A saved search's name and query in one dialog; what is wrong with them is said in it, and it stays open."""
 
-    def __init__(self, parent: QWidget, name: str = "", query: str = "") -> None:
+    def __init__(self, parent: QWidget, name: str = "", query: str = "", taken: Sequence[str] = ()) -> None:
+        """``taken``: the names of the other saved searches (a name of theirs is refused in the dialog)."""
         super().__init__(parent)
+        self._taken = {name_key(other): other for other in taken}
         self.setObjectName("savedSearchDialog")
         self.setWindowTitle("Saved search")
         self.name_field = QLineEdit(name, self)
@@ -490,9 +500,11 @@ class SavedSearchDialog(QDialog):
     def problem(self) -> str | None:
         """Why the name or query cannot be saved, or None."""
         try:
-            checked_name(self.name_field.text(), "saved search")
+            cleaned = checked_name(self.name_field.text(), "saved search")
         except NameRefused as refused:
             return f"Name: {refused}"
+        if name_key(cleaned) in self._taken:
+            return f"Name: there is a saved search {_quoted(self._taken[name_key(cleaned)])} already"
         if not self.query_field.text().strip():
             return "Query: type the search to save"
         try:
@@ -538,8 +550,8 @@ class ViewKeys(QObject):
     """Keys that act on one view of the pane (F2, Del, Esc), as key presses of that view, not window shortcuts.
 
     The window binds F2 (Edit record) for itself, and Del to the list: a shortcut of the tree or the tag
-    list on the same key would make both ambiguous.  A key mapped to None is left to the view (the tree's
-    own F2 edits the name in place).
+    list on the same key would make both ambiguous.  A key mapped to None, or whose act returns False, is
+    left to the view (the tree's own F2 edits a collection's name in place).
     """
 
     def __init__(self, view: QAbstractItemView, keys: dict[Qt.Key, Callable[[], object] | None]) -> None:
@@ -558,7 +570,33 @@ class ViewKeys(QObject):
             return True
         act = self._keys[key]
         if event.type() == QEvent.Type.KeyPress and act is not None:
-            act()
+            return act() is not False  # False: the view's own handling of the key
+        return False
+
+
+class MenuKey(QObject):
+    """Shift+F10 on a view of the pane opens its menu at the current item, as the menu key does.
+
+    Qt turns only the menu key into a context-menu event; keyboards without one use Shift+F10 (the list
+    has an action for it; here it is a key press of the view, so the window holds one binding of the key).
+    """
+
+    def __init__(self, view: QAbstractItemView, show: Callable[[QPoint], None]) -> None:
+        super().__init__(view)
+        self._view = view
+        self._show = show
+        view.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if not (isinstance(event, QKeyEvent) and event.key() == Qt.Key.Key_F10
+                and event.modifiers() == Qt.KeyboardModifier.ShiftModifier):
+            return False
+        if event.type() == QEvent.Type.ShortcutOverride:
+            event.accept()
+            return True
+        if event.type() == QEvent.Type.KeyPress:
+            rect = self._view.visualRect(self._view.currentIndex())
+            self._show(rect.center() if rect.isValid() else QPoint(4, 4))
             return True
         return False
 
@@ -566,6 +604,13 @@ class ViewKeys(QObject):
 def _index(persistent: QPersistentModelIndex) -> QModelIndex:
     """A persistent index as a plain one (invalid once its item is gone)."""
     return persistent.sibling(persistent.row(), persistent.column()) if persistent.isValid() else QModelIndex()
+
+
+def _with_key(action: QAction, key: str) -> QAction:
+    """Show in a menu the key that does the same on the view (the view's key does it; the menu only says so)."""
+    action.setShortcut(QKeySequence(key))
+    action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)  # the menu's own: never a second binding
+    return action
 
 
 def run_dialog(dialog: QDialog) -> bool:
@@ -593,6 +638,7 @@ class Sidebar(QWidget):
         self._scope = ""
         self._quiet = False  # the tree or tag list is being rebuilt: its selection changes choose nothing
         self._expanded: set[int] = set()
+        self._expanded_paths: list[str] = []  # restored, until the tree is read and they become ids
         self._duplicate_count: int | None = None
         self._restored_query = ""  # the saved search chosen at the last close, until the saved searches are read
         self._closed = False
@@ -670,7 +716,9 @@ class Sidebar(QWidget):
         self.tree_model.records_dropped.connect(self.file_records)
         self.tree_model.collection_dropped.connect(self.move_collection)
         self.tree_model.rename_asked.connect(self.rename_collection)
-        self._tree_keys = ViewKeys(self.tree, {Qt.Key.Key_F2: None, Qt.Key.Key_Delete: self.delete_chosen_collection})
+        self._tree_keys = ViewKeys(self.tree, {Qt.Key.Key_F2: self.edit_chosen_saved_search,
+                                               Qt.Key.Key_Delete: self.delete_chosen_item})
+        self._tree_menu_key = MenuKey(self.tree, self._tree_menu)
         self._connect_tree_selection()
         self._select_choice()
 
@@ -698,9 +746,11 @@ class Sidebar(QWidget):
         self.tag_model.modelReset.connect(self._restore_tag_selection)
         self._tag_keys = ViewKeys(self.tag_list, {Qt.Key.Key_F2: self.rename_chosen_tag, Qt.Key.Key_Delete: self.delete_chosen_tag,
                                                   Qt.Key.Key_Escape: self.clear_tags})
+        self._tag_menu_key = MenuKey(self.tag_list, self._tag_menu)
 
         self.tag_match = QComboBox(self.tag_box)
         self.tag_match.setObjectName("tagMatch")
+        self.tag_match.setAccessibleName("Records with the chosen tags")
         self.tag_match.addItems(["All of", "Any of"])
         self.tag_match.setToolTip("With several tags chosen: list records with all of them, or with any of them")
         self.tag_match.currentIndexChanged.connect(lambda _index: self._update_scope())
@@ -779,6 +829,10 @@ class Sidebar(QWidget):
     def show_data(self, data: SidebarData) -> None:
         """Show what was read, keeping the choice (by id; by path or name the first time) and what was expanded."""
         self._data = data
+        if self._expanded_paths:  # the first read since a restart: the collections left open open again
+            wanted = {name_key(path) for path in self._expanded_paths}
+            self._expanded.update(node.id for node in data.tree.nodes if name_key(node.path) in wanted)
+            self._expanded_paths = []
         self._quiet = True
         try:
             self._choice = self._choice_in(data)
@@ -1009,6 +1063,11 @@ class Sidebar(QWidget):
         except ValueError:
             names = []
         self._tag_choice = [(None, str(name)) for name in names if isinstance(name, str)] if isinstance(names, list) else []
+        try:
+            paths = json.loads(str(settings.value(EXPANDED_KEY, "[]") or "[]"))
+        except ValueError:
+            paths = []
+        self._expanded_paths = [str(path) for path in paths if isinstance(path, str)] if isinstance(paths, list) else []
         split = settings.value(SPLITTER_KEY)
         if isinstance(split, QByteArray) and not split.isEmpty():
             self.splitter.restoreState(split)
@@ -1022,6 +1081,9 @@ class Sidebar(QWidget):
         settings.setValue(ANY_OF_KEY, self.any_of)
         settings.setValue(SUB_COLLECTIONS_KEY, self.sub_collections_action.isChecked())
         settings.setValue(SPLITTER_KEY, self.splitter.saveState())
+        data = self._data
+        paths = sorted(node.path for node in data.tree.nodes if node.id in self._expanded) if data is not None else []
+        settings.setValue(EXPANDED_KEY, json.dumps(paths if data is not None else self._expanded_paths))
 
     # -- keyboard ---------------------------------------------------------------------------------------
 
@@ -1081,6 +1143,12 @@ class Sidebar(QWidget):
             self._say(f"Not made: {refused}")
             return
         path = f"{parent_path}/{cleaned}" if parent_path else cleaned
+        nodes = self._data.tree.nodes if self._data is not None else ()
+        existing = next((node for node in nodes if name_key(node.path) == name_key(path)), None)
+        if existing is not None:  # names match whatever their case: the write would make nothing
+            self._say(f"Not made: there is a collection {_quoted(existing.path)} already")
+            self.choose(Choice(Kind.COLLECTION, existing.path, existing.id))
+            return
         if parent.isValid():
             self._expanded.add(int(parent.data(KeyRole)))
         self._organise("make the collection", lambda service: service.new_collection(path))
@@ -1107,6 +1175,26 @@ class Sidebar(QWidget):
 
     def delete_chosen_collection(self) -> None:
         self.delete_collection(self._current_collection())
+
+    def _current_saved_search(self) -> str | None:
+        index = self.tree.currentIndex()
+        return str(index.data(KeyRole)) if index.isValid() and index.data(KindRole) == Kind.SAVED else None
+
+    def delete_chosen_item(self) -> None:
+        """Del in the tree: the collection or the saved search there, after asking."""
+        name = self._current_saved_search()
+        if name is not None:
+            self.delete_saved_search(name)
+        else:
+            self.delete_chosen_collection()
+
+    def edit_chosen_saved_search(self) -> bool:
+        """F2 on a saved search edits its name and query; on a collection it is the tree's own rename (False)."""
+        name = self._current_saved_search()
+        if name is None:
+            return False
+        self.edit_saved_search(name)
+        return True
 
     def export_scope(self, index: QModelIndex) -> tuple[str, str]:
         """A collection's export: the words for the status bar, and the records as a scope (with the toggle)."""
@@ -1201,13 +1289,19 @@ class Sidebar(QWidget):
         except NameRefused as refused:
             self._say(f"Not saved: {refused}")
             return
+        same = next((s for s in self._data.searches if name_key(s.name) == name_key(cleaned)), None) if self._data else None
+        if same is not None and same.query != query and not self.ask_yes(
+                self, "Replace saved search", f"There is a saved search {_quoted(same.name)} already, for "
+                f"{_quoted(same.query)}: replace its query with {_quoted(query)}?"):
+            return
         self._organise("save the search", lambda service: service.save_search(cleaned, query))
 
     def edit_saved_search(self, name: str) -> None:
         found = next((s for s in self._data.searches if s.name == name), None) if self._data is not None else None
         if found is None:
             return
-        dialog = SavedSearchDialog(self, found.name, found.query)
+        others = [s.name for s in self._data.searches if s.id != found.id] if self._data is not None else []
+        dialog = SavedSearchDialog(self, found.name, found.query, others)
         try:
             if not self.run_dialog(dialog):
                 return
@@ -1239,13 +1333,14 @@ class Sidebar(QWidget):
             persistent = QPersistentModelIndex(index)
             menu.addAction("Export this collection…", lambda: self.export_collection(_index(persistent)))
             menu.addSeparator()
-            menu.addAction("Rename", lambda: self.tree.edit(_index(persistent)))
+            _with_key(menu.addAction("Rename", lambda: self.tree.edit(_index(persistent))), "F2")
             menu.addAction("New sub-collection…", lambda: self.new_collection(under=_index(persistent)))
-            menu.addAction("Delete…", lambda: self.delete_collection(_index(persistent)))
+            self._add_move_menu(menu, index)
+            _with_key(menu.addAction("Delete…", lambda: self.delete_collection(_index(persistent))), "Del")
         elif kind == Kind.SAVED:
             name = str(index.data(KeyRole))
-            menu.addAction("Edit…", lambda: self.edit_saved_search(name))
-            menu.addAction("Delete", lambda: self.delete_saved_search(name))
+            _with_key(menu.addAction("Edit…", lambda: self.edit_saved_search(name)), "F2")
+            _with_key(menu.addAction("Delete", lambda: self.delete_saved_search(name)), "Del")
         elif kind == Kind.SAVED_HEADER:
             menu.addAction(self.save_search_action)
         elif kind == Kind.DUPLICATES:
@@ -1256,6 +1351,24 @@ class Sidebar(QWidget):
         menu.addAction(self.sub_collections_action)
         return menu
 
+    def _add_move_menu(self, menu: QMenu, index: QModelIndex) -> None:
+        """Move to ▸ the top or another collection: what dragging a collection does, from the keyboard too."""
+        moving = int(index.data(KeyRole))
+        parent = index.parent()
+        parent_id = parent.data(KeyRole) if parent.isValid() and parent.data(KindRole) == Kind.COLLECTION else None
+        move_menu = menu.addMenu("&Move to")
+        move_menu.setObjectName("moveCollectionMenu")
+        top = move_menu.addAction("The top (no parent)", lambda: self.move_collection(moving, None))
+        top.setEnabled(parent_id is not None)
+        move_menu.addSeparator()
+        for other in self._items():
+            if other.data(KindRole) != Kind.COLLECTION or self.tree_model._within(other, moving):
+                continue  # never into itself or one of its own sub-collections
+            target = int(other.data(KeyRole))
+            action = move_menu.addAction(str(other.data(PathRole)).replace("&", "&&"))
+            action.triggered.connect(lambda _checked=False, target=target: self.move_collection(moving, target))
+            action.setEnabled(target != parent_id)
+
     def _tag_menu(self, point: QPoint) -> None:
         menu = self.tag_menu(self.tag_list.indexAt(point))
         menu.exec(self.tag_list.viewport().mapToGlobal(point))
@@ -1265,13 +1378,13 @@ class Sidebar(QWidget):
         menu = QMenu(self)
         tag = self.tag_model.tag_at(index.row()) if index.isValid() else None
         if tag is not None:
-            menu.addAction("Rename…", lambda: self.rename_tag(tag))
+            _with_key(menu.addAction("Rename…", lambda: self.rename_tag(tag)), "F2")
             menu.addAction("Merge into…", lambda: self.merge_tag(tag))
             menu.addAction("Colour…", lambda: self.colour_tag(tag))
             if tag.colour:
                 menu.addAction("No colour", lambda: self.colour_tag(tag, none=True))
             menu.addSeparator()
-            menu.addAction("Delete tag…", lambda: self.delete_tag(tag))
+            _with_key(menu.addAction("Delete tag…", lambda: self.delete_tag(tag)), "Del")
         if self._tag_choice:
-            menu.addAction("Clear the tag choice", self.clear_tags)
+            _with_key(menu.addAction("Clear the tag choice", self.clear_tags), "Esc")
         return menu
