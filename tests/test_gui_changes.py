@@ -115,7 +115,7 @@ def test_the_window_does_not_take_its_own_writes_for_anothers(qtbot, make_window
     window.view.selectRow(row_of_pmid(window.model, "99000004"))
     window.view.setFocus()
     wait_for_job(qtbot, window, lambda: QTest.keyClick(window.view, Qt.Key.Key_Delete))
-    QTest.qWait(1200)  # two and more reads of the change counter
+    qtbot.wait(1200)  # two and more reads of the change counter
     assert [c for c in seen if c.external] == []
 
 
@@ -129,7 +129,7 @@ def test_the_list_keeps_its_place_when_another_program_writes(qtbot, make_window
     place = bar.value()
     write_elsewhere(path, tmp_path / "one", ("97000009", "ZZZ last in the list"))
     qtbot.waitUntil(lambda: window.model.rowCount() == 301, timeout=2000)
-    QTest.qWait(50)
+    qtbot.wait(50)
     assert bar.value() == place
 
 
@@ -233,7 +233,7 @@ def test_an_edit_of_a_field_shows_at_once_and_the_selection_follows_the_record_t
     assert [i.row() for i in window.view.selectionModel().selectedRows()] == [last]
     assert "Zzz renamed by an edit" in window.detail.toPlainText()
     assert resets == []  # the list kept its rows: no reset, no count
-    QTest.qWait(800)  # and the watch did not take the window's own edit for another program's
+    qtbot.wait(800)  # and the watch did not take the window's own edit for another program's
     assert resets == []
 
 
@@ -324,7 +324,7 @@ def test_two_quick_title_edits_keep_the_selection_on_the_edited_record(qtbot, ma
     assert selected_ids(window) == [edited]
     assert window.shown_reference_id == edited
     assert "Mmm then renamed again" in window.detail.toPlainText()
-    QTest.qWait(800)  # the list kept its rows (no reset selected the record again), and the selection stays
+    qtbot.wait(800)  # the list kept its rows (no reset selected the record again), and the selection stays
     assert resets == [] and selected_ids(window) == [edited]
 
 
