@@ -68,6 +68,16 @@ def test_web_links_stay_links():
     assert '<a href="http://example.com">http://example.com</a>' in page
 
 
+def test_a_web_address_pasted_into_the_text_is_a_link_and_nothing_else_is():
+    page = render_markdown("Data at https://example.org/set?id=7, see www.example.com, methods.py, "
+                           "a@b.org and ftp://x.org/f.")
+    assert '<a href="https://example.org/set?id=7">https://example.org/set?id=7</a>,' in page
+    assert [tag for tag, _ in tags_of(page) if tag == "a"] == ["a"]  # only the web address
+    for text in ("www.example.com", "methods.py", "a@b.org", "ftp://x.org/f"):
+        assert text in page
+    assert_harmless(page)
+
+
 def test_raw_html_shows_as_text():
     page = render_markdown('Beware <script>alert("x")</script> and <b onclick="x()">bold</b>')
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
@@ -104,6 +114,7 @@ _PIECES = st.sampled_from([
     "<", ">", '"', "'", "`", "```", "\n", " ", "# ", "- ", "http://", "https://", "data:", "vbscript:", "on",
     "onclick=", "=", "&", "&#106;avascript:", "<a href=", "file:", "refman://", "//", "*", "_", "|", "~~", "\\",
     "<https://x.org>", "<javascript:alert(1)>", "[a]: javascript:b\n", "[a]\n", "<iframe>", "<style>",
+    "https://x.org/a", "www.x.org", "mailto:a@b.c", "a@b.c", "javascript://x.org/%0aalert(1)",
 ])
 
 

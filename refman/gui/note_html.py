@@ -6,6 +6,7 @@ its CommonMark preset with raw HTML off (a ``<script>`` shows as the text
 ``<script>``), and the renderer's rules narrowed so that the page can only
 hold what QTextBrowser draws and nothing that reaches out:
 
+- an ``http(s)`` address written out in the text is a link (linkify-it-py finds it);
 - a link keeps its ``href`` only when it is an ``http(s)`` address; any other
   (``javascript:``, ``file:``, ``refman:``, a relative path) is its text alone;
 - an image is never an ``<img>``: it shows as a link to its address (http(s)
@@ -82,8 +83,11 @@ def _heading_close(self: RendererHTML, tokens: Sequence[Token], idx: int, option
 
 
 def _parser() -> MarkdownIt:
-    parser = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
-    parser.enable(["table", "strikethrough"])
+    parser = MarkdownIt("commonmark", {"html": False, "linkify": True, "typographer": False})
+    parser.enable(["table", "strikethrough", "linkify"])
+    # A pasted address is a link, as in any notes app; a word that only looks like a domain
+    # ("methods.py", "e.g.") is not, and neither is a bare e-mail address.
+    parser.linkify.set({"fuzzy_link": False, "fuzzy_email": False})
     rules: dict[str, Any] = {
         "link_open": _link_open,
         "link_close": _link_close,
