@@ -33,7 +33,7 @@ def test_the_row_menu_takes_the_selection_out_of_the_collection_shown_and_ctrl_z
     found = [a for a in menu.actions() if a.objectName() == "removeFromCollection"]
     assert len(found) == 1, "no Remove from the collection in the row menu"
     remove = found[0]
-    assert remove.text() == "Remove from “Thesis/Chapter 2”" and remove.isEnabled()
+    assert remove.text() == "&Remove from “Thesis/Chapter 2”" and remove.isEnabled()
     wait_for_job(qtbot, window, remove.trigger)
     assert window.statusBar().currentMessage().startswith("Took 2 records out of “Thesis/Chapter 2”")
     qtbot.waitUntil(lambda: window.model.rowCount() == 1)
@@ -81,3 +81,46 @@ def test_a_collection_moves_from_its_menu_too_never_into_itself_and_ctrl_z_moves
     press_undo(qtbot, window)
     qtbot.waitUntil(lambda: tree_texts(window)[tree_texts(window).index("Thesis (0)") + 1] == "  Chapter 1 (0)")
     menu.deleteLater()
+
+
+def test_del_in_a_collection_takes_the_rows_out_of_it_and_shift_del_deletes_them_from_the_library(
+        qtbot, make_window, seeded_library):
+    """As in Zotero: Del while a collection is shown files the rows out of it; the library keeps them."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    window = make_window(seeded_library)
+    ids = [window.model.reference_id(row) for row in range(3)]
+    organise(qtbot, window, "file", lambda service: service.file("Thesis", ids))
+    wait_for_tree(qtbot, window, "Thesis (3)")
+    edit_menu = {action.text(): action for action in window.menuBar().actions()}["&Edit"].menu()
+    assert "&Delete" in [action.text() for action in edit_menu.actions() if action.isVisible()]
+
+    assert window.sidebar.choose(Choice(Kind.COLLECTION, "Thesis"))
+    qtbot.waitUntil(lambda: window.model.rowCount() == 3)
+    shown = [action.text() for action in edit_menu.actions() if action.isVisible()]
+    assert "&Remove from “Thesis”" in shown and "&Delete from library" in shown
+    select_rows(window, [0])
+    window.view.setFocus()
+    wait_for_job(qtbot, window, lambda: QTest.keyClick(window.view, Qt.Key.Key_Delete))
+    qtbot.waitUntil(lambda: window.model.rowCount() == 2)
+    wait_for_tree(qtbot, window, "Thesis (2)")
+    assert window.statusBar().currentMessage().startswith("Took 1 record out of “Thesis”")
+    assert window.catalog.summary().records == 7  # still in the library
+
+    select_rows(window, [0])
+    wait_for_job(qtbot, window, lambda: QTest.keyClick(window.view, Qt.Key.Key_Delete, Qt.KeyboardModifier.ShiftModifier))
+    qtbot.waitUntil(lambda: window.model.rowCount() == 1)
+    qtbot.waitUntil(lambda: window.catalog.summary().records == 6)  # Shift+Del: gone from the library
+
+    press_undo(qtbot, window)
+    qtbot.waitUntil(lambda: window.catalog.summary().records == 7)
+    press_undo(qtbot, window)
+    wait_for_tree(qtbot, window, "Thesis (3)")
+
+    window.sidebar.choose(Choice(Kind.ALL))
+    qtbot.waitUntil(lambda: window.model.rowCount() == 7)
+    assert not window.edits.remove_action.isVisible()
+    select_rows(window, [0])
+    wait_for_job(qtbot, window, lambda: QTest.keyClick(window.view, Qt.Key.Key_Delete))  # All records: Del deletes
+    qtbot.waitUntil(lambda: window.catalog.summary().records == 6)

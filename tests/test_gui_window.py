@@ -308,7 +308,7 @@ def test_down_in_the_search_field_moves_into_the_list_at_its_first_row(make_wind
 def menu_actions(menu: QMenu) -> list:
     found = []
     for action in menu.actions():
-        if action.isSeparator():
+        if action.isSeparator() or not action.isVisible():  # hidden: not a menu item now (Remove from a collection)
             continue
         if action.menu() is not None:
             found += menu_actions(action.menu())

@@ -61,6 +61,17 @@ class LibraryEdits(QObject):
         self.delete_action.triggered.connect(self.delete_selected)
         window.view.addAction(self.delete_action)
 
+        # While the list shows a collection, Del takes the selection out of it (as in Zotero) and
+        # Shift+Del deletes it from the library: see follow_collection.
+        self.remove_action = QAction("&Remove from collection", window)
+        self.remove_action.setObjectName("removeFromCollection")
+        self.remove_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.remove_action.setToolTip("Take the selected records out of this collection; they stay in the library")
+        self.remove_action.triggered.connect(self.remove_selected_from_collection)
+        self.remove_action.setVisible(False)
+        window.view.addAction(self.remove_action)
+        self._collection: tuple[int, str] | None = None
+
         self.undo_action = QAction("&Undo", window)
         self.undo_action.setObjectName("undo")
         self.undo_action.setShortcuts(_keys(QKeySequence.StandardKey.Undo, "Ctrl+Z"))
@@ -94,8 +105,28 @@ class LibraryEdits(QObject):
             edit_menu.addAction(self.undo_action)
             edit_menu.addAction(self.redo_action)
         edit_menu.addSeparator()
+        edit_menu.addAction(self.remove_action)
         edit_menu.addAction(self.delete_action)
         tools_menu.addAction(self.check_action)
+
+    def follow_collection(self, chosen: tuple[int, str] | None) -> None:
+        """The list shows collection ``chosen`` (id, path) or none: Del removes from it, or deletes.
+
+        A researcher coming from Zotero presses Del in a collection to take records out of it; deleting
+        them from the library there is Shift+Del, named "Delete from library".
+        """
+        self._collection = chosen
+        if chosen is None:
+            self.remove_action.setShortcuts([])
+            self.remove_action.setVisible(False)
+            self.delete_action.setText("&Delete")
+            self.delete_action.setShortcuts(_keys(QKeySequence.StandardKey.Delete, "Del"))
+            return
+        self.remove_action.setText(f"&Remove from \u201c{chosen[1].replace('&', '&&')}\u201d")
+        self.remove_action.setShortcuts(_keys(QKeySequence.StandardKey.Delete, "Del"))
+        self.remove_action.setVisible(True)
+        self.delete_action.setText("&Delete from library")
+        self.delete_action.setShortcuts([QKeySequence("Shift+Del")])
 
     @property
     def undo_depth(self) -> int:
@@ -130,6 +161,15 @@ class LibraryEdits(QObject):
             return
         self._status(f"Deleting {len(ids)} record{'s' if len(ids) != 1 else ''}…")
         self._submit(DeleteJob(tuple(ids)), first_row)
+
+    def remove_selected_from_collection(self) -> None:
+        ids, _ = self.selected_ids()
+        if self._collection is None:
+            return
+        if not ids:
+            self._status("Select the records to take out of the collection", 4000)
+            return
+        self._window.list_menus.unfile(self._collection[0], ids)
 
     def undo(self) -> None:
         entry = self.undo_stack.take_undo()

@@ -252,14 +252,8 @@ class ListMenus(QObject):
         writable = not (self._window.read_only or self._window.unreachable)
         for submenu in (status_menu, rating_menu, remove_menu, collection_menu):
             submenu.setEnabled(submenu.isEnabled() and writable)
-        chosen = self._window.sidebar.chosen_collection()
-        if chosen is not None:  # the list shows a collection: its rows can leave it (they stay in the library)
-            collection_id, path = chosen
-            out = menu.addAction(f"Remove from \u201c{path.replace('&', '&&')}\u201d")
-            out.setObjectName("removeFromCollection")
-            out.setToolTip("Take the selected records out of this collection; they stay in the library")
-            out.setEnabled(bool(ids) and writable)
-            out.triggered.connect(lambda _checked=False: self.unfile(collection_id, ids))
+        if self._window.edits.remove_action.isVisible():  # the list shows a collection: rows can leave it
+            menu.addAction(self._window.edits.remove_action)
 
     # -- the row menu ---------------------------------------------------------------
 

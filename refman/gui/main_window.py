@@ -626,7 +626,8 @@ class MainWindow(QMainWindow):
         organising = (*self.list_menus.status_actions.values(), *self.list_menus.rating_actions,
                       self.list_menus.add_tag_action)
         for action in (self.import_files_action, self.import_folder_action, self.paste_action, self.edits.delete_action,
-                       self.record_editing.edit_action, self.sidebar.new_collection_action, self.sidebar.save_search_action,
+                       self.edits.remove_action, self.record_editing.edit_action, self.sidebar.new_collection_action,
+                       self.sidebar.save_search_action,
                        *organising):
             if not offered:
                 self._own_tips.setdefault(action, action.toolTip())
@@ -1039,6 +1040,7 @@ class MainWindow(QMainWindow):
     @Slot(str)
     def _apply_scope(self, scope: str) -> None:
         """The sidebar's choice (a collection, tags, a saved search): the list shows its records."""
+        self.edits.follow_collection(self.sidebar.chosen_collection())
         try:
             self.model.set_scope(scope)
         except SearchError as error:

@@ -87,7 +87,9 @@ def _parser() -> MarkdownIt:
     parser.enable(["table", "strikethrough", "linkify"])
     # A pasted address is a link, as in any notes app; a word that only looks like a domain
     # ("methods.py", "e.g.") is not, and neither is a bare e-mail address.
-    parser.linkify.set({"fuzzy_link": False, "fuzzy_email": False})
+    linkify = parser.linkify
+    assert linkify is not None  # the linkify extra is a dependency: MarkdownIt made it with "linkify": True
+    linkify.set({"fuzzy_link": False, "fuzzy_email": False})
     rules: dict[str, Any] = {
         "link_open": _link_open,
         "link_close": _link_close,
