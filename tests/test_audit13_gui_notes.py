@@ -6,7 +6,7 @@ import test_gui
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
-from test_gui_organise_record import CTRL, SAMPLE_PMID, show_sample, wait_for_job
+from test_gui_organise_record import CTRL, SAMPLE_PMID, edit_a_first_note, show_sample, wait_for_job
 
 from refman.services.organising import OrganiseService
 from refman.store.library import open_library
@@ -107,11 +107,7 @@ def test_an_edit_of_a_note_deleted_elsewhere_comes_back_as_a_new_note(qtbot, mak
     library = open_library(seeded_library)
     window = make_window(seeded_library)
     shown = show_sample(qtbot, window)
-    wait_for_job(qtbot, window, lambda: window.organiser.save_note(shown, None, "first words"))
-    qtbot.waitUntil(lambda: "first words" in window.detail.toPlainText())
-    note_id = OrganiseService(library).notes(shown)[0].id
-    window.detail.follow(QUrl(f"refman://note/{note_id}/edit"))
-    editor = window.findChild(QPlainTextEdit, "noteEditor")
+    note_id, editor = edit_a_first_note(qtbot, window, library, shown, "first words")
     editor.setPlainText("first words, and much more")
     OrganiseService(library).delete_note(note_id)  # another program, meanwhile
 

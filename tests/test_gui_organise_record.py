@@ -45,6 +45,15 @@ def undo(qtbot, window: MainWindow) -> None:
     wait_for_job(qtbot, window, lambda: QTest.keyClick(window.view, Qt.Key.Key_Z, CTRL))
 
 
+def edit_a_first_note(qtbot, window: MainWindow, library, shown: int, words: str) -> tuple[int, QPlainTextEdit]:
+    """Write a note on the record shown, then open it in the editor: its id and the editor."""
+    wait_for_job(qtbot, window, lambda: window.organiser.save_note(shown, None, words))
+    qtbot.waitUntil(lambda: words in window.detail.toPlainText())
+    note_id = OrganiseService(library).notes(shown)[0].id
+    window.detail.follow(QUrl(f"refman://note/{note_id}/edit"))
+    return note_id, window.findChild(QPlainTextEdit, "noteEditor")
+
+
 def show_sample(qtbot, window: MainWindow) -> int:
     """Select the sample page's row and wait until the pane shows its organisation (read off the GUI thread)."""
     window.view.selectRow(row_of_pmid(window.model, SAMPLE_PMID))
@@ -105,12 +114,7 @@ def test_a_note_is_edited_in_place_and_saved_empty_it_is_deleted_after_asking(qt
     library = open_library(seeded_library)
     window = make_window(seeded_library)
     shown = show_sample(qtbot, window)
-    wait_for_job(qtbot, window, lambda: window.organiser.save_note(shown, None, "first words"))
-    qtbot.waitUntil(lambda: "first words" in window.detail.toPlainText())
-    note_id = OrganiseService(library).notes(shown)[0].id
-
-    window.detail.follow(QUrl(f"refman://note/{note_id}/edit"))
-    editor = window.findChild(QPlainTextEdit, "noteEditor")
+    note_id, editor = edit_a_first_note(qtbot, window, library, shown, "first words")
     assert editor.toPlainText() == "first words"
     editor.setPlainText("better words")
     window.organiser.confirm = lambda *_args: True  # "Discard the note being written?" Yes
