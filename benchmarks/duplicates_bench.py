@@ -56,6 +56,7 @@ from benchmarks.duplicate_library import (
     read_plants,
 )
 from benchmarks.floor import page_files
+from benchmarks.timing import library_arguments
 from benchmarks.timing import say as _say
 from benchmarks.timing import seconds as _seconds
 from refman.domain.records import Author
@@ -492,9 +493,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     for name in ("prepare", "session"):
         command = commands.add_parser(name)
-        command.add_argument("database", choices=("sqlite", "postgresql"))
-        command.add_argument("records", type=int)
-        command.add_argument("--workdir", type=Path, default=Path("/tmp/refman-bench"))
+        library_arguments(command)
     scanning = commands.add_parser("scan")
     scanning.add_argument("url")
     scanning.add_argument("plants", type=Path)

@@ -53,6 +53,7 @@ from sqlalchemy.engine import Connection
 from benchmarks.big_library import STUB_EVERY
 from benchmarks.duplicates_bench import Scratch
 from benchmarks.duplicates_bench import prepare as prepare_planted
+from benchmarks.timing import library_arguments
 from benchmarks.timing import say as _say
 from benchmarks.timing import seconds as _seconds
 from refman.domain.graph import CITES
@@ -412,9 +413,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     for name in ("prepare", "incremental"):
         command = commands.add_parser(name)
-        command.add_argument("database", choices=("sqlite", "postgresql"))
-        command.add_argument("records", type=int)
-        command.add_argument("--workdir", type=Path, default=Path("/tmp/refman-bench"))
+        library_arguments(command)
         if name == "incremental":
             command.add_argument("--pages", type=int, default=INCREMENTAL_PAGES)
     measuring = commands.add_parser("measure")

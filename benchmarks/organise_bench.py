@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.organised_library import cached_organised_library, cached_organised_pg_library
+from benchmarks.timing import WORKDIR
 from benchmarks.timing import seconds as _seconds
 from refman.domain.listing import ListQuery, SortKey
 from refman.services.listing import ReferenceList, StoredList
@@ -230,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.organise_bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("database", choices=("sqlite", "postgresql"))
     parser.add_argument("records", type=int, nargs="?", default=1_000_000)
-    parser.add_argument("--workdir", type=Path, default=Path("/tmp/refman-bench"))
+    parser.add_argument("--workdir", type=Path, default=WORKDIR)
     args = parser.parse_args(argv)
     url, prepare_s, built = prepared(args.database, args.records, args.workdir)
     result = {"records": args.records, "url": url, "built": built, "prepare_s": prepare_s, **run(url)}

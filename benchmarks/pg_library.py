@@ -28,12 +28,13 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import URL, make_url
 
 from benchmarks.big_library import BUILD_VERSION, build_library, library_path, schema_head
+from benchmarks.timing import WORKDIR
 from refman.store.library import open_library
 from refman.store.search_index import index_rows
 
 ENV_VAR = "REFMAN_BENCH_PG_URL"
 DEFAULT_WORKDIR = Path("/tmp/refman-bench-pg")
-SQLITE_WORKDIR = Path("/tmp/refman-bench")
+SQLITE_WORKDIR = WORKDIR
 """Where ``python -m benchmarks`` keeps its SQLite libraries: one of the same records is copied, not built again."""
 TABLES = ("reference", "page", "link", "term", "author", "user_edit")
 _INDEX_BATCH = 5_000
