@@ -265,11 +265,20 @@ class TagCount:
     id: int = 0
 
 
+def _named(session: Session, table: Table, name: str) -> Any:
+    """The row of ``table`` (tags, saved searches) named ``name`` whatever its case, or None.
+
+    A name holding NUL names nothing: no name holds one (see ``checked_name``), and PostgreSQL refuses
+    to compare with one.
+    """
+    if "\x00" in name:
+        return None
+    return session.execute(select(table).where(table.c.name_key == name_key(name))).first()
+
+
 def tag_named(session: Session, name: str) -> Row | None:
     """The tag with this name whatever its case, as a row (id, name, name_key, colour)."""
-    if "\x00" in name:  # no tag holds one (see checked_name), and PostgreSQL refuses to compare with one
-        return None
-    found = session.execute(select(TAG).where(TAG.c.name_key == name_key(name))).first()
+    found = _named(session, TAG, name)
     return dict(found._mapping) if found else None
 
 
@@ -770,10 +779,8 @@ def saved_searches(session: Session) -> list[SavedSearch]:
 
 
 def saved_search_named(session: Session, name: str) -> SavedSearch | None:
-    if "\x00" in name:  # as in tag_named
-        return None
-    found = session.execute(select(S.c.id, S.c.name, S.c.query).where(S.c.name_key == name_key(name))).first()
-    return SavedSearch(*found) if found else None
+    found = _named(session, S, name)
+    return SavedSearch(found.id, found.name, found.query) if found else None
 
 
 def save_search(session: Session, name: str, query: str, log: RowLog, *, saved_id: int | None = None) -> int:
@@ -803,7 +810,7 @@ def save_search(session: Session, name: str, query: str, log: RowLog, *, saved_i
 
 
 def delete_saved_search(session: Session, name: str, log: RowLog) -> None:
-    found = None if "\x00" in name else session.execute(select(S).where(S.c.name_key == name_key(name))).first()
+    found = _named(session, S, name)
     if found is None:
         raise NameRefused(f"there is no saved search {name.strip()!r}")
     session.execute(delete(S).where(S.c.id == found.id))
