@@ -1082,8 +1082,11 @@ class Sidebar(QWidget):
         settings.setValue(SUB_COLLECTIONS_KEY, self.sub_collections_action.isChecked())
         settings.setValue(SPLITTER_KEY, self.splitter.saveState())
         data = self._data
-        paths = sorted(node.path for node in data.tree.nodes if node.id in self._expanded) if data is not None else []
-        settings.setValue(EXPANDED_KEY, json.dumps(paths if data is not None else self._expanded_paths))
+        if data is None:  # not read yet: the paths restored are kept as they came
+            paths = self._expanded_paths
+        else:
+            paths = sorted(node.path for node in data.tree.nodes if node.id in self._expanded)
+        settings.setValue(EXPANDED_KEY, json.dumps(paths))
 
     # -- keyboard ---------------------------------------------------------------------------------------
 
